@@ -1,0 +1,1 @@
+"""Bundled fit set-ups (fit.toml) and their committed results (data only)."""

@@ -1,0 +1,1 @@
+"""Command-line interface: the only layer that parses argv, prints or exits."""

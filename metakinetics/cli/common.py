@@ -1,0 +1,123 @@
+"""Argument helpers shared by the subcommands: times, --set overrides, output formats."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import sys
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from ..errors import InputError
+from ..model import Model, load_model, parse_override
+
+
+def parse_times(text: str) -> np.ndarray:
+    """``start:stop:step`` (stop included when on the grid) or a comma list ``1,2,5`` (years)."""
+    text = text.strip()
+    try:
+        if ":" in text:
+            parts = [float(p) for p in text.split(":")]
+            if len(parts) != 3:
+                raise ValueError
+            start, stop, step = parts
+            if step <= 0:
+                raise InputError(f"--times: step must be positive, found {step:g}")
+            if stop < start:
+                raise InputError(f"--times: stop {stop:g} is before start {start:g}")
+            n = int(math.floor((stop - start) / step + 1e-9)) + 1
+            if n > 1_000_000:
+                raise InputError(f"--times: {n} time points is too many (at most 1,000,000)")
+            times = start + step * np.arange(n)
+        else:
+            times = np.array([float(p) for p in text.split(",") if p.strip()])
+    except ValueError:
+        raise InputError(f"--times: cannot read '{text}' (use start:stop:step or a comma list)") from None
+    return check_times(times, what="--times")
+
+
+def check_times(times, *, what: str = "times") -> np.ndarray:
+    """Times as a 1-D float array: finite, non-negative, strictly increasing, not empty."""
+    t = np.atleast_1d(np.asarray(times, dtype=float))
+    if t.ndim != 1 or t.size == 0:
+        raise InputError(f"{what}: expected at least one time")
+    if not np.all(np.isfinite(t)):
+        raise InputError(f"{what}: times must be finite numbers")
+    if np.any(t < 0):
+        raise InputError(f"{what}: times must be zero or positive, found {t[t < 0][0]:g}")
+    if np.any(np.diff(t) <= 0):
+        i = int(np.argmax(np.diff(t) <= 0))
+        raise InputError(f"{what}: times must be strictly increasing ({t[i]:g} then {t[i + 1]:g})")
+    return t
+
+
+def add_model_arguments(parser) -> None:
+    """MODEL positional and repeated ``--set key=value``."""
+    parser.add_argument("model", metavar="MODEL", help="bundled model name (see 'metakinetics models') or a path to a TOML file")
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a value by dotted key, e.g. organs.bone.efficiency=3e-6 (repeatable)")
+
+
+def add_format_argument(parser, choices: Sequence[str] = ("table", "csv", "json"), default: str = "table") -> None:
+    parser.add_argument("--format", choices=choices, default=default, help=f"output format (default {default})")
+
+
+def model_from_args(args) -> Model:
+    """Load MODEL with the --set overrides applied."""
+    overrides = dict(parse_override(s) for s in args.sets)
+    return load_model(args.model, overrides=overrides or None)
+
+
+def format_columns(columns: Mapping[str, Sequence], fmt: str, *, meta: Mapping | None = None) -> str:
+    """Equal-length columns as an aligned table, CSV (header row) or JSON (``meta`` + columns)."""
+    names = list(columns)
+    cols = [np.asarray(columns[n]) for n in names]
+    nrow = len(cols[0]) if cols else 0
+    if fmt == "json":
+        payload = dict(meta or {})
+        payload["columns"] = {n: [_jsonable(v) for v in c] for n, c in zip(names, cols)}
+        return json.dumps(payload, indent=2) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(names)
+        for i in range(nrow):
+            w.writerow([_cell(c[i]) for c in cols])
+        return buf.getvalue()
+    cells = [[_cell(c[i], table=True) for c in cols] for i in range(nrow)]
+    widths = [max([len(n)] + [len(r[j]) for r in cells]) for j, n in enumerate(names)]
+    lines = ["  ".join(n.rjust(w) for n, w in zip(names, widths))]
+    lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in cells]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(v, table: bool = False) -> str:
+    if isinstance(v, (str, np.str_)):
+        return str(v)
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v)).lower()
+    x = float(v)
+    if table:
+        return f"{x:.6g}"
+    return repr(x) if not x.is_integer() or abs(x) >= 1e16 else str(int(x)) if abs(x) < 1e15 else repr(x)
+
+
+def _jsonable(v):
+    if isinstance(v, (str, np.str_)):
+        return str(v)
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    x = float(v)
+    return x if math.isfinite(x) else None
+
+
+def emit(text: str, out: str | None = None) -> None:
+    """Write ``text`` to stdout, or atomically to the file ``out``."""
+    if out is None or out == "-":
+        sys.stdout.write(text)
+        return
+    from ..io_atomic import write_text_atomic
+
+    write_text_atomic(out, text)

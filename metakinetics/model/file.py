@@ -1,0 +1,412 @@
+"""Model files: TOML -> :class:`Model`, with one clear error per problem; dump and overrides.
+
+Loading parses data only (tomllib); nothing in a file is executed. Errors name the file, the
+dotted key and the reason, and suggest the nearest valid key for a typo. Values in a file are in
+its ``[model] time_unit`` (year, month or day) and are converted to years on load.
+"""
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelFileError, nearest
+from ..units import YEARS_PER, diameter_to_cells
+from .spec import (COLONY_LAWS, PRIMARY_LAWS, Circulation, Diagnosis, Model, Mortality, Organ,
+                   Population, Primary, Shedding, Treatment)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of the schema: its kind, constraint, unit (for display) and time dimension."""
+
+    kind: str            # "str" | "float"
+    check: str = "any"   # "positive" | "nonneg" | "prob" | "any" | "choice"
+    unit: str = ""
+    time_power: int = 0  # +1: a duration (scaled to years); -1: a rate (per year)
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    doc: str = ""
+
+
+SCHEMA: dict[str, dict[str, Field]] = {
+    "model": {
+        "name": Field("str", required=True, doc="model name"),
+        "description": Field("str", doc="one-line description"),
+        "time_unit": Field("str", "choice", choices=tuple(YEARS_PER), doc="unit of times and rates in this file"),
+    },
+    "primary": {
+        "growth": Field("str", "choice", required=True, choices=PRIMARY_LAWS, doc="primary growth law"),
+        "x0": Field("float", "positive", "cells", required=True, doc="primary size at t = 0"),
+        "rate": Field("float", "positive", "1/time", -1, doc="growth rate (exponential, logistic) or alpha (gompertz)"),
+        "alpha": Field("float", "positive", "1/time", -1, doc="Gompertz rate (alias of rate)"),
+        "K": Field("float", "positive", "cells", doc="carrying capacity"),
+    },
+    "diagnosis": {
+        "diameter_cm": Field("float", "positive", "cm", doc="primary diameter at diagnosis"),
+        "size": Field("float", "positive", "cells", doc="primary size at diagnosis"),
+        "surgery_delay": Field("float", "nonneg", "time", +1, doc="time from diagnosis to surgery"),
+    },
+    "shedding": {
+        "mu": Field("float", "positive", "cells^(1-gamma)/time", -1, required=True, doc="shedding coefficient"),
+        "gamma": Field("float", "positive", "", doc="shedding exponent (intensity mu x^gamma)"),
+    },
+    "circulation": {
+        "clearance": Field("float", "positive", "1/time", -1, required=True, doc="kappa, rate of leaving the blood"),
+    },
+    "population": {
+        "mu_sd": Field("float", "nonneg", "log units", doc="SD of log shedding mu"),
+        "rate_sd": Field("float", "nonneg", "log units", doc="SD of log primary growth rate"),
+        "alpha_sd": Field("float", "nonneg", "log units", doc="alias of rate_sd"),
+        "diameter_sd": Field("float", "nonneg", "log units", doc="SD of log diagnosis diameter"),
+    },
+    "treatment": {
+        "kill_dormant": Field("float", "prob", doc="adjuvant kill probability per dormant cell at surgery"),
+        "kill_colony": Field("float", "prob", doc="adjuvant kill probability per undetected colony at surgery"),
+    },
+    "mortality": {
+        "hazard": Field("float", "nonneg", "1/time", -1, doc="background death hazard (competing risk)"),
+    },
+}
+
+ORGAN_SCHEMA: dict[str, Field] = {
+    "arrest_fraction": Field("float", "prob", required=True, doc="f_k, share of cleared cells arresting here"),
+    "wake": Field("float", "nonneg", "1/time", -1, required=True, doc="omega_k, dormant wake-up rate"),
+    "dormant_death": Field("float", "nonneg", "1/time", -1, required=True, doc="delta_k, dormant death rate"),
+    "efficiency": Field("float", "prob", required=True, doc="eps_k, colony founding probability per woken cell"),
+    "growth": Field("str", "choice", required=True, choices=COLONY_LAWS, doc="colony growth law"),
+    "rate": Field("float", "positive", "1/time", -1, doc="colony growth rate (exponential) or alpha (gompertz)"),
+    "alpha": Field("float", "positive", "1/time", -1, doc="Gompertz colony rate (alias of rate)"),
+    "K": Field("float", "positive", "cells", doc="colony carrying capacity (gompertz)"),
+    "birth": Field("float", "positive", "1/time", -1, doc="colony cell birth rate (birth_death)"),
+    "death": Field("float", "nonneg", "1/time", -1, doc="colony cell death rate (birth_death)"),
+    "detection": Field("float", "positive", "cells", required=True, doc="colony size at detection"),
+    "blood_flow": Field("float", "prob", doc="share of cardiac output (reference only, for organotropism charts)"),
+}
+
+SECTIONS = tuple(SCHEMA) + ("organs",)
+REQUIRED_SECTIONS = ("model", "primary", "diagnosis", "shedding", "circulation", "organs")
+_ORGAN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def field_info(dotted: str) -> Field | None:
+    """Schema entry of a dotted key (``organs.<name>.<key>`` included), or None."""
+    parts = dotted.split(".")
+    if len(parts) == 3 and parts[0] == "organs":
+        return ORGAN_SCHEMA.get(parts[2])
+    if len(parts) == 2:
+        return SCHEMA.get(parts[0], {}).get(parts[1])
+    return None
+
+
+def load_model_file(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Model:
+    """Read, convert and validate a model file; ``overrides`` are dotted keys in the file's units."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ModelFileError(str(path), None, "no such model file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelFileError(str(path), None, f"cannot read: {exc}") from None
+    return load_model_text(text, path=str(path), overrides=overrides)
+
+
+def load_model_text(text: str, *, path: str | None = None,
+                    overrides: Mapping[str, Any] | None = None) -> Model:
+    """Parse TOML text into a validated model (see :func:`load_model_file`)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"line (\d+)", msg)
+        raise ModelFileError(path, None, f"invalid TOML: {msg}",
+                             line=int(m.group(1)) if m else None) from None
+    if overrides:
+        data = apply_overrides(data, overrides, path=path)
+    return model_from_dict(data, path=path)
+
+
+def parse_override(item: str, *, path: str | None = None) -> tuple[str, Any]:
+    """Split ``key.path=value`` (CLI ``--set``); the value is read as a TOML literal or a string."""
+    if "=" not in item:
+        raise ModelFileError(path, item, "override must look like key.path=value")
+    key, raw = item.split("=", 1)
+    key, raw = key.strip(), raw.strip()
+    if not key:
+        raise ModelFileError(path, item, "override has an empty key")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key, value
+
+
+def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any], *,
+                    path: str | None = None) -> dict[str, Any]:
+    """A deep copy of ``data`` with each dotted key set (keys are checked against the schema)."""
+    out = _deepcopy(data)
+    for dotted, value in overrides.items():
+        parts = dotted.split(".")
+        if parts[0] not in SECTIONS:
+            raise ModelFileError(path, dotted, "unknown section in override",
+                                 suggestion=nearest(parts[0], SECTIONS))
+        if parts[0] == "organs":
+            if len(parts) != 3:
+                raise ModelFileError(path, dotted, "organ overrides look like organs.<name>.<key>")
+            organs = out.get("organs", {})
+            if parts[1] not in organs:
+                raise ModelFileError(path, dotted, f"no organ '{parts[1]}' in the model",
+                                     suggestion=nearest(parts[1], organs))
+        elif len(parts) != 2:
+            raise ModelFileError(path, dotted, "overrides look like section.key")
+        node = out
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                raise ModelFileError(path, dotted, "cannot set a key inside a value")
+        node[parts[-1]] = value
+    return out
+
+
+def _deepcopy(d: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deepcopy(v) if isinstance(v, Mapping) else v for k, v in d.items()}
+
+
+class _Reader:
+    """Validates one section against its schema, converting times to years."""
+
+    def __init__(self, path: str | None, years_per_unit: float):
+        self.path = path
+        self.f = years_per_unit
+
+    def section(self, data: Mapping[str, Any], name: str, schema: Mapping[str, Field],
+                prefix: str) -> dict[str, Any]:
+        raw = data.get(name)
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, Mapping):
+            raise ModelFileError(self.path, prefix, f"expected a table [{prefix}], found {type(raw).__name__}")
+        for key in raw:
+            if key not in schema:
+                raise ModelFileError(self.path, f"{prefix}.{key}", "unknown key",
+                                     suggestion=nearest(key, schema))
+        out: dict[str, Any] = {}
+        for key, fld in schema.items():
+            where = f"{prefix}.{key}"
+            if key not in raw:
+                if fld.required:
+                    raise ModelFileError(self.path, where, "missing required key")
+                continue
+            out[key] = self.value(raw[key], fld, where)
+        return out
+
+    def value(self, val: Any, fld: Field, where: str) -> Any:
+        if fld.kind == "str":
+            if not isinstance(val, str):
+                raise ModelFileError(self.path, where, f"expected a string, found {_typename(val)}")
+            if fld.check == "choice" and val not in fld.choices:
+                raise ModelFileError(self.path, where,
+                                     f"unknown value '{val}' (expected one of {', '.join(fld.choices)})",
+                                     suggestion=nearest(val, fld.choices))
+            return val
+        if isinstance(val, bool) or not isinstance(val, (int, float)):
+            raise ModelFileError(self.path, where, f"expected a number, found {_typename(val)}")
+        x = float(val)
+        if not math.isfinite(x):
+            raise ModelFileError(self.path, where, f"expected a finite number, found {val}")
+        if fld.check == "positive" and x <= 0:
+            kind = "rate" if fld.time_power < 0 else "value"
+            raise ModelFileError(self.path, where, f"{kind} must be positive, found {val}")
+        if fld.check == "nonneg" and x < 0:
+            raise ModelFileError(self.path, where, f"must be zero or positive, found {val}")
+        if fld.check == "prob" and not 0.0 <= x <= 1.0:
+            raise ModelFileError(self.path, where, f"probability must be in [0, 1], found {val}")
+        if fld.time_power == 1:
+            x *= self.f
+        elif fld.time_power == -1:
+            x /= self.f
+        return x
+
+
+def _typename(val: Any) -> str:
+    return {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
+            dict: "a table", list: "an array"}.get(type(val), type(val).__name__)
+
+
+def model_from_dict(data: Mapping[str, Any], *, path: str | None = None) -> Model:
+    """Validate a TOML-shaped dict and build the :class:`Model` (all values in years)."""
+    if not isinstance(data, Mapping):
+        raise ModelFileError(path, None, "a model file must be a TOML table")
+    for key in data:
+        if key not in SECTIONS:
+            raise ModelFileError(path, key, "unknown section", suggestion=nearest(key, SECTIONS))
+    for key in REQUIRED_SECTIONS:
+        if key not in data:
+            raise ModelFileError(path, key, "missing required section")
+
+    unit_raw = data.get("model", {}).get("time_unit", "year") if isinstance(data.get("model"), Mapping) else "year"
+    pre = _Reader(path, 1.0)
+    unit = pre.value(unit_raw, SCHEMA["model"]["time_unit"], "model.time_unit")
+    rd = _Reader(path, YEARS_PER[unit])
+
+    meta = rd.section(data, "model", SCHEMA["model"], "model")
+    prim = rd.section(data, "primary", SCHEMA["primary"], "primary")
+    diag = rd.section(data, "diagnosis", SCHEMA["diagnosis"], "diagnosis")
+    shed = rd.section(data, "shedding", SCHEMA["shedding"], "shedding")
+    circ = rd.section(data, "circulation", SCHEMA["circulation"], "circulation")
+    popu = rd.section(data, "population", SCHEMA["population"], "population")
+    treat = rd.section(data, "treatment", SCHEMA["treatment"], "treatment")
+    mort = rd.section(data, "mortality", SCHEMA["mortality"], "mortality")
+
+    primary = _primary(prim, path)
+    diagnosis = _diagnosis(diag, primary, path)
+    if "gamma" in shed and shed["gamma"] > 2:
+        raise ModelFileError(path, "shedding.gamma", f"exponent must be in (0, 2], found {shed['gamma']}")
+    if "rate_sd" in popu and "alpha_sd" in popu:
+        raise ModelFileError(path, "population.alpha_sd", "give rate_sd or alpha_sd, not both")
+    population = Population(mu_sd=popu.get("mu_sd", 0.0),
+                            rate_sd=popu.get("rate_sd", popu.get("alpha_sd", 0.0)),
+                            diameter_sd=popu.get("diameter_sd", 0.0))
+
+    organs_raw = data["organs"]
+    if not isinstance(organs_raw, Mapping) or not organs_raw:
+        raise ModelFileError(path, "organs", "expected at least one [organs.NAME] table")
+    organs = []
+    for name, table in organs_raw.items():
+        if not _ORGAN_NAME.match(name):
+            raise ModelFileError(path, f"organs.{name}", "organ names are letters, digits and _, starting with a letter")
+        if not isinstance(table, Mapping):
+            raise ModelFileError(path, f"organs.{name}", f"expected a table, found {_typename(table)}")
+        vals = rd.section(organs_raw, name, ORGAN_SCHEMA, f"organs.{name}")
+        organs.append(_organ(name, vals, path))
+    total = sum(o.arrest_fraction for o in organs)
+    if total > 1.0 + 1e-12:
+        raise ModelFileError(path, "organs.*.arrest_fraction",
+                             f"arrest fractions sum to {total:.6g}, above 1 (they are shares of cleared cells)")
+
+    return Model(name=meta["name"], description=meta.get("description", ""), primary=primary,
+                 diagnosis=diagnosis, shedding=Shedding(mu=shed["mu"], gamma=shed.get("gamma", 1.0)),
+                 circulation=Circulation(clearance=circ["clearance"]), organs=tuple(organs),
+                 population=population, treatment=Treatment(**treat), mortality=Mortality(**mort),
+                 source=path)
+
+
+def _primary(p: dict[str, Any], path: str | None) -> Primary:
+    if "rate" in p and "alpha" in p:
+        raise ModelFileError(path, "primary.alpha", "give rate or alpha, not both")
+    rate = p.get("rate", p.get("alpha"))
+    if rate is None:
+        raise ModelFileError(path, "primary.rate", "missing required key (rate, or alpha for gompertz)")
+    K = p.get("K")
+    if p["growth"] in ("gompertz", "logistic"):
+        if K is None:
+            raise ModelFileError(path, "primary.K", f"missing required key for {p['growth']} growth")
+        if K <= p["x0"]:
+            raise ModelFileError(path, "primary.K", f"carrying capacity {K:g} must exceed x0 = {p['x0']:g}")
+    return Primary(growth=p["growth"], x0=p["x0"], rate=rate, K=K)
+
+
+def _diagnosis(d: dict[str, Any], primary: Primary, path: str | None) -> Diagnosis:
+    if "diameter_cm" in d and "size" in d:
+        raise ModelFileError(path, "diagnosis.size", "give diameter_cm or size, not both")
+    if "diameter_cm" not in d and "size" not in d:
+        raise ModelFileError(path, "diagnosis.diameter_cm", "missing required key (diameter_cm, or size in cells)")
+    size = d["size"] if "size" in d else diameter_to_cells(d["diameter_cm"])
+    key = "diagnosis.size" if "size" in d else "diagnosis.diameter_cm"
+    if size <= primary.x0:
+        raise ModelFileError(path, key, f"diagnosis size {size:.4g} cells must exceed x0 = {primary.x0:.4g}")
+    if primary.K is not None and size >= primary.K:
+        raise ModelFileError(path, key, f"diagnosis size {size:.4g} cells is not below the carrying "
+                                        f"capacity K = {primary.K:.4g}: the primary never reaches it")
+    return Diagnosis(size=size, surgery_delay=d.get("surgery_delay", 0.0), diameter_cm=d.get("diameter_cm"))
+
+
+def _organ(name: str, v: dict[str, Any], path: str | None) -> Organ:
+    where = f"organs.{name}"
+    law = v["growth"]
+    if "rate" in v and "alpha" in v:
+        raise ModelFileError(path, f"{where}.alpha", "give rate or alpha, not both")
+    rate = v.get("rate", v.get("alpha"))
+    needs = {"exponential": ("rate",), "gompertz": ("rate", "K"), "birth_death": ("birth", "death")}[law]
+    have = {"rate": rate, "K": v.get("K"), "birth": v.get("birth"), "death": v.get("death")}
+    for key in needs:
+        if have[key] is None:
+            raise ModelFileError(path, f"{where}.{key}", f"missing required key for {law} colony growth")
+    for key in ("rate", "K", "birth", "death"):
+        if key not in needs and have[key] is not None:
+            raise ModelFileError(path, f"{where}.{key}", f"not used by {law} colony growth (uses {', '.join(needs)})")
+    if law == "birth_death" and have["birth"] <= have["death"]:
+        raise ModelFileError(path, f"{where}.birth",
+                             f"birth {have['birth']:g} must exceed death {have['death']:g} for colonies to grow")
+    if v["detection"] <= 1:
+        raise ModelFileError(path, f"{where}.detection", f"detection size must exceed 1 cell, found {v['detection']:g}")
+    if law == "gompertz" and v["detection"] >= have["K"]:
+        raise ModelFileError(path, f"{where}.detection",
+                             f"detection size {v['detection']:g} is not below colony K = {have['K']:g}")
+    return Organ(name=name, arrest_fraction=v["arrest_fraction"], wake=v["wake"],
+                 dormant_death=v["dormant_death"], efficiency=v["efficiency"], growth=law,
+                 detection=v["detection"], rate=rate, K=have["K"], birth=have["birth"],
+                 death=have["death"], blood_flow=v.get("blood_flow"))
+
+
+def model_to_dict(model: Model) -> dict[str, Any]:
+    """TOML-shaped dict of a model, in years; ``model_from_dict`` of it gives the model back."""
+    p = model.primary
+    prim: dict[str, Any] = {"growth": p.growth, "x0": p.x0, "rate": p.rate}
+    if p.K is not None:
+        prim["K"] = p.K
+    diag: dict[str, Any] = {"surgery_delay": model.diagnosis.surgery_delay}
+    if model.diagnosis.diameter_cm is not None:
+        diag["diameter_cm"] = model.diagnosis.diameter_cm
+    else:
+        diag["size"] = model.diagnosis.size
+    organs: dict[str, Any] = {}
+    for o in model.organs:
+        t: dict[str, Any] = {"arrest_fraction": o.arrest_fraction, "wake": o.wake,
+                             "dormant_death": o.dormant_death, "efficiency": o.efficiency,
+                             "growth": o.growth}
+        for key in ("rate", "K", "birth", "death"):
+            if getattr(o, key) is not None:
+                t[key] = getattr(o, key)
+        t["detection"] = o.detection
+        if o.blood_flow is not None:
+            t["blood_flow"] = o.blood_flow
+        organs[o.name] = t
+    pop = model.population
+    return {
+        "model": {"name": model.name, "description": model.description, "time_unit": "year"},
+        "primary": prim,
+        "diagnosis": diag,
+        "shedding": {"mu": model.shedding.mu, "gamma": model.shedding.gamma},
+        "circulation": {"clearance": model.circulation.clearance},
+        "organs": organs,
+        "population": {"mu_sd": pop.mu_sd, "rate_sd": pop.rate_sd, "diameter_sd": pop.diameter_sd},
+        "treatment": {"kill_dormant": model.treatment.kill_dormant,
+                      "kill_colony": model.treatment.kill_colony},
+        "mortality": {"hazard": model.mortality.hazard},
+    }
+
+
+def dump_toml(model: Model) -> str:
+    """The model as TOML text (years), readable by :func:`load_model_text`."""
+    lines: list[str] = []
+
+    def fmt(v: Any) -> str:
+        if isinstance(v, str):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return repr(float(v))
+
+    data = model_to_dict(model)
+    for section, table in data.items():
+        if section == "organs":
+            for name, organ in table.items():
+                lines.append(f"\n[organs.{name}]")
+                lines += [f"{k} = {fmt(v)}" for k, v in organ.items()]
+        else:
+            lines.append(f"\n[{section}]")
+            lines += [f"{k} = {fmt(v)}" for k, v in table.items()]
+    return "\n".join(lines).lstrip() + "\n"

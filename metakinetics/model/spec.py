@@ -1,0 +1,210 @@
+"""What a model is: frozen dataclasses, in years and cells, with no numerics attached.
+
+A :class:`Model` is immutable; what-if variants are new models (:meth:`Model.with_values`).
+Names follow ``design/model.md``: primary x(t), shedding mu x^gamma, clearance kappa, per organ k
+the arrest fraction f_k, wake rate omega_k, dormant death delta_k, colonisation efficiency eps_k,
+colony growth and detection size.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..units import cells_to_diameter
+
+PRIMARY_LAWS = ("exponential", "gompertz", "logistic")
+COLONY_LAWS = ("exponential", "gompertz", "birth_death")
+
+
+@dataclass(frozen=True)
+class Primary:
+    """Primary tumour growth from ``x0`` cells at t = 0.
+
+    exponential: x' = rate x; gompertz: x' = rate x ln(K/x) (rate is alpha);
+    logistic: x' = rate x (1 - x/K). ``rate`` in 1/year, sizes in cells.
+    """
+
+    growth: str
+    x0: float
+    rate: float
+    K: float | None = None
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Diagnosis when the primary reaches ``size`` cells; surgery ``surgery_delay`` years later."""
+
+    size: float
+    surgery_delay: float = 0.0
+    diameter_cm: float | None = None
+
+    @property
+    def diameter(self) -> float:
+        """Diameter (cm) of a spherical primary of the diagnosis size."""
+        return self.diameter_cm if self.diameter_cm is not None else cells_to_diameter(self.size)
+
+
+@dataclass(frozen=True)
+class Shedding:
+    """Cells enter the blood as a Poisson process of intensity mu * x^gamma (cells/year)."""
+
+    mu: float
+    gamma: float = 1.0
+
+
+@dataclass(frozen=True)
+class Circulation:
+    """A circulating cell leaves the blood at rate ``clearance`` (kappa, 1/year)."""
+
+    clearance: float
+
+
+@dataclass(frozen=True)
+class Organ:
+    """One organ site k: arrest, dormancy, colonisation and colony growth to detection.
+
+    ``arrest_fraction`` f_k: share of cleared cells that arrest here; ``wake`` omega_k and
+    ``dormant_death`` delta_k (1/year); ``efficiency`` eps_k: probability that a woken cell founds
+    a colony. Colony growth: exponential (``rate``), gompertz (``rate`` = alpha, ``K``) or
+    birth_death (``birth``, ``death``); detected at ``detection`` cells.
+    """
+
+    name: str
+    arrest_fraction: float
+    wake: float
+    dormant_death: float
+    efficiency: float
+    growth: str
+    detection: float
+    rate: float | None = None
+    K: float | None = None
+    birth: float | None = None
+    death: float | None = None
+    blood_flow: float | None = None
+
+    @property
+    def net_rate(self) -> float:
+        """Net colony growth rate lambda_k (1/year): rate, or birth - death."""
+        if self.growth == "birth_death":
+            return self.birth - self.death
+        return self.rate
+
+    @property
+    def survival(self) -> float:
+        """Probability that a founded colony escapes extinction (lambda/b; 1 for deterministic growth)."""
+        if self.growth == "birth_death":
+            return (self.birth - self.death) / self.birth
+        return 1.0
+
+    @property
+    def detection_delay(self) -> float | None:
+        """Deterministic time (years) from one cell to ``detection`` cells; None for birth_death."""
+        if self.growth == "exponential":
+            return math.log(self.detection) / self.rate
+        if self.growth == "gompertz":
+            return math.log(math.log(self.K) / math.log(self.K / self.detection)) / self.rate
+        return None
+
+
+@dataclass(frozen=True)
+class Population:
+    """Between-patient spread: SDs of the logs of mu, primary rate and diagnosis diameter."""
+
+    mu_sd: float = 0.0
+    rate_sd: float = 0.0
+    diameter_sd: float = 0.0
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """Adjuvant therapy at surgery: kill probability per dormant cell and per undetected colony."""
+
+    kill_dormant: float = 0.0
+    kill_colony: float = 0.0
+
+
+@dataclass(frozen=True)
+class Mortality:
+    """Background death hazard (1/year), a competing risk that censors metastasis."""
+
+    hazard: float = 0.0
+
+
+@dataclass(frozen=True)
+class Model:
+    """A whole metastasis model: primary -> circulation -> organ sites, for one typical patient."""
+
+    name: str
+    primary: Primary
+    diagnosis: Diagnosis
+    shedding: Shedding
+    circulation: Circulation
+    organs: tuple[Organ, ...]
+    description: str = ""
+    population: Population = field(default_factory=Population)
+    treatment: Treatment = field(default_factory=Treatment)
+    mortality: Mortality = field(default_factory=Mortality)
+    source: str | None = field(default=None, compare=False)
+
+    @property
+    def organ_names(self) -> tuple[str, ...]:
+        """Organ names in file order (the order of every organ axis)."""
+        return tuple(o.name for o in self.organs)
+
+    def organ(self, name: str) -> Organ:
+        """The organ called ``name`` (InputError naming the valid ones otherwise)."""
+        for o in self.organs:
+            if o.name == name:
+                return o
+        from ..errors import InputError, nearest
+
+        hint = nearest(name, self.organ_names)
+        raise InputError(f"unknown organ '{name}' (model '{self.name}' has "
+                         f"{', '.join(self.organ_names)})" + (f"; did you mean '{hint}'?" if hint else ""))
+
+    @property
+    def surgery_time_offset(self) -> float:
+        """Years from diagnosis to surgery."""
+        return self.diagnosis.surgery_delay
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as a TOML-shaped dict in years (inverse of ``model.file.model_from_dict``)."""
+        from .file import model_to_dict
+
+        return model_to_dict(self)
+
+    def values(self) -> dict[str, float]:
+        """Every numeric parameter under its dotted key, e.g. ``organs.bone.efficiency``."""
+        out: dict[str, float] = {}
+
+        def walk(prefix: str, node: Any) -> None:
+            for key, val in node.items():
+                dotted = f"{prefix}.{key}" if prefix else key
+                if isinstance(val, dict):
+                    walk(dotted, val)
+                elif isinstance(val, (int, float)) and not isinstance(val, bool):
+                    out[dotted] = float(val)
+
+        walk("", self.to_dict())
+        return out
+
+    def get(self, dotted: str) -> float:
+        """Value of one numeric parameter by dotted key."""
+        vals = self.values()
+        if dotted not in vals:
+            from ..errors import InputError, nearest
+
+            hint = nearest(dotted, vals)
+            raise InputError(f"unknown parameter '{dotted}'" + (f"; did you mean '{hint}'?" if hint else ""))
+        return vals[dotted]
+
+    def with_values(self, overrides: dict[str, Any] | None = None, **kw: Any) -> "Model":
+        """A new model with dotted-key overrides applied and validated, e.g.
+        ``m.with_values({"organs.bone.efficiency": 3e-6})``."""
+        from .file import apply_overrides, model_from_dict
+
+        changes = dict(overrides or {})
+        changes.update(kw)
+        data = apply_overrides(self.to_dict(), changes, path=self.source)
+        return model_from_dict(data, path=self.source)

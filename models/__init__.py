@@ -1,0 +1,1 @@
+"""Bundled model definition files (TOML data only; nothing here is executed)."""
