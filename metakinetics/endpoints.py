@@ -1,0 +1,94 @@
+"""Endpoint objects (design/model.md section 4): what the clinic observes, as frozen values.
+
+Clinical time u is years after diagnosis (surgery follows at u = delay). An endpoint says which
+probability to compute; ``incidence`` and ``population`` compute it from any source.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import InputError, nearest
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Base class; ``name`` is the key used in files and on the command line."""
+
+    name = "endpoint"
+    per_organ = True  # False: one column ('distant') instead of one per organ
+
+
+@dataclass(frozen=True)
+class Any(Endpoint):
+    """Organ-k incidence by u among M0 patients (other organs ignored)."""
+
+    name = "any"
+
+
+@dataclass(frozen=True)
+class First(Endpoint):
+    """Organ k among the first detected sites (competing risks), among M0 patients."""
+
+    name = "first"
+
+
+@dataclass(frozen=True)
+class Distant(Endpoint):
+    """Any distant metastasis by u among M0 patients."""
+
+    name = "distant"
+    per_organ = False
+
+
+@dataclass(frozen=True)
+class AtDiagnosis(Endpoint):
+    """Prevalence of a detectable metastasis at diagnosis, all patients (no M0 selection)."""
+
+    name = "at_diagnosis"
+
+
+@dataclass(frozen=True)
+class SiteShare(Endpoint):
+    """Among patients with a distant metastasis by u, the share with organ k involved."""
+
+    name = "site_share"
+
+
+@dataclass(frozen=True)
+class BySize(Endpoint):
+    """Distant metastasis by ``horizon`` years (0: at diagnosis) against diameter at diagnosis (cm)."""
+
+    name = "by_size"
+    per_organ = False
+    horizon: float = 0.0
+
+
+@dataclass(frozen=True)
+class Landmark(Endpoint):
+    """``inner`` among patients still free of distant metastasis at ``at`` years after diagnosis."""
+
+    name = "landmark"
+    inner: Endpoint = Distant()
+    at: float = 5.0
+
+    @property
+    def per_organ(self) -> bool:  # type: ignore[override]
+        return self.inner.per_organ
+
+
+ENDPOINTS: dict[str, type[Endpoint]] = {c.name: c for c in (Any, First, Distant, AtDiagnosis, SiteShare, BySize)}
+
+
+def endpoint_from_name(name: str, *, landmark: float | None = None, horizon: float | None = None) -> Endpoint:
+    """Endpoint object from its name (``any``, ``first``, ``distant``, ``at_diagnosis``,
+    ``site_share``, ``by_size``), optionally as a landmark version from ``landmark`` years."""
+    if name not in ENDPOINTS:
+        hint = nearest(name, ENDPOINTS)
+        raise InputError(f"unknown endpoint '{name}' (expected one of {', '.join(ENDPOINTS)})"
+                         + (f"; did you mean '{hint}'?" if hint else ""))
+    ep = BySize(horizon=horizon or 0.0) if name == "by_size" else ENDPOINTS[name]()
+    if landmark is not None:
+        if landmark < 0:
+            raise InputError(f"landmark time must be zero or positive, found {landmark:g}")
+        ep = Landmark(inner=ep, at=float(landmark))
+    return ep
