@@ -315,8 +315,10 @@ def _diagnosis(d: dict[str, Any], primary: Primary, path: str | None) -> Diagnos
         raise ModelFileError(path, "diagnosis.size", "give diameter_cm or size, not both")
     if "diameter_cm" not in d and "size" not in d:
         raise ModelFileError(path, "diagnosis.diameter_cm", "missing required key (diameter_cm, or size in cells)")
-    size = d["size"] if "size" in d else diameter_to_cells(d["diameter_cm"])
     key = "diagnosis.size" if "size" in d else "diagnosis.diameter_cm"
+    if "diameter_cm" in d and d["diameter_cm"] > 1e4:
+        raise ModelFileError(path, key, f"diameter {d['diameter_cm']:g} cm is not a tumour size (at most 1e4 cm)")
+    size = d["size"] if "size" in d else diameter_to_cells(d["diameter_cm"])
     if size <= primary.x0:
         raise ModelFileError(path, key, f"diagnosis size {size:.4g} cells must exceed x0 = {primary.x0:.4g}")
     if primary.K is not None and size >= primary.K:
