@@ -1,0 +1,76 @@
+"""sympy expressions -> vectorised numpy callables (lambdify with cse), compiled once per structure.
+
+Caches are keyed by :class:`~metakinetics.symbolic.derive.Structure` (growth law, organ count),
+so every model and parameter set with the same structure shares one compiled function.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from . import closed_forms as cf
+from .derive import Structure, jacobian, ode_rhs, symbols
+
+
+def _lambdify(args, expr):
+    return sp.lambdify(args, expr, modules="numpy", cse=True)
+
+
+def _param_args(structure: Structure):
+    return symbols(structure).params
+
+
+@lru_cache(maxsize=None)
+def ode_functions(structure: Structure, primary: bool = True):
+    """(rhs, jac): ``rhs(t, y, *params) -> list`` and ``jac(t, y, *params) -> nested list``, y = states."""
+    s = symbols(structure)
+    args = [s.t, list(s.states), *_param_args(structure)]
+    return _lambdify(args, list(ode_rhs(structure, primary))), _lambdify(args, jacobian(structure, primary).tolist())
+
+
+@lru_cache(maxsize=None)
+def primary_size(structure: Structure):
+    """x(t, x0, rate, K): closed-form primary size (cells), broadcasting over arrays."""
+    s = symbols(structure)
+    return _lambdify([s.t, s.x0, s.rate, s.K], cf.primary_size(structure).expr)
+
+
+@lru_cache(maxsize=None)
+def diagnosis_time(structure: Structure):
+    """t_dx(x_dx, x0, rate, K): years for the primary to reach x_dx cells."""
+    s = symbols(structure)
+    return _lambdify([s.x, s.x0, s.rate, s.K], cf.diagnosis_time(structure).expr)
+
+
+@lru_cache(maxsize=None)
+def circulation_series(structure: Structure, order: int):
+    """Q(t, x0, rate, K, mu, gamma, kappa) = sum_{n<=order} (-1)^n s^(n)(t) / kappa^(n+1).
+
+    The asymptotic expansion in 1/kappa of integral_0^t e^{-kappa(t-u)} s(u) du minus its
+    transient: C(t) = Q(t) - e^{-kappa t} Q(0) + O(|s^(order+1)| / kappa^(order+2)).
+    """
+    s = symbols(structure)
+    ders = cf.shedding_series(structure, order)
+    Q = sum((-1) ** n * d / s.kappa ** (n + 1) for n, d in enumerate(ders))
+    return _lambdify([s.t, s.x0, s.rate, s.K, s.mu, s.gamma, s.kappa], Q)
+
+
+@lru_cache(maxsize=None)
+def chain(structure: Structure):
+    """Closed-form (C, D_1..D_K, A_1..A_K)(t, *params) from an empty start (exponential primary only)."""
+    forms = cf.chain(structure)
+    if not forms["C"].available:
+        return None
+    s = symbols(structure)
+    exprs = [forms["C"].expr] + [d.expr for d in forms["D"]] + [a.expr for a in forms["A"]]
+    return _lambdify([s.t, *_param_args(structure)], exprs)
+
+
+@lru_cache(maxsize=None)
+def free_decay(structure: Structure):
+    """(C, D_1..D_K, A_1..A_K)(t, C0, D0_1.., A0_1.., *params) after surgery (no shedding)."""
+    fd = cf.free_decay(structure)
+    s = symbols(structure)
+    exprs = [fd["C"]] + list(fd["D"]) + list(fd["A"])
+    return _lambdify([s.t, fd["C0"], *fd["D0"], *fd["A0"], *_param_args(structure)], exprs)
