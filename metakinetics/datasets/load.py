@@ -1,0 +1,222 @@
+"""Read and validate data files (docs/data_format.md): every problem is a DataError naming the
+file, the row (line number, header = 1) and the column."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DataError, nearest
+from .data import AggregateData, DatasetInfo, IndividualData
+from .schema import (AGGREGATE_NUMERIC, AGGREGATE_REQUIRED, CUMULATIVE, DATASET_KINDS,
+                     ENDPOINT_NAMES, EVENT_CODES, INDIVIDUAL_REQUIRED, LIKELIHOODS, STANDARD_ORGANS)
+
+try:  # python >= 3.11
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[no-redef]
+
+
+def read_metadata(toml_path: str | Path, *, csv_path: str | None = None, text: str | None = None) -> dict:
+    """The ``[dataset]`` table of a metadata TOML (DataError naming the file when malformed)."""
+    toml_path = str(toml_path)
+    try:
+        raw = tomllib.loads(text if text is not None else Path(toml_path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DataError(toml_path, f"cannot read metadata: {exc}") from None
+    meta = raw.get("dataset")
+    if not isinstance(meta, dict):
+        raise DataError(toml_path, "missing [dataset] table")
+    kind = meta.get("kind", "aggregate")
+    if kind not in DATASET_KINDS:
+        raise DataError(toml_path, f"dataset.kind must be one of {', '.join(DATASET_KINDS)}, found '{kind}'")
+    lik = meta.get("likelihood")
+    if lik is not None and lik not in LIKELIHOODS:
+        raise DataError(toml_path, f"dataset.likelihood must be one of {', '.join(LIKELIHOODS)}, found '{lik}'")
+    organs = meta.get("organs", [])
+    if not isinstance(organs, list) or not all(isinstance(o, str) for o in organs):
+        raise DataError(toml_path, "dataset.organs must be a list of organ names")
+    return meta
+
+
+def parse_csv_text(text: str, path: str) -> tuple[list[str], list[dict[str, str]], list[int]]:
+    """Header, rows (dicts of stripped strings) and their line numbers; '#' lines are comments."""
+    lines = [(i + 1, ln) for i, ln in enumerate(text.splitlines()) if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        raise DataError(path, "empty file (expected a header row)")
+    reader = csv.reader(io.StringIO("\n".join(ln for _, ln in lines)))
+    try:
+        table = list(reader)
+    except csv.Error as exc:
+        raise DataError(path, f"not a valid CSV file: {exc}") from None
+    header = [h.strip() for h in table[0]]
+    if len(set(header)) != len(header):
+        dup = next(h for h in header if header.count(h) > 1)
+        raise DataError(path, "duplicate column", column=dup, row=lines[0][0])
+    rows, numbers = [], []
+    for (lineno, _), cells in zip(lines[1:], table[1:]):
+        if len(cells) != len(header):
+            raise DataError(path, f"expected {len(header)} cells, found {len(cells)}", row=lineno)
+        rows.append({h: c.strip() for h, c in zip(header, cells)})
+        numbers.append(lineno)
+    if not rows:
+        raise DataError(path, "no data rows")
+    return header, rows, numbers
+
+
+def _number(cell: str, path: str, column: str, row: int, *, required: bool) -> float:
+    if cell == "":
+        if required:
+            raise DataError(path, "missing value", column=column, row=row)
+        return math.nan
+    try:
+        x = float(cell)
+    except ValueError:
+        raise DataError(path, f"expected a number, found '{cell}'", column=column, row=row) from None
+    if not math.isfinite(x):
+        raise DataError(path, f"expected a finite number, found '{cell}'", column=column, row=row)
+    return x
+
+
+def _check_name(word: str, allowed, path: str, column: str, row: int, what: str) -> None:
+    if word not in allowed:
+        hint = nearest(word, allowed)
+        raise DataError(path, f"unknown {what} '{word}' (expected one of {', '.join(allowed)})"
+                        + (f"; did you mean '{hint}'?" if hint else ""), column=column, row=row)
+
+
+def build_aggregate(info: DatasetInfo, header, rows, numbers, organs) -> AggregateData:
+    """Validate aggregate rows (see docs/data_format.md) and return them as arrays."""
+    path = info.path
+    for col in AGGREGATE_REQUIRED:
+        if col not in header:
+            raise DataError(path, f"missing column (required: {', '.join(AGGREGATE_REQUIRED)})", column=col)
+    n = len(rows)
+    num = {c: np.full(n, np.nan) for c in ("time", "value") + AGGREGATE_NUMERIC}
+    text = {c: np.empty(n, dtype=object) for c in ("group", "organ", "endpoint", "status", "note")}
+    for i, (r, row) in enumerate(zip(rows, numbers)):
+        for c in ("time", "value"):
+            num[c][i] = _number(r[c], path, c, row, required=True)
+        for c in AGGREGATE_NUMERIC:
+            if c in r:
+                num[c][i] = _number(r[c], path, c, row, required=False)
+        text["group"][i] = r.get("group", "") or "all"
+        text["organ"][i] = r["organ"]
+        text["endpoint"][i] = r["endpoint"]
+        text["status"][i] = r.get("status", "")
+        text["note"][i] = r.get("note", "")
+        _check_name(r["organ"], organs, path, "organ", row, "organ")
+        _check_name(r["endpoint"], ENDPOINT_NAMES, path, "endpoint", row, "endpoint")
+        t, v = num["time"][i], num["value"][i]
+        if t < 0:
+            raise DataError(path, f"time must be zero or positive, found {t:g}", column="time", row=row)
+        if not 0.0 <= v <= 1.0:
+            raise DataError(path, f"value must be a proportion in [0, 1], found {v:g}", column="value", row=row)
+        d, e = num["denominator"][i], num["events"][i]
+        if math.isfinite(d) and d <= 0:
+            raise DataError(path, f"denominator must be positive, found {d:g}", column="denominator", row=row)
+        if math.isfinite(e) and (e < 0 or (math.isfinite(d) and e > d)):
+            raise DataError(path, f"events must lie in [0, denominator], found {e:g}", column="events", row=row)
+        lo, up = num["lower"][i], num["upper"][i]
+        if math.isfinite(lo) != math.isfinite(up):
+            raise DataError(path, "give both confidence limits or neither",
+                            column="upper" if math.isfinite(lo) else "lower", row=row)
+        if math.isfinite(lo) and not lo <= v <= up:
+            raise DataError(path, f"value {v:g} is outside its limits [{lo:g}, {up:g}]", column="lower", row=row)
+        se = num["se"][i]
+        if math.isfinite(se) and se < 0:
+            raise DataError(path, f"se must be zero or positive, found {se:g}", column="se", row=row)
+        lm = num["landmark"][i]
+        if math.isfinite(lm) and not 0 <= lm < t:
+            raise DataError(path, f"landmark must lie in [0, time), found {lm:g} with time {t:g}",
+                            column="landmark", row=row)
+        dia = num["diameter_cm"][i]
+        if r["endpoint"] == "by_size" and not (math.isfinite(dia) and dia > 0):
+            raise DataError(path, "endpoint by_size needs a positive diameter_cm", column="diameter_cm", row=row)
+        if math.isfinite(dia) and dia <= 0:
+            raise DataError(path, f"diameter_cm must be positive, found {dia:g}", column="diameter_cm", row=row)
+        if r["endpoint"] not in ("distant", "by_size") and r["organ"] == "distant" and r["endpoint"] != "at_diagnosis":
+            raise DataError(path, f"organ 'distant' goes with endpoint distant, by_size or at_diagnosis, "
+                            f"not '{r['endpoint']}'", column="organ", row=row)
+        if r["endpoint"] == "distant" and r["organ"] != "distant":
+            raise DataError(path, f"endpoint distant needs organ 'distant', found '{r['organ']}'", column="organ", row=row)
+    known = set(AGGREGATE_REQUIRED) | set(num) | set(text)
+    extra = {c: np.array([r[c] for r in rows], dtype=object) for c in header if c not in known}
+    data = AggregateData(info=info, rows=np.asarray(numbers), extra=extra,
+                         **{c: num[c] for c in num}, **{c: text[c].astype(str) for c in text})
+    _check_series(data)
+    return data
+
+
+def _check_series(data: AggregateData) -> None:
+    """Within one series (group, organ, endpoint, landmark, diameter) times are unique and the
+    cumulative endpoints do not decrease in time."""
+    keys = list(zip(data.group, data.organ, data.endpoint, np.nan_to_num(data.landmark, nan=-1.0),
+                    np.nan_to_num(data.diameter_cm, nan=-1.0)))
+    series: dict[tuple, list[int]] = {}
+    for i, k in enumerate(keys):
+        series.setdefault(k, []).append(i)
+    for (group, organ, endpoint, _, _), idx in series.items():
+        idx = sorted(idx, key=lambda j: data.time[j])
+        for a, b in zip(idx, idx[1:]):
+            if data.time[a] == data.time[b]:
+                raise DataError(data.info.path, f"duplicate time {data.time[b]:g} in series "
+                                f"(group '{group}', organ '{organ}', endpoint '{endpoint}')",
+                                column="time", row=int(data.rows[b]))
+            if endpoint in CUMULATIVE and data.value[b] < data.value[a]:
+                raise DataError(data.info.path, f"cumulative {endpoint} incidence decreases in time "
+                                f"({data.value[a]:g} at {data.time[a]:g} y, then {data.value[b]:g} at "
+                                f"{data.time[b]:g} y; group '{group}', organ '{organ}')",
+                                column="value", row=int(data.rows[b]))
+
+
+def build_individual(info: DatasetInfo, header, rows, numbers, organs) -> IndividualData:
+    """Validate individual rows: unique id, time >= 0, event an organ or distant/censored/death."""
+    path = info.path
+    for col in INDIVIDUAL_REQUIRED:
+        if col not in header:
+            raise DataError(path, f"missing column (required: {', '.join(INDIVIDUAL_REQUIRED)})", column=col)
+    events = tuple(o for o in organs if o not in ("distant", "blood")) + EVENT_CODES
+    n = len(rows)
+    time = np.empty(n)
+    seen: dict[str, int] = {}
+    for i, (r, row) in enumerate(zip(rows, numbers)):
+        if r["id"] == "":
+            raise DataError(path, "missing patient id", column="id", row=row)
+        if r["id"] in seen:
+            raise DataError(path, f"duplicate patient id '{r['id']}' (first on row {seen[r['id']]})", column="id", row=row)
+        seen[r["id"]] = row
+        time[i] = _number(r["time"], path, "time", row, required=True)
+        if time[i] < 0:
+            raise DataError(path, f"time must be zero or positive, found {time[i]:g}", column="time", row=row)
+        _check_name(r["event"], events, path, "event", row, "event")
+    cov = {c: np.array([r[c] for r in rows]) for c in header if c not in INDIVIDUAL_REQUIRED}
+    return IndividualData(info=info, id=np.array([r["id"] for r in rows]), time=time,
+                          event=np.array([r["event"] for r in rows]), rows=np.asarray(numbers), covariates=cov)
+
+
+def load_files(csv_text: bytes, csv_path: str, meta: dict | None, *, organs=None):
+    """Validated data from CSV bytes and its metadata dict (None: inferred from the columns)."""
+    try:
+        text = csv_text.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError(csv_path, "not UTF-8 text") from None
+    header, rows, numbers = parse_csv_text(text, csv_path)
+    meta = dict(meta or {})
+    kind = meta.get("kind") or ("individual" if {"id", "event"} <= set(header) else "aggregate")
+    declared = tuple(meta.get("organs", ()))
+    allowed = tuple(dict.fromkeys(STANDARD_ORGANS + declared + tuple(organs or ())))
+    info = DatasetInfo(
+        name=meta.get("name") or Path(csv_path).stem, kind=kind, path=csv_path,
+        sha256=hashlib.sha256(csv_text).hexdigest(),
+        **{k: str(meta[k]) for k in ("title", "citation", "cohort", "endpoint", "time_origin", "time_unit",
+                                     "status", "licence", "notes") if k in meta},
+        likelihood=meta.get("likelihood"), organs=declared)
+    if info.time_unit not in ("year", "years"):
+        raise DataError(csv_path, f"time_unit must be 'year' (convert times to years), found '{info.time_unit}'")
+    build = build_individual if kind == "individual" else build_aggregate
+    return build(info, header, rows, numbers, allowed)
