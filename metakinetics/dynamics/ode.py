@@ -33,11 +33,12 @@ def solve_ode(p: Params, times: np.ndarray, t_s: np.ndarray, *, stiff_method: st
         y = np.zeros(2 + 2 * K)
         y[0] = p.x0[i]
         ts = t_s[i]
-        before = times < ts
-        out[i, before] = _integrate(rhs1, jac1, row, 0.0, min(ts, times[-1]), y, times[before],
-                                    stiff_method, rtol, atol, end_state=True, out_end=y)
-        if np.all(before):
+        if ts > times[-1]:  # no surgery within the output window
+            out[i] = _integrate(rhs1, jac1, row, 0.0, times[-1], y, times, stiff_method, rtol, atol)
             continue
+        before = times < ts
+        out[i, before] = _integrate(rhs1, jac1, row, 0.0, ts, y, times[before],
+                                    stiff_method, rtol, atol, end_state=True, out_end=y)
         y[0] = 0.0
         y[2:2 + K] *= 1.0 - p.kill_dormant[i]
         after = ~before
