@@ -1,0 +1,309 @@
+"""Compare scenarios: population incidence per scenario, organ and time against the baseline.
+
+``compare`` runs a sweep (parameter draws x scenarios) on any executor (see ``sweep``) and
+returns a tidy :class:`Comparison` table. Row 0 of every sweep is the model itself (the fit's
+estimates); rows 1..N are parameter draws, which give the lower/upper bands. Draws and virtual
+cohorts are seeded per draw from ``SeedSequence(seed).spawn``; every scenario of one draw uses the
+same seed (common random numbers), so differences against the baseline are paired.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..endpoints import Endpoint, endpoint_from_name
+from ..errors import InputError
+from ..model import Model
+from .sweep import Progress, chunk_ranges, make_executor, run_chunks, task_seeds
+from .transforms import Baseline, Scenario, as_scenario
+from .uncertainty import FitSummary, ParameterDraws, draw_parameters, percentile_bands
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """Everything one chunk of a sweep needs (picklable): the base model, the scenarios (the
+    baseline first), the endpoint, clinical times (years after diagnosis), the drawn keys and
+    the options passed to ``population.incidence``."""
+
+    model: Model
+    scenarios: tuple[Scenario, ...]
+    endpoint: Endpoint
+    times: np.ndarray
+    keys: tuple[str, ...] = ()
+    options: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """``values[i, s, t, k]``: incidence for parameter row i (0 = estimate, 1.. = draws),
+    scenario s, time t, column k."""
+
+    spec: SweepSpec
+    columns: tuple[str, ...]
+    values: np.ndarray
+    method: str
+    draws: ParameterDraws | None = None
+
+
+def _incidence(model: Model, endpoint: Endpoint, times: np.ndarray, seed, options: Mapping[str, Any]):
+    from ..population import incidence  # scenarios > population in the layering
+
+    return incidence(model, endpoint, times, seed=seed, **options)
+
+
+def _run_chunk(payload: tuple[SweepSpec, np.ndarray | None, list[np.random.SeedSequence]]):
+    """Incidence of every scenario for a block of parameter rows: (n, S, T, K) array, the
+    columns and the method actually used."""
+    spec, rows, seeds = payload
+    options = dict(spec.options)
+    base_values = spec.model.values()
+    n = len(seeds)
+    out = None
+    columns: tuple[str, ...] = ()
+    method = ""
+    for i in range(n):
+        values = dict(base_values)
+        if rows is not None:
+            values.update({k: float(v) for k, v in zip(spec.keys, rows[i])})
+        for s, scenario in enumerate(spec.scenarios):
+            new = scenario.transform(values)
+            changes = {k: float(v) for k, v in new.items() if float(v) != base_values.get(k)}
+            model = spec.model.with_values(changes) if changes else spec.model
+            # one Generator per (draw, scenario) from the same child seed: common random numbers
+            rng = np.random.default_rng(seeds[i])
+            res = _incidence(model, spec.endpoint, spec.times, rng, options)
+            vals = np.asarray(res.values, dtype=float)
+            if out is None:
+                out = np.empty((n, len(spec.scenarios)) + vals.shape)
+                columns, method = tuple(res.columns), str(res.method)
+            out[i, s] = vals
+    return out, columns, method
+
+
+def sweep(model: Model, scenarios: Sequence[Scenario], endpoint: Endpoint, times,
+          *, draws: ParameterDraws | None = None, seed: int | None = None, executor: Any = None,
+          workers: int | None = None, scheduler: Any = None, chunk_size: int | None = None,
+          progress: Progress | None = None, **incidence_options: Any) -> SweepResult:
+    """Incidence for every (parameter row, scenario): row 0 the model, rows 1.. the ``draws``.
+
+    Runs on ``executor`` (an Executor or dask Client), else a Dask ``scheduler`` (address or
+    Client), else a local pool of ``workers`` processes, else serially. Chunks hold ``chunk_size``
+    rows (default: ceil(rows / 16), independent of the workers), so results are identical however
+    the work is spread.
+    """
+    times = np.asarray(times, dtype=float)
+    scen = tuple(scenarios)
+    keys = draws.keys if draws is not None else ()
+    rows = None if draws is None else np.vstack([[model.get(k) for k in keys], draws.values])
+    n_rows = 1 if draws is None else draws.n + 1
+    seeds = task_seeds(seed, n_rows)
+    size = chunk_size or max(1, math.ceil(n_rows / 16))
+    spec = SweepSpec(model=model, scenarios=scen, endpoint=endpoint, times=times, keys=keys,
+                     options=tuple(sorted(incidence_options.items())))
+    payloads = [(spec, None if rows is None else rows[a:b], seeds[a:b]) for a, b in chunk_ranges(n_rows, size)]
+    if executor is not None:
+        parts = run_chunks(_run_chunk, payloads, executor=executor, progress=progress)
+    else:
+        with make_executor(workers=workers if len(payloads) > 1 else None, scheduler=scheduler) as ex:
+            parts = run_chunks(_run_chunk, payloads, executor=ex, progress=progress)
+    values = np.concatenate([p[0] for p in parts])
+    return SweepResult(spec=spec, columns=parts[0][1], values=values, method=parts[0][2], draws=draws)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Tidy table: one row per (scenario, column, time) with the incidence ``value`` and its
+    difference against the baseline (``abs_diff`` = value - baseline, ``rel_diff`` = value /
+    baseline - 1, NaN where the baseline is 0); ``*_lower``/``*_upper`` bands (percentiles of
+    the draws, paired per draw) when uncertainty is on."""
+
+    endpoint: str
+    method: str
+    source: str
+    scenarios: tuple[str, ...]
+    descriptions: tuple[str, ...]
+    columns_: tuple[str, ...]
+    times: np.ndarray
+    level: float | None
+    table: Mapping[str, np.ndarray] = field(repr=False)
+    sweep: SweepResult | None = field(default=None, repr=False, compare=False)
+
+    COLUMN_ORDER = ("scenario", "organ", "time", "value", "lower", "upper", "abs_diff",
+                    "abs_diff_lower", "abs_diff_upper", "rel_diff", "rel_diff_lower", "rel_diff_upper")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c for c in self.COLUMN_ORDER if c in self.table)
+
+    def __len__(self) -> int:
+        return len(self.table["scenario"])
+
+    def column(self, name: str) -> np.ndarray:
+        if name not in self.table:
+            raise InputError(f"comparison: no column '{name}' (columns: {', '.join(self.names)})")
+        return self.table[name]
+
+    def grid(self, name: str = "value") -> np.ndarray:
+        """A column reshaped to (scenario, time, organ)."""
+        return np.asarray(self.column(name), dtype=float).reshape(
+            len(self.scenarios), len(self.times), len(self.columns_))
+
+    def meta(self) -> dict[str, Any]:
+        return {"endpoint": self.endpoint, "method": self.method, "source": self.source,
+                "level": self.level,
+                "scenarios": [{"label": s, "description": d} for s, d in zip(self.scenarios, self.descriptions)],
+                "draws": None if self.sweep is None or self.sweep.draws is None else self.sweep.draws.n}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Metadata and the columns as lists (NaN -> None)."""
+        def clean(v):
+            if isinstance(v, (str, np.str_)):
+                return str(v)
+            x = float(v)
+            return x if math.isfinite(x) else None
+
+        out = self.meta()
+        out["columns"] = {n: [clean(v) for v in self.table[n]] for n in self.names}
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    def to_csv(self, path=None) -> str:
+        """The table as CSV text (header row); also written atomically to ``path`` if given."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(self.names)
+        cols = [self.table[n] for n in self.names]
+        for i in range(len(self)):
+            w.writerow([c[i] if isinstance(c[i], (str, np.str_)) else
+                        ("" if not math.isfinite(float(c[i])) else repr(float(c[i]))) for c in cols])
+        text = buf.getvalue()
+        if path is not None:
+            from ..io_atomic import write_text_atomic
+
+            write_text_atomic(path, text)
+        return text
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    return np.divide(num, den, out=np.full(np.broadcast_shapes(num.shape, den.shape), np.nan), where=den > 0)
+
+
+def tabulate(result: SweepResult, *, level: float = 0.95, source: str = "") -> Comparison:
+    """The tidy comparison table of a sweep (scenario 0 is the baseline)."""
+    v = result.values  # (N, S, T, K)
+    spec = result.spec
+    S, T, K = v.shape[1:]
+    central = v[0]
+    base = central[0][None]
+    table: dict[str, np.ndarray] = {}
+    labels = [s.label for s in spec.scenarios]
+    table["scenario"] = np.repeat(np.array(labels, dtype=object), T * K)
+    table["organ"] = np.tile(np.array(result.columns, dtype=object), S * T)
+    table["time"] = np.tile(np.repeat(spec.times, K), S)
+    table["value"] = central.ravel()
+    table["abs_diff"] = (central - base).ravel()
+    table["rel_diff"] = (_ratio(central, np.broadcast_to(base, central.shape)) - 1.0).ravel()
+    with_bands = result.draws is not None
+    if with_bands:
+        d = v[1:]
+        lo, _, hi = percentile_bands(d, level)
+        table["lower"], table["upper"] = lo.ravel(), hi.ravel()
+        diff = d - d[:, :1]
+        lo, _, hi = percentile_bands(diff, level)
+        table["abs_diff_lower"], table["abs_diff_upper"] = lo.ravel(), hi.ravel()
+        den = np.broadcast_to(d[:, :1], d.shape)
+        rel = _ratio(d, den) - 1.0
+        defined = np.all(den > 0, axis=0)
+        safe = np.where(defined[None], rel, 0.0)
+        lo, _, hi = percentile_bands(safe, level)
+        table["rel_diff_lower"] = np.where(defined, lo, np.nan).ravel()
+        table["rel_diff_upper"] = np.where(defined, hi, np.nan).ravel()
+    return Comparison(endpoint=spec.endpoint.name, method=result.method, source=source,
+                      scenarios=tuple(labels), descriptions=tuple(s.describe() for s in spec.scenarios),
+                      columns_=result.columns, times=spec.times, level=level if with_bands else None,
+                      table=table, sweep=result)
+
+
+def resolve_source(model_or_fit: Any) -> tuple[Model, FitSummary | None, str]:
+    """(model, fit summary or None, description) from a Model, a FitSummary, a fit result, a
+    bundled model name, a model file or a fit directory."""
+    from .fits import as_fit_summary, looks_like_fit
+
+    if isinstance(model_or_fit, Model):
+        return model_or_fit, None, f"model {model_or_fit.name}" + (
+            f" ({model_or_fit.source})" if model_or_fit.source else "")
+    if isinstance(model_or_fit, str) or hasattr(model_or_fit, "__fspath__"):
+        if looks_like_fit(model_or_fit):
+            fit = as_fit_summary(model_or_fit)
+            return fit.model, fit, f"fit {fit.name} ({fit.source})"
+        from ..model import load_model
+
+        m = load_model(str(model_or_fit))
+        return m, None, f"model {m.name}" + (f" ({m.source})" if m.source else "")
+    fit = as_fit_summary(model_or_fit)
+    return fit.model, fit, f"fit {fit.name}" + (f" ({fit.source})" if fit.source else "")
+
+
+def compare(model_or_fit: Any, scenarios: Sequence[Scenario | str], endpoint: Endpoint | str = "any",
+            times=None, *, draws: int = 0, uncertainty: str = "covariance", seed: int | None = None,
+            level: float = 0.95, executor: Any = None, workers: int | None = None,
+            scheduler: Any = None, chunk_size: int | None = None, progress: Progress | None = None,
+            **incidence_options: Any) -> Comparison:
+    """Incidence under each scenario (the baseline added first) with differences against it.
+
+    ``model_or_fit``: a Model, a fit (FitSummary, fit result or fit directory), a bundled model
+    name or file. ``times``: years after diagnosis (default 0..20 by 1). With ``draws`` > 0 (needs
+    a fit), parameter sets drawn from the fit's ``uncertainty`` ('covariance' or 'profile') give
+    ``level`` bands. Extra keyword arguments go to ``population.incidence`` (method, nodes,
+    patients, ...).
+    """
+    model, fit, source = resolve_source(model_or_fit)
+    ep = endpoint_from_name(endpoint) if isinstance(endpoint, str) else endpoint
+    if not isinstance(ep, Endpoint):
+        raise InputError(f"endpoint: expected a name or an Endpoint, found {type(endpoint).__name__}")
+    t = np.arange(0.0, 20.0 + 1e-9, 1.0) if times is None else np.atleast_1d(np.asarray(times, dtype=float))
+    if t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)) or np.any(t < 0) or np.any(np.diff(t) <= 0):
+        raise InputError("times: expected increasing, finite, non-negative years after diagnosis")
+    scen = [as_scenario(s) for s in scenarios]
+    scen = [Baseline()] + [s for s in scen if not isinstance(s, Baseline)]
+    labels = [s.label for s in scen]
+    if len(set(labels)) != len(labels):
+        dup = next(x for x in labels if labels.count(x) > 1)
+        raise InputError(f"scenario '{dup}' given twice")
+    for s in scen:  # fail early, with the scenario named, on a bad organ or parameter
+        s.apply(model)
+    pd = None
+    if draws:
+        if fit is None:
+            raise InputError("draws need a fit (its covariance or intervals); a bare model has no "
+                             "parameter uncertainty")
+        seq = np.random.SeedSequence(seed)
+        draw_seed, sweep_seed = seq.spawn(2)
+        pd = draw_parameters(fit, draws, seed=draw_seed, method=uncertainty)
+    else:
+        sweep_seed = seed
+    result = sweep(model, scen, ep, t, draws=pd, seed=sweep_seed, executor=executor, workers=workers,
+                   scheduler=scheduler, chunk_size=chunk_size, progress=progress, **incidence_options)
+    return tabulate(result, level=level, source=source)
+
+
+def rate_ratio(treated: np.ndarray, control: np.ndarray, free_treated: np.ndarray,
+               free_control: np.ndarray, times: np.ndarray) -> float:
+    """Events-per-person-year rate ratio over [times[0], times[-1]] from cumulative incidences of
+    the event (``treated``/``control``, (T,)) and the event-free (at-risk) proportions: (F1(U) /
+    integral S1) / (F0(U) / integral S0), trapezoid rule."""
+    py1 = np.trapezoid(free_treated, times)
+    py0 = np.trapezoid(free_control, times)
+    if control[-1] <= 0 or py0 <= 0 or py1 <= 0:
+        raise InputError("rate ratio: the control arm has no events or no person-time")
+    return float((treated[-1] / py1) / (control[-1] / py0))
+
