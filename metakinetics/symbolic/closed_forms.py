@@ -192,3 +192,33 @@ def shedding_series(structure: Structure, order: int) -> tuple[sp.Expr, ...]:
     for _ in range(order):
         out.append(sp.diff(out[-1], s.t))
     return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def circulation_series(structure: Structure, order: int) -> sp.Expr:
+    """Q(t) = sum_{n<=order} (-1)^n s^(n)(t) / kappa^(n+1), written as s(t) times a polynomial.
+
+    With an auxiliary variable v(t) (dv/dt = g(v)) and d ln s/dt = l(v), s^(n) = s P_n(v) where
+    P_0 = 1, P_{n+1} = l P_n + g dP_n/dv (chain rule). Exponential: l = gamma r, g = 0;
+    Gompertz: v = gamma ln(K/x) = gamma ln(K/x0) e^{-rt}, s = mu K^gamma e^{-v}, l = r v, g = -r v;
+    logistic: v = x/K, l = gamma r (1 - v), g = r v (1 - v). Equal to differentiating
+    :func:`shedding_series` directly (tested); this form costs two exponentials per point.
+    """
+    s = symbols(structure)
+    v = sp.Symbol("v", real=True)
+    law = structure.growth
+    x_t = primary_size(structure).expr
+    if law == "exponential":
+        ell, g, v_t, s_t = s.gamma * s.rate, sp.Integer(0), sp.Integer(0), s.mu * x_t ** s.gamma
+    elif law == "gompertz":
+        v_t = s.gamma * sp.log(s.K / s.x0) * sp.exp(-s.rate * s.t)
+        ell, g, s_t = s.rate * v, -s.rate * v, s.mu * s.K ** s.gamma * sp.exp(-v)
+    else:
+        v_t = x_t / s.K
+        ell, g, s_t = s.gamma * s.rate * (1 - v), s.rate * v * (1 - v), s.mu * (s.K * v) ** s.gamma
+    P = [sp.Integer(1)]
+    for _ in range(order):
+        P.append(sp.expand(ell * P[-1] + g * sp.diff(P[-1], v)))
+    ratio = sp.expand(sum((-1) ** n * Pn / s.kappa ** (n + 1) for n, Pn in enumerate(P)))
+    ratio = sp.horner(ratio, v) if ratio.has(v) else ratio
+    return (s_t * ratio).subs(v, v_t)

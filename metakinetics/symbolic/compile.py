@@ -51,9 +51,7 @@ def circulation_series(structure: Structure, order: int):
     transient: C(t) = Q(t) - e^{-kappa t} Q(0) + O(|s^(order+1)| / kappa^(order+2)).
     """
     s = symbols(structure)
-    ders = cf.shedding_series(structure, order)
-    Q = sum((-1) ** n * d / s.kappa ** (n + 1) for n, d in enumerate(ders))
-    return _lambdify([s.t, s.x0, s.rate, s.K, s.mu, s.gamma, s.kappa], Q)
+    return _lambdify([s.t, s.x0, s.rate, s.K, s.mu, s.gamma, s.kappa], cf.circulation_series(structure, order))
 
 
 @lru_cache(maxsize=None)
