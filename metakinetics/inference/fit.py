@@ -1,0 +1,307 @@
+"""Run a fit set-up: lmfit minimisation (optionally from several starts), intervals,
+identifiability, goodness of fit per data set, and a :class:`FitResult` that says whether it
+converged."""
+from __future__ import annotations
+
+import math
+import time as _time
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+import lmfit
+import numpy as np
+from scipy.stats import chi2
+
+from .. import __version__
+from ..errors import FitError, MetakineticsError
+from .intervals import Z95, correlations, identifiability, information, profile, wald
+from .likelihood import Binomial, CensoredTimeToEvent
+from .objective import Objective, Predictor
+from .problem import FitSetup, Problem, load_setup
+from .results import Estimate, FitResult
+
+DEFAULT_FIT = "breast"
+
+
+def default_setup_path() -> Path:
+    """fits/breast/fit.toml: from the checkout when run there, else the installed copy."""
+    here = Path(__file__).resolve().parents[2] / "fits" / DEFAULT_FIT / "fit.toml"
+    if here.is_file():
+        return here
+    res = resources.files("metakinetics._fits") / DEFAULT_FIT / "fit.toml"
+    return Path(str(res))
+
+
+def resolve_setup_path(name_or_path: str | Path | None) -> Path:
+    """A fit folder or fit.toml path; a bare name (``breast``) means a bundled fits/ folder."""
+    if name_or_path is None:
+        return default_setup_path()
+    p = Path(name_or_path)
+    if p.is_dir():
+        return p / "fit.toml"
+    if p.exists():
+        return p
+    if "/" not in str(name_or_path) and not str(name_or_path).endswith(".toml"):
+        res = resources.files("metakinetics._fits") / str(name_or_path) / "fit.toml"
+        if res.is_file():
+            return Path(str(res))
+    raise FitError(f"{name_or_path}: no fit set-up there (expected a folder holding fit.toml)")
+
+
+def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
+        progress: Callable[[int, float], None] | None = None, starts: int | None = None,
+        start_points: np.ndarray | None = None, intervals: str | None = None,
+        curves: bool = True) -> FitResult:
+    """Fit a set-up and return its result (``status`` says whether it converged).
+
+    ``predictor`` replaces the population incidence (e.g. for tests); ``progress(nfev, best)``
+    is called on every objective evaluation; ``starts``/``start_points`` override the set-up's
+    multi-start (search-scale vectors); ``intervals`` overrides the interval method.
+    """
+    if not isinstance(setup, FitSetup):
+        setup = load_setup(setup)
+    t0 = _time.perf_counter()
+    obj = Objective(setup, predictor)
+    obj.callback = progress
+    rng = np.random.default_rng(setup.seed)
+    x0 = obj.params.start_vector()
+    n_starts = starts or setup.starts
+    if start_points is None:
+        pts = [x0]
+        if n_starts > 1:
+            lo, hi = obj.params.bounds()
+            jitter = setup.start_spread * (2 * rng.random((n_starts - 1, x0.size)) - 1)
+            pts += list(np.clip(x0 + jitter, lo, hi))
+    else:
+        pts = [np.asarray(p, dtype=float) for p in start_points]
+    optimiser = setup.optimiser
+    if not obj.has_residuals and optimiser in ("least_squares", "leastsq"):
+        optimiser = "lbfgsb"  # time-to-event data give no residual vector: minimise -2 log L directly
+    runs = []
+    for p in pts:
+        runs.append(_minimise(obj, p, optimiser, setup.max_nfev))
+    best = min(runs, key=lambda r: r["objective"])
+    x_hat = best["x"]
+    status, message = _status(obj, best, runs)
+    method = intervals or setup.intervals
+    est, corr, info_kind, issues = _uncertainty(obj, x_hat, method)
+    ev = obj.evaluate(x_hat)
+    if ev.failed:
+        raise FitError(f"the model cannot be evaluated at the fitted values: {ev.failed}")
+    lls = obj.problem_loglik(ev)
+    loglik = float(sum(lls))
+    k = len(obj.params)
+    n = obj.n_obs
+    datasets = tuple(_dataset_report(obj, prob, pred, ll, x_hat, curves)
+                     for prob, pred, ll in zip(obj.problems, ev.predictions, lls))
+    fitted = {}
+    groups = sorted({p.group for p in obj.params if p.group is not None})
+    for g in [None] + groups:
+        m = obj.model.with_values(obj.params.overrides(x_hat, g))
+        fitted["shared" if g is None else g] = {p.key: m.get(p.key) for p in obj.params}
+    base_model = obj.model.with_values(obj.params.overrides(x_hat, None))
+    return FitResult(
+        name=setup.name, status=status, message=message,
+        model=str(setup.model if isinstance(setup.model, str) else setup.model.name),
+        optimiser=optimiser, interval_method=_interval_label(method), information=info_kind,
+        estimates=tuple(est), correlations={"names": obj.params.labels, "matrix": corr.tolist()},
+        loglik=loglik, n_obs=n, n_par=k, aic=2 * k - 2 * loglik, bic=k * math.log(max(n, 1)) - 2 * loglik,
+        datasets=datasets, identifiability=tuple(issues),
+        starts=tuple({"start": obj.params.natural(r["x0"]).tolist(), "estimate": obj.params.natural(r["x"]).tolist(),
+                      "minus2_loglik": r["objective"], "success": r["success"], "message": r["message"]}
+                     for r in runs),
+        seed=setup.seed, package_version=__version__, elapsed_s=_time.perf_counter() - t0, nfev=obj.nfev,
+        fitted_values=fitted, organs=tuple(organ_summary(base_model)), setup_path=setup.path)
+
+
+def _minimise(obj: Objective, x0: np.ndarray, optimiser: str, max_nfev: int | None) -> dict:
+    params = obj.params.to_lmfit(x0)
+    names = obj.params.names
+    vec = lambda p: np.array([p[nm].value for nm in names])  # noqa: E731
+    if optimiser in ("least_squares", "leastsq"):
+        fcn = lambda p: obj.residuals(vec(p))  # noqa: E731
+    else:
+        fcn = lambda p: obj.minus2ll(vec(p))  # noqa: E731
+    kws = {}
+    if optimiser == "least_squares":
+        # x_scale='jac' makes the trust region scale-free; tolerances 1e-10 on a -2 log L of order
+        # 1e1-1e4 stop far below the 0.1 units that matter for intervals.
+        kws = {"x_scale": "jac", "ftol": 1e-10, "xtol": 1e-10, "gtol": 1e-10}
+    mini = lmfit.Minimizer(fcn, params, scale_covar=False, max_nfev=max_nfev, nan_policy="raise")
+    try:
+        res = mini.minimize(method=optimiser, **kws)
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        return {"x0": x0, "x": x0, "objective": math.inf, "success": False, "message": f"optimiser failed: {exc}"}
+    x = vec(res.params)
+    objective = -2 * obj.loglik(x)
+    return {"x0": x0, "x": x, "objective": objective if math.isfinite(objective) else math.inf,
+            "success": bool(res.success), "message": str(res.message), "nfev": res.nfev}
+
+
+def _status(obj: Objective, best: dict, runs: list) -> tuple[str, str]:
+    if not math.isfinite(best["objective"]):
+        return "not_converged", ("the model could not be evaluated near the optimum "
+                                 f"({obj.n_failed} failed evaluations): {best['message']}")
+    if not best["success"]:
+        return "not_converged", f"the optimiser stopped without converging: {best['message']}"
+    msg = f"converged: {best['message']}"
+    ok = [r for r in runs if r["success"] and math.isfinite(r["objective"])]
+    if len(runs) > 1:
+        spread = max(r["objective"] for r in ok) - best["objective"] if ok else math.inf
+        msg += f"; {len(ok)}/{len(runs)} starts converged, -2 log L within {spread:.3g} of the best"
+    return "converged", msg
+
+
+def _interval_label(method: str) -> str:
+    return {"wald": "wald: 95% limits x +- 1.96 SE on the search scale (log scale for log parameters), "
+                    "SE from the observed information",
+            "profile": "profile likelihood: -2 log L re-minimised over the other parameters rises by 3.84 "
+                       "(chi-square 1 df, 95%)",
+            "conf_interval": "profile likelihood via lmfit.conf_interval with a chi-square(1) likelihood-ratio "
+                             "probability (95%)"}[method]
+
+
+def _uncertainty(obj: Objective, x_hat: np.ndarray, method: str):
+    info = information(obj, x_hat)
+    se, lo, hi = wald(x_hat, info.cov)
+    corr = correlations(info.cov)
+    flat: dict[int, list[str]] = {}
+    if method in ("profile", "conf_interval"):
+        for j in range(x_hat.size):
+            lo_j, hi_j, flat_lo, flat_hi = profile(obj, x_hat, j, se[j])
+            lo[j], hi[j] = lo_j, hi_j
+            sides = [s for s, f in (("lower", flat_lo), ("upper", flat_hi)) if f]
+            if sides:
+                flat[j] = sides
+    issues = identifiability(obj.params.labels, corr, se, list(obj.params), info.singular,
+                             flat if method != "wald" else None)
+    est = []
+    for j, p in enumerate(obj.params):
+        v = float(p.from_search(x_hat[j]))
+        se_nat = v * se[j] if p.log else se[j]  # delta method
+        b_lo, b_hi = p.search_bounds
+        at_bound = bool(min(x_hat[j] - b_lo, b_hi - x_hat[j]) < 1e-6 * max(1.0, b_hi - b_lo))
+        est.append(Estimate(name=p.label, key=p.key, group=p.group, value=v, se=float(se_nat),
+                            lower=float(p.from_search(max(lo[j], b_lo))), upper=float(p.from_search(min(hi[j], b_hi))),
+                            initial=p.value, min=p.min, max=p.max, log=p.log, at_bound=at_bound,
+                            se_search=float(se[j])))
+        if at_bound:
+            issues.append({"parameters": [p.label], "issue": "at bound",
+                           "detail": f"estimate {v:.4g} is at its bound [{p.min:g}, {p.max:g}]"})
+    return est, corr, info.kind, issues
+
+
+def _dataset_report(obj: Objective, prob: Problem, pred, ll: float, x_hat, curves: bool) -> dict:
+    d = prob.data
+    rep = {"label": prob.label, "name": d.info.name, "sha256": d.info.sha256, "path": d.info.path,
+           "likelihood": prob.likelihood.kind, "n_rows": prob.n_obs, "loglik": ll,
+           "citation": d.info.citation}
+    if isinstance(prob.likelihood, CensoredTimeToEvent):
+        grid, cif, hd = pred
+        rep.update(_tte_report(prob, grid, cif, hd))
+        return rep
+    obs = prob.likelihood.observed
+    dev = prob.likelihood.deviance(pred)
+    rep.update({"statistic": "deviance" if isinstance(prob.likelihood, Binomial) else "chi-square",
+                "value": dev, "df": prob.n_obs, "p_value": float(chi2.sf(dev, prob.n_obs)),
+                "max_abs_diff_pp": float(100 * np.max(np.abs(pred - obs))),
+                "within_3pp": bool(np.all(np.abs(pred - obs) <= 0.03))})
+    rows = []
+    for i in range(prob.n_obs):
+        rows.append({"row": int(d.rows[i]), "group": str(d.group[i]), "organ": str(d.organ[i]),
+                     "endpoint": str(d.endpoint[i]), "time": float(d.time[i]),
+                     "landmark": float(d.landmark[i]), "diameter_cm": float(d.diameter_cm[i]),
+                     "observed": float(obs[i]), "predicted": float(pred[i]),
+                     "lower": float(d.lower[i]), "upper": float(d.upper[i]),
+                     "denominator": float(d.denominator[i])})
+    rep["rows"] = rows
+    if curves:
+        rep["curves"] = _curves(obj, prob, x_hat)
+    return rep
+
+
+def _curves(obj: Objective, prob: Problem, x_hat) -> list:
+    out = []
+    cache: dict = {}
+    for s in prob.series:
+        if s.endpoint.name in ("at_diagnosis",):
+            continue
+        top = float(s.times.max())
+        if s.endpoint.name == "by_size":
+            grid = np.linspace(max(0.1, float(s.times.min())), top, 60)
+        elif s.endpoint.name == "landmark":
+            at = s.endpoint.at
+            grid = np.linspace(at + 0.25, max(top, at + 1.0), 40)
+        else:
+            grid = np.linspace(0.25, max(top, 1.0) * 1.15, 40)
+        try:
+            model = obj._model_cached(x_hat, prob, s.group, cache)
+            cols, vals = obj._call(model, s.endpoint, grid, cache)
+        except MetakineticsError:
+            continue
+        keep = [c for c in dict.fromkeys(s.columns) if c in cols]
+        out.append({"group": s.group, "endpoint": s.endpoint.name,
+                    "landmark": getattr(s.endpoint, "at", None), "x": grid.tolist(),
+                    "y": {c: vals[:, cols.index(c)].tolist() for c in keep}})
+    return out
+
+
+def _tte_report(prob: Problem, grid, cif, hd) -> dict:
+    """Goodness of fit of individual data: model crude cumulative incidence (with death competing)
+    against the Aalen-Johansen estimate from the same patients, per group."""
+    from ..datasets.summaries import aalen_johansen
+
+    lik = prob.likelihood
+    groups = []
+    worst = 0.0
+    check = np.arange(1.0, math.floor(grid[-1]) + 1.0)
+    for g, label in enumerate(prob.groups):
+        sel = lik.group == g
+        t = lik.time[sel]
+        ev = np.where(lik.cause[sel] >= 0, 1, np.where(lik.cause[sel] == lik.ANY, 1,
+                                                       np.where(lik.cause[sel] == lik.DEATH, 2, 0)))
+        aj = aalen_johansen(t, ev, at=check)
+        F = cif[g].sum(axis=1)
+        dens = np.gradient(F, grid)
+        crude = np.concatenate([[0.0], np.cumsum(0.5 * (dens[1:] * np.exp(-hd[g] * grid[1:])
+                                                        + dens[:-1] * np.exp(-hd[g] * grid[:-1])) * np.diff(grid))])
+        pred = np.interp(check, grid, crude)
+        at_risk = np.array([(t >= c).sum() for c in check])
+        use = at_risk >= 20  # beyond that the estimate is too noisy to judge the fit
+        diff = np.abs(pred - aj)[use]
+        worst = max(worst, float(diff.max()) if diff.size else 0.0)
+        groups.append({"group": label, "patients": int(sel.sum()),
+                       "events": int((lik.cause[sel] >= 0).sum() + (lik.cause[sel] == lik.ANY).sum()),
+                       "deaths": int((lik.cause[sel] == lik.DEATH).sum()), "death_hazard": float(hd[g]),
+                       "years": check.tolist(), "aalen_johansen": aj.tolist(), "predicted": pred.tolist(),
+                       "at_risk": at_risk.tolist(),
+                       "curve": {"x": grid[::5].tolist(), "y": crude[::5].tolist()}})
+    return {"statistic": "max |model - Aalen-Johansen| (pp) where >= 20 at risk",
+            "max_abs_diff_pp": 100 * worst, "within_3pp": bool(worst <= 0.03), "groups": groups,
+            "patients": int(lik.time.size)}
+
+
+def organ_summary(model) -> list[dict]:
+    """Per organ: blood-flow share vs seeding and colonisation (the "soil"), dormancy length."""
+    organs = model.organs
+    total_f = sum(o.arrest_fraction for o in organs) or 1.0
+    flows = [o.blood_flow for o in organs]
+    total_flow = sum(f for f in flows if f) or None
+    out = []
+    for o in organs:
+        rate = o.wake + o.dormant_death
+        out.append({"organ": o.name, "blood_flow": o.blood_flow, "arrest_fraction": o.arrest_fraction,
+                    "efficiency": o.efficiency, "efficiency_x_arrest": o.efficiency * o.arrest_fraction,
+                    "seeding_share": o.arrest_fraction / total_f,
+                    "colonisation_per_flow": (o.efficiency * o.arrest_fraction / o.blood_flow
+                                              if o.blood_flow else None),
+                    "mean_dormancy_years": 1.0 / rate if rate > 0 else None,
+                    "wake_probability": o.wake / rate if rate > 0 else None})
+    cpf = [x["colonisation_per_flow"] for x in out if x["colonisation_per_flow"]]
+    if cpf:
+        ref = float(np.median(cpf))
+        for x in out:
+            if x["colonisation_per_flow"]:
+                x["soil_index"] = x["colonisation_per_flow"] / ref
+    return out

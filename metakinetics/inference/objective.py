@@ -1,0 +1,182 @@
+"""The joint objective of a fit: free-parameter vector -> models per data group -> predictions ->
+log-likelihood (and residuals where every data set offers them)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..endpoints import Endpoint
+from ..errors import FitError, MetakineticsError
+from ..model import Model, load_model
+from .likelihood import CensoredTimeToEvent
+from .parameters import ParameterSet
+from .problem import FitSetup, Problem, build_problem, endpoint_for_causes
+
+#: predictor(model, endpoint, times) -> (columns, values of shape (T, K)).
+Predictor = Callable[[Model, Endpoint, np.ndarray], tuple[tuple[str, ...], np.ndarray]]
+
+#: Residual given to the optimiser where the model cannot be evaluated (invalid values, solver
+#: failure): large against deviance residuals of a few units, so the optimiser steps back.
+PENALTY_RESIDUAL = 1e3
+
+
+def population_predictor(*, nodes: int | None = None, method: str = "auto", seed: int | None = None) -> Predictor:
+    """Population-averaged incidence (metakinetics.population.incidence) as a predictor."""
+    from ..population import incidence
+
+    def predict(model: Model, endpoint: Endpoint, times: np.ndarray):
+        res = incidence(model, endpoint, times, method=method, nodes=nodes, seed=seed)
+        return tuple(res.columns), np.asarray(res.values, dtype=float)
+
+    return predict
+
+
+@dataclass
+class Evaluation:
+    """Predictions at one parameter vector: per problem, row predictions (aggregate) or the
+    (grid, cumulative incidence (G, U, K), death hazards (G,)) of a time-to-event problem."""
+
+    x: np.ndarray
+    predictions: list
+    failed: str | None = None
+
+
+class Objective:
+    """-2 log-likelihood of all data sets (plus priors) as a function of the search vector."""
+
+    def __init__(self, setup: FitSetup, predictor: Predictor | None = None, *, model: Model | None = None):
+        self.setup = setup
+        self.model = model if model is not None else load_model(setup.model, overrides=dict(setup.model_set) or None)
+        self.params = ParameterSet(list(setup.parameters))
+        for p in self.params:
+            if p.key not in self.model.values():
+                raise FitError(f"free parameter '{p.key}' is not a numeric parameter of model '{self.model.name}'")
+        self.problems = [build_problem(s, self.model, grid_step=setup.grid_step) for s in setup.data]
+        labels = [p.label for p in self.problems]
+        if len(set(labels)) != len(labels):
+            dup = next(x for x in labels if labels.count(x) > 1)
+            raise FitError(f"two data sets share the label '{dup}' (give each a distinct label)")
+        self.predictor = predictor or population_predictor(nodes=setup.nodes, seed=setup.seed)
+        self.has_residuals = not any(isinstance(p.likelihood, CensoredTimeToEvent) for p in self.problems)
+        self.n_obs = sum(p.n_obs for p in self.problems)
+        self.nfev = 0
+        self.n_failed = 0
+        self.callback: Callable[[int, float], None] | None = None
+        self.best = np.inf
+
+    # ------------------------------------------------------------------ models and predictions
+    def model_for(self, x: np.ndarray, problem: Problem, group: str | None) -> Model:
+        over = problem.group_overrides(group)
+        over.update(self.params.overrides(x, group))
+        return self.model.with_values(over) if over else self.model
+
+    def evaluate(self, x: np.ndarray) -> Evaluation:
+        x = np.asarray(x, dtype=float)
+        cache: dict = {}
+        preds = []
+        try:
+            for prob in self.problems:
+                if isinstance(prob.likelihood, CensoredTimeToEvent):
+                    preds.append(self._tte_predictions(x, prob, cache))
+                else:
+                    preds.append(self._row_predictions(x, prob, cache))
+        except MetakineticsError as exc:
+            return Evaluation(x=x, predictions=[], failed=str(exc))
+        return Evaluation(x=x, predictions=preds)
+
+    def _call(self, model: Model, endpoint: Endpoint, times: np.ndarray, cache: dict):
+        key = (id(model), endpoint, times.tobytes())
+        if key not in cache:
+            cols, vals = self.predictor(model, endpoint, times)
+            vals = np.asarray(vals, dtype=float).reshape(len(times), len(cols))
+            if not np.all(np.isfinite(vals)):
+                raise FitError(f"the model gave non-finite {endpoint.name} incidence")
+            cache[key] = (tuple(cols), vals)
+        return cache[key]
+
+    def _model_cached(self, x, prob, group, cache) -> Model:
+        over = prob.group_overrides(group)
+        over.update(self.params.overrides(x, group))
+        key = ("model", tuple(sorted(over.items())))
+        if key not in cache:
+            cache[key] = self.model.with_values(over) if over else self.model
+        return cache[key]
+
+    def _row_predictions(self, x, prob: Problem, cache) -> np.ndarray:
+        out = np.empty(prob.n_obs)
+        for s in prob.series:
+            model = self._model_cached(x, prob, s.group, cache)
+            cols, vals = self._call(model, s.endpoint, s.times, cache)
+            try:
+                ci = [cols.index(c) for c in s.columns]
+            except ValueError:
+                missing = next(c for c in s.columns if c not in cols)
+                raise FitError(f"data set '{prob.label}': the {s.endpoint.name} prediction has no column "
+                               f"'{missing}' (columns: {', '.join(cols)})") from None
+            out[s.rows] = vals[s.t_index, ci]
+        return out
+
+    def _tte_predictions(self, x, prob: Problem, cache):
+        endpoint = endpoint_for_causes(prob.causes)
+        cifs, hds = [], []
+        for g in prob.groups:
+            model = self._model_cached(x, prob, g, cache)
+            hds.append(model.mortality.hazard)
+            net = model.with_values({"mortality.hazard": 0.0}) if model.mortality.hazard else model
+            cols, vals = self._call(net, endpoint, prob.grid, cache)
+            idx = [cols.index(c) for c in prob.causes]
+            cifs.append(vals[:, idx])
+        return prob.grid, np.stack(cifs), np.asarray(hds)
+
+    # ------------------------------------------------------------------ objective
+    def problem_loglik(self, ev: Evaluation) -> list[float]:
+        out = []
+        for prob, pred in zip(self.problems, ev.predictions):
+            if isinstance(prob.likelihood, CensoredTimeToEvent):
+                grid, cif, hd = pred
+                out.append(prob.likelihood.loglik(grid, cif, hd))
+            else:
+                out.append(prob.likelihood.loglik(pred))
+        return out
+
+    def prior_logpdf(self, x) -> float:
+        r = self.params.prior_residuals(x)
+        sds = np.array([p.prior_sd for p in self.params if p.prior_sd is not None])
+        return float(-0.5 * np.sum(r ** 2) - np.sum(np.log(sds * np.sqrt(2 * np.pi)))) if r.size else 0.0
+
+    def loglik(self, x) -> float:
+        """Total log-likelihood (data) plus the log prior density; -inf where the model fails."""
+        ev = self.evaluate(x)
+        if ev.failed:
+            return -np.inf
+        return float(sum(self.problem_loglik(ev))) + self.prior_logpdf(x)
+
+    def residuals(self, x) -> np.ndarray:
+        """Residual vector r with -2 log L = sum r^2 + const (aggregate data only)."""
+        ev = self.evaluate(x)
+        self.nfev += 1
+        if ev.failed:
+            self.n_failed += 1
+            return np.full(self.n_obs + len(self.params.prior_residuals(x)), PENALTY_RESIDUAL)
+        parts = [prob.likelihood.residuals(pred) for prob, pred in zip(self.problems, ev.predictions)]
+        parts.append(self.params.prior_residuals(x))
+        r = np.concatenate(parts)
+        self._report(float(np.sum(r ** 2)))
+        return r
+
+    def minus2ll(self, x) -> float:
+        """-2 (log-likelihood + log prior): the scalar objective (any data)."""
+        self.nfev += 1
+        ll = self.loglik(x)
+        if not np.isfinite(ll):
+            self.n_failed += 1
+            return 1e12
+        self._report(-2 * ll)
+        return -2 * ll
+
+    def _report(self, value: float) -> None:
+        self.best = min(self.best, value)
+        if self.callback is not None:
+            self.callback(self.nfev, self.best)

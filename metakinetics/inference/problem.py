@@ -1,0 +1,430 @@
+"""Fit set-ups (fits/NAME/fit.toml) and problems: model + data set + endpoints, checked once.
+
+A :class:`FitSetup` says which model, which data sets (each with its own model settings and
+likelihood), and which parameters are free. A :class:`Problem` pairs one data set with the
+prediction calls it needs (one call per group and endpoint), so the objective's inner loop trusts
+its inputs (the PINTS pairing).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..datasets import AggregateData, IndividualData, load_dataset
+from ..endpoints import BySize, Distant, Endpoint, First, Landmark, endpoint_from_name
+from ..errors import DataError, FitError, MetakineticsError, ModelFileError, nearest
+from ..model import Model, load_model
+from .likelihood import Binomial, CensoredTimeToEvent, LeastSquares
+from .parameters import FreeParameter
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[no-redef]
+
+LIKELIHOODS = ("binomial", "least_squares", "time_to_event")
+INTERVALS = ("wald", "profile", "conf_interval")
+OPTIMISERS = ("least_squares", "leastsq", "lbfgsb", "nelder", "powell")
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """One data set in a fit: its name/path, likelihood, model settings, row filters."""
+
+    name: str
+    likelihood: str | None = None
+    sigma: float | None = None
+    set: Mapping[str, Any] = field(default_factory=dict)
+    groups: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    select: Mapping[str, tuple] = field(default_factory=dict)
+    where: Mapping[str, tuple] = field(default_factory=dict)
+    group_by: str | None = None
+    label: str | None = None
+    horizon: float | None = None
+
+
+@dataclass(frozen=True)
+class FitSetup:
+    """A parsed fit set-up. ``parameters`` are expanded (one entry per group-specific copy)."""
+
+    name: str
+    model: str | Model
+    data: tuple[DataSpec, ...]
+    parameters: tuple[FreeParameter, ...]
+    model_set: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+    path: str | None = None
+    seed: int = 0
+    optimiser: str = "least_squares"
+    intervals: str = "wald"
+    starts: int = 1
+    start_spread: float = 1.0
+    max_nfev: int | None = None
+    nodes: int | None = None
+    grid_step: float = 0.1
+    compare: tuple[str, ...] = ()
+
+
+_TOP = {"fit", "model", "data", "parameters"}
+_FIT = {"name", "description", "seed", "optimiser", "intervals", "starts", "start_spread", "max_nfev",
+        "nodes", "grid_step", "compare"}
+_MODEL = {"name", "set"}
+_DATA = {"name", "likelihood", "sigma", "set", "groups", "select", "where", "group_by", "label", "horizon"}
+_PARAM = {"value", "min", "max", "log", "prior", "groups"}
+
+
+def _unknown(table: Mapping, allowed: set, path: str, prefix: str) -> None:
+    for k in table:
+        if k not in allowed:
+            raise ModelFileError(path, f"{prefix}{k}", f"unknown key (expected one of {', '.join(sorted(allowed))})",
+                                 suggestion=nearest(k, allowed))
+
+
+def _num(val, path, key, *, positive=False, integer=False):
+    if isinstance(val, bool) or not isinstance(val, (int, float)) or not math.isfinite(val):
+        raise ModelFileError(path, key, f"expected a number, found {val!r}")
+    if integer and int(val) != val:
+        raise ModelFileError(path, key, f"expected an integer, found {val!r}")
+    if positive and val <= 0:
+        raise ModelFileError(path, key, f"must be positive, found {val!r}")
+    return int(val) if integer else float(val)
+
+
+def _str_list(val, path, key) -> tuple:
+    vals = val if isinstance(val, list) else [val]
+    if not all(isinstance(v, (str, int, float)) for v in vals):
+        raise ModelFileError(path, key, "expected a value or a list of values")
+    return tuple(str(v) for v in vals)
+
+
+def load_setup(path: str | Path) -> FitSetup:
+    """Parse ``fit.toml`` (a file or a folder holding one). Errors name file, key and reason."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / "fit.toml"
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ModelFileError(str(p), None, f"cannot read fit set-up: {exc.strerror or exc}") from None
+    return parse_setup(text, path=str(p))
+
+
+def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
+    """A :class:`FitSetup` from TOML text; relative model/data paths resolve beside ``path``."""
+    where = path or "<fit.toml>"
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ModelFileError(where, None, f"not valid TOML: {exc}") from None
+    _unknown(raw, _TOP, where, "")
+    base = Path(path).parent if path else Path(".")
+    fit = raw.get("fit", {})
+    _unknown(fit, _FIT, where, "fit.")
+    mdl = raw.get("model")
+    if not isinstance(mdl, dict) or "name" not in mdl:
+        raise ModelFileError(where, "model.name", "missing: the bundled model name or a path to a model file")
+    _unknown(mdl, _MODEL, where, "model.")
+    model_name = str(mdl["name"])
+    if model_name.endswith(".toml") or "/" in model_name:
+        model_name = str((base / model_name).resolve()) if not Path(model_name).is_absolute() else model_name
+    model_set = dict(mdl.get("set", {}))
+    try:
+        model = load_model(model_name, overrides=model_set or None)
+    except MetakineticsError as exc:
+        raise ModelFileError(where, "model", f"cannot load the model: {exc}") from None
+    known_keys = model.values()
+
+    def check_keys(d: Mapping, key: str):
+        for k, v in d.items():
+            if k not in known_keys:
+                raise ModelFileError(where, f"{key}.{k}", "not a numeric parameter of the model",
+                                     suggestion=nearest(k, known_keys))
+            _num(v, where, f"{key}.{k}")
+        return dict(d)
+
+    check_keys(model_set, "model.set")
+    data_raw = raw.get("data")
+    if not isinstance(data_raw, list) or not data_raw:
+        raise ModelFileError(where, "data", "missing: at least one [[data]] table")
+    specs = []
+    for i, d in enumerate(data_raw):
+        key = f"data[{i}]"
+        if not isinstance(d, dict):
+            raise ModelFileError(where, key, "expected a table")
+        _unknown(d, _DATA, where, key + ".")
+        if "name" not in d:
+            raise ModelFileError(where, key + ".name", "missing: a bundled data set name or a CSV path")
+        name = str(d["name"])
+        if name.endswith((".csv", ".toml")) or "/" in name:
+            name = str((base / name).resolve()) if not Path(name).is_absolute() else name
+        lik = d.get("likelihood")
+        if lik is not None and lik not in LIKELIHOODS:
+            raise ModelFileError(where, key + ".likelihood", f"expected one of {', '.join(LIKELIHOODS)}, found {lik!r}",
+                                 suggestion=nearest(str(lik), LIKELIHOODS))
+        groups = {}
+        for g, gt in d.get("groups", {}).items():
+            if not isinstance(gt, dict):
+                raise ModelFileError(where, f"{key}.groups.{g}", "expected a table with 'set'")
+            _unknown(gt, {"set"}, where, f"{key}.groups.{g}.")
+            groups[str(g)] = check_keys(gt.get("set", {}), f"{key}.groups.{g}.set")
+        specs.append(DataSpec(
+            name=name, likelihood=lik,
+            sigma=_num(d["sigma"], where, key + ".sigma", positive=True) if "sigma" in d else None,
+            set=check_keys(d.get("set", {}), key + ".set"), groups=groups,
+            select={k: _str_list(v, where, f"{key}.select.{k}") for k, v in d.get("select", {}).items()},
+            where={k: _str_list(v, where, f"{key}.where.{k}") for k, v in d.get("where", {}).items()},
+            group_by=str(d["group_by"]) if "group_by" in d else None,
+            label=str(d.get("label", Path(str(d["name"])).stem)),
+            horizon=_num(d["horizon"], where, key + ".horizon", positive=True) if "horizon" in d else None))
+    params_raw = raw.get("parameters", {})
+    if not isinstance(params_raw, dict) or not params_raw:
+        raise ModelFileError(where, "parameters", "missing: at least one free parameter table")
+    params: list[FreeParameter] = []
+    all_groups = _declared_groups(specs)
+    for k, t in params_raw.items():
+        key = f"parameters.{k}"
+        if k not in known_keys:
+            raise ModelFileError(where, key, "not a numeric parameter of the model", suggestion=nearest(k, known_keys))
+        if not isinstance(t, dict):
+            raise ModelFileError(where, key, "expected a table with value, min, max")
+        _unknown(t, _PARAM, where, key + ".")
+        value = _num(t.get("value", known_keys[k]), where, key + ".value")
+        log = bool(t.get("log", False))
+        lo = _num(t["min"], where, key + ".min") if "min" in t else (value / 1e3 if log else -math.inf)
+        hi = _num(t["max"], where, key + ".max") if "max" in t else (value * 1e3 if log else math.inf)
+        if not lo < hi:
+            raise ModelFileError(where, key, f"min ({lo:g}) must be below max ({hi:g})")
+        if not lo <= value <= hi:
+            raise ModelFileError(where, key + ".value", f"start {value:g} outside [{lo:g}, {hi:g}]")
+        if log and lo <= 0:
+            raise ModelFileError(where, key + ".min", f"a log-scale parameter needs min > 0, found {lo:g}")
+        pm = ps = None
+        if "prior" in t:
+            pr = t["prior"]
+            if not isinstance(pr, dict) or set(pr) - {"mean", "median", "sd"} or "sd" not in pr:
+                raise ModelFileError(where, key + ".prior", "expected {median = ..., sd = ...} (sd on the search scale)")
+            pm = _num(pr.get("median", pr.get("mean", value)), where, key + ".prior.median", positive=log)
+            ps = _num(pr["sd"], where, key + ".prior.sd", positive=True)
+        for spec in specs:
+            if k in spec.set or any(k in g for g in spec.groups.values()):
+                raise ModelFileError(where, key, f"is free, so data set '{spec.label}' cannot also set it")
+        groups = t.get("groups")
+        if groups is None:
+            params.append(FreeParameter(k, value, lo, hi, log, pm, ps, None))
+            continue
+        glist = all_groups if groups == "all" else _str_list(groups, where, key + ".groups")
+        if not glist:
+            raise ModelFileError(where, key + ".groups", "no groups found in the data sets")
+        for g in glist:
+            params.append(FreeParameter(k, value, lo, hi, log, pm, ps, g))
+    intervals = fit.get("intervals", "wald")
+    if intervals not in INTERVALS:
+        raise ModelFileError(where, "fit.intervals", f"expected one of {', '.join(INTERVALS)}, found {intervals!r}",
+                             suggestion=nearest(str(intervals), INTERVALS))
+    optimiser = fit.get("optimiser", "least_squares")
+    if optimiser not in OPTIMISERS:
+        raise ModelFileError(where, "fit.optimiser", f"expected one of {', '.join(OPTIMISERS)}, found {optimiser!r}",
+                             suggestion=nearest(str(optimiser), OPTIMISERS))
+    return FitSetup(
+        name=str(fit.get("name", Path(path).parent.name if path else "fit")), model=model_name,
+        model_set=model_set, data=tuple(specs), parameters=tuple(params),
+        description=str(fit.get("description", "")), path=path,
+        seed=_num(fit.get("seed", 0), where, "fit.seed", integer=True),
+        optimiser=optimiser, intervals=intervals,
+        starts=_num(fit.get("starts", 1), where, "fit.starts", positive=True, integer=True),
+        start_spread=_num(fit.get("start_spread", 1.0), where, "fit.start_spread", positive=True),
+        max_nfev=_num(fit["max_nfev"], where, "fit.max_nfev", positive=True, integer=True) if "max_nfev" in fit else None,
+        nodes=_num(fit["nodes"], where, "fit.nodes", positive=True, integer=True) if "nodes" in fit else None,
+        grid_step=_num(fit.get("grid_step", 0.1), where, "fit.grid_step", positive=True),
+        compare=_str_list(fit.get("compare", []), where, "fit.compare") if fit.get("compare") else ())
+
+
+def _declared_groups(specs) -> tuple[str, ...]:
+    """Every group label of the data sets in a set-up (after their row filters)."""
+    out: dict[str, None] = {}
+    for spec in specs:
+        try:
+            data = load_dataset(spec.name)
+        except MetakineticsError:
+            continue  # reported when the problem is built
+        data = _filter(data, spec)
+        if isinstance(data, AggregateData):
+            out.update(dict.fromkeys(data.groups()))
+        elif spec.group_by:
+            out.update(dict.fromkeys(data.covariate(spec.group_by).tolist()))
+    return tuple(g for g in out if g != "all")
+
+
+def _filter(data, spec: DataSpec):
+    if isinstance(data, AggregateData):
+        mask = np.ones(len(data), dtype=bool)
+        for col, allowed in spec.select.items():
+            if col not in ("group", "organ", "endpoint", "status") and col not in data.extra:
+                raise DataError(data.info.path, "cannot select on this column", column=col)
+            vals = getattr(data, col) if col in ("group", "organ", "endpoint", "status") else data.extra[col]
+            mask &= np.isin(vals.astype(str), list(allowed))
+    else:
+        mask = np.ones(len(data), dtype=bool)
+        for col, allowed in spec.where.items():
+            mask &= np.isin(data.covariate(col).astype(str), list(allowed))
+    if not mask.any():
+        raise DataError(data.info.path, f"no rows left after the filters of data set '{spec.label}'")
+    return data.select(mask)
+
+
+# --------------------------------------------------------------------------- problems
+
+
+@dataclass(frozen=True)
+class Series:
+    """One prediction call: ``endpoint`` for ``group`` at ``times`` (years; diameters in cm for
+    by_size), and where each of its data rows sits in the result (time index, column name)."""
+
+    group: str
+    endpoint: Endpoint
+    times: np.ndarray
+    rows: np.ndarray
+    t_index: np.ndarray
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A data set paired with its likelihood and prediction calls."""
+
+    spec: DataSpec
+    data: AggregateData | IndividualData
+    likelihood: Binomial | LeastSquares | CensoredTimeToEvent
+    series: tuple[Series, ...] = ()
+    groups: tuple[str, ...] = ()
+    causes: tuple[str, ...] = ()
+    grid: np.ndarray | None = None
+
+    @property
+    def label(self) -> str:
+        return self.spec.label or self.data.name
+
+    @property
+    def n_obs(self) -> int:
+        return len(self.data)
+
+    def group_overrides(self, group: str | None) -> dict[str, Any]:
+        out = dict(self.spec.set)
+        if group is not None:
+            out.update(self.spec.groups.get(group, {}))
+        return out
+
+
+def _endpoint(name: str, landmark: float, time: float) -> Endpoint:
+    if name == "by_size":
+        ep: Endpoint = BySize(horizon=float(time))
+    else:
+        ep = endpoint_from_name(name)
+    if math.isfinite(landmark):
+        ep = Landmark(inner=ep, at=float(landmark))
+    return ep
+
+
+def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Problem:
+    """Load, filter and check one data set against the model; plan its prediction calls."""
+    data = _filter(load_dataset(spec.name, organs=model.organ_names), spec)
+    lik_name = spec.likelihood or data.info.likelihood or ("time_to_event" if data.kind == "individual" else
+                                                           "least_squares")
+    if data.kind == "individual":
+        if lik_name != "time_to_event":
+            raise FitError(f"data set '{spec.label}': individual rows need likelihood 'time_to_event', not '{lik_name}'")
+        return _individual_problem(spec, data, model, grid_step)
+    if lik_name == "time_to_event":
+        raise FitError(f"data set '{spec.label}': likelihood 'time_to_event' needs individual rows")
+    organs = set(model.organ_names) | {"distant"}
+    for i in range(len(data)):
+        if data.endpoint[i] == "ctc_positive":
+            raise DataError(data.info.path, "ctc_positive rows are compared with the model, not fitted; "
+                            "select them out (select.endpoint)", column="endpoint", row=int(data.rows[i]))
+        if data.organ[i] not in organs:
+            raise DataError(data.info.path, f"organ '{data.organ[i]}' is not in model '{model.name}' "
+                            f"({', '.join(model.organ_names)})", column="organ", row=int(data.rows[i]))
+    unknown_groups = set(spec.groups) - set(data.groups())
+    if unknown_groups:
+        g = sorted(unknown_groups)[0]
+        raise FitError(f"data set '{spec.label}': groups.{g}: no rows with that group "
+                       f"(groups: {', '.join(data.groups())})")
+    if lik_name == "binomial":
+        missing = ~np.isfinite(data.denominator)
+        if missing.any():
+            i = int(np.argmax(missing))
+            raise DataError(data.info.path, "the binomial likelihood needs a denominator (or use "
+                            "likelihood = 'least_squares' with sigma)", column="denominator", row=int(data.rows[i]))
+        lik: Binomial | LeastSquares = Binomial(events=data.event_counts(), n=data.denominator)
+    else:
+        sigma = data.sigma()
+        if spec.sigma is not None:
+            sigma = np.where(np.isfinite(sigma), sigma, spec.sigma)
+        missing = ~np.isfinite(sigma) | (sigma <= 0)
+        if missing.any():
+            i = int(np.argmax(missing))
+            raise DataError(data.info.path, "least squares needs a standard error: give se or lower/upper "
+                            "in the file, or sigma in the fit set-up", column="se", row=int(data.rows[i]))
+        lik = LeastSquares(values=data.value, sigma=sigma)
+    series = []
+    keys: dict[tuple, list[int]] = {}
+    for i in range(len(data)):
+        ep = data.endpoint[i]
+        lm = data.landmark[i]
+        hz = data.time[i] if ep == "by_size" else math.nan
+        keys.setdefault((data.group[i], ep, float(np.nan_to_num(lm, nan=-1)), float(np.nan_to_num(hz, nan=-1))),
+                        []).append(i)
+    for (group, ep, lm, hz), idx in keys.items():
+        idx = np.asarray(idx)
+        x = data.diameter_cm[idx] if ep == "by_size" else data.time[idx]
+        times = np.unique(x)
+        endpoint = _endpoint(ep, lm if lm >= 0 else math.nan, hz if hz >= 0 else 0.0)
+        series.append(Series(group=group, endpoint=endpoint, times=times, rows=idx,
+                             t_index=np.searchsorted(times, x), columns=tuple(data.organ[idx])))
+    return Problem(spec=spec, data=data, likelihood=lik, series=tuple(series),
+                   groups=tuple(data.groups()))
+
+
+def _individual_problem(spec: DataSpec, data: IndividualData, model: Model, grid_step: float) -> Problem:
+    if spec.group_by:
+        labels = data.covariate(spec.group_by).astype(str)
+        groups = tuple(dict.fromkeys(labels.tolist()))
+    else:
+        labels = np.full(len(data), "all")
+        groups = ("all",)
+    unknown_groups = set(spec.groups) - set(groups)
+    if unknown_groups:
+        g = sorted(unknown_groups)[0]
+        raise FitError(f"data set '{spec.label}': groups.{g}: no patients in that group "
+                       f"(groups: {', '.join(groups)})")
+    organ_events = sorted(set(data.event.tolist()) & set(model.organ_names))
+    causes = model.organ_names if organ_events else ("distant",)
+    cause = np.full(len(data), CensoredTimeToEvent.CENSORED)
+    cause[data.event == "death"] = CensoredTimeToEvent.DEATH
+    if organ_events:
+        for k, o in enumerate(causes):
+            cause[data.event == o] = k
+        cause[data.event == "distant"] = CensoredTimeToEvent.ANY
+    else:
+        cause[data.event == "distant"] = 0
+    lookup = {g: i for i, g in enumerate(groups)}
+    gidx = np.fromiter((lookup[x] for x in labels), dtype=int, count=len(labels))
+    tmax = float(data.time.max())
+    horizon = spec.horizon or tmax
+    if horizon < tmax:
+        raise FitError(f"data set '{spec.label}': horizon {horizon:g} y is before the last time {tmax:g} y")
+    # Prediction grid from 0 to the horizon; a step of 0.1 y resolves hazards that change over years.
+    n = int(math.ceil(horizon / grid_step)) + 1
+    grid = np.linspace(0.0, (n - 1) * grid_step, n)
+    return Problem(spec=spec, data=data, groups=groups, causes=tuple(causes),
+                   likelihood=CensoredTimeToEvent(time=data.time, cause=cause, group=gidx), grid=grid)
+
+
+def endpoint_for_causes(causes: tuple[str, ...]) -> Endpoint:
+    """The endpoint whose columns are the time-to-event causes: First (by organ) or Distant."""
+    return Distant() if causes == ("distant",) else First()
