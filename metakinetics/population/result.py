@@ -1,0 +1,46 @@
+"""IncidenceResult: one endpoint's values over time (or diameter), per organ or 'distant'."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..endpoints import BySize, Endpoint, Landmark
+from ..errors import InputError, nearest
+
+
+@dataclass(frozen=True)
+class IncidenceResult:
+    """values[i, j]: probability at times[i] (years after diagnosis; diameters in cm for by_size)
+    for columns[j] (organ names, or ('distant',)). se: Monte Carlo standard errors or None."""
+
+    endpoint: Endpoint
+    times: np.ndarray
+    columns: tuple[str, ...]
+    values: np.ndarray
+    se: np.ndarray | None
+    method: str
+    model: str
+    info: dict = field(default_factory=dict, compare=False)
+
+    def column(self, name: str) -> np.ndarray:
+        """Values (T,) of one column (an organ name or 'distant')."""
+        if name not in self.columns:
+            hint = nearest(name, self.columns)
+            raise InputError(f"unknown organ '{name}' (columns: {', '.join(self.columns)})"
+                             + (f"; did you mean '{hint}'?" if hint else ""))
+        return self.values[:, self.columns.index(name)]
+
+    def to_dict(self) -> dict:
+        ep = self.endpoint
+        desc = {"name": ep.name}
+        if isinstance(ep, Landmark):
+            desc.update(inner=ep.inner.name, at=ep.at)
+            if isinstance(ep.inner, BySize):
+                desc["horizon"] = ep.inner.horizon
+        if isinstance(ep, BySize):
+            desc["horizon"] = ep.horizon
+        return {"endpoint": desc, "times": self.times.tolist(), "columns": list(self.columns),
+                "values": self.values.tolist(),
+                "se": None if self.se is None else self.se.tolist(),
+                "method": self.method, "model": self.model, **({"info": self.info} if self.info else {})}
