@@ -205,8 +205,8 @@ def solve_semi_analytic(p: Params, times: np.ndarray, t_s: np.ndarray, *, n_node
         Fa[:, rc] += kf * R_r * phi
 
     # Exact decay recurrence for D; kill_dormant applied at the end of the last pre-surgery interval.
-    alpha = np.ascontiguousarray(np.moveaxis(El, 1, 0))         # (S, P, K)
-    beta = np.ascontiguousarray(np.moveaxis(F, 1, 0))
+    alpha = np.moveaxis(El, 1, 0).copy()                       # (S, P, K), C order, own memory
+    beta = np.moveaxis(F, 1, 0).copy()                         # (kill below must not touch El/F)
     killed = on & (b >= t_s[:, None])                          # (P, S)
     if np.any(killed):
         ks, kp = np.nonzero(killed.T)
