@@ -57,7 +57,12 @@ def solve(model: Model, times, params: Mapping | None = None, *, method: str = "
     t_s = t_dx + p.delay
     t_cut = t_s if surgery else np.full(p.P, np.inf)
     if method == "auto":
-        method = "closed-form" if comp.chain(p.structure) is not None else "semi-analytic"
+        from .semi_analytic import series_order
+
+        if comp.chain(p.structure) is not None:
+            method = "closed-form"
+        else:  # the series needs kappa >> the log-rate of shedding; otherwise the ODE reference
+            method = "semi-analytic" if series_order(p) is not None else "ode"
     if method == "ode":
         from .ode import solve_ode
 

@@ -1,0 +1,93 @@
+"""The derived equations as text and LaTeX, organ-named (D_bone, f_lung, ...), for people to read.
+
+Every entry is (group, name, text, latex) or, where no closed form exists, the reason instead.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..model.spec import Model
+from . import closed_forms as cf
+from .derive import Structure, ode_rhs, sde, symbols
+
+
+@dataclass(frozen=True)
+class Equation:
+    """One displayed equation: ``text``/``latex`` are None when ``reason`` says why none exists."""
+
+    group: str
+    name: str
+    text: str | None
+    latex: str | None
+    reason: str = ""
+
+
+def _renamer(model: Model) -> dict:
+    """Organ-numbered symbols (D_1, f_1 ...) -> organ-named ones (D_bone, f_bone ...)."""
+    st = Structure.of(model)
+    s = symbols(st)
+    out = {}
+    for k, name in enumerate(model.organ_names):
+        for base, vec in (("D", s.D), ("A", s.A), ("f", s.f), ("omega", s.omega), ("delta", s.delta),
+                          ("epsilon", s.eps)):
+            out[vec[k]] = sp.Symbol(f"{base}_{{{name}}}" if base in ("D", "A", "f") else f"{base}_{{{name}}}",
+                                    positive=True)
+    return out
+
+
+def _eq(group, name, lhs_latex, lhs_text, expr, ren, op=("=", "=")):
+    e = expr.xreplace(ren)
+    text = f"{lhs_text} {op[0]} {sp.sstr(e)}".replace("{", "").replace("}", "")
+    return Equation(group, name, text, f"{lhs_latex} {op[1]} {sp.latex(e)}")
+
+
+def equations(model: Model) -> list[Equation]:
+    """ODEs, circulation SDE, and every closed form of model.md section 6 (or why there is none)."""
+    st = Structure.of(model)
+    s = symbols(st)
+    ren = _renamer(model)
+    names = model.organ_names
+    out: list[Equation] = []
+    rhs = ode_rhs(st)
+    lhs = [("x", "x")] + [("C", "C")] + [(f"D_{{{n}}}", f"D_{n}") for n in names] + \
+          [(f"A_{{{n}}}", f"A_{n}") for n in names]
+    for (ltx, txt), e in zip(lhs, rhs):
+        out.append(_eq("ODE", f"d{txt}/dt", rf"\frac{{d{ltx}}}{{dt}}", f"d{txt}/dt", e, ren))
+    drift, G = sde(st)
+    var = sp.expand((G * G.T)[1, 1])
+    out.append(Equation("SDE", "dC", f"dC = ({sp.sstr(sp.expand(drift[1]))}) dt + sqrt({sp.sstr(var)}) dW",
+                        rf"dC = \left({sp.latex(sp.expand(drift[1]))}\right) dt + \sqrt{{{sp.latex(var)}}}\, dW"))
+
+    def add(group, name, form, lhs_latex, lhs_text):
+        if form.available:
+            out.append(_eq(group, name, lhs_latex, lhs_text, form.expr, ren))
+        else:
+            out.append(Equation(group, name, None, None, form.reason))
+
+    add("closed form", "x(t)", cf.primary_size(st), "x(t)", "x(t)")
+    out.append(_eq("closed form", "t_dx", r"t_{dx}", "t_dx",
+                   cf.diagnosis_time(st).expr.xreplace({s.x: sp.Symbol("x_{dx}", positive=True)}), ren))
+    for o in model.organs:
+        form = cf.colony_detection_time(o.growth)
+        if form.available:
+            xdet = sp.Symbol(f"x_{{det,{o.name}}}", positive=True)
+            lam = sp.Symbol(f"lambda_{{{o.name}}}", positive=True)
+            Kc = sp.Symbol(f"K_{{{o.name}}}", positive=True)
+            one = symbols(Structure("gompertz", 1))
+            e = form.expr.xreplace({one.x: xdet, one.rate: lam, one.K: Kc})
+            out.append(_eq("closed form", f"tau_{o.name}", rf"\tau_{{{o.name}}}", f"tau_{o.name}", e, {}))
+        else:
+            out.append(Equation("closed form", f"tau_{o.name}", None, None, form.reason))
+    add("closed form", "S(t)", cf.cumulative_shedding(st), r"\int_0^t s\,du", "integral_0^t s du")
+    ch = cf.chain(st)
+    add("closed form", "C(t)", ch["C"], "C(t)", "C(t)")
+    for n, d, a in zip(names, ch["D"], ch["A"]):
+        add("closed form", f"D_{n}(t)", d, f"D_{{{n}}}(t)", f"D_{n}(t)")
+        add("closed form", f"A_{n}(t)", a, f"A_{{{n}}}(t)", f"A_{n}(t)")
+    qs = cf.quasi_steady(st)
+    out.append(_eq("quasi-steady", "C_qs", r"C_{qs}", "C_qs", qs["C"].expr, ren))
+    out.append(_eq("quasi-steady", "bound", r"\left|1 - \frac{\kappa C}{s}\right|", "|1 - kappa C/s|",
+                   qs["bound"].expr, ren, op=("<=", r"\leq")))
+    return out
