@@ -102,14 +102,14 @@ def terms(endpoint: Endpoint, grid: Grid, M0: np.ndarray, M: np.ndarray, h: np.n
     after = (u[grid.user] >= L)[None, :, None]
     hz = hazard[:, None]
     if grid.pieces is None:                                   # closed expressions, no mortality
-        dk = dM[:, grid.user] - dM[:, iL][:, None]
-        dG = (G[:, grid.user] - G[:, iL][:, None])[:, :, None]
+        dk = np.maximum(dM[:, grid.user] - dM[:, iL][:, None], 0.0)
+        dG = np.maximum(G[:, grid.user] - G[:, iL][:, None], 0.0)[:, :, None]
         any_k = np.where(after, -np.expm1(-dk), 0.0)
         dist = np.where(after, -np.expm1(-dG), 0.0)
     else:
         decay = np.exp(-hz * np.maximum(u[None, :] - L, 0.0))  # (P, N) survival from death since L
-        rel_k = np.exp(-(dM - dM[:, iL][:, None]))             # (P, N, K)
-        rel_G = np.exp(-(G - G[:, iL][:, None]))[:, :, None]
+        rel_k = np.exp(-np.maximum(dM - dM[:, iL][:, None], 0.0))             # (P, N, K)
+        rel_G = np.exp(-np.maximum(G - G[:, iL][:, None], 0.0))[:, :, None]
         parts = {}
         if isinstance(inner, First):
             parts["first"] = h * rel_G * decay[:, :, None]
