@@ -617,15 +617,19 @@ def _source(exprs, inputs, name) -> tuple[str, dict]:
     from sympy.printing.numpy import NumPyPrinter
 
     printer = NumPyPrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})
+    # rename inputs and t to reserved names so no species can shadow the arguments or numpy
+    ren = {s: sp.Symbol(f"_in{i}", real=True) for i, s in enumerate(inputs)}
+    ren.update({s: sp.Symbol("_t", real=True) for e in exprs for s in e.free_symbols if s.name == TIME})
+    exprs = [sp.sympify(e).xreplace(ren) for e in exprs]
     repl, reduced = sp.cse(list(exprs), symbols=sp.numbered_symbols("_c"), optimizations="basic")
-    lines = [f"def {name}(X, t, out):"]
+    lines = [f"def {name}(_X, _t, _out):"]
     for i, s in enumerate(inputs):
-        lines.append(f"    {printer.doprint(s)} = X[{i}]")
+        lines.append(f"    _in{i} = _X[{i}]")
     for sym, e in repl:
         lines.append(f"    {printer.doprint(sym)} = {printer.doprint(e)}")
     for j, e in enumerate(reduced):
-        lines.append(f"    out[{j}] = {printer.doprint(e)}")
-    lines.append("    return out")
+        lines.append(f"    _out[{j}] = {printer.doprint(e)}")
+    lines.append("    return _out")
     import functools
 
     return "\n".join(lines) + "\n", {"numpy": np, "functools": functools}
@@ -741,14 +745,16 @@ def sde_symbolic(spec: SDESpec):
 def compile_sde_step(spec: SDESpec, scheme: str):
     """An in-place step for every state: x <- x + f dt + g dW (+ 1/2 g g' (dW^2 - dt) for Milstein),
     compiled from sympy to a tape of numpy ufunc calls writing into preallocated buffers (no
-    temporaries in the hot loop). Returns make(n) -> step(X (S, n), t, dt, dW (S, n))."""
+    temporaries in the hot loop). ``make(n)`` -> step(X (S, n), t, dt, Z (S, n)) with Z standard
+    normals (dW = sqrt(dt) Z)."""
     import sympy as sp
 
     if scheme not in ("euler", "milstein"):
         raise ModelError(f"unknown SDE scheme '{scheme}' (euler or milstein)")
     states, f, g, dg = sde_symbolic(spec)
     dt = sp.Symbol("_dt", positive=True)
-    dW = [sp.Symbol(f"_dW{i}", real=True) for i in range(len(states))]
+    Z = [sp.Symbol(f"_Z{i}", real=True) for i in range(len(states))]
+    dW = [sp.sqrt(dt) * z for z in Z]   # the step is fed standard normals; sqrt(dt) folds into constants
     t = sp.Symbol(TIME, nonnegative=True)
     new = []
     for i, x in enumerate(states):
@@ -758,7 +764,7 @@ def compile_sde_step(spec: SDESpec, scheme: str):
         # the new value, factored by x where the noise is multiplicative: x (1 + ...) needs
         # fewer passes over the arrays than x + x(...)
         new.append(sp.collect(sp.expand(x + inc), x))
-    return _Tape(new, states, dW, t, dt)
+    return _Tape(new, states, Z, t, dt)
 
 
 class _Tape:

@@ -1,0 +1,388 @@
+"""SBML in (the DSMTS subset) and out, through python-libsbml (imported lazily: extra ``sbml``).
+
+In: compartments, species (amounts; boundary and constant species are never changed by
+reactions; species without ``hasOnlySubstanceUnits`` mean amount/size in formulas), global and
+local parameters, kinetic laws (mass action or general), assignment rules (inlined into kinetic
+laws, and kept as outputs) and events (``time >= T`` or a species condition, with
+assignments). The MathML tree is translated node by node into the restricted expression grammar:
+nothing is evaluated. Out: a network (or a model, via its network) as SBML Level 3 Version 1,
+forcings as assignment rules in ``time``, fixed-time events as ``time >= T``.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from ..errors import MetakineticsError, ModelError, ModelFileError
+from ..model.expressions import Expression, fold, parse_expression
+from ..model.spec import Model
+from ..symbolic.reactions import (TIME, Event, Network, Reaction, Species, Trigger, check_network,
+                                  network_from_model)
+
+
+def _libsbml():
+    try:
+        import libsbml
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise MetakineticsError("SBML support needs python-libsbml: pip install 'metakinetics[sbml]'") from None
+    return libsbml
+
+
+# --------------------------------------------------------------------------------------------
+# reading
+# --------------------------------------------------------------------------------------------
+def read_sbml(source: str | Path) -> Network:
+    """An SBML file (path) or SBML text -> :class:`Network`. ModelFileError names the element."""
+    lib = _libsbml()
+    text = str(source)
+    is_text = text.lstrip().startswith("<")
+    where = "<sbml>" if is_text else text
+    if not is_text and not Path(text).is_file():
+        raise ModelFileError(text, None, "no such SBML file")
+    doc = lib.readSBMLFromString(text) if is_text else lib.readSBMLFromFile(text)
+    errors = [doc.getError(i) for i in range(doc.getNumErrors())]
+    fatal = [e for e in errors if e.getSeverity() >= lib.LIBSBML_SEV_ERROR]
+    if fatal:
+        e = fatal[0]
+        raise ModelFileError(where, None, f"invalid SBML (line {e.getLine()}): {e.getShortMessage()}")
+    model = doc.getModel()
+    if model is None:
+        raise ModelFileError(where, None, "the SBML document has no model")
+    return _convert(lib, model, where)
+
+
+def _convert(lib, model, where: str) -> Network:
+    comp = {}
+    for c in model.getListOfCompartments():
+        comp[c.getId()] = c.getSize() if c.isSetSize() else 1.0
+    species, spec_meta = [], {}
+    for s in model.getListOfSpecies():
+        sid = s.getId()
+        size = comp.get(s.getCompartment(), 1.0)
+        if s.isSetInitialAmount():
+            amount = s.getInitialAmount()
+        elif s.isSetInitialConcentration():
+            amount = s.getInitialConcentration() * size
+        else:
+            amount = 0.0
+        if not (math.isfinite(amount) and float(amount).is_integer() and amount >= 0):
+            raise ModelFileError(where, f"species {sid}", f"initial amount {amount!r} is not a whole number >= 0")
+        species.append(Species(sid, float(amount), bool(s.getBoundaryCondition() or s.getConstant())))
+        spec_meta[sid] = (size, s.getHasOnlySubstanceUnits())
+    params = {}
+    for p in model.getListOfParameters():
+        params[p.getId()] = p.getValue() if p.isSetValue() else 0.0
+    for cid, size in comp.items():
+        params.setdefault(cid, size)
+    rules: dict[str, tuple] = {}
+    for r in model.getListOfRules():
+        if not r.isAssignment():
+            raise ModelFileError(where, f"rule for {r.getVariable()}", "only assignment rules are supported")
+        rules[r.getVariable()] = _tree(lib, r.getMath(), where, f"rule {r.getVariable()}")
+    if model.getNumInitialAssignments():
+        raise ModelFileError(where, "initialAssignment", "initial assignments are not supported")
+    if model.getNumFunctionDefinitions():
+        raise ModelFileError(where, "functionDefinition", "function definitions are not supported")
+
+    def substitute(tree, local: dict):
+        def name(n):
+            if n in local:
+                return ("num", float(local[n]))
+            if n in rules:
+                return substitute(rules[n], local)
+            if n in spec_meta and not spec_meta[n][1] and spec_meta[n][0] != 1.0:
+                return ("div", ("name", n), ("num", float(spec_meta[n][0])))  # concentration
+            return ("name", n)
+        return fold(tree, lambda v: ("num", v), name, lambda a: ("neg", a),
+                    lambda k, a, b: (k, a, b), lambda f, args: ("call", f, tuple(args)))
+
+    rule_targets = set(rules)
+    species = [s for s in species if s.name not in rule_targets]
+    snames = {s.name for s in species}
+    pnames = {p for p in params if p not in rule_targets}
+    allowed = snames | pnames | {TIME}
+    reactions = []
+    for rx in model.getListOfReactions():
+        rid = rx.getId()
+        kl = rx.getKineticLaw()
+        if kl is None or kl.getMath() is None:
+            raise ModelFileError(where, f"reaction {rid}", "has no kinetic law")
+        local = {lp.getId(): lp.getValue() for lp in kl.getListOfParameters()}
+        if hasattr(kl, "getListOfLocalParameters"):
+            local.update({lp.getId(): lp.getValue() for lp in kl.getListOfLocalParameters()})
+        tree = substitute(_tree(lib, kl.getMath(), where, f"reaction {rid} kineticLaw"), local)
+        expr = _expression(tree, allowed, where, f"reaction {rid} kineticLaw")
+        reac = tuple((sr.getSpecies(), _stoich(sr, where, rid)) for sr in rx.getListOfReactants())
+        prod = tuple((sr.getSpecies(), _stoich(sr, where, rid)) for sr in rx.getListOfProducts())
+        reactions.append(Reaction(rid, reac, prod, expr))
+    events = []
+    for ev in model.getListOfEvents():
+        eid = ev.getId() or f"event{len(events) + 1}"
+        if ev.isSetDelay():
+            raise ModelFileError(where, f"event {eid}", "delayed events are not supported")
+        trig = _tree(lib, ev.getTrigger().getMath(), where, f"event {eid} trigger")
+        if trig[0] not in ("geq", "gt", "leq", "lt"):
+            raise ModelFileError(where, f"event {eid} trigger", "only a single comparison is supported")
+        op = {"geq": ">=", "gt": ">", "leq": "<=", "lt": "<"}[trig[0]]
+        lhs = _expression(substitute(trig[1], {}), allowed, where, f"event {eid} trigger")
+        rhs = _expression(substitute(trig[2], {}), allowed, where, f"event {eid} trigger")
+        time, trigger = None, None
+        if lhs.tree == ("name", TIME) and op in (">=", ">") and not rhs.names:
+            time = float(rhs.evaluate({}))
+        elif TIME in lhs.names | rhs.names:
+            raise ModelFileError(where, f"event {eid} trigger", "time triggers must read 'time >= number'")
+        else:
+            trigger = Trigger(lhs, op, rhs)
+        sets = []
+        for ea in ev.getListOfEventAssignments():
+            var = ea.getVariable()
+            if var not in snames | pnames:
+                raise ModelFileError(where, f"event {eid} assignment {var}", "not a species or parameter")
+            sets.append((var, _expression(substitute(_tree(lib, ea.getMath(), where, f"event {eid}"), {}),
+                                          snames | pnames, where, f"event {eid} assignment {var}")))
+        events.append(Event(eid, time, trigger, tuple(sets)))
+    out_rules = tuple((k, _expression(substitute(v, {}), snames | pnames, where, f"rule {k}"))
+                      for k, v in rules.items())
+    name = model.getId() or model.getName() or "sbml"
+    net = Network(name, tuple(species), tuple((p, float(v)) for p, v in params.items() if p in pnames),
+                  tuple(reactions), (), tuple(events), out_rules, model.getName() or "", source=where)
+    try:
+        return check_network(net, where)
+    except ModelError as exc:
+        if isinstance(exc, ModelFileError):
+            raise
+        raise ModelFileError(where, None, str(exc)) from None
+
+
+def _stoich(sr, where, rid) -> int:
+    if sr.isSetStoichiometryMath() if hasattr(sr, "isSetStoichiometryMath") else False:
+        raise ModelFileError(where, f"reaction {rid}", "stoichiometry math is not supported")
+    k = sr.getStoichiometry() if sr.isSetStoichiometry() else 1.0
+    if not float(k).is_integer() or k < 0:
+        raise ModelFileError(where, f"reaction {rid} species {sr.getSpecies()}",
+                             f"stoichiometry {k!r} is not a whole number")
+    return int(k)
+
+
+def _expression(tree, allowed, where, what) -> Expression:
+    text = _text(tree)
+    try:
+        return parse_expression(text, allowed, where=what)
+    except ModelError as exc:
+        raise ModelFileError(where, what, str(exc).split(": ", 1)[-1]) from None
+
+
+def _tree(lib, node, where, what):
+    """libsbml ASTNode -> expression tree (same tuples as model.expressions, plus comparisons)."""
+    if node is None:
+        raise ModelFileError(where, what, "missing math")
+    t = node.getType()
+    kids = [_tree(lib, node.getChild(i), where, what) for i in range(node.getNumChildren())]
+    if t == lib.AST_NAME_TIME:
+        return ("name", TIME)
+    if t == lib.AST_NAME:
+        return ("name", node.getName())
+    if t == lib.AST_INTEGER:
+        return ("num", float(node.getInteger()))
+    if t in (lib.AST_REAL, lib.AST_REAL_E, lib.AST_RATIONAL):
+        return ("num", float(node.getReal()))
+    if t == lib.AST_CONSTANT_E:
+        return ("num", math.e)
+    if t == lib.AST_CONSTANT_PI:
+        return ("num", math.pi)
+    binops = {lib.AST_PLUS: "add", lib.AST_TIMES: "mul"}
+    if t in binops:
+        if not kids:
+            return ("num", 0.0 if t == lib.AST_PLUS else 1.0)
+        acc = kids[0]
+        for k in kids[1:]:
+            acc = (binops[t], acc, k)
+        return acc
+    if t == lib.AST_MINUS:
+        return ("neg", kids[0]) if len(kids) == 1 else ("sub", kids[0], kids[1])
+    if t == lib.AST_DIVIDE:
+        return ("div", kids[0], kids[1])
+    if t in (lib.AST_POWER, lib.AST_FUNCTION_POWER):
+        return ("pow", kids[0], kids[1])
+    funcs = {lib.AST_FUNCTION_EXP: "exp", lib.AST_FUNCTION_LN: "log"}
+    if t in funcs:
+        return ("call", funcs[t], (kids[0],))
+    if t == lib.AST_FUNCTION_ROOT:
+        if len(kids) == 1:
+            return ("call", "sqrt", (kids[0],))
+        if kids[0] == ("num", 2.0):
+            return ("call", "sqrt", (kids[1],))
+        return ("pow", kids[1], ("div", ("num", 1.0), kids[0]))
+    if t == lib.AST_FUNCTION_PIECEWISE and len(kids) == 3 and kids[1][0] in ("geq", "leq") \
+            and kids[1][1] == kids[0] and kids[1][2] == kids[2]:
+        # piecewise(a, a >= b, b) is max(a, b) (how write_sbml says max); other piecewise: unsupported
+        return ("call", "max" if kids[1][0] == "geq" else "min", (kids[0], kids[2]))
+    rel = {lib.AST_RELATIONAL_GEQ: "geq", lib.AST_RELATIONAL_GT: "gt", lib.AST_RELATIONAL_LEQ: "leq",
+           lib.AST_RELATIONAL_LT: "lt"}
+    if t in rel:
+        return (rel[t], kids[0], kids[1])
+    raise ModelFileError(where, what, f"unsupported MathML element '{node.getName() or lib.formulaToL3String(node)}'")
+
+
+_PREC = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
+
+
+def _text(tree, parent: int = 0) -> str:
+    """Expression tree -> restricted-grammar text (fully parenthesised where needed)."""
+    k = tree[0]
+    if k == "num":
+        v = tree[1]
+        s = repr(float(v)) if not float(v).is_integer() or abs(v) >= 1e15 else str(int(v))
+        return f"({s})" if v < 0 else s
+    if k == "name":
+        return tree[1]
+    if k == "call":
+        return f"{tree[1]}(" + ", ".join(_text(a) for a in tree[2]) + ")"
+    if k == "neg":
+        return f"(-{_text(tree[1], 3)})"
+    if k in _PREC:
+        p = _PREC[k]
+        op = {"add": " + ", "sub": " - ", "mul": "*", "div": "/", "pow": "^"}[k]
+        s = _text(tree[1], p) + op + _text(tree[2], p + 1)
+        return f"({s})" if p < parent or k == "pow" else s
+    raise AssertionError(k)
+
+
+# --------------------------------------------------------------------------------------------
+# writing
+# --------------------------------------------------------------------------------------------
+def write_sbml(source: Network | Model) -> str:
+    """SBML Level 3 Version 1 text of a network (or of a model's network)."""
+    lib = _libsbml()
+    net = network_from_model(source) if isinstance(source, Model) else source
+    doc = lib.SBMLDocument(3, 1)
+    m = doc.createModel()
+    m.setId(_sid(net.name))
+    if net.description:
+        m.setName(net.description)
+    c = m.createCompartment()
+    c.setId("cell")
+    c.setSize(1.0)
+    c.setConstant(True)
+    c.setSpatialDimensions(3)
+    for s in net.species:
+        sp_ = m.createSpecies()
+        sp_.setId(s.name)
+        sp_.setCompartment("cell")
+        sp_.setInitialAmount(s.initial)
+        sp_.setHasOnlySubstanceUnits(True)
+        sp_.setBoundaryCondition(s.boundary)
+        sp_.setConstant(False)
+    dyn = set(net.dynamic_parameters)
+    for p, v in net.parameters:
+        par = m.createParameter()
+        par.setId(p)
+        par.setValue(v)
+        par.setConstant(p not in dyn)
+    for f, e in net.forcings:
+        par = m.createParameter()
+        par.setId(f)
+        par.setConstant(False)
+        rule = m.createAssignmentRule()
+        rule.setVariable(f)
+        rule.setMath(_ast(lib, e.tree))
+    for r in net.reactions:
+        rx = m.createReaction()
+        rx.setId(_sid(r.name))
+        rx.setReversible(False)
+        for s, k in r.reactants:
+            ref = rx.createReactant()
+            ref.setSpecies(s)
+            ref.setStoichiometry(k)
+            ref.setConstant(True)
+        for s, k in r.products:
+            ref = rx.createProduct()
+            ref.setSpecies(s)
+            ref.setStoichiometry(k)
+            ref.setConstant(True)
+        kl = rx.createKineticLaw()
+        kl.setMath(_ast(lib, r.propensity.tree))
+    for e in net.events:
+        if e.survive:
+            raise ModelError(f"event '{e.name}': binomial survival (a kill fraction) has no SBML core "
+                             "equivalent; write the model without it")
+        ev = m.createEvent()
+        ev.setId(_sid(e.name))
+        ev.setUseValuesFromTriggerTime(True)
+        tr = ev.createTrigger()
+        tr.setInitialValue(False)
+        tr.setPersistent(True)
+        if e.time is not None:
+            tr.setMath(_ast(lib, ("geq", ("name", TIME), ("num", e.time))))
+        else:
+            op = {">=": "geq", ">": "gt", "<=": "leq", "<": "lt"}[e.trigger.op]
+            tr.setMath(_ast(lib, (op, e.trigger.lhs.tree, e.trigger.rhs.tree)))
+        for var, expr in e.assignments:
+            ea = ev.createEventAssignment()
+            ea.setVariable(var)
+            ea.setMath(_ast(lib, expr.tree))
+    for name, e in net.rules:
+        par = m.createParameter()
+        par.setId(name)
+        par.setConstant(False)
+        rule = m.createAssignmentRule()
+        rule.setVariable(name)
+        rule.setMath(_ast(lib, e.tree))
+    return lib.writeSBMLToString(doc)
+
+
+def save_sbml(source: Network | Model, path: str | Path) -> None:
+    """Write SBML to ``path`` atomically."""
+    from ..io_atomic import write_text_atomic
+
+    write_text_atomic(str(path), write_sbml(source))
+
+
+def _sid(name: str) -> str:
+    import re
+
+    s = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    return s if re.match(r"[A-Za-z_]", s) else "_" + s
+
+
+def _ast(lib, tree):
+    """Expression tree -> libsbml ASTNode (t -> the csymbol time)."""
+    k = tree[0]
+    if k == "num":
+        node = lib.ASTNode(lib.AST_REAL)
+        node.setValue(float(tree[1]))
+        return node
+    if k == "name":
+        if tree[1] == TIME:
+            node = lib.ASTNode(lib.AST_NAME_TIME)
+            node.setName("time")
+            node.setDefinitionURL("http://www.sbml.org/sbml/symbols/time")
+            return node
+        node = lib.ASTNode(lib.AST_NAME)
+        node.setName(tree[1])
+        return node
+    types = {"add": lib.AST_PLUS, "sub": lib.AST_MINUS, "mul": lib.AST_TIMES, "div": lib.AST_DIVIDE,
+             "pow": lib.AST_FUNCTION_POWER, "neg": lib.AST_MINUS, "geq": lib.AST_RELATIONAL_GEQ,
+             "gt": lib.AST_RELATIONAL_GT, "leq": lib.AST_RELATIONAL_LEQ, "lt": lib.AST_RELATIONAL_LT}
+    if k in types:
+        node = lib.ASTNode(types[k])
+        for child in tree[1:]:
+            node.addChild(_ast(lib, child))
+        return node
+    if k == "call":
+        f, args = tree[1], tree[2]
+        if f in ("min", "max"):
+            # SBML core has no min/max outside piecewise: max(a, b) = piecewise(a, a >= b, b)
+            a, b = args
+            node = lib.ASTNode(lib.AST_FUNCTION_PIECEWISE)
+            node.addChild(_ast(lib, a))
+            node.addChild(_ast(lib, ("geq" if f == "max" else "leq", a, b)))
+            node.addChild(_ast(lib, b))
+            return node
+        t = {"exp": lib.AST_FUNCTION_EXP, "log": lib.AST_FUNCTION_LN, "sqrt": lib.AST_FUNCTION_ROOT,
+             "pow": lib.AST_FUNCTION_POWER}[f]
+        node = lib.ASTNode(t)
+        for a in args:
+            node.addChild(_ast(lib, a))
+        return node
+    raise AssertionError(k)
