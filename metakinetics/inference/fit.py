@@ -99,7 +99,7 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
     groups = sorted({p.group for p in obj.params if p.group is not None})
     for g in [None] + groups:
         m = obj.model.with_values(obj.params.overrides(x_hat, g))
-        fitted["shared" if g is None else g] = {p.key: m.get(p.key) for p in obj.params}
+        fitted["shared" if g is None else g] = {k: m.get(k) for p in obj.params for k in p.keys}
     base_model = obj.model.with_values(obj.params.overrides(x_hat, None))
     return FitResult(
         name=setup.name, status=status, message=message,

@@ -51,8 +51,9 @@ class Objective:
         self.model = model if model is not None else load_model(setup.model, overrides=dict(setup.model_set) or None)
         self.params = ParameterSet(list(setup.parameters))
         for p in self.params:
-            if p.key not in self.model.values():
-                raise FitError(f"free parameter '{p.key}' is not a numeric parameter of model '{self.model.name}'")
+            for k in p.keys:
+                if k not in self.model.values():
+                    raise FitError(f"free parameter '{k}' is not a numeric parameter of model '{self.model.name}'")
         self.problems = [build_problem(s, self.model, grid_step=setup.grid_step) for s in setup.data]
         labels = [p.label for p in self.problems]
         if len(set(labels)) != len(labels):

@@ -14,7 +14,8 @@ from ..errors import FitError
 
 @dataclass(frozen=True)
 class FreeParameter:
-    """One free parameter: model ``key`` (e.g. ``organs.bone.efficiency``), start ``value``,
+    """One free parameter: model ``key`` (e.g. ``organs.bone.efficiency``; a pattern such as
+    ``organs.*.wake`` ties every matching key to one value, listed in ``targets``), start ``value``,
     bounds, ``log`` (search over ln value), an optional normal prior on the search scale
     (``prior_mean`` natural scale, ``prior_sd`` in search units: log units when ``log``), and the
     ``group`` this copy belongs to (None: shared by every group)."""
@@ -27,11 +28,16 @@ class FreeParameter:
     prior_mean: float | None = None
     prior_sd: float | None = None
     group: str | None = None
+    targets: tuple[str, ...] = ()  # model keys set by this parameter (a tie); () means (key,)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return self.targets or (self.key,)
 
     @property
     def name(self) -> str:
         """lmfit-safe flat name, e.g. ``organs__bone__efficiency__luminal_A``."""
-        base = self.key.replace(".", "__")
+        base = self.key.replace(".", "__").replace("*", "all")
         if self.group is not None:
             base += "__" + re.sub(r"\W+", "_", self.group).strip("_")
         return ("log_" + base) if self.log else base
@@ -102,10 +108,10 @@ class ParameterSet:
         out: dict[str, float] = {}
         for p, xi in zip(self.params, x):
             if p.group is None:
-                out[p.key] = float(p.from_search(xi))
+                out.update(dict.fromkeys(p.keys, float(p.from_search(xi))))
         for p, xi in zip(self.params, x):
             if p.group is not None and p.group == group:
-                out[p.key] = float(p.from_search(xi))
+                out.update(dict.fromkeys(p.keys, float(p.from_search(xi))))
         return out
 
     def prior_residuals(self, x: np.ndarray) -> np.ndarray:

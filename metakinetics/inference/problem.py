@@ -7,6 +7,7 @@ its inputs (the PINTS pairing).
 """
 from __future__ import annotations
 
+import fnmatch
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -188,12 +189,18 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
     all_groups = _declared_groups(specs)
     for k, t in params_raw.items():
         key = f"parameters.{k}"
-        if k not in known_keys:
+        if "*" in k:
+            targets = tuple(sorted(fnmatch.filter(known_keys, k)))
+            if not targets:
+                raise ModelFileError(where, key, "the pattern matches no numeric parameter of the model")
+        elif k not in known_keys:
             raise ModelFileError(where, key, "not a numeric parameter of the model", suggestion=nearest(k, known_keys))
+        else:
+            targets = (k,)
         if not isinstance(t, dict):
             raise ModelFileError(where, key, "expected a table with value, min, max")
         _unknown(t, _PARAM, where, key + ".")
-        value = _num(t.get("value", known_keys[k]), where, key + ".value")
+        value = _num(t.get("value", known_keys[targets[0]]), where, key + ".value")
         log = bool(t.get("log", False))
         lo = _num(t["min"], where, key + ".min") if "min" in t else (value / 1e3 if log else -math.inf)
         hi = _num(t["max"], where, key + ".max") if "max" in t else (value * 1e3 if log else math.inf)
@@ -211,17 +218,18 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
             pm = _num(pr.get("median", pr.get("mean", value)), where, key + ".prior.median", positive=log)
             ps = _num(pr["sd"], where, key + ".prior.sd", positive=True)
         for spec in specs:
-            if k in spec.set or any(k in g for g in spec.groups.values()):
-                raise ModelFileError(where, key, f"is free, so data set '{spec.label}' cannot also set it")
+            for tk in targets:
+                if tk in spec.set or any(tk in g for g in spec.groups.values()):
+                    raise ModelFileError(where, key, f"is free, so data set '{spec.label}' cannot also set {tk}")
         groups = t.get("groups")
         if groups is None:
-            params.append(FreeParameter(k, value, lo, hi, log, pm, ps, None))
+            params.append(FreeParameter(k, value, lo, hi, log, pm, ps, None, targets))
             continue
         glist = all_groups if groups == "all" else _str_list(groups, where, key + ".groups")
         if not glist:
             raise ModelFileError(where, key + ".groups", "no groups found in the data sets")
         for g in glist:
-            params.append(FreeParameter(k, value, lo, hi, log, pm, ps, g))
+            params.append(FreeParameter(k, value, lo, hi, log, pm, ps, g, targets))
     intervals = fit.get("intervals", "wald")
     if intervals not in INTERVALS:
         raise ModelFileError(where, "fit.intervals", f"expected one of {', '.join(INTERVALS)}, found {intervals!r}",

@@ -1,0 +1,132 @@
+"""``metakinetics fit [SETUP]``: run a fit set-up (default fits/breast), write result.json and a
+data-vs-fit figure atomically, and report estimates, fit quality and identifiability."""
+from __future__ import annotations
+
+import io
+import math
+import sys
+from importlib import resources
+from pathlib import Path
+
+from ..errors import InputError
+from ..inference import fit, load_setup, resolve_setup_path, write_result
+from ..io_atomic import write_bytes_atomic
+
+#: Exit status of a fit that did not converge (the result is still written, marked so).
+NOT_CONVERGED = 3
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "fit", help="fit a model to published incidence data (default: fits/breast)",
+        description="Run a fit set-up (a folder holding fit.toml; default: the bundled fits/breast) and "
+                    "write result.json and fit.png beside it (or into --out-dir).")
+    p.add_argument("setup", nargs="?", default=None, metavar="SETUP",
+                   help="fit folder or fit.toml (default: fits/breast); a bare name means a bundled set-up")
+    p.add_argument("--out-dir", default=None, help="folder for result.json and fit.png (default: the set-up folder)")
+    p.add_argument("--starts", type=int, default=None, help="number of starting points (overrides fit.toml)")
+    p.add_argument("--intervals", choices=["wald", "profile", "conf_interval"], default=None,
+                   help="interval method (overrides fit.toml)")
+    p.add_argument("--no-figure", action="store_true", help="do not draw fit.png")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no report (errors still print)")
+    p.set_defaults(func=run)
+
+
+def _out_dir(setup_path: Path, explicit: str | None) -> Path:
+    if explicit:
+        return Path(explicit)
+    folder = setup_path.parent
+    try:
+        installed = Path(str(resources.files("metakinetics._fits"))).resolve()
+    except (ModuleNotFoundError, TypeError):  # pragma: no cover
+        installed = None
+    in_checkout = (folder.resolve().parents[1] / "pyproject.toml").is_file()
+    if installed is not None and installed in folder.resolve().parents and not in_checkout:
+        return Path.cwd() / "fit_results" / folder.name  # never write into site-packages
+    return folder
+
+
+def run(args) -> int:
+    if args.starts is not None and args.starts < 1:
+        raise InputError(f"--starts must be at least 1, found {args.starts}")
+    setup_path = resolve_setup_path(args.setup)
+    setup = load_setup(setup_path)
+    out = _out_dir(setup_path, args.out_dir)
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        # delay: the bar appears only for fits longer than a couple of seconds
+        bar = tqdm(desc=f"fit {setup.name}", unit=" eval", file=sys.stderr, delay=2.0, leave=False)
+
+    def progress(nfev: int, best: float) -> None:
+        if bar is not None:
+            bar.update(nfev - bar.n)
+            bar.set_postfix_str(f"-2logL {best:.2f}", refresh=False)
+
+    try:
+        result = fit(setup, progress=progress, starts=args.starts, intervals=args.intervals)
+    finally:
+        if bar is not None:
+            bar.close()
+    path = write_result(result, out / "result.json")
+    fig_path = None
+    if not args.no_figure:
+        fig_path = out / "fit.png"
+        write_bytes_atomic(fig_path, figure_png(result))
+    if not args.quiet:
+        sys.stdout.write(report(result, path, fig_path))
+    if not result.converged:
+        print(f"metakinetics fit: warning: the fit did NOT converge: {result.message} "
+              f"(result marked status=not_converged in {path})", file=sys.stderr)
+        return NOT_CONVERGED
+    return 0
+
+
+def figure_png(result) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ..figures.fit_plot import plot_fit
+
+    fig = plot_fit(result)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _fmt(x) -> str:
+    return "nan" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.4g}"
+
+
+def report(result, path, fig_path) -> str:
+    """Human-readable summary of a fit result."""
+    lines = [f"fit {result.name}: {result.status} ({result.message})",
+             f"  model {result.model}; {result.n_par} free parameters, {result.n_obs} observations; "
+             f"log L = {result.loglik:.3f}, AIC = {result.aic:.2f}, BIC = {result.bic:.2f}; "
+             f"{result.nfev} evaluations in {result.elapsed_s:.1f} s",
+             f"  intervals: {result.interval_method}", ""]
+    w = max(len(e.name) for e in result.estimates)
+    lines.append(f"  {'parameter'.ljust(w)}  {'estimate':>11}  {'95% lower':>11}  {'95% upper':>11}")
+    for e in result.estimates:
+        flag = "  (at bound)" if e.at_bound else ""
+        lines.append(f"  {e.name.ljust(w)}  {_fmt(e.value):>11}  {_fmt(e.lower):>11}  {_fmt(e.upper):>11}{flag}")
+    lines.append("")
+    lines.append("  goodness of fit per data set:")
+    for d in result.datasets:
+        extra = ""
+        if "value" in d:
+            extra = f"{d['statistic']} {d['value']:.2f} on {d['df']} rows (p = {d['p_value']:.3g}); "
+        lines.append(f"    {d['label']}: {extra}largest |data - model| = {d['max_abs_diff_pp']:.2f} pp"
+                     f" ({'within' if d['within_3pp'] else 'NOT within'} 3 pp)")
+    if result.identifiability:
+        lines.append("")
+        lines.append("  identifiability warnings:")
+        for i in result.identifiability:
+            lines.append(f"    {', '.join(i['parameters'])}: {i['issue']}: {i['detail']}")
+    lines.append("")
+    lines.append(f"  wrote {path}" + (f" and {fig_path}" if fig_path else ""))
+    return "\n".join(lines) + "\n"
