@@ -37,7 +37,9 @@ def _time_to_size(law: str) -> sp.Expr:
     s = symbols(Structure(law, 1))
     xi = sp.Symbol("xi", positive=True)
     t = sp.integrate(1 / growth_rate(law, xi, s.rate, s.K), (xi, s.x0, s.x), conds="none")
-    return sp.expand_log(sp.simplify(t), force=True) if law != "logistic" else sp.simplify(t)
+    if law == "logistic":  # sympy gives log(x - K) - log(x0 - K): combine into one real log
+        return sp.log(sp.factor(sp.exp(sp.expand(t * s.rate)))) / s.rate
+    return sp.expand_log(sp.simplify(t), force=True)
 
 
 @lru_cache(maxsize=None)

@@ -1,0 +1,57 @@
+"""``metakinetics solve``: output formats, overrides, methods and one-line errors (exit 2)."""
+import json
+
+import numpy as np
+import pytest
+
+from metakinetics.cli.main import main
+from metakinetics.dynamics import solve
+from metakinetics.model import load_model
+
+
+def test_table_default(capsys):
+    assert main(["solve", "breast", "--times", "0:20:5"]) == 0
+    out = capsys.readouterr().out
+    assert "years since onset" in out and "founded_brain" in out
+    assert len([ln for ln in out.splitlines() if not ln.startswith("#")]) == 1 + 5
+
+
+def test_csv_matches_api(capsys):
+    assert main(["solve", "breast", "--times", "1,8,12", "--format", "csv", "--set", "shedding.mu=0.5"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].split(",")[:4] == ["time", "x", "C", "D_bone"]
+    vals = np.array([[float(v) for v in ln.split(",")] for ln in lines[1:]])
+    tr = solve(load_model("breast", overrides={"shedding.mu": 0.5}), [1, 8, 12])
+    np.testing.assert_allclose(vals[:, 1], tr.x[0], rtol=1e-15)
+    np.testing.assert_allclose(vals[:, 3], tr.D[0, :, 0], rtol=1e-15)
+
+
+def test_json_and_methods(capsys):
+    assert main(["solve", "exponential_one_organ", "--times", "0:10:2", "--format", "json",
+                 "--method", "ode"]) == 0
+    ode = json.loads(capsys.readouterr().out)
+    assert ode["method"] == "ode" and ode["time_unit"] == "year since onset"
+    assert main(["solve", "exponential_one_organ", "--times", "0:10:2", "--format", "json"]) == 0
+    cf = json.loads(capsys.readouterr().out)
+    assert cf["method"] == "closed-form"
+    # closed form vs ODE reference (rtol 1e-10 -> ~1e-8); floor 1e-6 of the peak as in P1
+    a, b = np.array(cf["columns"]["founded_bone"]), np.array(ode["columns"]["founded_bone"])
+    assert np.max(np.abs(a - b) / np.maximum(b, 1e-6 * b.max())) < 1e-6
+
+
+def test_help_says_absolute_years(capsys):
+    with pytest.raises(SystemExit):
+        main(["solve", "--help"])
+    assert "years since" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["solve", "breast", "--times", "5:1:1"], "stop 1 is before start 5"),
+    (["solve", "breast", "--set", "primary.rat=3"], "did you mean 'rate'"),
+    (["solve", "nonexistent_model"], "nonexistent_model"),
+    (["solve", "breast", "--method", "closed-form"], "no closed form"),
+])
+def test_errors_one_line_exit_2(capsys, argv, match):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert match in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
