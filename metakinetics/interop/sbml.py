@@ -290,6 +290,7 @@ def write_sbml(source: Network | Model) -> str:
         rx = m.createReaction()
         rx.setId(_sid(r.name))
         rx.setReversible(False)
+        rx.setFast(False)
         for s, k in r.reactants:
             ref = rx.createReactant()
             ref.setSpecies(s)

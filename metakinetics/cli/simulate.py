@@ -1,0 +1,115 @@
+"""``metakinetics simulate MODEL_OR_SBML``: stochastic trajectories (SSA, tau-leaping, CLE, SDE).
+
+MODEL_OR_SBML is a bundled model or network name, a model TOML, a network TOML or an SBML .xml
+file. Output: every path (columns path, time, species...) or with --summary the mean and SD
+(columns time, <species>_mean, <species>_sd). A tqdm progress bar goes to stderr for long runs.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import InputError, MetakineticsError
+from ..model import load_model, parse_override
+from ..model.library import list_models
+from ..stochastic import simulate
+from ..symbolic.reactions import is_network_toml, list_networks, load_network
+from .common import add_format_argument, emit, format_columns, parse_times
+
+
+def register(sub) -> None:
+    p = sub.add_parser("simulate", help="stochastic simulation: exact SSA, tau-leaping, CLE or noisy-growth SDE")
+    p.add_argument("model", metavar="MODEL_OR_SBML",
+                   help="bundled model or network name, model TOML, network TOML, or SBML .xml")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a model value (dotted key) or a network parameter (repeatable)")
+    p.add_argument("--method", choices=("ssa", "tau", "cle", "sde"), default="ssa",
+                   help="ssa: exact Gillespie; tau: tau-leaping; cle: chemical Langevin; "
+                        "sde: noisy primary growth dx = g(x)dt + sigma x dW (default ssa)")
+    p.add_argument("--paths", type=int, default=1000, help="number of trajectories (default 1000)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (same seed, same numbers)")
+    p.add_argument("--times", default="0:50:1", help="output times start:stop:step or a list (default 0:50:1)")
+    p.add_argument("--step", type=float, default=None,
+                   help="leap (tau) or time step (cle, sde; default span/1000, sde 1e-3)")
+    p.add_argument("--sigma", type=float, default=None, help="noise level for --method sde (1/sqrt(year))")
+    p.add_argument("--scheme", choices=("euler", "milstein"), default="euler", help="SDE scheme (default euler)")
+    p.add_argument("--summary", action="store_true", help="mean and SD per time instead of every path")
+    p.add_argument("--out", default=None, help="write to this file (atomically) instead of stdout")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_format_argument(p, choices=("csv", "json"), default="csv")
+    p.set_defaults(func=run)
+
+
+def load_source(text: str, sets: list[str], method: str):
+    """A Model or Network from a name/path, with overrides applied."""
+    overrides = dict(parse_override(s) for s in sets)
+    path = Path(text)
+    if text.endswith(".xml") or text.endswith(".sbml"):
+        if method == "sde":
+            raise InputError("--method sde simulates a metakinetics model's primary, not an SBML network")
+        from ..interop import read_sbml
+
+        net = read_sbml(text)
+        return net.with_parameters(overrides) if overrides else net
+    if text.endswith(".toml") and path.is_file():
+        try:
+            body = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{text}: cannot read: {exc.strerror}") from None
+        if is_network_toml(body):
+            net = load_network(text)
+            return net.with_parameters(overrides) if overrides else net
+        return load_model(text, overrides=overrides or None)
+    if text in list_models() or "/" in text or text.endswith(".toml"):
+        return load_model(text, overrides=overrides or None)
+    if text not in list_networks():
+        from ..errors import nearest
+
+        names = list_models() + list_networks()
+        hint = nearest(text, names)
+        raise InputError(f"'{text}' is not a bundled model ({', '.join(list_models())}), a bundled network "
+                         f"({', '.join(list_networks())}) or an existing .toml/.xml file"
+                         + (f"; did you mean '{hint}'?" if hint else ""))
+    net = load_network(text)
+    return net.with_parameters(overrides) if overrides else net
+
+
+def run(args) -> int:
+    times = parse_times(args.times)
+    if args.paths < 1:
+        raise InputError(f"--paths must be at least 1, found {args.paths}")
+    source = load_source(args.model, args.sets, args.method)
+    bar = None
+    progress = None
+    if not args.no_progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=100, file=sys.stderr, desc=f"simulate ({args.method})", unit="%",
+                   mininterval=0.5, delay=2.0, leave=False, disable=None)
+
+        def progress(frac: float) -> None:
+            new = int(round(100 * min(max(frac, 0.0), 1.0)))
+            if new > bar.n:
+                bar.update(new - bar.n)
+    try:
+        ens = simulate(source, times, args.paths, args.seed, method=args.method, step=args.step,
+                       sigma=args.sigma, scheme=args.scheme, keep_paths=not args.summary,
+                       progress=progress)
+    except MetakineticsError:
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    meta = {"source": args.model, "method": ens.method, "paths": ens.n_paths, "seed": args.seed,
+            "outputs": list(ens.names)}
+    if args.summary:
+        cols = ens.summary_columns()
+    else:
+        import numpy as np
+
+        n, T = ens.paths.shape[:2]
+        cols = {"path": np.repeat(np.arange(n), T), "time": np.tile(ens.times, n)}
+        for i, name in enumerate(ens.names):
+            cols[name] = ens.paths[:, :, i].reshape(-1)
+    emit(format_columns(cols, args.format, meta=meta), args.out)
+    return 0
