@@ -6,7 +6,7 @@ from .colonies import colony_counts, delay_nodes
 from .forcing import founded, surgery_time
 from .growth import diagnosis_time
 from .params import Patients, resolve
-from .terms import clinical_grid, terms
+from .terms import clinical_grid, terms as endpoint_terms
 
 __all__ = ["Patients", "clinical_grid", "colony_counts", "delay_nodes", "diagnosis_time", "founded",
-           "resolve", "surgery_time", "terms"]
+           "endpoint_terms", "resolve", "surgery_time"]

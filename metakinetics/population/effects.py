@@ -53,6 +53,10 @@ def hermite(sd: dict[str, float], nodes=None) -> Scores:
         if int(nodes) < 1:
             raise InputError(f"nodes must be a positive integer, found {nodes}")
         per = {k: int(nodes) for k in DIMENSIONS}
+    active = [per[k] for k in DIMENSIONS if sd[k] > 0]
+    if int(np.prod(active, dtype=float)) > 200_000:
+        raise InputError(f"{int(np.prod(active, dtype=float))} quadrature nodes is too many (at most 200,000); "
+                         "use fewer nodes per dimension or Monte Carlo (patients=...)")
     grids = {k: _gh(per[k]) if sd[k] > 0 else (np.zeros(1), np.ones(1)) for k in DIMENSIONS}
     (xr, wr), (xd, wd), (xm, wm) = grids["rate"], grids["diameter"], grids["mu"]
     R, D = np.meshgrid(xr, xd, indexing="ij")
