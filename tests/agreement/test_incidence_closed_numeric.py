@@ -27,7 +27,7 @@ ENDPOINTS = [Any(), First(), Distant(), AtDiagnosis(), SiteShare(), Landmark(Dis
 @pytest.mark.parametrize("individual", [False, True], ids=["population", "individual"])
 def test_closed_form_equals_numeric(model, endpoint, individual):
     if isinstance(endpoint, AtDiagnosis):     # make the prevalence at diagnosis non-trivial
-        model = model.with_values({"shedding.mu": 3.0})
+        model = model.with_values({"shedding.mu": 300.0})
     a = incidence(model, endpoint, TIMES, method="closed-form", individual=individual, nodes=8)
     b = incidence(model, endpoint, TIMES, method="numeric", individual=individual, nodes=8)
     assert a.method == "closed-form" and b.method == "numeric"
