@@ -141,11 +141,18 @@ def _convert(lib, model, where: str) -> Network:
             sets.append((var, _expression(substitute(_tree(lib, ea.getMath(), where, f"event {eid}"), {}),
                                           snames | pnames, where, f"event {eid} assignment {var}")))
         events.append(Event(eid, time, trigger, tuple(sets)))
-    out_rules = tuple((k, _expression(substitute(v, {}), snames | pnames, where, f"rule {k}"))
-                      for k, v in rules.items())
+    # rules in parameters and time only are forcings (deterministic functions of t, e.g. the
+    # primary's size written by write_sbml); rules in species are derived outputs
+    out_rules, forcings = [], []
+    for k, v in rules.items():
+        e = _expression(substitute(v, {}), allowed, where, f"rule {k}")
+        (forcings if not (e.names & snames) else out_rules).append((k, e))
+        if TIME in e.names and e.names & snames:
+            raise ModelFileError(where, f"rule {k}", "rules in both time and species are not supported")
     name = model.getId() or model.getName() or "sbml"
     net = Network(name, tuple(species), tuple((p, float(v)) for p, v in params.items() if p in pnames),
-                  tuple(reactions), (), tuple(events), out_rules, model.getName() or "", source=where)
+                  tuple(reactions), tuple(forcings), tuple(events), tuple(out_rules), model.getName() or "",
+                  source=where)
     try:
         return check_network(net, where)
     except ModelError as exc:
