@@ -112,7 +112,9 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
                       "minus2_loglik": r["objective"], "success": r["success"], "message": r["message"]}
                      for r in runs),
         seed=setup.seed, package_version=__version__, elapsed_s=_time.perf_counter() - t0, nfev=obj.nfev,
-        fitted_values=fitted, organs=tuple(organ_summary(base_model)), setup_path=setup.path)
+        fitted_values=fitted, organs=tuple(organ_summary(base_model)), setup_path=setup.path,
+        comparisons=tuple(compare(base_model, name, predictor=obj.predictor, nodes=setup.nodes)
+                          for name in setup.compare))
 
 
 def _minimise(obj: Objective, x0: np.ndarray, optimiser: str, max_nfev: int | None) -> dict:
@@ -305,3 +307,32 @@ def organ_summary(model) -> list[dict]:
             if x["colonisation_per_flow"]:
                 x["soil_index"] = x["colonisation_per_flow"] / ref
     return out
+
+
+def compare(model, name: str, *, predictor: Predictor | None = None, nodes=None) -> dict:
+    """Predictions of the fitted (shared) model for a data set that was not fitted: CTC positivity
+    (share with >= 1 CTC in the sampled blood volume, at diagnosis) or any aggregate data set."""
+    from ..datasets import load_dataset
+    from .objective import population_predictor
+    from .problem import DataSpec, build_problem
+
+    data = load_dataset(name, organs=model.organ_names)
+    rows = []
+    if data.kind == "aggregate" and np.all(data.endpoint == "ctc_positive"):
+        from ..population import ctc_positivity
+
+        for i in range(len(data)):
+            vol = float(data.extra["blood_volume_ml"][i]) if "blood_volume_ml" in data.extra else 7.5
+            pred = ctc_positivity(model, draw_ml=vol, at=0.0, nodes=nodes)
+            rows.append({"group": str(data.group[i]), "blood_volume_ml": vol, "observed": float(data.value[i]),
+                         "predicted": float(pred), "note": "model at diagnosis, M0 patients"})
+        return {"name": name, "citation": data.info.citation, "what": "ctc_positive", "rows": rows}
+    prob = build_problem(DataSpec(name=name, likelihood="least_squares", sigma=1.0), model)
+    obj_pred = predictor or population_predictor(nodes=nodes)
+    for s_ in prob.series:
+        cols, vals = obj_pred(model, s_.endpoint, s_.times)
+        for r, ti, c in zip(s_.rows, s_.t_index, s_.columns):
+            pred = float(vals[ti, cols.index(c)]) if c in cols else math.nan
+            rows.append({"group": str(data.group[r]), "organ": c, "endpoint": str(data.endpoint[r]),
+                         "time": float(data.time[r]), "observed": float(data.value[r]), "predicted": pred})
+    return {"name": name, "citation": data.info.citation, "what": "aggregate", "rows": rows}

@@ -66,7 +66,7 @@ class FitSetup:
     starts: int = 1
     start_spread: float = 1.0
     max_nfev: int | None = None
-    nodes: int | None = None
+    nodes: int | Mapping[str, int] | None = None
     grid_step: float = 0.1
     compare: tuple[str, ...] = ()
 
@@ -247,9 +247,18 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
         starts=_num(fit.get("starts", 1), where, "fit.starts", positive=True, integer=True),
         start_spread=_num(fit.get("start_spread", 1.0), where, "fit.start_spread", positive=True),
         max_nfev=_num(fit["max_nfev"], where, "fit.max_nfev", positive=True, integer=True) if "max_nfev" in fit else None,
-        nodes=_num(fit["nodes"], where, "fit.nodes", positive=True, integer=True) if "nodes" in fit else None,
+        nodes=_nodes(fit.get("nodes"), where),
         grid_step=_num(fit.get("grid_step", 0.1), where, "fit.grid_step", positive=True),
         compare=_str_list(fit.get("compare", []), where, "fit.compare") if fit.get("compare") else ())
+
+
+def _nodes(val, where):
+    """Quadrature nodes: an int for every random effect, or a table {mu = 48, rate = 12, diameter = 12}."""
+    if val is None:
+        return None
+    if isinstance(val, dict):
+        return {str(k): _num(v, where, f"fit.nodes.{k}", positive=True, integer=True) for k, v in val.items()}
+    return _num(val, where, "fit.nodes", positive=True, integer=True)
 
 
 def _declared_groups(specs) -> tuple[str, ...]:
