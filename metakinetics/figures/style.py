@@ -62,12 +62,12 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, width: float = 6.5, height: fl
     return fig, axes
 
 
-def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
+def parse_formats(text: str | Sequence[str], *, what: str = "--format") -> tuple[str, ...]:
     """'png,pdf' or a list -> checked tuple of formats."""
     items = [t.strip().lower() for t in (text.split(",") if isinstance(text, str) else text) if t.strip()]
     bad = [t for t in items if t not in FORMATS]
     if bad or not items:
-        raise InputError(f"--format: unknown figure format '{bad[0] if bad else text}' (expected a comma "
+        raise InputError(f"{what}: unknown figure format '{bad[0] if bad else text}' (expected a comma "
                          f"list of {', '.join(FORMATS)})")
     return tuple(dict.fromkeys(items))
 

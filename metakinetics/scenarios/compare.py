@@ -36,7 +36,7 @@ class SweepSpec:
     scenarios: tuple[Scenario, ...]
     endpoint: Endpoint
     times: np.ndarray
-    keys: tuple[str, ...] = ()
+    targets: tuple[tuple[str, ...], ...] = ()
     options: tuple[tuple[str, Any], ...] = ()
 
 
@@ -71,7 +71,7 @@ def _run_chunk(payload: tuple[SweepSpec, np.ndarray | None, list[np.random.SeedS
     for i in range(n):
         values = dict(base_values)
         if rows is not None:
-            values.update({k: float(v) for k, v in zip(spec.keys, rows[i])})
+            values.update({t: float(v) for tk, v in zip(spec.targets, rows[i]) for t in tk})
         for s, scenario in enumerate(spec.scenarios):
             new = scenario.transform(values)
             changes = {k: float(v) for k, v in new.items() if float(v) != base_values.get(k)}
@@ -100,12 +100,12 @@ def sweep(model: Model, scenarios: Sequence[Scenario], endpoint: Endpoint, times
     """
     times = np.asarray(times, dtype=float)
     scen = tuple(scenarios)
-    keys = draws.keys if draws is not None else ()
-    rows = None if draws is None else np.vstack([[model.get(k) for k in keys], draws.values])
+    targets = (draws.targets or tuple((k,) for k in draws.keys)) if draws is not None else ()
+    rows = None if draws is None else np.vstack([[model.get(tk[0]) for tk in targets], draws.values])
     n_rows = 1 if draws is None else draws.n + 1
     seeds = task_seeds(seed, n_rows)
     size = chunk_size or max(1, math.ceil(n_rows / 16))
-    spec = SweepSpec(model=model, scenarios=scen, endpoint=endpoint, times=times, keys=keys,
+    spec = SweepSpec(model=model, scenarios=scen, endpoint=endpoint, times=times, targets=targets,
                      options=tuple(sorted(incidence_options.items())))
     payloads = [(spec, None if rows is None else rows[a:b], seeds[a:b]) for a, b in chunk_ranges(n_rows, size)]
     if executor is not None:

@@ -100,7 +100,7 @@ class Baseline(Scenario):
         return dict(values)
 
     def describe(self) -> str:
-        return "baseline: the model as given"
+        return "the model as given"
 
     @property
     def label(self) -> str:

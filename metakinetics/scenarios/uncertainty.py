@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +38,8 @@ class FitSummary:
     intervals: Mapping[str, tuple[float, float]] | None = None
     name: str = "fit"
     source: str | None = field(default=None, compare=False)
+    targets: tuple[tuple[str, ...], ...] | None = None
+    result: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         p = len(self.keys)
@@ -48,10 +51,16 @@ class FitSummary:
             raise FitError(f"fit '{self.name}': {p} parameter keys but estimate shape {est.shape} "
                            f"and {len(self.log)} scale flags")
         values = self.model.values()
-        for k in self.keys:
-            if k not in values:
+        targets = self.targets if self.targets is not None else tuple((k,) for k in self.keys)
+        targets = tuple(tuple(t) for t in targets)
+        if len(targets) != p:
+            raise FitError(f"fit '{self.name}': {p} parameters but {len(targets)} target lists")
+        for k, tk in zip(self.keys, targets):
+            missing = [t for t in tk if t not in values]
+            if missing or not tk:
                 raise FitError(f"fit '{self.name}': free parameter '{k}' is not a parameter of model "
                                f"'{self.model.name}'")
+        object.__setattr__(self, "targets", targets)
         if self.covariance is not None:
             cov = np.asarray(self.covariance, dtype=float)
             if cov.shape != (p, p) or not np.all(np.isfinite(cov)):
@@ -87,14 +96,17 @@ class ParameterDraws:
     values: np.ndarray
     method: str
     seed: int | None
+    targets: tuple[tuple[str, ...], ...] = ()
 
     @property
     def n(self) -> int:
         return self.values.shape[0]
 
     def as_params(self, rows: slice | Sequence[int] = slice(None)) -> dict[str, np.ndarray]:
-        """Dotted key -> (n,) arrays of the selected rows (the ``params`` of dynamics/population)."""
-        return {k: self.values[rows, j].copy() for j, k in enumerate(self.keys)}
+        """Dotted key -> (n,) arrays of the selected rows (the ``params`` of dynamics/population);
+        a tied parameter (``organs.*.wake``) fills each of its target keys."""
+        targets = self.targets or tuple((k,) for k in self.keys)
+        return {t: self.values[rows, j].copy() for j, tk in enumerate(targets) for t in tk}
 
 
 def _rng(seed) -> np.random.Generator:
@@ -156,7 +168,7 @@ def draw_parameters(fit: FitSummary, n: int, *, seed: int | None = None, method:
     else:
         raise FitError(f"fit '{fit.name}': fewer than {n} of the parameter draws fall inside the "
                        f"bounds after {max_tries} rounds (is the covariance far too wide?)")
-    return ParameterDraws(keys=fit.keys, values=out[:n], method=method,
+    return ParameterDraws(keys=fit.keys, values=out[:n], method=method, targets=fit.targets,
                           seed=seed if isinstance(seed, (int, np.integer)) or seed is None else None)
 
 

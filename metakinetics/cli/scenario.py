@@ -1,0 +1,120 @@
+"""``metakinetics scenario MODEL_OR_FIT_DIR --scenario S ...``: what-if comparison of incidence.
+
+Runs the sweep (parameter draws x scenarios) serially, on a local process pool (``--workers``)
+or on a Dask cluster (``--scheduler tcp://host:8786``); a tqdm bar on stderr for long runs.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from ..endpoints import endpoint_from_name
+from ..errors import InputError
+from ..model import parse_override
+from ..scenarios import EXAMPLES, compare, default_workers, parse_scenario, resolve_source
+from .common import add_format_argument, emit, format_columns, parse_times
+
+
+def register(sub) -> None:
+    examples = "; ".join(EXAMPLES.values())
+    p = sub.add_parser(
+        "scenario", help="compare what-if scenarios (surgery delay, adjuvant, organ drug, ...) on incidence",
+        description="Incidence under each scenario against the baseline, per organ and time, with "
+                    "bands from parameter draws when given a fit. Scenario grammar (docs/scenarios.md): "
+                    + examples + "; combine with '+'.")
+    p.add_argument("source", metavar="MODEL_OR_FIT_DIR",
+                   help="bundled model name, model TOML file, or fit directory (holding result.json)")
+    p.add_argument("--scenario", "-s", dest="scenarios", action="append", default=[], metavar="SCENARIO",
+                   help="a scenario, e.g. surgery_delay=0.25 or adjuvant:kill_dormant=0.5 (repeatable)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a model value before the scenarios (repeatable)")
+    p.add_argument("--endpoint", default="any", help="any, first, distant, at_diagnosis, site_share (default any)")
+    p.add_argument("--landmark", type=float, default=None, metavar="YEARS",
+                   help="landmark version of the endpoint, from this many years after diagnosis")
+    p.add_argument("--times", default="0:20:1", help="years after diagnosis, start:stop:step or a list (default 0:20:1)")
+    p.add_argument("--draws", type=int, default=0, metavar="N", help="parameter draws from the fit (bands)")
+    p.add_argument("--uncertainty", choices=("covariance", "profile"), default="covariance",
+                   help="draws from the fit's covariance (default) or its profile-likelihood intervals")
+    p.add_argument("--level", type=float, default=0.95, help="central band probability (default 0.95)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="local worker processes (default: all CPUs when there are draws, else 1)")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on a Dask cluster, e.g. tcp://127.0.0.1:8786 (needs metakinetics[dask])")
+    p.add_argument("--seed", type=int, default=None, help="seed of the draws and virtual cohorts")
+    p.add_argument("--method", default="auto", help="incidence method: auto, closed-form, numeric, monte-carlo")
+    p.add_argument("--nodes", type=int, default=None, help="Gauss-Hermite nodes per random effect")
+    p.add_argument("--patients", type=int, default=None,
+                   help="Monte Carlo virtual patients per task instead of quadrature")
+    add_format_argument(p)
+    p.add_argument("--out", "-o", default=None, metavar="FILE", help="write the table here (atomically)")
+    p.add_argument("--figure", default=None, metavar="FILE.png",
+                   help="also draw the comparison figure (png, pdf or svg by extension)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def _progress_bar(disable: bool):
+    from tqdm import tqdm
+
+    bar = {"obj": None}
+
+    def update(done: int, total: int) -> None:
+        if bar["obj"] is None:
+            bar["obj"] = tqdm(total=total, unit="chunk", desc="scenario sweep", disable=disable or total < 2,
+                              leave=False)
+        bar["obj"].update(done - bar["obj"].n)
+        if done == total:
+            bar["obj"].close()
+
+    return update
+
+
+def run(args) -> int:
+    if not args.scenarios:
+        raise InputError("give at least one --scenario, e.g. --scenario surgery_delay=0.25")
+    scenarios = [parse_scenario(s) for s in args.scenarios]
+    if args.draws < 0:
+        raise InputError(f"--draws must be zero or positive, found {args.draws}")
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers must be at least 1, found {args.workers}")
+    figure_format = None
+    if args.figure:
+        from ..figures.style import parse_formats
+
+        figure_format = parse_formats(args.figure.rsplit(".", 1)[-1] if "." in args.figure else "?",
+                                      what="--figure")[0]
+    model, fit, _ = resolve_source(args.source)
+    source = fit if fit is not None else model
+    if args.sets:
+        changed = model.with_values(dict(parse_override(s) for s in args.sets))
+        source = dataclasses.replace(fit, model=changed) if fit is not None else changed
+    endpoint = endpoint_from_name(args.endpoint, landmark=args.landmark)
+    times = parse_times(args.times)
+    workers = args.workers
+    if workers is None and args.scheduler is None:
+        workers = default_workers() if args.draws else 1
+    options = {"method": args.method}
+    if args.nodes is not None:
+        options["nodes"] = args.nodes
+    if args.patients is not None:
+        options["patients"] = args.patients
+    comparison = compare(source, scenarios, endpoint, times, draws=args.draws, uncertainty=args.uncertainty,
+                         seed=args.seed, level=args.level, workers=workers, scheduler=args.scheduler,
+                         progress=_progress_bar(args.no_progress), **options)
+    if args.format == "json":
+        text = comparison.to_json()
+    elif args.format == "csv":
+        text = comparison.to_csv()
+    else:
+        text = "".join(f"# {s}: {d}\n" for s, d in zip(comparison.scenarios, comparison.descriptions))
+        text += format_columns({n: comparison.column(n) for n in comparison.names}, "table")
+    emit(text, args.out)
+    if args.figure:
+        from pathlib import Path
+
+        from ..figures.scenarios import scenario_caption, scenario_figure
+        from ..figures.style import save
+
+        path = Path(args.figure)
+        save(scenario_figure(comparison), path.parent, path.stem, [figure_format], scenario_caption(comparison))
+    return 0
