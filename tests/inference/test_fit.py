@@ -1,0 +1,246 @@
+"""The fit machinery on a toy predictor with a closed form (fast, exact): recovery of known
+values from noiseless data, robustness to the starting point, group-specific and tied parameters,
+non-convergence reported, bad set-ups named, results round-trip and are written atomically."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from metakinetics.endpoints import AtDiagnosis, Landmark
+from metakinetics.errors import DataError, FitError, ModelFileError
+from metakinetics.inference import fit, parse_setup, read_result, write_result
+
+SCALE = 1e4  # toy cumulative hazard per year = SCALE x efficiency x wake
+
+
+def toy(model, endpoint, times):
+    """Independent organs with constant hazards SCALE * eps_k * wake_k (per year); at diagnosis
+    the hazard has acted for 0.1 year. Exact, so a fit to its own output must return the truth."""
+    times = np.asarray(times, dtype=float)
+    haz = np.array([SCALE * o.efficiency * o.wake for o in model.organs])
+    if isinstance(endpoint, AtDiagnosis):
+        return model.organ_names, np.broadcast_to(1 - np.exp(-0.1 * haz), (times.size, haz.size)).copy()
+    if isinstance(endpoint, Landmark):
+        u = np.maximum(times - endpoint.at, 0.0)
+        return ("distant",), (1 - np.exp(-haz.sum() * u))[:, None]
+    if endpoint.name == "distant":
+        return ("distant",), (1 - np.exp(-haz.sum() * times))[:, None]
+    return model.organ_names, 1 - np.exp(-np.outer(times, haz))
+
+
+TRUE = {"bone": 2e-5, "lung": 1e-5}  # with wake 0.2 in breast_two below
+
+
+def _data(tmp_path, name="syn.csv", truth=TRUE, groups=("all",), scale=1.0, n=5000):
+    lines = ["group,organ,endpoint,time,value,denominator"]
+    for g in groups:
+        f = scale if g == groups[0] else 2 * scale
+        for organ, eps in truth.items():
+            for t in (1.0, 3.0, 6.0):
+                p = 1 - math.exp(-SCALE * eps * f * 0.2 * t)
+                lines.append(f"{g},{organ},any,{t},{p:.12f},{n}")
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _setup(tmp_path, data_path, extra="", params=None):
+    params = params or """
+[parameters."organs.bone.efficiency"]
+value = 5e-6
+min = 1e-9
+max = 1e-2
+log = true
+[parameters."organs.lung.efficiency"]
+value = 5e-6
+min = 1e-9
+max = 1e-2
+log = true
+"""
+    text = f"""
+[fit]
+name = "toy"
+seed = 3
+{extra}
+[model]
+name = "breast"
+set = {{ "organs.bone.wake" = 0.2, "organs.lung.wake" = 0.2 }}
+[[data]]
+name = "{data_path}"
+likelihood = "binomial"
+{params}
+"""
+    p = tmp_path / "fit.toml"
+    p.write_text(text)
+    return parse_setup(text, path=str(p))
+
+
+def test_noiseless_data_recovers_the_truth(tmp_path):
+    r = fit(_setup(tmp_path, _data(tmp_path)), predictor=toy, curves=False)
+    assert r.converged, r.message
+    for organ, eps in TRUE.items():
+        e = r.estimate(f"organs.{organ}.efficiency")
+        # noiseless data: the optimum is the truth up to the optimiser tolerance (1e-10 in -2logL)
+        assert e.value == pytest.approx(eps, rel=1e-4)
+        assert e.lower < eps < e.upper
+    assert r.datasets[0]["max_abs_diff_pp"] < 1e-3
+
+
+def test_different_starting_points_reach_the_same_optimum(tmp_path):
+    setup = _setup(tmp_path, _data(tmp_path))
+    starts = np.log([[1e-8, 1e-3], [1e-3, 1e-8], [3e-6, 3e-6], [5e-4, 5e-4]])
+    r = fit(setup, predictor=toy, start_points=starts, curves=False)
+    assert r.converged
+    ests = np.array([s["estimate"] for s in r.starts])
+    m2ll = np.array([s["minus2_loglik"] for s in r.starts])
+    assert all(s["success"] for s in r.starts)
+    # every start ends at the same optimum: estimates agree to 1e-4 relative, -2 log L to 1e-6
+    np.testing.assert_allclose(ests, np.broadcast_to(ests[0], ests.shape), rtol=1e-4)
+    np.testing.assert_allclose(m2ll, np.full(m2ll.shape, m2ll.min()), atol=1e-6)
+
+
+def test_group_specific_and_tied_parameters(tmp_path):
+    data = _data(tmp_path, groups=("A", "B"))
+    params = """
+[parameters."organs.*.wake"]
+value = 0.5
+min = 0.01
+max = 5
+log = true
+groups = "all"
+"""
+    text = f"""
+[fit]
+name = "groups"
+[model]
+name = "breast"
+set = {{ "organs.bone.efficiency" = 2e-5, "organs.lung.efficiency" = 1e-5 }}
+[[data]]
+name = "{data}"
+likelihood = "binomial"
+{params}
+"""
+    r = fit(parse_setup(text, path=str(tmp_path / "fit.toml")), predictor=toy, curves=False)
+    assert r.converged
+    # group B was simulated with twice the hazard: its wake rate is twice group A's
+    assert r.estimate("organs.*.wake[A]").value == pytest.approx(0.2, rel=1e-4)
+    assert r.estimate("organs.*.wake[B]").value == pytest.approx(0.4, rel=1e-4)
+    assert set(r.fitted_values) == {"shared", "A", "B"}
+
+
+def test_non_convergence_is_reported_not_silent(tmp_path):
+    r = fit(_setup(tmp_path, _data(tmp_path), extra="max_nfev = 3"), predictor=toy, curves=False)
+    assert r.status == "not_converged"
+    assert "without converging" in r.message
+
+
+def test_decreasing_incidence_is_a_clear_error(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("group,organ,endpoint,time,value,denominator\nall,bone,any,1,0.3,100\nall,bone,any,5,0.1,100\n")
+    with pytest.raises(DataError, match="decreases") as ei:
+        fit(_setup(tmp_path, path), predictor=toy)
+    assert ei.value.row == 3
+
+
+def test_binomial_needs_denominator_row_named(tmp_path):
+    path = tmp_path / "nodenom.csv"
+    path.write_text("group,organ,endpoint,time,value,denominator\nall,bone,any,1,0.1,100\nall,bone,any,5,0.2,\n")
+    with pytest.raises(DataError, match="denominator") as ei:
+        fit(_setup(tmp_path, path), predictor=toy)
+    assert ei.value.row == 3 and ei.value.column == "denominator"
+
+
+@pytest.mark.parametrize("mutate, key, words", [
+    (lambda t: t.replace('[model]\nname = "breast"', '[model]\nname = "breast"\ncolour = 1'), "model.colour", "unknown key"),
+    (lambda t: t.replace('"organs.bone.efficiency"]', '"organs.bone.eficiency"]'), "parameters.organs.bone.eficiency",
+     "did you mean"),
+    (lambda t: t.replace("min = 1e-9\nmax = 1e-2\nlog = true", "min = 1e-2\nmax = 1e-9\nlog = true", 1),
+     "parameters.organs.bone.efficiency", "must be below"),
+    (lambda t: t.replace('likelihood = "binomial"', 'likelihood = "binomal"'), "data[0].likelihood", "binomial"),
+    (lambda t: t.replace("seed = 3", "seed = \"x\""), "fit.seed", "expected a number"),
+    (lambda t: t.replace("[[data]]", "[[dta]]"), "dta", "unknown key"),
+])
+def test_bad_setup_names_file_key_reason(tmp_path, mutate, key, words):
+    _setup(tmp_path, _data(tmp_path))
+    path = tmp_path / "fit.toml"
+    text = mutate(path.read_text())
+    with pytest.raises(ModelFileError) as ei:
+        parse_setup(text, path=str(path))
+    assert ei.value.key == key and words in str(ei.value) and str(path) in str(ei.value)
+
+
+def test_result_round_trips_and_write_is_atomic(tmp_path, monkeypatch):
+    r = fit(_setup(tmp_path, _data(tmp_path)), predictor=toy)
+    out = tmp_path / "result.json"
+    write_result(r, out)
+    back = read_result(out)
+    assert back.estimates == r.estimates and back.status == r.status
+    d = json.loads(out.read_text())
+    for k in ("estimates", "correlations", "loglik", "aic", "bic", "datasets", "status", "message",
+              "package_version", "seed", "identifiability", "interval_method"):
+        assert k in d
+    assert d["datasets"][0]["sha256"] and len(d["datasets"][0]["sha256"]) == 64
+    # an interruption while writing leaves the previous file intact and no temp file behind
+    before = out.read_text()
+    import metakinetics.io_atomic as io_atomic
+
+    def boom(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(io_atomic.os, "replace", boom)
+    with pytest.raises(KeyboardInterrupt):
+        write_result(r, out)
+    assert out.read_text() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".result.json")] == []
+
+
+def test_profile_intervals_agree_with_wald_for_a_well_determined_parameter(tmp_path):
+    # Binomial data with 5000 patients per row: the log-likelihood is close to quadratic on the
+    # log scale, so profile and Wald limits agree to within 5% of the interval width.
+    setup = _setup(tmp_path, _data(tmp_path, n=5000))
+    w = fit(setup, predictor=toy, curves=False, intervals="wald")
+    p = fit(setup, predictor=toy, curves=False, intervals="profile")
+    for a, b in zip(w.estimates, p.estimates):
+        width = math.log(a.upper / a.lower)
+        assert abs(math.log(a.lower / b.lower)) < 0.05 * width
+        assert abs(math.log(a.upper / b.upper)) < 0.05 * width
+    assert "profile" in p.interval_method
+
+
+def test_flat_parameter_is_reported(tmp_path):
+    # brain has no data: its efficiency does not change the likelihood at all
+    params = """
+[parameters."organs.bone.efficiency"]
+value = 5e-6
+min = 1e-9
+max = 1e-2
+log = true
+[parameters."organs.brain.efficiency"]
+value = 5e-6
+min = 1e-9
+max = 1e-2
+log = true
+"""
+    r = fit(_setup(tmp_path, _data(tmp_path, truth={"bone": 2e-5}), params=params), predictor=toy, curves=False)
+    flagged = {tuple(i["parameters"]) for i in r.identifiability if i["issue"] in ("flat profile", "singular information")}
+    assert any("organs.brain.efficiency" in f for f in flagged)
+
+
+def test_unknown_data_group_override_is_an_error(tmp_path):
+    data = _data(tmp_path)
+    text = f"""
+[model]
+name = "breast"
+[[data]]
+name = "{data}"
+[data.groups.nope]
+set = {{ "diagnosis.diameter_cm" = 1.0 }}
+[parameters."organs.bone.efficiency"]
+value = 5e-6
+log = true
+"""
+    with pytest.raises(FitError, match="groups.nope"):
+        fit(parse_setup(text, path=str(tmp_path / "fit.toml")), predictor=toy)
