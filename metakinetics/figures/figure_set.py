@@ -1,0 +1,120 @@
+"""The generated figure set of a fit (or a model): every figure saved with its caption file.
+
+``render_figure_set(source, out_dir)`` draws, for a fit directory, a fit result or a model:
+fit (data vs fitted curves, fits only), incidence (by endpoint per organ), trajectories
+(compartments before and after surgery), fan (stochastic fan chart), organotropism, corner
+(parameter uncertainty, fits only) and scenarios (comparison, bands from the fit's draws).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..errors import InputError
+from ..scenarios import compare, resolve_source
+from ..scenarios.transforms import parse_scenario
+from .style import save
+
+#: Scenarios of the comparison figure: one of each built-in kind. The bone factor 0.688 gives
+#: the EBCTCG postmenopausal bone-recurrence rate ratio 0.72 in the default model (docs/scenarios.md).
+DEFAULT_SCENARIOS = ("surgery_delay=0.25", "earlier_diagnosis=1.0", "adjuvant:kill_dormant=0.5",
+                     "organ_drug:bone=0.688", "dormancy=0.5", "ctc_therapy=2")
+
+FIGURES = ("fit", "incidence", "trajectories", "fan", "organotropism", "corner", "scenarios")
+
+
+@dataclass(frozen=True)
+class RenderedFigure:
+    """One figure written: its name, the files (images then caption) and the caption text."""
+
+    name: str
+    paths: tuple[Path, ...]
+    caption: str
+
+
+def _caption(what: str, source: str, extra: str = "") -> str:
+    text = f"{what}\nMade by metakinetics {__version__} from {source}."
+    return text + (f"\n{extra}" if extra else "")
+
+
+def render_figure_set(source: Any, out_dir: str | Path, formats: Sequence[str] = ("png",), *,
+                      only: Sequence[str] | None = None, seed: int = 0, draws: int = 20,
+                      paths: int = 400, sigma: float = 0.4, scenarios: Sequence[str] = DEFAULT_SCENARIOS,
+                      workers: int | None = None,
+                      progress: Callable[[str], None] | None = None) -> list[RenderedFigure]:
+    """Draw and save the figure set of ``source`` into ``out_dir``; returns what was written.
+    ``only`` restricts to some of FIGURES; fit-only figures are skipped for a bare model."""
+    model, fit, desc = resolve_source(source)
+    wanted = tuple(only) if only else FIGURES
+    bad = [w for w in wanted if w not in FIGURES]
+    if bad:
+        raise InputError(f"unknown figure '{bad[0]}' (figures: {', '.join(FIGURES)})")
+    if fit is None:
+        wanted = tuple(w for w in wanted if w not in ("fit", "corner"))
+    out: list[RenderedFigure] = []
+
+    def emit(name: str, fig, caption: str) -> None:
+        written = save(fig, out_dir, name, formats, caption)
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+        out.append(RenderedFigure(name, tuple(written), caption))
+        if progress:
+            progress(name)
+
+    for name in wanted:
+        if name == "fit":
+            from .fit_plot import plot_fit
+
+            emit(name, plot_fit(fit.result), _caption(
+                "Data versus fitted curves: each data set of the fit (points with 95% intervals) and the "
+                "fitted model's prediction.", desc))
+        elif name == "incidence":
+            from .incidence import incidence_figure
+
+            emit(name, incidence_figure(model), _caption(
+                "Population incidence among M0 patients by endpoint for each organ: 'any' (the organ is "
+                "involved) and 'first' (the organ is among the first sites, competing risks), and any "
+                "distant metastasis; Gauss-Hermite expectation over the random effects.", desc))
+        elif name == "trajectories":
+            from .trajectories import trajectory_figure
+
+            emit(name, trajectory_figure(model), _caption(
+                "Expected compartments of the typical patient (dynamics.solve): primary tumour, circulating "
+                "cells, dormant cells and colonies founded per organ, against years since diagnosis; solid "
+                "with surgery (dotted line), dashed without.", desc))
+        elif name == "fan":
+            from .fan import fan_chart
+
+            emit(name, fan_chart(model, paths=paths, sigma=sigma, seed=seed), _caption(
+                f"Fan chart of {paths} stochastic trajectories of the primary tumour under noisy growth "
+                f"dx = g(x) dt + {sigma:g} x dW (Euler-Maruyama, seed {seed}): median, 50% and 90% bands, "
+                f"the deterministic curve, and the share of paths diagnosed by each time.", desc))
+        elif name == "organotropism":
+            from .organotropism import organotropism_figure
+
+            emit(name, organotropism_figure(model), _caption(
+                "Organotropism: each organ's share of founded colonies in the model (arrest fraction x "
+                "efficiency x probability a dormant cell wakes rather than dies) beside its share of "
+                "blood flow (Organ.blood_flow), and their ratio (1 = hemodynamics alone explains it).", desc))
+        elif name == "corner":
+            from .corner import corner_figure
+
+            method = "covariance" if fit.covariance is not None else "profile"
+            emit(name, corner_figure(fit, seed=seed, method=method), _caption(
+                f"Parameter uncertainty of the fit: 2000 draws from its {method} (search scale: log10 for "
+                f"parameters fitted in logs), estimates in red, seed {seed}.", desc))
+        elif name == "scenarios":
+            from .scenarios import scenario_caption, scenario_figure
+
+            comp = compare(fit if fit is not None else model, [parse_scenario(s) for s in scenarios], "any",
+                           [float(u) for u in range(0, 21)], draws=draws if fit is not None else 0, seed=seed,
+                           workers=workers)
+            emit(name, scenario_figure(comp), _caption(scenario_caption(comp), desc))
+    return out
+
+
+__all__ = ["DEFAULT_SCENARIOS", "FIGURES", "RenderedFigure", "render_figure_set"]
