@@ -124,8 +124,8 @@ def _check(p: Params, law: str) -> None:
         bad(name, ~(arr > 0), "must be positive")
     bad("diagnosis.surgery_delay", p.delay < 0, "must be zero or positive")
     bad("treatment.kill_dormant", (p.kill_dormant < 0) | (p.kill_dormant > 1), "must be in [0, 1]")
-    for name, arr in (("wake", p.omega), ("dormant_death", p.delta)):
-        bad(f"organs.*.{name}", ~(arr > 0), "must be positive")
+    bad("organs.*.wake", ~(p.omega > 0), "must be positive")
+    bad("organs.*.dormant_death", ~(p.delta >= 0), "must be zero or positive")  # 0: fits fix it there
     for name, arr in (("arrest_fraction", p.f), ("efficiency", p.eps)):
         bad(f"organs.*.{name}", (arr < 0) | (arr > 1), "must be in [0, 1]")
     bad("organs.*.arrest_fraction", p.f.sum(axis=1) > 1 + 1e-12, "sum above 1")
