@@ -33,6 +33,7 @@ class RenderedFigure:
     name: str
     paths: tuple[Path, ...]
     caption: str
+    labels: tuple[str, ...] = ()  # x and y labels of the visible axes (for checks)
 
 
 def _caption(what: str, source: str, extra: str = "") -> str:
@@ -60,8 +61,10 @@ def render_figure_set(source: Any, out_dir: str | Path, formats: Sequence[str] =
         written = save(fig, out_dir, name, formats, caption)
         import matplotlib.pyplot as plt
 
+        labels = tuple(dict.fromkeys(lab for ax in fig.axes if ax.get_visible()
+                                     for lab in (ax.get_xlabel(), ax.get_ylabel()) if lab))
         plt.close(fig)
-        out.append(RenderedFigure(name, tuple(written), caption))
+        out.append(RenderedFigure(name, tuple(written), caption, labels))
         if progress:
             progress(name)
 

@@ -1,0 +1,86 @@
+"""Every figure of the set rendered (Agg) for the default fit and checked: files exist, are not
+trivially small, carry the expected axis labels (with units) and a caption naming the source."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from metakinetics.errors import InputError
+from metakinetics.figures.figure_set import FIGURES, render_figure_set
+from metakinetics.figures.organotropism import organotropism_shares
+from metakinetics.figures.style import parse_formats
+from metakinetics.model import load_model
+
+FIT = Path(__file__).resolve().parents[2] / "fits" / "breast"
+
+EXPECTED_LABELS = {
+    "fit": ["proportion of patients"],
+    "incidence": ["time since diagnosis (years)", "cumulative incidence (fraction)"],
+    "trajectories": ["time since diagnosis (years)", "primary tumour x (cells)",
+                     "circulating tumour cells C (cells)", "dormant cells D$_k$ (cells)",
+                     "colonies founded (expected number)"],
+    "fan": ["time since the first cancer cell (years)", "primary tumour x (cells)",
+            "diagnosed by t (fraction of paths)"],
+    "organotropism": ["organ", "share of colonies founded (fraction)", "enrichment over blood flow (ratio)"],
+    "corner": ["log10 bone.efficiency", "mu_sd"],
+    "scenarios": ["time since diagnosis (years)", "incidence (fraction of M0 patients)"],
+}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    if not (FIT / "result.json").is_file():
+        pytest.skip("fits/breast/result.json not present")
+    out = tmp_path_factory.mktemp("figs")
+    # few draws and paths: the test checks the drawing, not the statistics
+    figs = render_figure_set(str(FIT), out, ("png",), seed=1, draws=3, paths=60)
+    return out, {f.name: f for f in figs}
+
+
+def test_every_figure_is_drawn(rendered):
+    _, figs = rendered
+    assert tuple(figs) == FIGURES
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_figure_file_labels_and_caption(rendered, name):
+    out, figs = rendered
+    fig = figs[name]
+    png = out / f"{name}.png"
+    assert png.is_file() and png.stat().st_size > 20_000  # a blank 7x5 inch PNG is ~10 kB
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for label in EXPECTED_LABELS[name]:
+        assert label in fig.labels, (name, fig.labels)
+    caption = (out / f"{name}.txt").read_text()
+    assert "fit breast" in caption and "metakinetics" in caption
+
+
+def test_model_only_set_skips_fit_figures_and_writes_formats(tmp_path):
+    figs = render_figure_set("breast", tmp_path, ("svg", "pdf"), only=["organotropism", "fit"])
+    assert [f.name for f in figs] == ["organotropism"]
+    assert (tmp_path / "organotropism.svg").read_text().lstrip().startswith("<?xml")
+    assert (tmp_path / "organotropism.pdf").read_bytes()[:5] == b"%PDF-"
+    assert "model breast" in (tmp_path / "organotropism.txt").read_text()
+
+
+def test_bad_requests():
+    with pytest.raises(InputError, match="unknown figure"):
+        render_figure_set("breast", "/nonexistent", only=["pie"])
+    with pytest.raises(InputError, match="gif"):
+        parse_formats("png,gif")
+
+
+def test_organotropism_shares_follow_blood_flow_when_the_soil_is_uniform():
+    """Arrest proportional to blood flow and identical dormancy and efficiency everywhere: the
+    colonisation shares equal the blood-flow shares (ratio 1 up to rounding)."""
+    m = load_model("breast")
+    vals = {}
+    for o in m.organs:
+        vals[f"organs.{o.name}.arrest_fraction"] = 0.2 * o.blood_flow
+        vals[f"organs.{o.name}.efficiency"] = 1e-5
+        vals[f"organs.{o.name}.wake"] = 0.2
+        vals[f"organs.{o.name}.dormant_death"] = 0.1
+    names, flow, col = organotropism_shares(m.with_values(vals))
+    np.testing.assert_allclose(col, flow, rtol=1e-12)
+    names, flow, col = organotropism_shares(m)
+    assert col.sum() == pytest.approx(1.0, rel=1e-12) and col[names.index("bone")] > flow[names.index("bone")]
