@@ -47,6 +47,7 @@ class DataSpec:
     group_by: str | None = None
     label: str | None = None
     horizon: float | None = None
+    relabel: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ _TOP = {"fit", "model", "data", "parameters"}
 _FIT = {"name", "description", "seed", "optimiser", "intervals", "starts", "start_spread", "max_nfev",
         "nodes", "grid_step", "compare"}
 _MODEL = {"name", "set"}
-_DATA = {"name", "likelihood", "sigma", "set", "groups", "select", "where", "group_by", "label", "horizon"}
+_DATA = {"name", "likelihood", "sigma", "set", "groups", "select", "where", "group_by", "label", "horizon",
+         "relabel"}
 _PARAM = {"value", "min", "max", "log", "prior", "groups"}
 
 
@@ -181,7 +183,8 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
             where={k: _str_list(v, where, f"{key}.where.{k}") for k, v in d.get("where", {}).items()},
             group_by=str(d["group_by"]) if "group_by" in d else None,
             label=str(d.get("label", Path(str(d["name"])).stem)),
-            horizon=_num(d["horizon"], where, key + ".horizon", positive=True) if "horizon" in d else None))
+            horizon=_num(d["horizon"], where, key + ".horizon", positive=True) if "horizon" in d else None,
+            relabel={str(a): str(b) for a, b in d.get("relabel", {}).items()}))
     params_raw = raw.get("parameters", {})
     if not isinstance(params_raw, dict) or not params_raw:
         raise ModelFileError(where, "parameters", "missing: at least one free parameter table")
@@ -291,7 +294,17 @@ def _filter(data, spec: DataSpec):
             mask &= np.isin(data.covariate(col).astype(str), list(allowed))
     if not mask.any():
         raise DataError(data.info.path, f"no rows left after the filters of data set '{spec.label}'")
-    return data.select(mask)
+    data = data.select(mask)
+    if spec.relabel:  # e.g. TNBC -> "triple negative": share group-specific parameters across data sets
+        from dataclasses import replace
+
+        if isinstance(data, AggregateData):
+            data = replace(data, group=np.array([spec.relabel.get(g, g) for g in data.group.tolist()]))
+        elif spec.group_by:
+            cov = dict(data.covariates)
+            cov[spec.group_by] = np.array([spec.relabel.get(g, g) for g in cov[spec.group_by].tolist()])
+            data = replace(data, covariates=cov)
+    return data
 
 
 # --------------------------------------------------------------------------- problems
