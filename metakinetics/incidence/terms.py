@@ -16,7 +16,7 @@ import numpy as np
 from ..endpoints import AtDiagnosis, Any, BySize, Distant, Endpoint, First, Landmark, SiteShare
 from ..errors import InputError
 
-PIECE = 0.25        # years: longest integration piece (error < 1e-9 for the smooth integrands here)
+PIECE = 0.5         # years: longest integration piece (6-point Gauss-Legendre: error < 1e-9 here)
 _X, _W = np.polynomial.legendre.leggauss(6)
 _XU, _WU = (_X + 1.0) / 2.0, _W / 2.0
 
