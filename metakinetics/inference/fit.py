@@ -112,9 +112,20 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
                       "minus2_loglik": r["objective"], "success": r["success"], "message": r["message"]}
                      for r in runs),
         seed=setup.seed, package_version=__version__, elapsed_s=_time.perf_counter() - t0, nfev=obj.nfev,
-        fitted_values=fitted, organs=tuple(organ_summary(base_model)), setup_path=setup.path,
+        fitted_values=fitted, organs=tuple(organ_summary(base_model)), setup_path=_portable(setup.path),
         comparisons=tuple(compare(base_model, name, predictor=obj.predictor, nodes=setup.nodes)
                           for name in setup.compare))
+
+
+def _portable(path: str | None) -> str | None:
+    """The set-up path relative to the working directory when below it (results stay portable)."""
+    if path is None:
+        return None
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(Path(p.parent.name) / p.name)
 
 
 def _minimise(obj: Objective, x0: np.ndarray, optimiser: str, max_nfev: int | None) -> dict:
@@ -169,7 +180,9 @@ def _uncertainty(obj: Objective, x_hat: np.ndarray, method: str):
     se, lo, hi = wald(x_hat, info.cov)
     corr = correlations(info.cov)
     flat: dict[int, list[str]] = {}
-    if method in ("profile", "conf_interval"):
+    if method == "conf_interval":
+        lo, hi, flat = _lmfit_conf_interval(obj, x_hat, se)
+    elif method == "profile":
         for j in range(x_hat.size):
             lo_j, hi_j, flat_lo, flat_hi = profile(obj, x_hat, j, se[j])
             lo[j], hi[j] = lo_j, hi_j
@@ -192,6 +205,46 @@ def _uncertainty(obj: Objective, x_hat: np.ndarray, method: str):
             issues.append({"parameters": [p.label], "issue": "at bound",
                            "detail": f"estimate {v:.4g} is at its bound [{p.min:g}, {p.max:g}]"})
     return est, corr, info.kind, issues
+
+
+def _lmfit_conf_interval(obj: Objective, x_hat: np.ndarray, se: np.ndarray):
+    """95% limits from lmfit.conf_interval, with the likelihood-ratio probability
+    chi2.cdf(delta(-2 log L), 1) in place of lmfit's F-test (our chi-square is a deviance)."""
+    if not obj.has_residuals:
+        raise FitError("intervals = 'conf_interval' needs residual likelihoods (binomial, least squares); "
+                       "use 'profile' for time-to-event data")
+    names = obj.params.names
+    fcn = lambda p: obj.residuals(np.array([p[nm].value for nm in names]))  # noqa: E731
+    mini = lmfit.Minimizer(fcn, obj.params.to_lmfit(x_hat), scale_covar=False)
+    res = mini.minimize(method="leastsq")
+    for j, nm in enumerate(names):
+        if res.params[nm].stderr is None or not np.isfinite(res.params[nm].stderr) or res.params[nm].stderr <= 0:
+            res.params[nm].stderr = float(se[j]) if np.isfinite(se[j]) and se[j] > 0 else 0.1
+
+    def prob(best, new):
+        return float(chi2.cdf(max(new.chisqr - best.chisqr, 0.0), max(best.nvarys - new.nvarys, 1)))
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lmfit warns when a limit runs into a bound: reported as flat
+        ci = lmfit.conf_interval(mini, res, sigmas=[0.95], prob_func=prob)
+    lo_b, hi_b = obj.params.bounds()
+    lo, hi = np.empty(len(names)), np.empty(len(names))
+    flat: dict[int, list[str]] = {}
+    for j, nm in enumerate(names):
+        vals = [v for _, v in ci[nm]]
+        lo[j], hi[j] = vals[0], vals[-1]
+        sides = []
+        if not np.isfinite(lo[j]) or lo[j] <= lo_b[j] + 1e-9:
+            lo[j] = lo_b[j]
+            sides.append("lower")
+        if not np.isfinite(hi[j]) or hi[j] >= hi_b[j] - 1e-9:
+            hi[j] = hi_b[j]
+            sides.append("upper")
+        if sides:
+            flat[j] = sides
+    return lo, hi, flat
 
 
 def _dataset_report(obj: Objective, prob: Problem, pred, ll: float, x_hat, curves: bool) -> dict:

@@ -197,17 +197,18 @@ def test_result_round_trips_and_write_is_atomic(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".result.json")] == []
 
 
-def test_profile_intervals_agree_with_wald_for_a_well_determined_parameter(tmp_path):
+@pytest.mark.parametrize("method", ["profile", "conf_interval"])
+def test_profile_intervals_agree_with_wald_for_a_well_determined_parameter(tmp_path, method):
     # Binomial data with 5000 patients per row: the log-likelihood is close to quadratic on the
     # log scale, so profile and Wald limits agree to within 5% of the interval width.
     setup = _setup(tmp_path, _data(tmp_path, n=5000))
     w = fit(setup, predictor=toy, curves=False, intervals="wald")
-    p = fit(setup, predictor=toy, curves=False, intervals="profile")
+    p = fit(setup, predictor=toy, curves=False, intervals=method)
     for a, b in zip(w.estimates, p.estimates):
         width = math.log(a.upper / a.lower)
         assert abs(math.log(a.lower / b.lower)) < 0.05 * width
         assert abs(math.log(a.upper / b.upper)) < 0.05 * width
-    assert "profile" in p.interval_method
+    assert "profile" in p.interval_method and ("lmfit" in p.interval_method) == (method == "conf_interval")
 
 
 def test_flat_parameter_is_reported(tmp_path):
