@@ -44,13 +44,13 @@ def colony_counts(pat: Patients, times: np.ndarray, *, closed: bool, rates: bool
     t_s = surgery_time(pat)
     tt = times[:, :, None, None] - T[:, None, :, :]                  # (P, N, Q, K)
     ks = t_s[:, None, None] - T                                      # (P, Q, K): t_s - T
-    targets = np.concatenate([tt.reshape(P, N * Q, K), ks], axis=1)
+    ts3 = np.broadcast_to(t_s[:, None, None], (P, 1, K))
+    targets = np.concatenate([tt.reshape(P, N * Q, K), ks, ts3], axis=1)
     Phi, phi = founded(pat, targets, closed=closed)
-    Phi_t, Phi_k = Phi[:, : N * Q].reshape(P, N, Q, K), Phi[:, N * Q:]
+    Phi_t, Phi_k, Phi_ts = Phi[:, : N * Q].reshape(P, N, Q, K), Phi[:, N * Q:-1], Phi[:, -1:]
     phi_t = phi[:, : N * Q].reshape(P, N, Q, K)
     kc = pat.kill_colony[:, None, None, None]
     after = times[:, :, None, None] > t_s[:, None, None, None]
-    Phi_ts, _ = founded(pat, np.broadcast_to(t_s[:, None, None], (P, 1, K)).copy(), closed=closed)
     Phi_min = np.where(tt < t_s[:, None, None, None], Phi_t, Phi_ts[:, :, None, :])
     killed = np.where(after, kc * np.maximum(Phi_min - Phi_k[:, None], 0.0), 0.0)
     M = np.einsum("pnqk,q->pnk", Phi_t - killed, wq) * sigma[:, None, :]

@@ -104,8 +104,8 @@ def terms(endpoint: Endpoint, grid: Grid, M0: np.ndarray, M: np.ndarray, h: np.n
     if grid.pieces is None:                                   # closed expressions, no mortality
         dk = np.maximum(dM[:, grid.user] - dM[:, iL][:, None], 0.0)
         dG = np.maximum(G[:, grid.user] - G[:, iL][:, None], 0.0)[:, :, None]
-        any_k = np.where(after, -np.expm1(-dk), 0.0)
-        dist = np.where(after, -np.expm1(-dG), 0.0)
+        any_k = -np.expm1(-dk) if L == 0 else np.where(after, -np.expm1(-dk), 0.0)
+        dist = -np.expm1(-dG) if L == 0 else np.where(after, -np.expm1(-dG), 0.0)
     else:
         decay = np.exp(-hz * np.maximum(u[None, :] - L, 0.0))  # (P, N) survival from death since L
         rel_k = np.exp(-np.maximum(dM - dM[:, iL][:, None], 0.0))             # (P, N, K)

@@ -155,8 +155,9 @@ def _evaluate(model, endpoint, times, sc: Scores, sd, params, closed: bool, mc: 
     lw, a, b = terms(endpoint, grid, M0f, Mf, hf, hz)
     q = sc.q.reshape(-1)
     lwq = lw + np.log(np.maximum(q, 1e-300))
-    w = np.exp(lwq - lwq.max())[:, None, None]
-    num, den = (w * a).sum(0), (w * b).sum(0)
+    w = np.exp(lwq - lwq.max())
+    num = np.einsum("p,ptk->tk", w, a)
+    den = np.einsum("p,ptk->tk", w, b)
     val = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
     se = None
     if mc:
