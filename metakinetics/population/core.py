@@ -185,8 +185,8 @@ def incidence(model, endpoint, times, *, individual: bool = False, method: str =
     ep = _endpoint(endpoint)
     m = check_method(method)
     by_size = isinstance(ep, BySize) or (isinstance(ep, Landmark) and isinstance(ep.inner, BySize))
-    t = check_times(times, what="diameters (cm)" if by_size else "times", diameters=by_size)
     split(ep)
+    t = check_times(times, what="diameters (cm)" if by_size else "times", diameters=by_size)
     columns = model.organ_names if ep.per_organ else ("distant",)
     if m == "monte-carlo":
         from ..stochastic.cohort import cohort_incidence, simulate_cohort
