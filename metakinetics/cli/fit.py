@@ -57,7 +57,8 @@ def run(args) -> int:
         from tqdm import tqdm
 
         # delay: the bar appears only for fits longer than a couple of seconds
-        bar = tqdm(desc=f"fit {setup.name}", unit=" eval", file=sys.stderr, delay=2.0, leave=False)
+        bar = tqdm(desc=f"fit {setup.name}", unit=" eval", file=sys.stderr, delay=2.0, leave=False,
+                   disable=None)  # None: shown on a terminal only, not in logs
 
     def progress(nfev: int, best: float) -> None:
         if bar is not None:
