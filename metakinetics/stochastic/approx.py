@@ -69,6 +69,12 @@ def _run(net, times, n_paths, rng, h, keep_paths, progress, method) -> Ensemble:
     X = np.repeat(prep.x0[:, None], n, axis=1)
     out = np.empty((n, len(times), S))
     trig = trigger_state(prep, X)
+    if method == "cle":
+        # the CLE clips rounding negatives of propensities on its continuous states (below); on the
+        # whole-number initial state a negative or non-finite propensity is a model error, as in ssa/tau
+        A0 = np.empty((R, n))
+        prep.prop(X, 0.0, A0)
+        check_propensities(prep, A0)
     info = {"clipped": 0, "steps": 0}
     gi = 0
     cols = np.arange(n)

@@ -280,7 +280,9 @@ def network_from_toml(text: str, *, path: str | None = None) -> Network:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ModelFileError(path, None, f"not valid TOML: {exc}") from None
+        line = re.search(r"line (\d+)", str(exc))   # as the model loader: the line for editors
+        raise ModelFileError(path, None, f"not valid TOML: {exc}",
+                             line=int(line.group(1)) if line else None) from None
     for k in data:
         if k not in _TOP_KEYS:
             raise ModelFileError(path, k, "unknown section", suggestion=nearest(k, _TOP_KEYS))
