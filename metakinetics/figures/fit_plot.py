@@ -63,8 +63,9 @@ def _aggregate_panel(ax, d):
     for r in rows:
         key = (r["group"], r["organ"])
         series.setdefault(key, []).append(r)
+    multi = len({g for g, _ in series}) > 1
     for i, ((group, organ), rs) in enumerate(series.items()):
-        c = _colour(organ, i)
+        c = _colour(organ if not multi else f"{group}:{organ}", i)
         x = [r["diameter_cm"] if by_size else r["time"] for r in rs]
         y = [r["observed"] for r in rs]
         label = organ if group == "all" else f"{group}: {organ}"
