@@ -44,8 +44,6 @@ def test_bad_fits_and_arguments(breast, synthetic_fit):
     with pytest.raises(FitError, match="not a parameter"):
         FitSummary(model=breast, keys=("shedding.nu",), estimate=[0.3], log=(True,))
     with pytest.raises(FitError, match="positive semi-definite"):
-        FitSummary(model=breast, keys=("shedding.mu", "primary.rate"), estimate=[0.3, 0.2], log=(True, True),
-                   covariance=[[1.0, 2.0], [2.0, 1.0]]).__class__  # constructed fine
         draw_parameters(FitSummary(model=breast, keys=("shedding.mu", "primary.rate"), estimate=[0.3, 0.2],
                                    log=(True, True), covariance=[[1.0, 2.0], [2.0, 1.0]]), 5)
     with pytest.raises(InputError, match="whole number"):
