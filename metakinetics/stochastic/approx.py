@@ -4,11 +4,11 @@ chemical Langevin equation (Euler-Maruyama).
 Both step every path together on a grid that contains the output times and the event times.
 Tau-leaping fires Poisson(a_j(t + h/2) h) of each reaction per leap (midpoint rule for
 time-dependent propensities); a leap that would make a species negative is redone for those paths
-as two half leaps (down to h / 2^12, after which negatives are set to 0 and counted in
-``info["clipped"]``). The CLE steps dX = N a dt + N diag(sqrt(a)) dW; it is a diffusion
-approximation, good when every reaction fires many times per step and populations are large;
-values are kept >= 0 (counted in ``info["clipped"]``). Neither is exact: docs/stochastic.md
-reports their error on the DSMTS cases.
+as two half leaps (counted in ``info["halved"]``; down to h / 2^12, after which negatives are set
+to 0 and the paths counted in ``info["clipped"]``). The CLE steps dX = N a dt + N diag(sqrt(a)) dW;
+it is a diffusion approximation, good when every reaction fires many times per step and
+populations are large; values are kept >= 0 (clipped entries counted in ``info["clipped"]``).
+Neither is exact: docs/stochastic.md reports their error on the DSMTS cases.
 """
 from __future__ import annotations
 
@@ -76,6 +76,8 @@ def _run(net, times, n_paths, rng, h, keep_paths, progress, method) -> Ensemble:
         prep.prop(X, 0.0, A0)
         check_propensities(prep, A0)
     info = {"clipped": 0, "steps": 0}
+    if method == "tau":
+        info["halved"] = 0    # path-leaps redone as two half leaps by the negative-population guard
     gi = 0
     cols = np.arange(n)
     N = prep.change[:, :R]
@@ -116,6 +118,7 @@ def _leap(prep, X, t, h, rng, depth, info, N) -> None:
     bad = (new[:prep.S] < 0).any(axis=0)
     if bad.any():
         if depth < MAX_HALVINGS:
+            info["halved"] += int(bad.sum())
             sub = X[:, bad]
             _leap(prep, sub, t, 0.5 * h, rng, depth + 1, info, N)
             _leap(prep, sub, t + 0.5 * h, 0.5 * h, rng, depth + 1, info, N)
