@@ -10,6 +10,30 @@ from .model import Model, list_models, load_model
 
 __version__ = "0.1.0"
 
+#: Verbs loaded on first use, so that ``import metakinetics`` stays light (no sympy/scipy/lmfit).
+_LAZY = {
+    "solve": ("metakinetics.api", "solve"),
+    "incidence": ("metakinetics.api", "incidence"),
+    "simulate": ("metakinetics.stochastic", "simulate"),
+    "load_dataset": ("metakinetics.datasets", "load_dataset"),
+    "list_datasets": ("metakinetics.datasets", "list_datasets"),
+    "fit": ("metakinetics.inference", "fit"),
+    "compare": ("metakinetics.scenarios", "compare"),
+    "parse_scenario": ("metakinetics.scenarios", "parse_scenario"),
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'metakinetics' has no attribute '{name}'")
+
 __all__ = ["DataError", "ExpressionError", "FitError", "InputError", "MetakineticsError", "Model",
-           "ModelError", "ModelFileError", "SolverError", "__version__", "list_models",
-           "load_model"]
+           "ModelError", "ModelFileError", "SolverError", "__version__", "compare", "fit", "incidence",
+           "list_datasets", "list_models", "load_dataset", "load_model", "parse_scenario", "simulate",
+           "solve"]
