@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import ExpressionError
+from ..errors import ExpressionError, nearest
 
 FUNCTIONS: dict[str, int] = {"exp": 1, "log": 1, "sqrt": 1, "pow": 2, "min": 2, "max": 2}
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
@@ -53,9 +53,11 @@ def parse_expression(text: str, allowed_names: set[str] | frozenset[str] | None 
     if allowed_names is not None:
         unknown = sorted(names - set(allowed_names))
         if unknown:
+            hint = nearest(unknown[0], allowed_names)
             raise ExpressionError(
                 f"{where}: unknown name '{unknown[0]}' in '{text}' "
-                f"(allowed: {', '.join(sorted(allowed_names))})")
+                + (f"(did you mean '{hint}'?) " if hint else "")
+                + f"(allowed: {', '.join(sorted(allowed_names))})")
     return Expression(text=text, tree=tree, names=frozenset(names))
 
 

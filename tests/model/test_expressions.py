@@ -50,6 +50,11 @@ def test_unknown_name_is_named():
         parse_expression("x + z", {"x"})
 
 
+def test_misspelt_name_suggests():
+    with pytest.raises(ExpressionError, match="did you mean 'mu'"):
+        parse_expression("muu*X", {"mu", "X"})
+
+
 def test_syntax_error_is_an_expression_error():
     with pytest.raises(ExpressionError, match="cannot parse"):
         parse_expression("x +* 2")
