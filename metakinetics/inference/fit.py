@@ -17,8 +17,8 @@ from .. import __version__
 from ..errors import FitError, MetakineticsError
 from .intervals import Z95, correlations, identifiability, information, profile, wald
 from .likelihood import Binomial, CensoredTimeToEvent
-from .objective import Objective, Predictor
-from .problem import FitSetup, Problem, load_setup
+from .objective import CtcPredictor, Objective, Predictor
+from .problem import CtcPositive, FitSetup, Problem, ctc_draw_volume, load_setup
 from .results import Estimate, FitResult
 
 DEFAULT_FIT = "breast"
@@ -52,17 +52,18 @@ def resolve_setup_path(name_or_path: str | Path | None) -> Path:
 def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
         progress: Callable[[int, float], None] | None = None, starts: int | None = None,
         start_points: np.ndarray | None = None, intervals: str | None = None,
-        curves: bool = True) -> FitResult:
+        curves: bool = True, ctc_predictor: CtcPredictor | None = None) -> FitResult:
     """Fit a set-up and return its result (``status`` says whether it converged).
 
-    ``predictor`` replaces the population incidence (e.g. for tests); ``progress(nfev, best)``
+    ``predictor`` replaces the population incidence (e.g. for tests), ``ctc_predictor`` the
+    population CTC positivity of ``ctc_positive`` rows; ``progress(nfev, best)``
     is called on every objective evaluation; ``starts``/``start_points`` override the set-up's
     multi-start (search-scale vectors); ``intervals`` overrides the interval method.
     """
     if not isinstance(setup, FitSetup):
         setup = load_setup(setup)
     t0 = _time.perf_counter()
-    obj = Objective(setup, predictor)
+    obj = Objective(setup, predictor, ctc_predictor=ctc_predictor)
     obj.callback = progress
     rng = np.random.default_rng(setup.seed)
     x0 = obj.params.start_vector()
@@ -113,7 +114,8 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
                      for r in runs),
         seed=setup.seed, package_version=__version__, elapsed_s=_time.perf_counter() - t0, nfev=obj.nfev,
         fitted_values=fitted, organs=tuple(organ_summary(base_model)), setup_path=_portable(setup.path),
-        comparisons=tuple(compare(base_model, name, predictor=obj.predictor, nodes=setup.nodes)
+        comparisons=tuple(compare(base_model, name, predictor=obj.predictor, nodes=setup.nodes,
+                                  ctc_predictor=obj.ctc_predictor)
                           for name in setup.compare))
 
 
@@ -270,6 +272,10 @@ def _dataset_report(obj: Objective, prob: Problem, pred, ll: float, x_hat, curve
                      "observed": float(obs[i]), "predicted": float(pred[i]),
                      "lower": float(d.lower[i]), "upper": float(d.upper[i]),
                      "denominator": float(d.denominator[i])})
+        if i in prob.notes:  # ctc_positive: the blood volume the prediction used
+            s_ = next(s_ for s_ in prob.series if i in s_.rows)
+            rows[-1].update({"blood_volume_ml": s_.endpoint.draw_ml, "volume_note": prob.notes[i],
+                             "note": "P(>= 1 CTC) at diagnosis (time 0, before surgery), M0 patients"})
     rep["rows"] = rows
     if curves:
         rep["curves"] = _curves(obj, prob, x_hat)
@@ -280,7 +286,7 @@ def _curves(obj: Objective, prob: Problem, x_hat) -> list:
     out = []
     cache: dict = {}
     for s in prob.series:
-        if s.endpoint.name in ("at_diagnosis",):
+        if s.endpoint.name in ("at_diagnosis",) or isinstance(s.endpoint, CtcPositive):
             continue
         top = float(s.times.max())
         if s.endpoint.name == "by_size":
@@ -362,9 +368,11 @@ def organ_summary(model) -> list[dict]:
     return out
 
 
-def compare(model, name: str, *, predictor: Predictor | None = None, nodes=None) -> dict:
+def compare(model, name: str, *, predictor: Predictor | None = None, nodes=None,
+            ctc_predictor: CtcPredictor | None = None) -> dict:
     """Predictions of the fitted (shared) model for a data set that was not fitted: CTC positivity
-    (share with >= 1 CTC in the sampled blood volume, at diagnosis) or any aggregate data set."""
+    (share with >= 1 CTC in the sampled blood volume, at diagnosis; a volume range by its
+    midpoint, as in the fitted term) or any aggregate data set."""
     from ..datasets import load_dataset
     from .objective import population_predictor
     from .problem import DataSpec, build_problem
@@ -372,13 +380,15 @@ def compare(model, name: str, *, predictor: Predictor | None = None, nodes=None)
     data = load_dataset(name, organs=model.organ_names)
     rows = []
     if data.kind == "aggregate" and np.all(data.endpoint == "ctc_positive"):
-        from ..population import ctc_positivity
+        from .objective import population_ctc_predictor
 
+        ctc = ctc_predictor or population_ctc_predictor(nodes=nodes)
         for i in range(len(data)):
-            vol = float(data.extra["blood_volume_ml"][i]) if "blood_volume_ml" in data.extra else 7.5
-            pred = ctc_positivity(model, draw_ml=vol, at=0.0, nodes=nodes)
-            rows.append({"group": str(data.group[i]), "blood_volume_ml": vol, "observed": float(data.value[i]),
-                         "predicted": float(pred), "note": "model at diagnosis, M0 patients"})
+            vol, how = ctc_draw_volume(data, i)
+            pred = ctc(model, vol, float(data.time[i]))
+            rows.append({"group": str(data.group[i]), "blood_volume_ml": vol, "volume_note": how,
+                         "observed": float(data.value[i]), "predicted": float(pred),
+                         "note": "model at diagnosis, M0 patients"})
         return {"name": name, "citation": data.info.citation, "what": "ctc_positive", "rows": rows}
     prob = build_problem(DataSpec(name=name, likelihood="least_squares", sigma=1.0), model)
     obj_pred = predictor or population_predictor(nodes=nodes)

@@ -2,7 +2,7 @@
 log-likelihood (and residuals where every data set offers them)."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,10 +12,12 @@ from ..errors import FitError, MetakineticsError
 from ..model import Model, load_model
 from .likelihood import CensoredTimeToEvent
 from .parameters import ParameterSet
-from .problem import FitSetup, Problem, build_problem, endpoint_for_causes
+from .problem import CtcPositive, FitSetup, Problem, build_problem, endpoint_for_causes
 
 #: predictor(model, endpoint, times) -> (columns, values of shape (T, K)).
 Predictor = Callable[[Model, Endpoint, np.ndarray], tuple[tuple[str, ...], np.ndarray]]
+#: ctc_predictor(model, draw_ml, at) -> P(>= 1 CTC in draw_ml mL at ``at`` years after diagnosis).
+CtcPredictor = Callable[[Model, float, float], float]
 
 #: Residual given to the optimiser where the model cannot be evaluated (invalid values, solver
 #: failure): large against deviance residuals of a few units, so the optimiser steps back.
@@ -33,6 +35,16 @@ def population_predictor(*, nodes: int | None = None, method: str = "auto", seed
     return predict
 
 
+def population_ctc_predictor(*, nodes: int | Mapping[str, int] | None = None) -> CtcPredictor:
+    """Population CTC positivity (metakinetics.population.ctc_positivity, M0 patients) as a predictor."""
+    from ..population import ctc_positivity
+
+    def predict(model: Model, draw_ml: float, at: float) -> float:
+        return ctc_positivity(model, draw_ml=draw_ml, at=at, nodes=nodes)
+
+    return predict
+
+
 @dataclass
 class Evaluation:
     """Predictions at one parameter vector: per problem, row predictions (aggregate) or the
@@ -46,7 +58,8 @@ class Evaluation:
 class Objective:
     """-2 log-likelihood of all data sets (plus priors) as a function of the search vector."""
 
-    def __init__(self, setup: FitSetup, predictor: Predictor | None = None, *, model: Model | None = None):
+    def __init__(self, setup: FitSetup, predictor: Predictor | None = None, *, model: Model | None = None,
+                 ctc_predictor: CtcPredictor | None = None):
         self.setup = setup
         self.model = model if model is not None else load_model(setup.model, overrides=dict(setup.model_set) or None)
         self.params = ParameterSet(list(setup.parameters))
@@ -60,6 +73,7 @@ class Objective:
             dup = next(x for x in labels if labels.count(x) > 1)
             raise FitError(f"two data sets share the label '{dup}' (give each a distinct label)")
         self.predictor = predictor or population_predictor(nodes=setup.nodes, seed=setup.seed)
+        self.ctc_predictor = ctc_predictor or population_ctc_predictor(nodes=setup.nodes)
         self.has_residuals = not any(isinstance(p.likelihood, CensoredTimeToEvent) for p in self.problems)
         self.n_obs = sum(p.n_obs for p in self.problems)
         self.nfev = 0
@@ -97,6 +111,15 @@ class Objective:
             cache[key] = (tuple(cols), vals)
         return cache[key]
 
+    def _ctc(self, model: Model, endpoint: CtcPositive, cache: dict) -> float:
+        key = (id(model), endpoint)
+        if key not in cache:
+            p = float(self.ctc_predictor(model, endpoint.draw_ml, endpoint.at))
+            if not (0.0 <= p <= 1.0):
+                raise FitError(f"the model gave CTC positivity {p!r} outside [0, 1]")
+            cache[key] = p
+        return cache[key]
+
     def _model_cached(self, x, prob, group, cache) -> Model:
         over = prob.group_overrides(group)
         over.update(self.params.overrides(x, group))
@@ -109,6 +132,9 @@ class Objective:
         out = np.empty(prob.n_obs)
         for s in prob.series:
             model = self._model_cached(x, prob, s.group, cache)
+            if isinstance(s.endpoint, CtcPositive):
+                out[s.rows] = self._ctc(model, s.endpoint, cache)
+                continue
             cols, vals = self._call(model, s.endpoint, s.times, cache)
             try:
                 ci = [cols.index(c) for c in s.columns]

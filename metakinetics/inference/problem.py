@@ -310,6 +310,65 @@ def _filter(data, spec: DataSpec):
 # --------------------------------------------------------------------------- problems
 
 
+#: CellSearch's standard draw (mL): the volume of a ctc_positive row that states none.
+CELLSEARCH_DRAW_ML = 7.5
+
+
+@dataclass(frozen=True)
+class CtcPositive(Endpoint):
+    """P(>= 1 CTC in a ``draw_ml`` mL draw) at ``at`` years after diagnosis, M0 patients
+    (metakinetics.population.ctc_positivity); the fitted form of ``ctc_positive`` rows."""
+
+    name = "ctc_positive"
+    per_organ = False
+    draw_ml: float = CELLSEARCH_DRAW_ML
+    at: float = 0.0
+
+
+def ctc_draw_volume(data: AggregateData, i: int) -> tuple[float, str]:
+    """Blood volume (mL) of ctc_positive row ``i`` and how it was found: ``blood_volume_ml``, the
+    midpoint of ``blood_volume_ml`` .. ``blood_volume_ml_upper`` (or of "23-30") when a range is
+    given, else CellSearch's standard 7.5 mL. Errors name the row."""
+
+    def num(col):
+        if col not in data.extra:
+            return None
+        raw = str(data.extra[col][i]).strip()
+        if raw in ("", "nan", "None"):
+            return None
+        try:
+            vals = [float(raw)]
+        except ValueError:
+            vals = None
+        try:
+            if vals is None:  # a range "23-30" (mL)
+                if col != "blood_volume_ml" or raw.count("-") != 1:
+                    raise ValueError(raw)
+                vals = [float(x) for x in raw.split("-")]
+        except ValueError:
+            raise DataError(data.info.path, f"blood volume must be a number of mL (or a range a-b), found {raw!r}",
+                            column=col, row=int(data.rows[i])) from None
+        if not all(math.isfinite(v) and v > 0 for v in vals):
+            raise DataError(data.info.path, f"blood volume must be positive, found {raw!r}", column=col,
+                            row=int(data.rows[i]))
+        return vals
+
+    lo = num("blood_volume_ml")
+    hi = num("blood_volume_ml_upper")
+    if lo is None:
+        if hi is not None:
+            raise DataError(data.info.path, "blood_volume_ml_upper without blood_volume_ml", column="blood_volume_ml",
+                            row=int(data.rows[i]))
+        return CELLSEARCH_DRAW_ML, f"no volume given: CellSearch standard {CELLSEARCH_DRAW_ML:g} mL"
+    a, b = lo[0], (lo[-1] if len(lo) > 1 else (hi[0] if hi is not None else lo[0]))
+    if b < a:
+        raise DataError(data.info.path, f"blood volume range {a:g}-{b:g} mL is decreasing", column="blood_volume_ml",
+                        row=int(data.rows[i]))
+    if b == a:
+        return a, f"{a:g} mL"
+    return (a + b) / 2, f"midpoint of {a:g}-{b:g} mL"
+
+
 @dataclass(frozen=True)
 class Series:
     """One prediction call: ``endpoint`` for ``group`` at ``times`` (years; diameters in cm for
@@ -334,6 +393,7 @@ class Problem:
     groups: tuple[str, ...] = ()
     causes: tuple[str, ...] = ()
     grid: np.ndarray | None = None
+    notes: Mapping[int, str] = field(default_factory=dict)  # per data row: e.g. how a CTC draw volume was read
 
     @property
     def label(self) -> str:
@@ -374,8 +434,13 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
     organs = set(model.organ_names) | {"distant"}
     for i in range(len(data)):
         if data.endpoint[i] == "ctc_positive":
-            raise DataError(data.info.path, "ctc_positive rows are compared with the model, not fitted; "
-                            "select them out (select.endpoint)", column="endpoint", row=int(data.rows[i]))
+            if data.organ[i] != "blood":
+                raise DataError(data.info.path, f"ctc_positive rows have organ 'blood', found '{data.organ[i]}'",
+                                column="organ", row=int(data.rows[i]))
+            if data.time[i] < 0:
+                raise DataError(data.info.path, "a CTC draw before diagnosis (time < 0) is outside the model",
+                                column="time", row=int(data.rows[i]))
+            continue
         if data.organ[i] not in organs:
             raise DataError(data.info.path, f"organ '{data.organ[i]}' is not in model '{model.name}' "
                             f"({', '.join(model.organ_names)})", column="organ", row=int(data.rows[i]))
@@ -402,9 +467,24 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
                             "in the file, or sigma in the fit set-up", column="se", row=int(data.rows[i]))
         lik = LeastSquares(values=data.value, sigma=sigma)
     series = []
+    ctc: dict[tuple, list[int]] = {}
+    notes: dict[int, str] = {}
+    for i in range(len(data)):
+        if data.endpoint[i] == "ctc_positive":
+            vol, note = ctc_draw_volume(data, i)
+            notes[i] = note
+            ctc.setdefault((data.group[i], vol, float(data.time[i])), []).append(i)
+    for (group, vol, at), idx in ctc.items():
+        # One prediction per (group, volume, time): P(>= 1 CTC in vol mL) at ``at`` years after diagnosis
+        # (0: at diagnosis, before surgery), M0 patients (metakinetics.population.ctc_positivity).
+        idx = np.asarray(idx)
+        series.append(Series(group=group, endpoint=CtcPositive(draw_ml=vol, at=at), times=np.zeros(1),
+                             rows=idx, t_index=np.zeros(idx.size, dtype=int), columns=("blood",) * idx.size))
     keys: dict[tuple, list[int]] = {}
     for i in range(len(data)):
         ep = data.endpoint[i]
+        if ep == "ctc_positive":
+            continue
         lm = data.landmark[i]
         hz = data.time[i] if ep == "by_size" else math.nan
         keys.setdefault((data.group[i], ep, float(np.nan_to_num(lm, nan=-1)), float(np.nan_to_num(hz, nan=-1))),
@@ -417,7 +497,7 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
         series.append(Series(group=group, endpoint=endpoint, times=times, rows=idx,
                              t_index=np.searchsorted(times, x), columns=tuple(data.organ[idx])))
     return Problem(spec=spec, data=data, likelihood=lik, series=tuple(series),
-                   groups=tuple(data.groups()))
+                   groups=tuple(data.groups()), notes=notes)
 
 
 def _individual_problem(spec: DataSpec, data: IndividualData, model: Model, grid_step: float) -> Problem:
