@@ -85,4 +85,4 @@ def test_default_setup_runs_without_argument(tmp_path, capsys):
     assert main(["fit", "--out-dir", str(tmp_path), "--no-figure", "--quiet"]) == 0
     d = json.loads((tmp_path / "result.json").read_text())
     assert d["name"] == "breast" and d["status"] == "converged"
-    assert {x["name"] for x in d["datasets"]} == {"hess2013", "pan2017", "xiao2018"}
+    assert {x["name"] for x in d["datasets"]} == {"hess2013", "pan2017", "xiao2018", "ctc_positivity"}
