@@ -74,7 +74,7 @@ def run(args) -> int:
     fig_path = None
     if not args.no_figure:
         fig_path = out / "fit.png"
-        write_bytes_atomic(fig_path, figure_png(result))
+        write_bytes_atomic(fig_path, figure_png(result, setup))
     if not args.quiet:
         sys.stdout.write(report(result, path, fig_path))
     if not result.converged:
@@ -84,13 +84,13 @@ def run(args) -> int:
     return 0
 
 
-def figure_png(result) -> bytes:
+def figure_png(result, setup=None) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
     from ..figures.fit_plot import plot_fit
 
-    fig = plot_fit(result)
+    fig = plot_fit(result, setup=setup)  # with the 95% band of 200 seeded draws from the fit's covariance
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     import matplotlib.pyplot as plt

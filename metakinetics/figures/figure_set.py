@@ -70,11 +70,13 @@ def render_figure_set(source: Any, out_dir: str | Path, formats: Sequence[str] =
 
     for name in wanted:
         if name == "fit":
-            from .fit_plot import plot_fit
+            from .fit_plot import fit_bands, plot_fit
 
-            emit(name, plot_fit(fit.result), _caption(
+            bands = fit_bands(fit.result, seed=seed,
+                              directory=Path(fit.source).parent if fit.source else None)
+            emit(name, plot_fit(fit.result, bands=bands), _caption(
                 "Data versus fitted curves: each data set of the fit (points with 95% intervals) and the "
-                "fitted model's prediction.", desc))
+                "fitted model's prediction.", desc, bands.caption()))
         elif name == "incidence":
             from .incidence import incidence_figure
 
