@@ -180,7 +180,7 @@ class FitBands:
 
 def _is_category(d: dict) -> bool:
     rows = d.get("rows", [])
-    return bool(rows) and all(r["endpoint"] in ("at_diagnosis", "site_share") for r in rows)
+    return bool(rows) and all(r["endpoint"] in ("at_diagnosis", "site_share", "ctc_positive") for r in rows)
 
 
 def _uncurved(d: dict) -> set:
