@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InputError, nearest
+from ..errors import InputError
+from ..model.batch import broadcast
 from ..model.spec import Model
 from ..symbolic.derive import Structure
-from ..units import diameter_to_cells
 
 
 @dataclass(frozen=True)
@@ -60,46 +60,10 @@ _ORGAN_FIELDS = {"arrest_fraction": "f", "wake": "omega", "dormant_death": "delt
 
 def resolve(model: Model, params: Mapping[str, object] | None = None) -> Params:
     """Check ``params`` against the model and broadcast everything to (P,) / (P, K) arrays."""
-    values = model.values()
-    given: dict[str, np.ndarray] = {}
-    for key, val in (params or {}).items():
-        if key not in values and key not in ("diagnosis.size", "diagnosis.diameter_cm"):
-            hint = nearest(key, list(values) + ["diagnosis.size"])
-            raise InputError(f"params: unknown parameter '{key}' for model '{model.name}'"
-                             + (f"; did you mean '{hint}'?" if hint else ""))
-        try:
-            arr = np.asarray(val, dtype=float)
-        except (TypeError, ValueError):
-            raise InputError(f"params: '{key}' must be numbers, found {val!r}") from None
-        if arr.ndim > 1:
-            raise InputError(f"params: '{key}' must be a number or a 1-D array, found shape {arr.shape}")
-        if not np.all(np.isfinite(arr)):
-            raise InputError(f"params: '{key}' has a non-finite value")
-        given[key] = arr
-    try:
-        P = int(np.broadcast_shapes((1,), *(a.shape for a in given.values())) [0])
-    except ValueError:
-        shapes = ", ".join(f"{k} {a.shape}" for k, a in given.items())
-        raise InputError(f"params: arrays do not broadcast to one length P ({shapes})") from None
+    b = broadcast(model, params)
+    P, get, x_dx = b.P, b.get, b.size()
 
-    def get(key, default=None):
-        if key in given:
-            return np.broadcast_to(given[key], (P,)).astype(float)
-        v = values.get(key, default)
-        return np.full(P, np.nan if v is None else v, dtype=float)
-
-    if "diagnosis.size" in given and "diagnosis.diameter_cm" in given:
-        raise InputError("params: give diagnosis.size or diagnosis.diameter_cm, not both")
-    if "diagnosis.size" in given:
-        x_dx = get("diagnosis.size")
-    elif "diagnosis.diameter_cm" in given:
-        x_dx = np.asarray(diameter_to_cells(get("diagnosis.diameter_cm")), dtype=float).reshape(P)
-    else:
-        x_dx = np.full(P, model.diagnosis.size)
-
-    organ = {}
-    for fld, short in _ORGAN_FIELDS.items():
-        organ[short] = np.stack([get(f"organs.{o.name}.{fld}") for o in model.organs], axis=1)
+    organ = {short: b.organ(fld) for fld, short in _ORGAN_FIELDS.items()}
 
     law = model.primary.growth
     K = get("primary.K", 1.0) if law != "exponential" else np.ones(P)

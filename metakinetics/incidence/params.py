@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InputError, nearest
+from ..errors import InputError
 from ..model import Model
-from ..units import diameter_to_cells
+from ..model.batch import broadcast
 
 
 @dataclass(frozen=True)
@@ -71,45 +71,15 @@ class Patients:
 
 def resolve(model: Model, params: Mapping[str, object] | None = None) -> Patients:
     """Patient parameter arrays from ``model`` and per-patient overrides ``params``."""
-    vals = model.values()
-    params = dict(params or {})
-    known = set(vals) | {"diagnosis.size", "diagnosis.diameter_cm"}
-    for key in params:
-        if key not in known:
-            hint = nearest(key, known)
-            raise InputError(f"unknown parameter '{key}'" + (f"; did you mean '{hint}'?" if hint else ""))
-    arrays = {}
-    for key, v in params.items():
-        a = np.asarray(v, dtype=float)
-        if a.ndim > 1:
-            raise InputError(f"parameter '{key}': expected a scalar or a 1-D array of patients, found shape {a.shape}")
-        if not np.all(np.isfinite(a)):
-            raise InputError(f"parameter '{key}': values must be finite")
-        arrays[key] = a
-    try:
-        P = int(np.broadcast_shapes(*(a.shape for a in arrays.values()), (1,))[0]) if arrays else 1
-    except ValueError:
-        raise InputError("per-patient parameters have different lengths: "
-                         + ", ".join(f"{k} {a.shape}" for k, a in arrays.items())) from None
-
-    def get(key: str, default: float | None = None) -> np.ndarray:
-        if key in arrays:
-            return np.broadcast_to(arrays[key], (P,)).astype(float)
-        v = vals.get(key, default)
-        return np.full(P, np.nan if v is None else float(v))
+    b = broadcast(model, params)
+    P, get = b.P, b.get
 
     prim = model.primary
-    if "diagnosis.size" in arrays:
-        size = get("diagnosis.size")
-    elif "diagnosis.diameter_cm" in arrays:
-        size = np.asarray(diameter_to_cells(get("diagnosis.diameter_cm")), dtype=float)
-    else:
-        size = np.full(P, model.diagnosis.size)
+    size = b.size()
     K = get("primary.K", np.inf) if prim.growth != "exponential" else np.full(P, np.inf)
     org = model.organs
 
-    def organ_arr(field: str, default: float | None = None) -> np.ndarray:
-        return np.stack([get(f"organs.{o.name}.{field}", default) for o in org], axis=1)
+    organ_arr = b.organ
 
     laws = tuple(o.growth for o in org)
     rate = organ_arr("rate", np.nan)
