@@ -165,7 +165,13 @@ def identifiability(labels, corr: np.ndarray, se_search: np.ndarray, params, sin
     for i in range(n):
         for j in range(i):
             if abs(corr[i, j]) > CORR_LIMIT:
+                both_log = bool(getattr(params[i], "log", False) and getattr(params[j], "log", False))
+                if corr[i, j] > 0:  # they move together: the difference on the search scale is pinned
+                    what = "their ratio" if both_log else "their difference"
+                    detail = f"{what} is well determined, their common level much less"
+                else:               # they trade off: the sum on the search scale is pinned
+                    what = "their product" if both_log else "their sum"
+                    detail = f"{what} is well determined, each one alone much less"
                 issues.append({"parameters": [labels[j], labels[i]], "issue": "high correlation",
-                               "detail": f"correlation {corr[i, j]:+.3f} (|r| > {CORR_LIMIT}): only a "
-                                         "combination of the two is determined"})
+                               "detail": f"correlation {corr[i, j]:+.3f} (|r| > {CORR_LIMIT}): {detail}"})
     return issues
