@@ -9,6 +9,11 @@ arrest after Exp(kappa), leaving dormancy after Exp(omega+delta) (killed at surg
 kill_dormant if still dormant), a colony that survives w.p. lambda/b (birth-death) and is detected
 after tau_k or ln(x_det / W)/lambda, W ~ Exp(mean b/lambda) (killed at surgery w.p. kill_colony if
 founded before and detected after t_s), and a background death time after diagnosis.
+Optional administrative censoring (``follow_up``: end of study, staggered accrual, loss to
+follow-up) is drawn from a child generator spawned from the same seed, independent of everything
+else, so the uncensored cohort is the same with or without it. Incidence is the plain proportion
+when nothing is censored and Aalen-Johansen (1 - Kaplan-Meier without competing events, with
+delta-method / Greenwood standard errors) when censoring applies.
 Nothing here uses the M_k formulas: agreement with them is the test. Vectorised over patients
 with flat event arrays; every random number comes from one seeded numpy Generator.
 """
@@ -20,11 +25,65 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..datasets.summaries import aalen_johansen, kaplan_meier
 from ..endpoints import AtDiagnosis, Any, Distant, Endpoint, First, Landmark, SiteShare
-from ..errors import InputError
+from ..errors import InputError, nearest
 from ..model import Model, load_model
 
 CHUNK = 100_000        # patients per batch (memory ~ tens of MB; results do not depend on it)
+STATUS = ("censored", "detected", "death")   # observed status codes 0, 1, 2 per organ
+ESTIMATORS = ("auto", "aalen-johansen", "proportion")
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Administrative censoring, years after diagnosis: the study ends ``follow_up`` years after the
+    last patient entered, entry is uniform over ``accrual`` years (censoring ~ U(F, F + A)), and
+    patients are lost to follow-up at ``loss_rate`` per year (Exp); the earliest applies."""
+
+    follow_up: float = math.inf
+    accrual: float = 0.0
+    loss_rate: float = 0.0
+
+    def __post_init__(self):
+        for name in ("follow_up", "accrual", "loss_rate"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+                raise InputError(f"follow-up {name.replace('_', ' ')} must be a number of years, found {v!r}")
+            if math.isnan(v) or v < 0:
+                raise InputError(f"follow-up {name.replace('_', ' ')} must be zero or positive, found {v!r}")
+            if name != "follow_up" and math.isinf(v):
+                raise InputError(f"follow-up {name.replace('_', ' ')} must be finite, found {v!r}")
+        if self.accrual > 0 and math.isinf(self.follow_up):
+            raise InputError("accrual needs a finite follow-up after the last entry (--follow-up)")
+        if self.follow_up + self.accrual <= 0:
+            raise InputError("follow-up must be positive: with follow-up 0 and no accrual every patient "
+                             "is censored at diagnosis")
+
+    @property
+    def censors(self) -> bool:
+        return math.isfinite(self.follow_up) or self.loss_rate > 0
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Censoring times (years after diagnosis) of ``n`` patients; inf where never censored."""
+        c = np.full(n, float(self.follow_up))
+        if self.accrual > 0:
+            c += self.accrual * rng.random(n)
+        if self.loss_rate > 0:
+            c = np.minimum(c, rng.exponential(1.0 / self.loss_rate, n))
+        return c
+
+
+def follow_up_spec(spec) -> FollowUp | None:
+    """None, a number (fixed end of follow-up, years), a mapping of FollowUp fields, or a FollowUp."""
+    if spec is None or isinstance(spec, FollowUp):
+        return spec
+    if isinstance(spec, dict):
+        bad = [k for k in spec if k not in ("follow_up", "accrual", "loss_rate")]
+        if bad:
+            raise InputError(f"unknown follow-up field '{bad[0]}' (expected follow_up, accrual, loss_rate)")
+        return FollowUp(**spec)
+    return FollowUp(follow_up=spec)
 
 
 @dataclass(frozen=True)
@@ -41,7 +100,20 @@ class Cohort:
     m0: np.ndarray            # (P,) bool: no detectable metastasis at diagnosis
     detect: np.ndarray        # (P, K) first detection in organ k, years after diagnosis (<= 0: at diagnosis)
     death: np.ndarray         # (P,) background death, years after diagnosis
+    censor: np.ndarray        # (P,) administrative censoring, years after diagnosis (inf: none)
     seed: object = None
+
+    @property
+    def time(self) -> np.ndarray:
+        """(P, K) observed time per organ: detection, background death or censoring, the earliest."""
+        return np.minimum(self.detect, np.minimum(self.death, self.censor)[:, None])
+
+    @property
+    def status(self) -> np.ndarray:
+        """(P, K) observed status per organ: 1 detected, 2 died first, 0 censored (see STATUS);
+        with no censoring and no death, 0 at time inf means never detected."""
+        return np.stack([_observe(self.detect[:, k], self.death, self.censor)[1]
+                         for k in range(len(self.organs))], axis=1) if self.organs else np.zeros((self.n, 0), int)
 
     @property
     def n(self) -> int:
@@ -54,20 +126,28 @@ class Cohort:
         for k, name in enumerate(self.organs):
             cols[f"detect_{name}"] = self.detect[:, k]
         cols["death"] = self.death
+        cols["censor"] = self.censor
+        time, status = self.time, self.status
+        for k, name in enumerate(self.organs):
+            cols[f"time_{name}"] = time[:, k]
+            cols[f"status_{name}"] = np.asarray(STATUS)[status[:, k]]
         return cols
 
 
 @dataclass(frozen=True)
 class CohortIncidence:
-    """Empirical incidence (T, K') with binomial standard errors (equal to Aalen-Johansen:
-    every event and death time is observed, nothing is censored)."""
+    """Empirical incidence (T, K') with standard errors: a proportion with binomial SE when nothing
+    is censored, Aalen-Johansen (1 - Kaplan-Meier without competing events) with delta-method /
+    Greenwood SE when censoring applies (the two agree exactly without censoring)."""
 
     endpoint: Endpoint
     times: np.ndarray
     columns: tuple[str, ...]
     values: np.ndarray
     se: np.ndarray
-    n: np.ndarray             # (T, K') denominators
+    n: np.ndarray             # (T, K') denominators (patients at the start or landmark)
+    estimator: str = "proportion"
+    at_risk: np.ndarray | None = None   # (T, K') still under observation (time >= t), when AJ is used
 
 
 def _law(model):
@@ -85,13 +165,17 @@ def _law(model):
     return logx, tdx, K
 
 
-def simulate_cohort(model, patients: int, *, seed=None, individual: bool = False,
+def simulate_cohort(model, patients: int, *, seed=None, individual: bool = False, follow_up=None,
                     progress: Callable[[int], None] | None = None) -> Cohort:
     """Simulate ``patients`` virtual patients of ``model`` (seeded; same seed, same cohort).
 
     individual=True: every patient has the model's typical parameters (no random effects).
+    ``follow_up``: administrative censoring after diagnosis: None (none), a number of years (fixed
+    end of study), a FollowUp or a mapping of its fields (accrual, loss_rate). Drawn from a child
+    generator spawned from ``seed``, so every other column is unchanged by it.
     ``progress(n)`` is called after each batch of n patients (the CLI's progress bar).
     """
+    fu = follow_up_spec(follow_up)
     if not isinstance(model, Model):
         model = load_model(model)
     try:
@@ -107,6 +191,9 @@ def simulate_cohort(model, patients: int, *, seed=None, individual: bool = False
         if progress is not None:
             progress(min(CHUNK, n - lo))
     cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    cat["censor"] = np.full(n, np.inf)
+    if fu is not None and fu.censors:
+        cat["censor"] = fu.draw(rng.spawn(1)[0], n)   # spawning leaves rng's own stream untouched
     return Cohort(model.name, model.organ_names, seed=seed if not isinstance(seed, np.random.Generator) else None, **cat)
 
 
@@ -157,46 +244,100 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool) -> 
     return {"mu": mu, "rate": rate, "diameter": diameter, "t_dx": t_dx, "m0": m0, "detect": detect, "death": death}
 
 
+def _observe(x, death, censor):
+    """Observed (time, cause) of event times ``x`` with background death competing and censoring:
+    cause 1 the event, 2 death first, 0 censored (or nothing ever happens: time inf)."""
+    time = np.minimum(x, np.minimum(death, censor))
+    cause = np.where(np.isfinite(x) & (x <= death) & (x <= censor), 1,
+                     np.where(np.isfinite(death) & (death < x) & (death <= censor), 2, 0))
+    return time, cause
+
+
 def _prop(hit: np.ndarray, among: np.ndarray):
     n = np.broadcast_to(among, np.broadcast_shapes(hit.shape, among.shape)).sum(axis=1)
     p = np.where(n > 0, (hit & among).sum(axis=1) / np.maximum(n, 1), 0.0)
     return p, np.sqrt(p * (1.0 - p) / np.maximum(n, 1)), n
 
 
-def cohort_incidence(cohort: Cohort, endpoint: Endpoint, times) -> CohortIncidence:
-    """Empirical incidence of ``endpoint`` at clinical ``times`` (years) from a simulated cohort."""
+def _cif(time, cause, base, times):
+    """Cumulative incidence of cause 1 at ``times`` among ``base``: 1 - Kaplan-Meier (Greenwood SE)
+    when no competing event is observed, else Aalen-Johansen (delta-method SE)."""
+    t, c = time[base], cause[base]
+    if t.size == 0:
+        return np.zeros(times.size), np.zeros(times.size), np.zeros(times.size, dtype=int)
+    est = aalen_johansen if np.any(c == 2) else kaplan_meier
+    f, se = est(t, c, at=times, se=True)
+    at_risk = t.size - np.searchsorted(np.sort(t), times, side="left")
+    return f, se, at_risk
+
+
+def cohort_incidence(cohort: Cohort, endpoint: Endpoint, times, *, estimator: str = "auto") -> CohortIncidence:
+    """Empirical incidence of ``endpoint`` at clinical ``times`` (years) from a simulated cohort.
+
+    estimator: "auto" (the plain proportion when no patient is censored, else Aalen-Johansen),
+    "aalen-johansen" (always), "proportion" (observed events / patients at the start: biased low
+    under censoring, kept to show why the censoring-aware estimator matters).
+    """
+    if estimator not in ESTIMATORS:
+        hint = nearest(str(estimator), ESTIMATORS)
+        raise InputError(f"unknown estimator '{estimator}' (expected one of {', '.join(ESTIMATORS)})"
+                         + (f"; did you mean '{hint}'?" if hint else ""))
     times = np.asarray(times, dtype=float)
     L = 0.0
     inner = endpoint
     if isinstance(endpoint, Landmark):
         inner, L = endpoint.inner, endpoint.at
     cols = cohort.organs if inner.per_organ else ("distant",)
-    det, death = cohort.detect, cohort.death
+    det, death, cens = cohort.detect, cohort.death, cohort.censor
     u = times[:, None, None]                                  # (T, 1, 1)
-    if isinstance(inner, AtDiagnosis):
+    if isinstance(inner, AtDiagnosis):                        # seen at diagnosis: censoring comes later
         hit = np.broadcast_to((det <= 0.0)[None], (times.size,) + det.shape)
         p, se, nn = _prop(hit, np.ones_like(hit, dtype=bool))
         return CohortIncidence(endpoint, times, cols, p, se, nn)
-    first = det.min(axis=1)                                   # first distant detection
-    base = cohort.m0 & (first > L) & (death > L)              # M0 and, for a landmark, free and alive at L
-    seen = det <= death[:, None]                              # detected before background death
-    first_seen = first <= death
-    among = np.broadcast_to(base[None, :, None], (times.size, cohort.n, 1))
-    valid = (times >= L)[:, None]
-    if isinstance(inner, Any):
-        hit = (det[None] <= u) & seen[None]
-        p, se, nn = _prop(hit, among)
-    elif isinstance(inner, First):
-        hit = (det[None] <= u) & (det == first[:, None])[None] & first_seen[None, :, None]
-        p, se, nn = _prop(hit, among)
-    elif isinstance(inner, Distant):
-        hit = ((first[None, :] <= times[:, None]) & first_seen[None])[:, :, None]
-        p, se, nn = _prop(hit, among)
-    elif isinstance(inner, SiteShare):
-        dist = ((first[None, :] <= times[:, None]) & first_seen[None])[:, :, None] & among
-        hit = (det[None] <= u) & seen[None]
-        p, se, nn = _prop(hit, dist)
-    else:
+    if not isinstance(inner, (Any, First, Distant, SiteShare)):
         raise InputError(f"endpoint '{inner.name}' is not available from a cohort")
+    first = det.min(axis=1)                                   # first distant detection
+    base = cohort.m0 & (first > L) & (death > L) & (cens > L)  # M0; landmark: free, alive, followed at L
+    t_k, c_k = _observe(det, death[:, None], cens[:, None])   # (P, K) per organ
+    t_d, c_d = _observe(first, death, cens)                   # (P,) first distant
+    valid = (times >= L)[:, None]
+    use_aj = estimator == "aalen-johansen" or (estimator == "auto" and bool(np.any(np.isfinite(cens[base]))))
+    at_risk = None
+    if not use_aj:
+        among = np.broadcast_to(base[None, :, None], (times.size, cohort.n, 1))
+        dist = ((t_d[None, :] <= times[:, None]) & (c_d == 1)[None])[:, :, None]
+        if isinstance(inner, Any):
+            p, se, nn = _prop((t_k[None] <= u) & (c_k == 1)[None], among)
+        elif isinstance(inner, First):
+            p, se, nn = _prop(dist & (det == first[:, None])[None], among)
+        elif isinstance(inner, Distant):
+            p, se, nn = _prop(dist, among)
+        else:                                                 # SiteShare
+            p, se, nn = _prop((t_k[None] <= u) & (c_k == 1)[None], dist & among)
+        name = "proportion"
+    else:
+        nb = int(base.sum())
+        if isinstance(inner, (Any, SiteShare)):
+            fk, sk, rk = zip(*(_cif(t_k[:, k], c_k[:, k], base, times) for k in range(det.shape[1])))
+            p, se, at_risk = np.stack(fk, 1), np.stack(sk, 1), np.stack(rk, 1)
+        elif isinstance(inner, First):                        # another organ first: a competing event
+            parts = [_cif(t_d, np.where((c_d == 1) & (det[:, k] != first), 2, c_d), base, times)
+                     for k in range(det.shape[1])]
+            p, se, at_risk = (np.stack(a, 1) for a in zip(*parts))
+        if isinstance(inner, (Distant, SiteShare)):
+            fd, sd, rd = (a[:, None] for a in _cif(t_d, c_d, base, times))
+        nn = np.full(p.shape if not isinstance(inner, Distant) else (times.size, 1), nb)
+        if isinstance(inner, Distant):
+            p, se, at_risk = fd, sd, rd
+        elif isinstance(inner, SiteShare):
+            # share = F_any_k / F_distant; SE as a proportion among the effective number of distant
+            # cases F_d N_eff, N_eff = F_d (1 - F_d) / Var(F_d) (exactly the binomial one uncensored)
+            share = np.where(fd > 0, p / np.where(fd > 0, fd, 1.0), 0.0)
+            n_eff = np.where(sd > 0, fd * fd * (1.0 - fd) / np.where(sd > 0, sd, 1.0) ** 2, fd * nb)
+            se = np.where(n_eff > 0, np.sqrt(share * (1.0 - share) / np.where(n_eff > 0, n_eff, 1.0)), 0.0)
+            nn = np.broadcast_to((base[None] & (t_d[None] <= times[:, None]) & (c_d == 1)[None]).sum(1)[:, None],
+                                 p.shape)
+            p, at_risk = share, np.broadcast_to(rd, p.shape)
+        name = "aalen-johansen"
     p, se = np.where(valid, p, 0.0), np.where(valid, se, 0.0)
-    return CohortIncidence(endpoint, times, cols, p, se, nn)
+    return CohortIncidence(endpoint, times, cols, p, se, nn, name, at_risk)
