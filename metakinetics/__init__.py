@@ -13,7 +13,6 @@ __version__ = "0.1.0"
 #: Verbs loaded on first use, so that ``import metakinetics`` stays light (no sympy/scipy/lmfit).
 _LAZY = {
     "solve": ("metakinetics.api", "solve"),
-    "incidence": ("metakinetics.api", "incidence"),
     "simulate": ("metakinetics.stochastic", "simulate"),
     "load_dataset": ("metakinetics.datasets", "load_dataset"),
     "list_datasets": ("metakinetics.datasets", "list_datasets"),
@@ -21,6 +20,20 @@ _LAZY = {
     "compare": ("metakinetics.scenarios", "compare"),
     "parse_scenario": ("metakinetics.scenarios", "parse_scenario"),
 }
+
+
+# The verb ``incidence`` shares its name with the subpackage ``metakinetics.incidence``. Python
+# binds a subpackage to its parent's attribute when it is first imported, which would replace
+# the verb; importing the (light) subpackage here first means that never happens later. The
+# subpackage stays importable as usual (``from metakinetics.incidence import ...``).
+from . import incidence as _incidence_subpackage  # noqa: E402,F401
+
+
+def incidence(model, endpoint="any", times=None, **options):
+    """Incidence of ``endpoint`` at ``times`` (years after diagnosis); see :func:`metakinetics.api.incidence`."""
+    from .api import incidence as verb
+
+    return verb(model, endpoint, times, **options)
 
 
 def __getattr__(name: str):

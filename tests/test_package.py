@@ -1,4 +1,4 @@
-"""Atomic writes: the target is either the old file or the whole new one, never half; readable by others."""
+"""Package-level helpers: atomic writes (the target is the old file or the whole new one, never half; readable by others) and the root public verbs."""
 import os
 
 import pytest
@@ -38,3 +38,15 @@ def test_lazy_public_verbs():
         assert getattr(metakinetics, name) is not None
     with pytest.raises(AttributeError):
         metakinetics.no_such_verb  # noqa: B018
+
+
+def test_incidence_verb_survives_importing_the_incidence_subpackage():
+    import importlib
+
+    import metakinetics
+
+    importlib.import_module("metakinetics.population")  # imports the subpackage metakinetics.incidence
+    from metakinetics.incidence import resolve  # noqa: F401  the subpackage is still importable
+    assert callable(metakinetics.incidence)
+    r = metakinetics.incidence("exponential_one_organ", "any", times=[1.0])
+    assert r.columns == ("bone",)
