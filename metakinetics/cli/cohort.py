@@ -3,37 +3,52 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
+
 from .common import add_model_arguments, format_columns, model_from_args
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("cohort", help="simulate a virtual cohort (exact event-level Monte Carlo)",
                               description="One row per virtual patient: parameters, diagnosis time, M0 status, "
-                                          "first detection per organ (years after diagnosis; inf: never), death.")
+                                          "first detection per organ (years after diagnosis; inf: never), death, "
+                                          "censoring time, and per organ the observed time and status "
+                                          "(detected / death / censored).")
     add_model_arguments(p)
     p.add_argument("--patients", type=int, required=True, help="number of virtual patients")
     p.add_argument("--seed", type=int, default=None, help="random seed (same seed, same cohort)")
     p.add_argument("--individual", action="store_true", help="every patient has the typical parameters")
+    p.add_argument("--follow-up", type=float, default=None, metavar="YEARS",
+                   help="end of follow-up, years after diagnosis (after the last entry with --accrual)")
+    p.add_argument("--accrual", type=float, default=None, metavar="YEARS",
+                   help="staggered entry: uniform accrual over YEARS, so censoring ~ U(F, F + YEARS)")
+    p.add_argument("--loss-rate", type=float, default=None, metavar="PER_YEAR",
+                   help="loss to follow-up at this rate per year (exponential)")
     p.add_argument("--out", required=True, help="CSV file to write (atomically)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from ..io_atomic import write_text_atomic
-    from ..stochastic.cohort import simulate_cohort
+    from ..stochastic.cohort import FollowUp, simulate_cohort
 
     model = model_from_args(args)
+    fu = None
+    if args.follow_up is not None or args.accrual is not None or args.loss_rate is not None:
+        fu = FollowUp(follow_up=float("inf") if args.follow_up is None else args.follow_up,
+                      accrual=args.accrual or 0.0, loss_rate=args.loss_rate or 0.0)
     bar = None
     if args.patients is not None and args.patients >= 200_000:
         from tqdm import tqdm
         bar = tqdm(total=args.patients, unit="patient", file=sys.stderr, desc="cohort")
     try:
         coh = simulate_cohort(model, args.patients, seed=args.seed, individual=args.individual,
-                              progress=bar.update if bar else None)
+                              follow_up=fu, progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()
     write_text_atomic(args.out, format_columns(coh.columns(), "csv"))
     n0 = int(coh.m0.sum())
-    print(f"wrote {coh.n} patients ({n0} M0) to {args.out}", file=sys.stderr)
+    cens = "" if fu is None else f", median censoring {float(np.median(coh.censor)):.3g} y"
+    print(f"wrote {coh.n} patients ({n0} M0{cens}) to {args.out}", file=sys.stderr)
     return 0

@@ -46,14 +46,15 @@ class FollowUp:
     loss_rate: float = 0.0
 
     def __post_init__(self):
-        for name in ("follow_up", "accrual", "loss_rate"):
+        for name, label in (("follow_up", "follow-up"), ("accrual", "accrual"), ("loss_rate", "loss-to-follow-up rate")):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
-                raise InputError(f"follow-up {name.replace('_', ' ')} must be a number of years, found {v!r}")
+                raise InputError(f"{label} must be a number ({'per year' if name == 'loss_rate' else 'years'}), "
+                                 f"found {v!r}")
             if math.isnan(v) or v < 0:
-                raise InputError(f"follow-up {name.replace('_', ' ')} must be zero or positive, found {v!r}")
+                raise InputError(f"{label} must be zero or positive, found {v!r}")
             if name != "follow_up" and math.isinf(v):
-                raise InputError(f"follow-up {name.replace('_', ' ')} must be finite, found {v!r}")
+                raise InputError(f"{label} must be finite, found {v!r}")
         if self.accrual > 0 and math.isinf(self.follow_up):
             raise InputError("accrual needs a finite follow-up after the last entry (--follow-up)")
         if self.follow_up + self.accrual <= 0:

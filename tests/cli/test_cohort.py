@@ -21,3 +21,28 @@ def test_zero_patients_is_an_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "at least 1" in err and err.count("\n") == 1
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_follow_up_and_accrual_censor_and_add_columns(tmp_path, capsys):
+    out, plain = tmp_path / "c.csv", tmp_path / "p.csv"
+    args = ["cohort", "breast", "--patients", "400", "--seed", "4"]
+    assert main(args + ["--follow-up", "3", "--accrual", "5", "--loss-rate", "0.05", "--out", str(out)]) == 0
+    assert "median censoring" in capsys.readouterr().err
+    rows = list(csv.DictReader(open(out)))
+    assert set(rows[0]) >= {"censor", "time_bone", "status_bone", "status_brain"}
+    cens = [float(r["censor"]) for r in rows]
+    assert all(0 < c <= 8.0 for c in cens) and len(set(cens)) == 400     # ~ min(U(3, 8), Exp(0.05))
+    assert {r["status_bone"] for r in rows} <= {"detected", "death", "censored"}
+    assert any(r["status_bone"] == "censored" and float(r["time_bone"]) == float(r["censor"]) for r in rows)
+    main(args + ["--out", str(plain)])
+    base = list(csv.DictReader(open(plain)))
+    assert all(b["detect_bone"] == r["detect_bone"] and b["mu"] == r["mu"] for b, r in zip(base, rows))
+    assert all(b["censor"] == "inf" for b in base)                         # no follow-up: never censored
+
+
+def test_bad_follow_up_is_a_one_line_error(tmp_path, capsys):
+    for bad in (["--follow-up", "-1"], ["--follow-up", "nan"], ["--accrual", "5"]):
+        assert main(["cohort", "breast", "--patients", "10", *bad, "--out", str(tmp_path / "x.csv")]) == 2
+        err = capsys.readouterr().err
+        assert ("zero or positive" in err or "accrual needs" in err) and err.count("\n") == 1
+    assert not (tmp_path / "x.csv").exists()

@@ -159,10 +159,10 @@ def test_status_and_observed_time_columns():
 @pytest.mark.parametrize("spec, match", [
     (-1.0, "zero or positive"),
     (float("nan"), "zero or positive"),
-    ("ten", "number of years"),
+    ("ten", "follow-up must be a number"),
     ({"follow_up": 5.0, "accrual": -2.0}, "accrual must be zero or positive"),
     ({"accrual": 5.0}, "accrual needs a finite follow-up"),
-    ({"follow_up": 5.0, "loss_rate": float("inf")}, "loss rate must be finite"),
+    ({"follow_up": 5.0, "loss_rate": float("inf")}, "rate must be finite"),
     ({"follow_up": 5.0, "lost": 0.1}, "unknown follow-up field 'lost'"),
     (0.0, "follow-up must be positive"),
 ])
