@@ -5,6 +5,8 @@ returns a tidy :class:`Comparison` table. Row 0 of every sweep is the model itse
 estimates); rows 1..N are parameter draws, which give the lower/upper bands. Draws and virtual
 cohorts are seeded per draw from ``SeedSequence(seed).spawn``; every scenario of one draw uses the
 same seed (common random numbers), so differences against the baseline are paired.
+Deterministic (Gauss-Hermite or typical-patient) sweeps evaluate all rows of a chunk in one
+``population.incidence_batch`` call per scenario; Monte Carlo sweeps run row by row.
 """
 from __future__ import annotations
 
@@ -58,10 +60,56 @@ def _incidence(model: Model, endpoint: Endpoint, times: np.ndarray, seed, option
     return incidence(model, endpoint, times, seed=seed, **options)
 
 
+#: incidence options the batched path (population.incidence_batch) takes; anything else runs per row
+_BATCH_OPTIONS = frozenset({"individual", "method", "nodes", "patients"})
+
+
+def _batchable(spec: SweepSpec) -> bool:
+    """Deterministic Gauss-Hermite (or typical-patient) incidence of a non-by_size endpoint: all
+    rows of a chunk go through one population.incidence_batch call per scenario. Monte Carlo
+    (``patients``, method 'monte-carlo') needs each row's own seed, so it runs row by row."""
+    from ..endpoints import BySize, Landmark
+
+    opts = dict(spec.options)
+    method = getattr(opts.get("method", "auto"), "name", opts.get("method", "auto"))
+    ep = spec.endpoint
+    by_size = isinstance(ep, BySize) or (isinstance(ep, Landmark) and isinstance(ep.inner, BySize))
+    return (set(opts) <= _BATCH_OPTIONS and opts.get("patients") is None and method != "monte-carlo"
+            and not by_size)
+
+
+def _run_chunk_batch(spec: SweepSpec, rows: np.ndarray | None, n: int):
+    """Every scenario for a block of n parameter rows, one batched incidence call per scenario:
+    the drawn values as (n,) arrays, transformed by the scenario, passed as ``params``."""
+    from ..population import incidence_batch  # scenarios > population in the layering
+
+    options = {k: v for k, v in spec.options if k != "patients"}
+    base_values = spec.model.values()
+    values: dict[str, Any] = dict(base_values)
+    if rows is not None:
+        values.update({t: np.asarray(rows[:, j], dtype=float) for j, tk in enumerate(spec.targets) for t in tk})
+    out = None
+    columns: tuple[str, ...] = ()
+    method = ""
+    for s, scenario in enumerate(spec.scenarios):
+        new = scenario.transform(dict(values))
+        params = {k: np.broadcast_to(np.asarray(v, dtype=float), (n,)) for k, v in new.items()
+                  if k not in base_values or np.any(np.asarray(v, dtype=float) != base_values[k])}
+        res = incidence_batch(spec.model, spec.endpoint, spec.times, params, **options)
+        vals = np.broadcast_to(res.values, (n,) + res.values.shape[1:])
+        if out is None:
+            out = np.empty((n, len(spec.scenarios)) + vals.shape[1:])
+            columns, method = tuple(res.columns), str(res.method)
+        out[:, s] = vals
+    return out, columns, method
+
+
 def _run_chunk(payload: tuple[SweepSpec, np.ndarray | None, list[np.random.SeedSequence]]):
     """Incidence of every scenario for a block of parameter rows: (n, S, T, K) array, the
     columns and the method actually used."""
     spec, rows, seeds = payload
+    if _batchable(spec):
+        return _run_chunk_batch(spec, rows, len(seeds))
     options = dict(spec.options)
     base_values = spec.model.values()
     n = len(seeds)
