@@ -4,7 +4,8 @@ Parameter draws from the default fit's covariance (fits/breast), the six built-i
 of the figure set plus the baseline, endpoint 'any' at 0..20 years, Gauss-Hermite nodes of the
 fit set-up (mu 24, rate 6, diameter 6: checked by the fit against the 48/12/12 default). Prints ONE
 JSON line: wall times, evaluations per second, speed-up, and whether the parallel numbers are
-bit-identical to the serial ones.
+bit-identical to the serial ones. Each chunk of draws (the parallel task) evaluates every scenario
+with one batched call (population.incidence_batch), not one call per draw.
 Usage: python benchmarks/sweep.py [--draws 1000] [--workers 2] [--fit fits/breast]
 """
 from __future__ import annotations
