@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import InputError, nearest
 from ..units import diameter_to_cells
+from .file import field_info
 from .spec import Model
 
 SIZE_KEYS = ("diagnosis.size", "diagnosis.diameter_cm")
@@ -47,6 +48,21 @@ class ParamBatch:
         return np.full(self.P, self.model.diagnosis.size)
 
 
+def check_override(key: str, value) -> None:
+    """Range check of an override (scalar or array) against the model-file schema of ``key``:
+    rates positive, probabilities in [0, 1], non-negative quantities >= 0 (InputError naming it)."""
+    info = field_info(key)
+    if info is None or info.kind != "float":
+        return
+    a = np.asarray(value, dtype=float)
+    bad = {"positive": a <= 0, "nonneg": a < 0, "prob": (a < 0) | (a > 1)}.get(info.check)
+    if bad is not None and np.any(bad):
+        first = float(a[bad].ravel()[0]) if a.ndim else float(a)
+        need = {"positive": "must be positive", "nonneg": "must be zero or positive",
+                "prob": "must be a probability in [0, 1]"}[info.check]
+        raise InputError(f"params: {key} {need}, found {first:g}")
+
+
 def broadcast(model: Model, params: Mapping[str, object] | None = None) -> ParamBatch:
     """Check the override keys and values and broadcast them to one length P (InputError otherwise)."""
     values = model.values()
@@ -64,6 +80,7 @@ def broadcast(model: Model, params: Mapping[str, object] | None = None) -> Param
             raise InputError(f"params: '{key}' must be a number or a 1-D array of patients, found shape {arr.shape}")
         if not np.all(np.isfinite(arr)):
             raise InputError(f"params: '{key}' has a non-finite value")
+        check_override(key, arr)
         given[key] = arr
     if all(k in given for k in SIZE_KEYS):
         raise InputError("params: give diagnosis.size or diagnosis.diameter_cm, not both")

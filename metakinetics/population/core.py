@@ -17,6 +17,7 @@ from ..errors import InputError
 from ..incidence import colony_counts, diagnosis_time, resolve
 from ..incidence.terms import clinical_grid, needs_integral, split, terms
 from ..model import Model, load_model
+from ..model.batch import check_override
 from ..units import BLOOD_VOLUME_ML, CELLSEARCH_DRAW_ML, diameter_to_cells
 from .effects import Scores, draws, hermite, spreads
 from .result import IncidenceResult
@@ -75,7 +76,10 @@ def _base_params(model: Model, params) -> dict:
         if np.ndim(v) > 0 and np.size(v) != 1:
             raise InputError(f"parameter '{k}': population incidence takes one value per parameter "
                              f"(found an array of shape {np.shape(v)})")
-    return {k: float(np.asarray(v).reshape(-1)[0]) for k, v in params.items()}
+    out = {k: float(np.asarray(v).reshape(-1)[0]) for k, v in params.items()}
+    for k, v in out.items():  # checked here too: mu is applied as a multiplier, outside resolve()
+        check_override(k, v)
+    return out
 
 
 def _patients(model: Model, params: dict, sc: Scores, sd: dict):

@@ -30,7 +30,17 @@ def test_diameter_override_is_converted():
     ({"shedding.mu": "a lot"}, "must be numbers"),
     ({"shedding.mu": [1.0, 2.0], "primary.rate": [0.1, 0.2, 0.3]}, "do not broadcast"),
     ({"diagnosis.size": 1e9, "diagnosis.diameter_cm": 1.0}, "not both"),
+    ({"shedding.mu": [0.1, -0.2]}, "shedding.mu must be positive, found -0.2"),
+    ({"organs.bone.efficiency": 1.5}, "must be a probability"),
+    ({"organs.bone.wake": -1.0}, "must be zero or positive"),
 ])
 def test_bad_overrides(params, message):
     with pytest.raises(InputError, match=message):
         broadcast(load_model("breast"), params)
+
+
+def test_population_incidence_rejects_bad_scalar_override():
+    from metakinetics.population import incidence
+
+    with pytest.raises(InputError, match="shedding.mu must be positive"):
+        incidence(load_model("breast"), "any", [1.0], params={"shedding.mu": -0.2})
