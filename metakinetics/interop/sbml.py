@@ -287,12 +287,7 @@ def write_sbml(source: Network | Model) -> str:
         par.setValue(v)
         par.setConstant(p not in dyn)
     for f, e in net.forcings:
-        par = m.createParameter()
-        par.setId(f)
-        par.setConstant(False)
-        rule = m.createAssignmentRule()
-        rule.setVariable(f)
-        rule.setMath(_ast(lib, e.tree))
+        _assigned_parameter(lib, m, f, e)
     for r in net.reactions:
         rx = m.createReaction()
         rx.setId(_sid(r.name))
@@ -330,12 +325,7 @@ def write_sbml(source: Network | Model) -> str:
             ea.setVariable(var)
             ea.setMath(_ast(lib, expr.tree))
     for name, e in net.rules:
-        par = m.createParameter()
-        par.setId(name)
-        par.setConstant(False)
-        rule = m.createAssignmentRule()
-        rule.setVariable(name)
-        rule.setMath(_ast(lib, e.tree))
+        _assigned_parameter(lib, m, name, e)
     return lib.writeSBMLToString(doc)
 
 
@@ -394,3 +384,13 @@ def _ast(lib, tree):
             node.addChild(_ast(lib, a))
         return node
     raise AssertionError(k)
+
+
+def _assigned_parameter(lib, m, name: str, expr) -> None:
+    """A non-constant SBML parameter whose value is given by an assignment rule (forcings, rules)."""
+    par = m.createParameter()
+    par.setId(name)
+    par.setConstant(False)
+    rule = m.createAssignmentRule()
+    rule.setVariable(name)
+    rule.setMath(_ast(lib, expr.tree))
