@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from .errors import InputError, nearest
 
 
@@ -48,6 +50,14 @@ class AtDiagnosis(Endpoint):
 
 
 @dataclass(frozen=True)
+class DistantAtDiagnosis(AtDiagnosis):
+    """Prevalence of a detectable metastasis in any organ at diagnosis, all patients."""
+
+    name = "distant_at_diagnosis"
+    per_organ = False
+
+
+@dataclass(frozen=True)
 class SiteShare(Endpoint):
     """Among patients with a distant metastasis by u, the share with organ k involved."""
 
@@ -56,7 +66,9 @@ class SiteShare(Endpoint):
 
 @dataclass(frozen=True)
 class BySize(Endpoint):
-    """Distant metastasis by ``horizon`` years (0: at diagnosis) against diameter at diagnosis (cm)."""
+    """Distant metastasis against diameter at diagnosis (cm). ``horizon`` 0: any organ at diagnosis,
+    every patient (as ``distant_at_diagnosis``); ``horizon`` > 0: a distant metastasis by
+    ``horizon`` years after diagnosis among patients free of metastasis at diagnosis (as ``distant``)."""
 
     name = "by_size"
     per_organ = False
@@ -76,7 +88,8 @@ class Landmark(Endpoint):
         return self.inner.per_organ
 
 
-ENDPOINTS: dict[str, type[Endpoint]] = {c.name: c for c in (Any, First, Distant, AtDiagnosis, SiteShare, BySize)}
+ENDPOINTS: dict[str, type[Endpoint]] = {c.name: c for c in (Any, First, Distant, AtDiagnosis, DistantAtDiagnosis,
+                                                             SiteShare, BySize)}
 
 
 def endpoint_from_name(name: str, *, landmark: float | None = None, horizon: float | None = None) -> Endpoint:
@@ -86,9 +99,13 @@ def endpoint_from_name(name: str, *, landmark: float | None = None, horizon: flo
         hint = nearest(name, ENDPOINTS)
         raise InputError(f"unknown endpoint '{name}' (expected one of {', '.join(ENDPOINTS)})"
                          + (f"; did you mean '{hint}'?" if hint else ""))
-    ep = BySize(horizon=horizon or 0.0) if name == "by_size" else ENDPOINTS[name]()
+    if horizon is not None and name != "by_size":
+        raise InputError(f"a horizon applies to the by_size endpoint only, not '{name}'")
+    if horizon is not None and not (np.isfinite(horizon) and horizon >= 0):
+        raise InputError(f"horizon must be a finite number of years >= 0, found {horizon}")
+    ep = BySize(horizon=float(horizon or 0.0)) if name == "by_size" else ENDPOINTS[name]()
     if landmark is not None:
-        if landmark < 0:
-            raise InputError(f"landmark time must be zero or positive, found {landmark:g}")
+        if not (np.isfinite(landmark) and landmark >= 0):
+            raise InputError(f"landmark time must be a finite number of years >= 0, found {landmark}")
         ep = Landmark(inner=ep, at=float(landmark))
     return ep

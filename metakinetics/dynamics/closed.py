@@ -9,29 +9,30 @@ import numpy as np
 
 from ..errors import SolverError
 from ..symbolic.compile import chain, free_decay, primary_size
-from .params import Params
+from ..model.params import PatientParams
+from .args import columns, structure_of
 
 
-def solve_closed_form(p: Params, times: np.ndarray, t_s: np.ndarray):
+def solve_closed_form(p: PatientParams, times: np.ndarray, t_s: np.ndarray):
     """x (P,T), C (P,T), D (P,T,K), A (P,T,K) at ``times``; surgery at t_s (inf: none)."""
-    f = chain(p.structure)
+    f = chain(structure_of(p))
     if f is None:
-        raise SolverError(f"closed-form: no closed form for a {p.structure.growth} primary "
+        raise SolverError(f"closed-form: no closed form for a {structure_of(p).growth} primary "
                           "(the dormancy chain is forced by a non-exponential shedding); use "
                           "method='semi-analytic' or 'ode'")
-    K = p.structure.n_organs
-    cols = [c[:, None] for c in p.columns()]
+    K = structure_of(p).n_organs
+    cols = [c[:, None] for c in columns(p)]
     before = times[None, :] < t_s[:, None]                    # (P, T)
     tb = np.where(before, times[None, :], 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
         pre = [np.asarray(v, dtype=float) * np.ones(before.shape) for v in f(tb, *cols)]
     C, D, A = pre[0], np.stack(pre[1:1 + K], axis=2), np.stack(pre[1 + K:], axis=2)
-    x = np.asarray(primary_size(p.structure)(times[None, :], *cols[:3]), dtype=float) * np.ones(before.shape)
+    x = np.asarray(primary_size(structure_of(p))(times[None, :], *cols[:3]), dtype=float) * np.ones(before.shape)
     if not np.all(before):
         ts = np.where(np.isfinite(t_s), t_s, 0.0)[:, None]
-        at = [np.asarray(v, dtype=float) * np.ones((p.P, 1)) for v in f(ts, *cols)]
+        at = [np.asarray(v, dtype=float) * np.ones((p.n, 1)) for v in f(ts, *cols)]
         C0, D0, A0 = at[0], [d * (1.0 - p.kill_dormant[:, None]) for d in at[1:1 + K]], at[1 + K:]
-        g = free_decay(p.structure)
+        g = free_decay(structure_of(p))
         post = [np.asarray(v, dtype=float) * np.ones(before.shape)
                 for v in g(np.maximum(times[None, :] - ts, 0.0), C0, *D0, *A0, *cols)]
         after = ~before

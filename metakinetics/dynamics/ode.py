@@ -12,7 +12,8 @@ from scipy.integrate import solve_ivp
 
 from ..errors import SolverError
 from ..symbolic.compile import ode_functions
-from .params import Params
+from ..model.params import PatientParams
+from .args import row, structure_of
 
 #: Default tolerances: rtol 1e-10 keeps the reference ~1e-8 relative (P1 checks it at 1e-6);
 #: atol tiny so components that start at 0 are still resolved relatively once they grow.
@@ -20,29 +21,29 @@ RTOL = 1e-10
 ATOL = 1e-30
 
 
-def solve_ode(p: Params, times: np.ndarray, t_s: np.ndarray, *, stiff_method: str = "LSODA",
+def solve_ode(p: PatientParams, times: np.ndarray, t_s: np.ndarray, *, stiff_method: str = "LSODA",
               rtol: float = RTOL, atol: float = ATOL):
     """States (P, T, 2 + 2K) at ``times``; integration from t = 0, surgery at t_s (inf: none)."""
-    structure = p.structure
+    structure = structure_of(p)
     K = structure.n_organs
     rhs1, jac1 = ode_functions(structure, True)
     rhs0, jac0 = ode_functions(structure, False)
-    out = np.empty((p.P, times.size, 2 + 2 * K))
-    for i in range(p.P):
-        row = p.row(i)
+    out = np.empty((p.n, times.size, 2 + 2 * K))
+    for i in range(p.n):
+        args = row(p, i)
         y = np.zeros(2 + 2 * K)
         y[0] = p.x0[i]
         ts = t_s[i]
         if ts > times[-1]:  # no surgery within the output window
-            out[i] = _integrate(rhs1, jac1, row, 0.0, times[-1], y, times, stiff_method, rtol, atol)
+            out[i] = _integrate(rhs1, jac1, args, 0.0, times[-1], y, times, stiff_method, rtol, atol)
             continue
         before = times < ts
-        out[i, before] = _integrate(rhs1, jac1, row, 0.0, ts, y, times[before],
+        out[i, before] = _integrate(rhs1, jac1, args, 0.0, ts, y, times[before],
                                     stiff_method, rtol, atol, end_state=True, out_end=y)
         y[0] = 0.0
         y[2:2 + K] *= 1.0 - p.kill_dormant[i]
         after = ~before
-        out[i, after] = _integrate(rhs0, jac0, row, ts, times[-1], y, times[after], stiff_method,
+        out[i, after] = _integrate(rhs0, jac0, args, ts, times[-1], y, times[after], stiff_method,
                                    rtol, atol)
     return out
 

@@ -19,7 +19,8 @@ import numpy as np
 
 from ..errors import SolverError
 from ..symbolic.compile import circulation_series, primary_size
-from .params import Params
+from ..model.params import PatientParams
+from .args import columns, structure_of
 
 #: Gauss-Legendre nodes per sub-interval. Sub-intervals have width h <= 1/(rho + lambda_max), so the
 #: integrands behave like e^{c u} with c h <= 1; n-point Gauss-Legendre on e^{beta x}, x in [-1, 1],
@@ -34,13 +35,13 @@ MAX_ORDER = 8
 MAX_RATIO = 0.05
 
 
-def log_rate_bound(p: Params) -> np.ndarray:
+def log_rate_bound(p: PatientParams) -> np.ndarray:
     """Upper bound rho (1/year) on |d^n ln s/dt^n|^(1/n)-like rates of s = mu x^gamma, per set.
 
     Exponential: gamma r (exact). Gompertz: gamma r ln(K/x0) (largest at t = 0) + r for the higher
     derivatives of e^{-rt}. Logistic: gamma r + r.
     """
-    law = p.structure.growth
+    law = structure_of(p).growth
     if law == "exponential":
         return p.gamma * p.rate
     if law == "gompertz":
@@ -48,7 +49,7 @@ def log_rate_bound(p: Params) -> np.ndarray:
     return p.gamma * p.rate + p.rate
 
 
-def series_order(p: Params) -> int | None:
+def series_order(p: PatientParams) -> int | None:
     """Smallest N with (rho/kappa)^(N+1) <= SERIES_TOL over all sets, or None if rho/kappa is too big."""
     ratio = float(np.max(log_rate_bound(p) / p.kappa))
     if ratio > MAX_RATIO:
@@ -125,7 +126,7 @@ def _interval_sources(Qn, h, lam, kf, xi, w, col, split):
     return El, out[..., :K], out[..., K:]
 
 
-def solve_semi_analytic(p: Params, times: np.ndarray, t_s: np.ndarray, *, n_nodes: int = N_NODES,
+def solve_semi_analytic(p: PatientParams, times: np.ndarray, t_s: np.ndarray, *, n_nodes: int = N_NODES,
                         order: int | None = None):
     """x (P,T), C (P,T), D (P,T,K), A (P,T,K) at ``times``; surgery at t_s (inf: none)."""
     if order is None:
@@ -134,9 +135,9 @@ def solve_semi_analytic(p: Params, times: np.ndarray, t_s: np.ndarray, *, n_node
             ratio = float(np.max(log_rate_bound(p) / p.kappa))
             raise SolverError(f"semi-analytic solver: shedding changes too fast for the circulation "
                               f"series (rho/kappa = {ratio:.3g} > {MAX_RATIO}); use method='ode'")
-    P, K = p.P, p.f.shape[1]
+    P, K = p.n, p.f.shape[1]
     rho = log_rate_bound(p)
-    lam = p.lam                                              # (P, K)
+    lam = p.exit_rate                                              # (P, K)
     h_max = 1.0 / float(np.max(rho + lam.max(axis=1)))
     edges, out_idx = _grid(times, h_max)                     # (E,), (T,)
     S0 = edges.size - 1
@@ -167,8 +168,8 @@ def solve_semi_analytic(p: Params, times: np.ndarray, t_s: np.ndarray, *, n_node
     pts[:, 0] = 0.0
     pts[:, 1:1 + S] = b
     pts[:, 1 + S:].reshape(-1, S, n_nodes)[...] = a[..., None] + h[..., None] * ((xi + 1) / 2)
-    Qf = circulation_series(p.structure, order)
-    args = [v[:, None] for v in (p.x0, p.rate, p.K, p.mu, p.gamma, p.kappa)]
+    Qf = circulation_series(structure_of(p), order)
+    args = [v[:, None] for v in columns(p)[:6]]
     Qall = np.asarray(Qf(pts, *args), dtype=float)
     Qall = np.broadcast_to(Qall, (P, pts.shape[1])) if Qall.shape[0] != P else Qall
     Q0 = Qall[:, 0]
@@ -221,7 +222,7 @@ def solve_semi_analytic(p: Params, times: np.ndarray, t_s: np.ndarray, *, n_node
     A_end = np.empty_like(beta)
     d = np.zeros((P, K))
     acc = np.zeros((P, K))
-    eo = p.eps * p.omega
+    eo = p.eps * p.wake
     for j in range(S):   # small (P, K) arrays per step: cache-resident, cheaper than strided scans
         acc += gam[j] * d + inc[j]
         d = alpha[j] * d + beta[j]
@@ -233,6 +234,6 @@ def solve_semi_analytic(p: Params, times: np.ndarray, t_s: np.ndarray, *, n_node
     # Outputs: the state at edge j is the state at the end of sub-interval ends[j-1]; edge 0 is t = 0.
     sel = np.concatenate([[-1], ends])[out_idx]
     C, D, A = (_pick(arr, sel) for arr in (C_end, D_end, A_end))
-    x = np.asarray(primary_size(p.structure)(times[None, :], *[v[:, None] for v in (p.x0, p.rate, p.K)]),
+    x = np.asarray(primary_size(structure_of(p))(times[None, :], *[v[:, None] for v in columns(p)[:3]]),
                    dtype=float) * np.ones((P, times.size))
     return x, C, D, A

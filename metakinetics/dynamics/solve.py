@@ -13,7 +13,8 @@ import numpy as np
 from ..errors import InputError, SolverError
 from ..model.spec import Model
 from ..symbolic import compile as comp
-from .params import Params, resolve
+from ..model.params import PatientParams, resolve
+from .args import columns, structure_of
 from .trajectory import Trajectory
 
 METHODS = ("auto", "closed-form", "semi-analytic", "ode")
@@ -32,9 +33,9 @@ def _times(times) -> np.ndarray:
     return t
 
 
-def _t_dx(p: Params) -> np.ndarray:
-    return np.asarray(comp.diagnosis_time(p.structure)(p.x_dx, p.x0, p.rate, p.K), dtype=float) \
-        * np.ones(p.P)
+def _t_dx(p: PatientParams) -> np.ndarray:
+    return np.asarray(comp.diagnosis_time(structure_of(p))(p.size, *columns(p)[:3]), dtype=float) \
+        * np.ones(p.n)
 
 
 def diagnosis_time(model: Model, params: Mapping | None = None) -> np.ndarray:
@@ -55,11 +56,11 @@ def solve(model: Model, times, params: Mapping | None = None, *, method: str = "
     p = resolve(model, params)
     t_dx = _t_dx(p)
     t_s = t_dx + p.delay
-    t_cut = t_s if surgery else np.full(p.P, np.inf)
+    t_cut = t_s if surgery else np.full(p.n, np.inf)
     if method == "auto":
         from .semi_analytic import series_order
 
-        if comp.chain(p.structure) is not None:
+        if comp.chain(structure_of(p)) is not None:
             method = "closed-form"
         else:  # the series needs kappa >> the log-rate of shedding; otherwise the ODE reference
             method = "semi-analytic" if series_order(p) is not None else "ode"
@@ -77,7 +78,7 @@ def solve(model: Model, times, params: Mapping | None = None, *, method: str = "
 
         x, C, D, A = solve_semi_analytic(p, t, t_cut)
     x = np.where(t[None, :] >= t_cut[:, None], 0.0, x)
-    rate = (p.eps * p.omega)[:, None, :] * D
+    rate = (p.eps * p.wake)[:, None, :] * D
     traj = Trajectory(times=t, organs=model.organ_names, x=x, C=C, D=D, founded=A, founding_rate=rate,
                       t_dx=t_dx, t_s=t_s, method=method)
     for name in ("x", "C", "D", "founded"):

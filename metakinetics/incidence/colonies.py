@@ -12,36 +12,36 @@ from __future__ import annotations
 
 import numpy as np
 
-from .forcing import founded, surgery_time
-from .params import Patients
+from ..model.growth import BIRTH_DEATH
+from ..model.params import PatientParams
+from .forcing import founded
 
 GUMBEL_NODES = 48   # quantile nodes for birth-death detection delays (relative error ~1e-6, see tests)
 
 
-def delay_nodes(pat: Patients, nq: int = GUMBEL_NODES) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def delay_nodes(pat: PatientParams, nq: int = GUMBEL_NODES) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Detection delays T (P, Q, K), quadrature weights (Q,) summing to 1, survival (P, K)."""
-    bd = np.array([law == "birth_death" for law in pat.colony_law])
+    bd = pat.birth_death
     tau = pat.detection_delay()
     if not bd.any():
         return tau[:, None, :], np.ones(1), np.ones_like(tau)
     x, w = np.polynomial.legendre.leggauss(nq)
-    u = (x + 1.0) / 2.0
-    G = -np.log(-np.log(u))                                          # Gumbel quantiles (Q,)
-    lam, b = pat.lam, np.where(bd, pat.birth, 1.0)
-    c = np.log(lam * pat.detection / b)                              # (P, K)
-    T_bd = np.maximum((c[:, None, :] + G[None, :, None]) / lam[:, None, :], 0.0)
+    G = -np.log(-np.log((x + 1.0) / 2.0))                            # Gumbel quantiles (Q,)
+    b = np.where(bd, pat.birth, 2.0)[:, None, :]                     # placeholders where deterministic
+    d = np.where(bd, pat.birth - pat.colony_rate, 1.0)[:, None, :]
+    T_bd = BIRTH_DEATH.delay_at(G[None, :, None], b, d, pat.detection[:, None, :])
     T = np.where(bd[None, None, :], T_bd, np.nan_to_num(tau)[:, None, :])
     return T, w / 2.0, pat.survival
 
 
-def colony_counts(pat: Patients, times: np.ndarray, *, closed: bool, rates: bool = True,
+def colony_counts(pat: PatientParams, times: np.ndarray, *, closed: bool, rates: bool = True,
                   nq: int = GUMBEL_NODES) -> tuple[np.ndarray, np.ndarray | None]:
     """M_k and h_k at absolute times ``times`` (P, N) (years): arrays (P, N, K)."""
     times = np.asarray(times, dtype=float)
     P, N = times.shape
     T, wq, sigma = delay_nodes(pat, nq)
     Q, K = T.shape[1], T.shape[2]
-    t_s = surgery_time(pat)
+    t_s = pat.surgery_time()
     tt = times[:, :, None, None] - T[:, None, :, :]                  # (P, N, Q, K)
     ks = t_s[:, None, None] - T                                      # (P, Q, K): t_s - T
     ts3 = np.broadcast_to(t_s[:, None, None], (P, 1, K))

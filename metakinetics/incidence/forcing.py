@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .growth import diagnosis_time, log_shedding, shedding_growth
-from .params import Patients
+from ..model.params import PatientParams
 
 _GX, _GW = np.polynomial.legendre.leggauss(6)
 _GU = (_GX + 1.0) / 2.0          # nodes on [0, 1]
@@ -27,27 +26,28 @@ KAPPA_QUASI_STEADY = 100.0       # 1/year: above this, C = s / (kappa + g) (erro
 G_STEP = 2.0                     # piece length x (log-growth of s + beta) <= 2: 6 Gauss nodes, error ~1e-12
 
 
-def surgery_time(pat: Patients) -> np.ndarray:
-    return diagnosis_time(pat) + pat.delay
+#: where |kappa - beta| <= SINGULAR * kappa the dormant death rate is raised by 2 SINGULAR kappa,
+#: so the removable singularity beta = kappa is never divided by; relative change of P ~ 1e-7
+SINGULAR = 1e-7
 
 
 def _pb(a, ndim):
     return a.reshape(a.shape + (1,) * (ndim - a.ndim))
 
 
-class _Moments:
+class Moments:
     """S, E_beta (per organ) and C of the shedding intensity, for t in [0, t_s]."""
 
-    def __init__(self, pat: Patients, t_s: np.ndarray, closed: bool):
+    def __init__(self, pat: PatientParams, t_s: np.ndarray, closed: bool):
         self.pat, self.t_s, self.closed = pat, t_s, closed
-        self.beta = pat.beta                               # (P, K)
+        self.beta = pat.exit_rate                          # (P, K)
         if closed:
             return
         kmin = float(np.min(pat.kappa))
         self.exact_c = kmin < KAPPA_QUASI_STEADY
         # piece length: G_STEP / (fastest log-growth of s on [0, t_s] + fastest dormant exit rate)
-        g0 = np.maximum(shedding_growth(pat, np.zeros((pat.n, 1)))[:, 0], shedding_growth(pat, t_s[:, None])[:, 0])
-        hmax = G_STEP / (g0 + pat.beta.max(axis=1))
+        g0 = np.maximum(pat.shedding_growth(np.zeros((pat.n, 1)))[:, 0], pat.shedding_growth(t_s[:, None])[:, 0])
+        hmax = G_STEP / (g0 + pat.exit_rate.max(axis=1))
         if self.exact_c:
             hmax = np.minimum(hmax, 4.0 / kmin)
         N = int(min(max(np.ceil(np.max(t_s / hmax)), 1), 20000))
@@ -58,7 +58,7 @@ class _Moments:
         self.betas = betas
         i = np.arange(N)
         r = self.h[:, None, None] * (i[None, :, None] + _GU)                 # (P, N, 6)
-        s = np.exp(log_shedding(pat, r)) * _GWU * self.h[:, None, None]       # weighted
+        s = np.exp(pat.log_shedding(r)) * _GWU * self.h[:, None, None]       # weighted
         self.S_grid = np.concatenate([np.zeros((pat.n, 1)), np.cumsum(s.sum(-1), axis=1)], axis=1)
         dec = np.exp(-betas[:, None, :] * (self.h[:, None, None] * (1.0 - _GU)[None, :, None]))  # (P, 6, B)
         Ep = s @ dec                                 # (P, N, B)
@@ -91,7 +91,7 @@ class _Moments:
         if self.exact_c:
             _, C = self._piece(t, np.broadcast_to(pat.kappa[:, None], self.beta.shape), col=-1)
         else:
-            C = np.exp(log_shedding(pat, t)) / (kap + shedding_growth(pat, t))
+            C = np.exp(pat.log_shedding(t)) / (kap + pat.shedding_growth(t))
             C = np.where(t > 0, C, 0.0)
         return S, E, C
 
@@ -107,7 +107,7 @@ class _Moments:
             Eg = np.take_along_axis(self.E_grid[:, :, -1:], i, axis=1)
         L = t - a
         r = a[..., None] + L[..., None] * _GU                                  # (P, M, K, 6)
-        s = np.exp(log_shedding(self.pat, r)) * _GWU
+        s = np.exp(self.pat.log_shedding(r)) * _GWU
         b = beta[:, None, :]
         S = Sg + L * s.sum(-1)
         E = Eg * np.exp(-b * L) + L * np.einsum("pmkq,pmkq->pmk", s, np.exp(-b[..., None] * (L[..., None] * (1.0 - _GU))))
@@ -125,19 +125,20 @@ class _Moments:
             C = self.E_grid[:, -1, -1]
         else:
             ts = self.t_s[:, None]
-            C = (np.exp(log_shedding(pat, ts)) / (pat.kappa[:, None] + shedding_growth(pat, ts)))[:, 0]
+            C = (np.exp(pat.log_shedding(ts)) / (pat.kappa[:, None] + pat.shedding_growth(ts)))[:, 0]
         return S, E, C
 
 
-def founded(pat: Patients, targets: np.ndarray, *, closed: bool) -> tuple[np.ndarray, np.ndarray]:
+def founded(pat: PatientParams, targets: np.ndarray, *, closed: bool) -> tuple[np.ndarray, np.ndarray]:
     """Phi_k and phi_k at absolute times ``targets`` (P, M, K): expected colonies founded by t
     in organ k (column k) and the founding rate (colonies/year). Zero for t <= 0."""
     targets = np.asarray(targets, dtype=float)
-    t_s = surgery_time(pat)
-    mom = _Moments(pat, t_s, closed)
-    f, eps, om, beta = (a[:, None, :] for a in (pat.f, pat.eps, pat.wake, pat.beta))
+    pat = regularised(pat)
+    t_s = pat.surgery_time()
+    mom = Moments(pat, t_s, closed)
+    f, eps, om, beta = (a[:, None, :] for a in (pat.f, pat.eps, pat.wake, pat.exit_rate))
     kap = pat.kappa[:, None, None]
-    c = f * eps * om / beta
+    c = f * eps * _ratio(om, beta)              # 0 where no cell ever leaves dormancy (omega = delta = 0)
     S, E, C = mom.at(targets)
     Phi_pre = c * (S - kap / (kap - beta) * E + beta / (kap - beta) * C)
     D_pre = f * kap / (kap - beta) * (E - C)
@@ -149,10 +150,38 @@ def founded(pat: Patients, targets: np.ndarray, *, closed: bool) -> tuple[np.nda
     w = np.maximum(targets - t_s[:, None, None], 0.0)
     eb, ek = np.exp(-beta * w), np.exp(-kap * w)
     D_post = Ds * eb + f * kap * Cs * (eb - ek) / (kap - beta)
-    Phi_post = Phis + eps * om * (Ds * (-np.expm1(-beta * w)) / beta
-                                  + f * kap * Cs * ((-np.expm1(-beta * w)) / beta - (-np.expm1(-kap * w)) / kap) / (kap - beta))
+    ib = _one_minus_exp_over(beta, w)
+    Phi_post = Phis + eps * om * (Ds * ib + f * kap * Cs * (ib - _one_minus_exp_over(kap, w)) / (kap - beta))
     post = targets > t_s[:, None, None]
     Phi = np.where(post, Phi_post, Phi_pre)
     D = np.where(post, D_post, D_pre)
     pos = targets > 0
     return np.where(pos, np.maximum(Phi, 0.0), 0.0), np.where(pos, np.maximum(eps * om * D, 0.0), 0.0)
+
+
+def regularised(pat: PatientParams) -> PatientParams:
+    """``pat`` with the dormant death rate nudged where omega + delta is within SINGULAR of kappa."""
+    close = np.abs(pat.kappa[:, None] - pat.exit_rate) <= SINGULAR * pat.kappa[:, None]
+    if not close.any():
+        return pat
+    return pat.with_arrays(dormant_death=pat.dormant_death + np.where(close, 2 * SINGULAR * pat.kappa[:, None], 0.0))
+
+
+def _ratio(a, b):
+    """a / b, and 0 where b = 0 (a is then 0 too: a rate that is part of b)."""
+    return np.divide(a, b, out=np.zeros(np.broadcast_shapes(np.shape(a), np.shape(b))), where=b > 0)
+
+
+def _one_minus_exp_over(b, w):
+    """(1 - e^{-b w}) / b, with its limit w at b = 0."""
+    b, w = np.broadcast_arrays(b, w)
+    return np.where(b > 0, -np.expm1(-b * w) / np.where(b > 0, b, 1.0), w)
+
+
+def circulating(pat: PatientParams, t: np.ndarray) -> np.ndarray:
+    """Expected circulating tumour cells C(t) in the whole blood at absolute times ``t`` (P,)."""
+    t_s = pat.surgery_time()
+    mom = Moments(pat, t_s, closed=pat.law.name == "exponential")
+    tt = np.minimum(t, t_s)[:, None, None] * np.ones((1, 1, len(pat.organs)))
+    C = mom.at(tt)[2][:, 0, 0]
+    return np.where(t > t_s, C * np.exp(-pat.kappa * np.maximum(t - t_s, 0.0)), C)

@@ -91,9 +91,9 @@ def terms(endpoint: Endpoint, grid: Grid, M0: np.ndarray, M: np.ndarray, h: np.n
     inner, L = split(endpoint)
     P, K = M0.shape
     T = grid.user.size
-    if isinstance(inner, AtDiagnosis):
-        a = np.broadcast_to(-np.expm1(-M0)[:, None, :], (P, T, K))
-        return np.zeros(P), a, np.ones((P, 1, 1))
+    if isinstance(inner, AtDiagnosis):                        # all patients, no M0 selection
+        prev = -np.expm1(-(M0 if inner.per_organ else M0.sum(axis=1, keepdims=True)))
+        return np.zeros(P), np.broadcast_to(prev[:, None, :], (P, T, prev.shape[1])), np.ones((P, 1, 1))
     dM = np.maximum(M - M0[:, None, :], 0.0)                  # detected after diagnosis
     G = dM.sum(axis=2)                                        # (P, N)
     iL = grid.landmark

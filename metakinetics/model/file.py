@@ -104,7 +104,8 @@ def field_info(dotted: str) -> Field | None:
 
 
 def load_model_file(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Model:
-    """Read, convert and validate a model file; ``overrides`` are dotted keys in the file's units."""
+    """Read, convert and validate a model file; ``overrides`` are dotted keys in model units (years,
+    whatever the file's ``time_unit``), applied after conversion as by :meth:`Model.with_values`."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -125,9 +126,8 @@ def load_model_text(text: str, *, path: str | None = None,
         m = re.search(r"line (\d+)", msg)
         raise ModelFileError(path, None, f"invalid TOML: {msg}",
                              line=int(m.group(1)) if m else None) from None
-    if overrides:
-        data = apply_overrides(data, overrides, path=path)
-    return model_from_dict(data, path=path)
+    model = model_from_dict(data, path=path)
+    return model.with_values(dict(overrides)) if overrides else model
 
 
 def parse_override(item: str, *, path: str | None = None) -> tuple[str, Any]:
@@ -264,8 +264,6 @@ def model_from_dict(data: Mapping[str, Any], *, path: str | None = None) -> Mode
 
     primary = _primary(prim, path)
     diagnosis = _diagnosis(diag, primary, path)
-    if "gamma" in shed and shed["gamma"] > 2:
-        raise ModelFileError(path, "shedding.gamma", f"exponent must be in (0, 2], found {shed['gamma']}")
     if "rate_sd" in popu and "alpha_sd" in popu:
         raise ModelFileError(path, "population.alpha_sd", "give rate_sd or alpha_sd, not both")
     population = Population(mu_sd=popu.get("mu_sd", 0.0),
@@ -283,16 +281,18 @@ def model_from_dict(data: Mapping[str, Any], *, path: str | None = None) -> Mode
             raise ModelFileError(path, f"organs.{name}", f"expected a table, found {_typename(table)}")
         vals = rd.section(organs_raw, name, ORGAN_SCHEMA, f"organs.{name}")
         organs.append(_organ(name, vals, path))
-    total = sum(o.arrest_fraction for o in organs)
-    if total > 1.0 + 1e-12:
-        raise ModelFileError(path, "organs.*.arrest_fraction",
-                             f"arrest fractions sum to {total:.6g}, above 1 (they are shares of cleared cells)")
-
-    return Model(name=meta["name"], description=meta.get("description", ""), primary=primary,
+    model = Model(name=meta["name"], description=meta.get("description", ""), primary=primary,
                  diagnosis=diagnosis, shedding=Shedding(mu=shed["mu"], gamma=shed.get("gamma", 1.0)),
                  circulation=Circulation(clearance=circ["clearance"]), organs=tuple(organs),
                  population=population, treatment=Treatment(**treat), mortality=Mortality(**mort),
                  source=path)
+    from .params import InvalidValue, validate_model   # the one set of rules, shared with overrides
+
+    try:
+        validate_model(model)
+    except InvalidValue as exc:
+        raise ModelFileError(path, exc.key, exc.reason) from None
+    return model
 
 
 def _primary(p: dict[str, Any], path: str | None) -> Primary:
@@ -302,11 +302,8 @@ def _primary(p: dict[str, Any], path: str | None) -> Primary:
     if rate is None:
         raise ModelFileError(path, "primary.rate", "missing required key (rate, or alpha for gompertz)")
     K = p.get("K")
-    if p["growth"] in ("gompertz", "logistic"):
-        if K is None:
-            raise ModelFileError(path, "primary.K", f"missing required key for {p['growth']} growth")
-        if K <= p["x0"]:
-            raise ModelFileError(path, "primary.K", f"carrying capacity {K:g} must exceed x0 = {p['x0']:g}")
+    if p["growth"] in ("gompertz", "logistic") and K is None:
+        raise ModelFileError(path, "primary.K", f"missing required key for {p['growth']} growth")
     return Primary(growth=p["growth"], x0=p["x0"], rate=rate, K=K)
 
 
@@ -319,11 +316,6 @@ def _diagnosis(d: dict[str, Any], primary: Primary, path: str | None) -> Diagnos
     if "diameter_cm" in d and d["diameter_cm"] > 1e4:
         raise ModelFileError(path, key, f"diameter {d['diameter_cm']:g} cm is not a tumour size (at most 1e4 cm)")
     size = d["size"] if "size" in d else diameter_to_cells(d["diameter_cm"])
-    if size <= primary.x0:
-        raise ModelFileError(path, key, f"diagnosis size {size:.4g} cells must exceed x0 = {primary.x0:.4g}")
-    if primary.K is not None and size >= primary.K:
-        raise ModelFileError(path, key, f"diagnosis size {size:.4g} cells is not below the carrying "
-                                        f"capacity K = {primary.K:.4g}: the primary never reaches it")
     return Diagnosis(size=size, surgery_delay=d.get("surgery_delay", 0.0), diameter_cm=d.get("diameter_cm"))
 
 
@@ -341,14 +333,6 @@ def _organ(name: str, v: dict[str, Any], path: str | None) -> Organ:
     for key in ("rate", "K", "birth", "death"):
         if key not in needs and have[key] is not None:
             raise ModelFileError(path, f"{where}.{key}", f"not used by {law} colony growth (uses {', '.join(needs)})")
-    if law == "birth_death" and have["birth"] <= have["death"]:
-        raise ModelFileError(path, f"{where}.birth",
-                             f"birth {have['birth']:g} must exceed death {have['death']:g} for colonies to grow")
-    if v["detection"] <= 1:
-        raise ModelFileError(path, f"{where}.detection", f"detection size must exceed 1 cell, found {v['detection']:g}")
-    if law == "gompertz" and v["detection"] >= have["K"]:
-        raise ModelFileError(path, f"{where}.detection",
-                             f"detection size {v['detection']:g} is not below colony K = {have['K']:g}")
     return Organ(name=name, arrest_fraction=v["arrest_fraction"], wake=v["wake"],
                  dormant_death=v["dormant_death"], efficiency=v["efficiency"], growth=law,
                  detection=v["detection"], rate=rate, K=have["K"], birth=have["birth"],

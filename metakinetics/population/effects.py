@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from ..model import Model
 
 DEFAULT_NODES = {"mu": 48, "rate": 12, "diameter": 12}
 DIMENSIONS = ("mu", "rate", "diameter")
@@ -27,14 +26,6 @@ class Scores:
     diameter: np.ndarray
     mu: np.ndarray
     q: np.ndarray
-
-
-def spreads(model: Model, params=None) -> dict[str, float]:
-    pop = model.population
-    params = params or {}
-    sd = {"mu": params.get("population.mu_sd", pop.mu_sd), "rate": params.get("population.rate_sd", pop.rate_sd),
-          "diameter": params.get("population.diameter_sd", pop.diameter_sd)}
-    return {k: float(np.asarray(v)) for k, v in sd.items()}
 
 
 def _gh(n: int) -> tuple[np.ndarray, np.ndarray]:

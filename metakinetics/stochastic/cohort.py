@@ -2,7 +2,8 @@
 
 Each patient's parameters are drawn from the model's log-normal population; shed cells form an
 inhomogeneous Poisson process of intensity s(t) = mu x(t)^gamma on [0, t_s], simulated exactly by
-thinning (Lewis-Shedler, envelope s(t_s): s is increasing while the primary grows) after the
+thinning (Lewis-Shedler with a piecewise-constant envelope: s is increasing while the primary
+grows, so s at the end of each of ENVELOPE pieces of [0, t_s] bounds it there) after the
 independent marks that do not depend on time (arrest in organ k w.p. f_k, waking w.p.
 omega/(omega+delta), founding w.p. eps) have thinned it. Every kept cell then gets its own times:
 arrest after Exp(kappa), leaving dormancy after Exp(omega+delta) (killed at surgery w.p.
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -29,8 +30,12 @@ from ..datasets.summaries import aalen_johansen, kaplan_meier
 from ..endpoints import AtDiagnosis, Any, Distant, Endpoint, First, Landmark, SiteShare
 from ..errors import InputError, nearest
 from ..model import Model, load_model
+from ..model.growth import BIRTH_DEATH
+from ..model.params import resolve
+from ..units import cells_to_diameter
 
 CHUNK = 100_000        # patients per batch (memory ~ tens of MB; results do not depend on it)
+ENVELOPE = 32          # pieces of the piecewise-constant thinning envelope on [0, t_s] (exact for any)
 STATUS = ("censored", "detected", "death")   # observed status codes 0, 1, 2 per organ
 ESTIMATORS = ("auto", "aalen-johansen", "proportion")
 
@@ -151,21 +156,6 @@ class CohortIncidence:
     at_risk: np.ndarray | None = None   # (T, K') still under observation (time >= t), when AJ is used
 
 
-def _law(model):
-    p = model.primary
-    K = p.K if p.K is not None else math.inf
-    if p.growth == "exponential":
-        logx = lambda t, r: math.log(p.x0) + r * t
-        tdx = lambda size, r: np.log(size / p.x0) / r
-    elif p.growth == "gompertz":
-        logx = lambda t, r: math.log(K) + math.log(p.x0 / K) * np.exp(-r * t)
-        tdx = lambda size, r: np.log(math.log(p.x0 / K) / np.log(size / K)) / r
-    else:
-        logx = lambda t, r: math.log(K) - np.log1p((K / p.x0 - 1.0) * np.exp(-r * t))
-        tdx = lambda size, r: np.log((K / p.x0 - 1.0) / (K / size - 1.0)) / r
-    return logx, tdx, K
-
-
 def simulate_cohort(model, patients: int, *, seed=None, individual: bool = False, follow_up=None,
                     progress: Callable[[int], None] | None = None) -> Cohort:
     """Simulate ``patients`` virtual patients of ``model`` (seeded; same seed, same cohort).
@@ -202,47 +192,62 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool) -> 
     pop = model.population
     z = rng.standard_normal((n, 3))
     sd = np.zeros(3) if individual else np.array([pop.mu_sd, pop.rate_sd, pop.diameter_sd])
-    mu = model.shedding.mu * np.exp(sd[0] * z[:, 0])
-    rate = model.primary.rate * np.exp(sd[1] * z[:, 1])
-    logx, tdx_of, K = _law(model)
-    size = np.clip(model.diagnosis.size * np.exp(3.0 * sd[2] * z[:, 2]),
-                   model.primary.x0 * (1 + 1e-6), K * (1 - 1e-3))
-    diameter = np.cbrt(size * 6.0 / (math.pi * 1e9))
-    t_dx = tdx_of(size, rate)
-    t_s = t_dx + model.diagnosis.surgery_delay
-    gamma, kappa = model.shedding.gamma, model.circulation.clearance
-    kd, kc = model.treatment.kill_dormant, model.treatment.kill_colony
-    s_max = mu * np.exp(gamma * logx(t_s, rate))              # envelope: s is increasing on [0, t_s]
+    base = resolve(model)
+    pat = base.take(np.zeros(n, dtype=np.intp))
+    size = np.clip(base.size * np.exp(3.0 * sd[2] * z[:, 2]), base.x0 * (1 + 1e-6),
+                   np.where(np.isfinite(base.K), base.K * (1 - 1e-3), np.inf))
+    pat = replace(pat, mu=base.mu * np.exp(sd[0] * z[:, 0]), rate=base.rate * np.exp(sd[1] * z[:, 1]), size=size)
+    t_dx = pat.diagnosis_time()
+    t_s = pat.surgery_time()
+    # envelope for thinning: s is increasing on [0, t_s], so on each of ENVELOPE pieces s(piece end)
+    h = t_s / ENVELOPE
+    ends = h[:, None] * np.arange(1, ENVELOPE + 1)[None, :]
+    s_env = np.exp(pat.log_shedding(ends))                       # (n, ENVELOPE)
+    mass = s_env * h[:, None]                                    # proposals per piece at unit keep
+    total = mass.sum(axis=1)
+    # pieces as one sorted axis: patient i's cumulative shares lie in (i, i + 1]
+    cum = (np.cumsum(mass, axis=1) / total[:, None] + np.arange(n)[:, None]).ravel()
+    cum[ENVELOPE - 1::ENVELOPE] = np.arange(1, n + 1)            # exact row ends despite rounding
+    tau = pat.detection_delay()
+    kd, kc = pat.kill_dormant[0], pat.kill_colony[0]
     detect = np.full((n, len(model.organs)), np.inf)
-    for k, org in enumerate(model.organs):
-        beta = org.wake + org.dormant_death
-        p_keep = org.arrest_fraction * (org.wake / beta) * org.efficiency
-        lam_env = p_keep * s_max * t_s                        # expected proposals per patient
-        counts = rng.poisson(lam_env)
-        pid = np.repeat(np.arange(n), counts)
-        r = rng.random(pid.size) * t_s[pid]                  # proposal shed times, uniform on [0, t_s]
-        s_r = mu[pid] * np.exp(gamma * logx(r, rate[pid]))
-        keep = rng.random(pid.size) * s_max[pid] < s_r       # thinning: accept w.p. s(r) / s_max
+    for k, name in enumerate(pat.organs):
+        f, om, dl, eps = (float(a[0, k]) for a in (pat.f, pat.wake, pat.dormant_death, pat.eps))
+        p_keep = f * eps * (om / (om + dl) if om > 0 else 0.0)   # arrest here, wake, found a colony
+        if p_keep == 0.0:
+            continue
+        pid = np.repeat(np.arange(n), rng.poisson(p_keep * total))
+        piece = np.searchsorted(cum, pid + rng.random(pid.size), side="right") - pid * ENVELOPE
+        piece = np.minimum(piece, ENVELOPE - 1)
+        r = (piece + rng.random(pid.size)) * h[pid]              # proposal shed times within the piece
+        keep = rng.random(pid.size) * s_env[pid, piece] < _shedding_at(pat, pid, r)   # accept w.p. s(r)/env
         pid, r = pid[keep], r[keep]
-        arrest = r + rng.exponential(1.0 / kappa, pid.size)
-        wake = arrest + rng.exponential(1.0 / beta, pid.size)
+        arrest = r + rng.exponential(1.0 / pat.kappa[0], pid.size)
+        wake = arrest + rng.exponential(1.0 / (om + dl), pid.size)
         ts = t_s[pid]
         alive = ~((arrest < ts) & (wake > ts) & (rng.random(pid.size) < kd))
-        if org.growth == "birth_death":
-            lam, b = org.birth - org.death, org.birth
-            alive &= rng.random(pid.size) < lam / b          # the colony escapes extinction
-            W = rng.exponential(b / lam, pid.size)
-            delay = np.maximum(np.log(org.detection / W) / lam, 0.0)
+        if pat.colony_laws[k] == BIRTH_DEATH.name:
+            b = pat.birth[0, k]
+            d = b - pat.colony_rate[0, k]
+            alive &= rng.random(pid.size) < BIRTH_DEATH.survival(b, d)     # escapes extinction
+            delay = BIRTH_DEATH.sample_delay(rng, np.full(pid.size, b), d, pat.detection[0, k])
         else:
-            delay = np.full(pid.size, org.detection_delay)
+            delay = np.full(pid.size, tau[0, k])
         det = wake + delay
         alive &= ~((wake < ts) & (det > ts) & (rng.random(pid.size) < kc))
         np.minimum.at(detect[:, k], pid[alive], det[alive])
     detect = detect - t_dx[:, None]
-    h = model.mortality.hazard
-    death = rng.exponential(1.0 / h, n) if h > 0 else np.full(n, np.inf)
+    hz = pat.hazard[0]
+    death = rng.exponential(1.0 / hz, n) if hz > 0 else np.full(n, np.inf)
     m0 = np.all(detect > 0.0, axis=1)
-    return {"mu": mu, "rate": rate, "diameter": diameter, "t_dx": t_dx, "m0": m0, "detect": detect, "death": death}
+    return {"mu": pat.mu, "rate": pat.rate, "diameter": cells_to_diameter(size), "t_dx": t_dx, "m0": m0,
+            "detect": detect, "death": death}
+
+
+def _shedding_at(pat, pid: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """s(r) = mu x(r)^gamma (cells/year) of patient ``pid`` at shed time ``r``, elementwise."""
+    log_x = pat.law.log_size(r, pat.x0[pid], pat.rate[pid], pat.K[pid])
+    return np.exp(np.log(pat.mu[pid]) + pat.gamma[pid] * log_x)
 
 
 def _observe(x, death, censor):
@@ -292,7 +297,8 @@ def cohort_incidence(cohort: Cohort, endpoint: Endpoint, times, *, estimator: st
     det, death, cens = cohort.detect, cohort.death, cohort.censor
     u = times[:, None, None]                                  # (T, 1, 1)
     if isinstance(inner, AtDiagnosis):                        # seen at diagnosis: censoring comes later
-        hit = np.broadcast_to((det <= 0.0)[None], (times.size,) + det.shape)
+        seen = det <= 0.0 if inner.per_organ else (det <= 0.0).any(axis=1, keepdims=True)
+        hit = np.broadcast_to(seen[None], (times.size,) + seen.shape)
         p, se, nn = _prop(hit, np.ones_like(hit, dtype=bool))
         return CohortIncidence(endpoint, times, cols, p, se, nn)
     if not isinstance(inner, (Any, First, Distant, SiteShare)):

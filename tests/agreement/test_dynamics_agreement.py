@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 from metakinetics.dynamics import solve
-from metakinetics.dynamics.params import resolve
+from metakinetics.model.params import resolve
 from metakinetics.model import load_model
 from metakinetics.symbolic import closed_forms as cf
 from metakinetics.symbolic.compile import primary_size

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from metakinetics.dynamics import solve
-from metakinetics.incidence import founded, resolve
+from metakinetics.incidence import founded
+from metakinetics.model.params import resolve
 from metakinetics.model import load_model
 
 

@@ -81,7 +81,7 @@ def test_semi_analytic_refuses_when_series_invalid(breast):
 @pytest.mark.parametrize("params, match", [
     ({"shedding.muu": 1.0}, "did you mean 'shedding.mu'"),
     ({"shedding.mu": -1.0}, "shedding.mu must be positive"),
-    ({"shedding.mu": [1.0, np.nan]}, "non-finite"),
+    ({"shedding.mu": [1.0, np.nan]}, "must be a finite number"),
     ({"shedding.mu": [1.0, 2.0], "primary.rate": [0.1, 0.2, 0.3]}, "do not broadcast"),
     ({"treatment.kill_dormant": 1.5}, r"in \[0, 1\]"),
     ({"diagnosis.size": 1e13}, "carrying capacity"),

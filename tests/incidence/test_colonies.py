@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from metakinetics.incidence import colony_counts, diagnosis_time, founded, resolve, surgery_time
+from metakinetics.incidence import colony_counts, founded
+from metakinetics.model.params import resolve
 from metakinetics.model import load_model
 
 HERE = Path(__file__).parent
@@ -15,7 +16,7 @@ EXP2 = HERE / "exp_two_organs.toml"
 
 def _ode_founded(pat, times, kill_dormant):
     """Founded colonies by scipy LSODA on the compartment ODEs (Gompertz primary), rtol 1e-11."""
-    ts = surgery_time(pat)[0]
+    ts = pat.surgery_time()[0]
     K = pat.f.shape[1]
 
     def rhs(t, y, shed):
@@ -24,7 +25,7 @@ def _ode_founded(pat, times, kill_dormant):
             logx = np.log(pat.K[0]) + np.log(pat.x0[0] / pat.K[0]) * np.exp(-pat.rate[0] * t)
             s = pat.mu[0] * np.exp(pat.gamma[0] * logx)
         C, D = y[0], y[1:1 + K]
-        return np.concatenate([[s - pat.kappa[0] * C], pat.f[0] * pat.kappa[0] * C - pat.beta[0] * D,
+        return np.concatenate([[s - pat.kappa[0] * C], pat.f[0] * pat.kappa[0] * C - pat.exit_rate[0] * D,
                                pat.eps[0] * pat.wake[0] * D])
 
     pre, post = times[times <= ts], times[times > ts]
@@ -61,7 +62,7 @@ def test_closed_form_equals_quadrature_exponential_primary():
 def test_rate_is_derivative_of_count(name):
     model = load_model(name).with_values({"treatment.kill_colony": 0.5, "treatment.kill_dormant": 0.3})
     pat = resolve(model)
-    t = diagnosis_time(pat)[:, None] + np.linspace(0.013, 19.9, 37)[None]
+    t = pat.diagnosis_time()[:, None] + np.linspace(0.013, 19.9, 37)[None]
     M, h = colony_counts(pat, t, closed=False)
     e = 1e-6
     M2, _ = colony_counts(pat, t + e, closed=False)
@@ -71,7 +72,7 @@ def test_rate_is_derivative_of_count(name):
 
 def test_birth_death_delay_quadrature_converges():
     pat = resolve(load_model("breast_birth_death").with_values({"treatment.kill_colony": 0.5}))
-    t = diagnosis_time(pat)[:, None] + np.linspace(0, 20, 21)[None]
+    t = pat.diagnosis_time()[:, None] + np.linspace(0, 20, 21)[None]
     M48, _ = colony_counts(pat, t, closed=False, nq=48)
     M400, _ = colony_counts(pat, t, closed=False, nq=400)
     # the kinks at surgery (kill_colony) make the Gumbel quadrature converge like nq^-2: the default

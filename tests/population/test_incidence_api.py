@@ -5,7 +5,8 @@ import pytest
 
 from metakinetics.endpoints import Any, BySize, Distant, First, Landmark
 from metakinetics.errors import InputError, MetakineticsError
-from metakinetics.incidence import colony_counts, diagnosis_time, resolve
+from metakinetics.incidence import colony_counts
+from metakinetics.model.params import resolve
 from metakinetics.model import load_model
 from metakinetics.population import IncidenceResult, incidence
 
@@ -67,7 +68,7 @@ def test_monte_carlo_over_random_effects_matches_quadrature():
 def test_individual_equals_direct_formula():
     """individual=True: 1 - exp(-(M_k(t_dx+u) - M_k(t_dx))) from colony_counts directly."""
     pat = resolve(BREAST)
-    M, _ = colony_counts(pat, diagnosis_time(pat)[:, None] + np.concatenate([[0.0], T])[None], closed=False)
+    M, _ = colony_counts(pat, pat.diagnosis_time()[:, None] + np.concatenate([[0.0], T])[None], closed=False)
     direct = -np.expm1(-(M[0, 1:] - M[0, 0]))
     np.testing.assert_allclose(incidence(BREAST, Any(), T, individual=True).values, direct, rtol=1e-12, atol=1e-15)
 
@@ -81,8 +82,11 @@ def test_params_override_matches_with_values():
 def test_by_size_grows_with_diameter_and_landmark_is_conditional():
     r = incidence(BREAST, BySize(horizon=10.0), [1.0, 2.0, 4.0])
     assert r.columns == ("distant",) and np.all(np.diff(r.values[:, 0]) > 0)
-    lm = incidence(BREAST, Landmark(Distant(), 5.0), [2.0, 5.0, 20.0]).values[:, 0]
-    assert lm[0] == 0.0 and lm[1] == 0.0 and 0 < lm[2] < 1
+    lm = incidence(BREAST, Landmark(Distant(), 5.0), [5.0, 20.0]).values[:, 0]
+    assert lm[0] == 0.0 and 0 < lm[1] < 1
+    lm = np.concatenate([[0.0], lm])
+    with pytest.raises(MetakineticsError, match="before it"):       # before the landmark: refused, not 0
+        incidence(BREAST, Landmark(Distant(), 5.0), [2.0, 5.0])
     full = incidence(BREAST, Distant(), [5.0, 20.0]).values[:, 0]
     # P(D by 20) = P(D by 5) + (1 - P(D by 5)) P(D by 20 | free at 5)
     assert abs(full[1] - (full[0] + (1 - full[0]) * lm[2])) < 1e-12

@@ -4,7 +4,8 @@ import pytest
 
 from metakinetics.endpoints import AtDiagnosis, Distant
 from metakinetics.errors import InputError
-from metakinetics.incidence import colony_counts, diagnosis_time, resolve
+from metakinetics.incidence import colony_counts
+from metakinetics.model.params import resolve
 from metakinetics.model import load_model
 from metakinetics.stochastic.cohort import cohort_incidence, simulate_cohort
 
@@ -41,7 +42,7 @@ def test_typical_patient_counts_are_poisson():
     model = load_model("breast").with_values({"shedding.mu": 1.0})
     c = simulate_cohort(model, 100_000, seed=3, individual=True)
     pat = resolve(model)
-    M, _ = colony_counts(pat, diagnosis_time(pat)[:, None] + np.array([[0.0, 20.0]]), closed=False)
+    M, _ = colony_counts(pat, pat.diagnosis_time()[:, None] + np.array([[0.0, 20.0]]), closed=False)
     p_sim = (c.detect <= 20.0).mean(axis=0)
     p = -np.expm1(-M[0, 1])
     se = np.sqrt(p * (1 - p) / c.n)

@@ -1,0 +1,299 @@
+"""One resolver and one validator: a model plus dotted-key overrides -> P checked parameter sets.
+
+``resolve(model, params)`` is the only place where a model's values and per-patient overrides
+become arrays: every consumer (dynamics, incidence, population, the cohort simulator, fits,
+scenarios) goes through it. ``params`` maps dotted keys of :meth:`Model.values` (plus
+``diagnosis.size`` in cells or ``diagnosis.diameter_cm`` for any model) to numbers or 1-D arrays
+broadcasting to one length P; values are in model units (years, cells), like
+:meth:`Model.with_values`. :func:`validate` holds the rules: the file schema's ranges for every
+value plus the cross-field rules; the model-file loader applies the same rules.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+
+from ..errors import InputError, nearest
+from ..units import diameter_to_cells
+from .file import field_info
+from .growth import BIRTH_DEATH, COLONY_LAWS, GrowthLaw, growth_law
+from .spec import Model
+
+SIZE_KEYS = ("diagnosis.size", "diagnosis.diameter_cm")
+
+
+class InvalidValue(InputError):
+    """A parameter value breaks a rule: ``key`` (dotted), ``reason``, first parameter set ``index``."""
+
+    def __init__(self, key: str, reason: str, index: int = 0):
+        self.key, self.reason, self.index = key, reason, index
+        super().__init__(f"{key}: {reason}")
+
+
+@dataclass(frozen=True)
+class PatientParams:
+    """P parameter sets in years and cells: (P,) arrays, organ arrays (P, K) in model organ order.
+
+    ``K`` and ``colony_K`` are inf where a law has no capacity; ``birth`` is 0 for deterministic
+    colonies; ``colony_rate`` is the net colony growth rate lambda_k (rate, or birth - death).
+    """
+
+    law: GrowthLaw
+    organs: tuple[str, ...]
+    colony_laws: tuple[str, ...]
+    x0: np.ndarray
+    rate: np.ndarray
+    K: np.ndarray
+    size: np.ndarray           # primary size at diagnosis (cells)
+    delay: np.ndarray          # diagnosis -> surgery (years)
+    mu: np.ndarray
+    gamma: np.ndarray
+    kappa: np.ndarray
+    f: np.ndarray              # arrest fraction (P, K)
+    wake: np.ndarray           # omega_k (1/year)
+    dormant_death: np.ndarray  # delta_k (1/year)
+    eps: np.ndarray            # founding probability per woken cell
+    detection: np.ndarray      # colony size at detection (cells)
+    colony_rate: np.ndarray    # lambda_k (1/year)
+    birth: np.ndarray          # b_k (birth_death colonies; 0 otherwise)
+    colony_K: np.ndarray
+    kill_dormant: np.ndarray
+    kill_colony: np.ndarray
+    hazard: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of parameter sets P."""
+        return self.x0.shape[0]
+
+    @property
+    def exit_rate(self) -> np.ndarray:
+        """omega_k + delta_k (1/year), the rate of leaving dormancy (P, K)."""
+        return self.wake + self.dormant_death
+
+    @property
+    def survival(self) -> np.ndarray:
+        """Probability that a founded colony escapes extinction (P, K): lambda/b, 1 if deterministic."""
+        bd = self.birth > 0
+        return np.where(bd, self.colony_rate / np.where(bd, self.birth, 1.0), 1.0)
+
+    @property
+    def birth_death(self) -> np.ndarray:
+        """(K,) bool: organs whose colonies grow by a birth-death process."""
+        return np.array([law == BIRTH_DEATH.name for law in self.colony_laws])
+
+    def detection_delay(self) -> np.ndarray:
+        """Deterministic founding-to-detection time tau_k (P, K) from one cell; nan for birth_death."""
+        out = np.full(self.f.shape, np.nan)
+        for k, name in enumerate(self.colony_laws):
+            law = COLONY_LAWS[name]
+            if isinstance(law, GrowthLaw):
+                out[:, k] = law.time_to(self.detection[:, k], 1.0, self.colony_rate[:, k], self.colony_K[:, k])
+        return out
+
+    def diagnosis_time(self) -> np.ndarray:
+        """t_dx (years since x = x0): when the primary reaches its diagnosis size (P,)."""
+        return self.law.time_to(self.size, self.x0, self.rate, self.K)
+
+    def surgery_time(self) -> np.ndarray:
+        """t_s = t_dx + delay (years) (P,)."""
+        return self.diagnosis_time() + self.delay
+
+    def log_size(self, t: np.ndarray) -> np.ndarray:
+        """ln x(t) of the primary; ``t`` has leading axis P."""
+        b = _trailing(t)
+        return self.law.log_size(t, b(self.x0), b(self.rate), b(self.K))
+
+    def log_shedding(self, t: np.ndarray) -> np.ndarray:
+        """ln s(t), s = mu x^gamma (cells/year) before surgery; ``t`` has leading axis P."""
+        b = _trailing(t)
+        return np.log(b(self.mu)) + b(self.gamma) * self.log_size(t)
+
+    def shedding_growth(self, t: np.ndarray) -> np.ndarray:
+        """d ln s/dt = gamma d ln x/dt (1/year); ``t`` has leading axis P."""
+        b = _trailing(t)
+        return b(self.gamma) * self.law.specific_rate(t, b(self.x0), b(self.rate), b(self.K)) * np.ones_like(t)
+
+    def take(self, index) -> "PatientParams":
+        """The parameter sets at ``index`` (a slice, integer array or mask)."""
+        return replace(self, **{f.name: getattr(self, f.name)[index] for f in fields(self)
+                                if isinstance(getattr(self, f.name), np.ndarray)})
+
+    def with_arrays(self, **arrays) -> "PatientParams":
+        """A copy with some arrays replaced (same shapes), validated again."""
+        out = replace(self, **{k: np.asarray(v, dtype=float) for k, v in arrays.items()})
+        validate(out)
+        return out
+
+
+def _trailing(t):
+    nd = np.ndim(t)
+    return lambda a: a.reshape(a.shape + (1,) * (nd - a.ndim)) if nd > a.ndim else a
+
+
+# ---- the rules ------------------------------------------------------------------------------
+
+def check_value(key: str, value) -> None:
+    """Schema range of one dotted key (scalar or array): rates positive, probabilities in [0, 1],
+    durations and other non-negative quantities >= 0, every value finite (InvalidValue)."""
+    a = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(a)):
+        raise InvalidValue(key, "must be a finite number", _first(~np.isfinite(a)))
+    info = field_info(key)
+    if info is None or info.kind != "float":
+        return
+    bad = {"positive": a <= 0, "nonneg": a < 0, "prob": (a < 0) | (a > 1)}.get(info.check)
+    if bad is not None and np.any(bad):
+        need = {"positive": "must be positive", "nonneg": "must be zero or positive",
+                "prob": "must be a probability in [0, 1]"}[info.check]
+        raise InvalidValue(key, f"{need}, found {float(a[bad].ravel()[0]) if a.ndim else float(a):g}",
+                           _first(bad))
+
+
+def _first(mask) -> int:
+    m = np.atleast_1d(mask)
+    return int(np.argmax(m.any(axis=tuple(range(1, m.ndim))) if m.ndim > 1 else m))
+
+
+def validate(p: PatientParams) -> None:
+    """Every rule for every parameter set: schema ranges, then cross-field rules (InvalidValue)."""
+    scalar = {"primary.x0": p.x0, "primary.rate": p.rate, "diagnosis.size": p.size,
+              "diagnosis.surgery_delay": p.delay, "shedding.mu": p.mu, "shedding.gamma": p.gamma,
+              "circulation.clearance": p.kappa, "treatment.kill_dormant": p.kill_dormant,
+              "treatment.kill_colony": p.kill_colony, "mortality.hazard": p.hazard}
+    if p.law.needs_K:
+        scalar["primary.K"] = p.K
+    for key, a in scalar.items():
+        check_value(key, a)
+    for k, name in enumerate(p.organs):
+        for fld, a in (("arrest_fraction", p.f), ("wake", p.wake), ("dormant_death", p.dormant_death),
+                       ("efficiency", p.eps), ("detection", p.detection)):
+            check_value(f"organs.{name}.{fld}", a[:, k])
+        if p.colony_laws[k] == BIRTH_DEATH.name:
+            check_value(f"organs.{name}.birth", p.birth[:, k])
+        else:
+            check_value(f"organs.{name}.rate", p.colony_rate[:, k])
+    _cross_field(p)
+
+
+def _rule(mask, key: str, reason) -> None:
+    if np.any(mask):
+        i = _first(mask)
+        raise InvalidValue(key, reason(i), i)
+
+
+def _cross_field(p: PatientParams) -> None:
+    _rule(p.gamma > 2, "shedding.gamma", lambda i: f"exponent must be in (0, 2], found {p.gamma[i]:g}")
+    if p.law.needs_K:
+        _rule(p.K <= p.x0, "primary.K", lambda i: f"carrying capacity {p.K[i]:g} must exceed x0 = {p.x0[i]:g}")
+    _rule(p.size <= p.x0, "diagnosis.size",
+          lambda i: f"diagnosis size {p.size[i]:.4g} cells must exceed x0 = {p.x0[i]:.4g}")
+    _rule(p.size >= p.K, "diagnosis.size",
+          lambda i: f"diagnosis size {p.size[i]:.4g} cells is not below the carrying capacity "
+                    f"K = {p.K[i]:.4g}: the primary never reaches it")
+    total = p.f.sum(axis=1)
+    _rule(total > 1 + 1e-12, "organs.*.arrest_fraction",
+          lambda i: f"arrest fractions sum to {total[i]:.6g}, above 1 (they are shares of cleared cells)")
+    for k, name in enumerate(p.organs):
+        where = f"organs.{name}"
+        _rule(p.detection[:, k] <= 1, f"{where}.detection",
+              lambda i: f"detection size must exceed 1 cell, found {p.detection[i, k]:g}")
+        if p.colony_laws[k] == BIRTH_DEATH.name:
+            death = p.birth[:, k] - p.colony_rate[:, k]
+            _rule(p.colony_rate[:, k] <= 0, f"{where}.birth",
+                  lambda i: f"birth {p.birth[i, k]:g} must exceed death {death[i]:g} for colonies to grow")
+        if p.colony_laws[k] == "gompertz":
+            _rule(p.detection[:, k] >= p.colony_K[:, k], f"{where}.detection",
+                  lambda i: f"detection size {p.detection[i, k]:g} is not below colony K = {p.colony_K[i, k]:g}")
+
+
+# ---- the resolver ---------------------------------------------------------------------------
+
+def broadcast(model: Model, params: Mapping[str, object] | None) -> tuple[int, dict[str, np.ndarray]]:
+    """Check override keys and values; (P, {key: array}) with every array broadcasting to (P,)."""
+    values = model.values()
+    given: dict[str, np.ndarray] = {}
+    if params is not None and not isinstance(params, Mapping):
+        raise InputError(f"params: expected a mapping of dotted keys to values, found {type(params).__name__}")
+    for key, val in (params or {}).items():
+        if key not in values and key not in SIZE_KEYS:
+            hint = nearest(key, list(values) + list(SIZE_KEYS))
+            raise InputError(f"params: unknown parameter '{key}' for model '{model.name}'"
+                             + (f"; did you mean '{hint}'?" if hint else ""))
+        try:
+            arr = np.asarray(val, dtype=float)
+        except (TypeError, ValueError):
+            raise InputError(f"params: '{key}' must be numbers, found {val!r}") from None
+        if arr.ndim > 1:
+            raise InputError(f"params: '{key}' must be a number or a 1-D array of parameter sets, "
+                             f"found shape {arr.shape}")
+        try:
+            check_value(key, arr)
+        except InvalidValue as exc:
+            raise InputError(f"params: {exc.key} {exc.reason}" + (f" (parameter set {exc.index})" if arr.ndim else "")) \
+                from None
+        given[key] = arr
+    if all(k in given for k in SIZE_KEYS):
+        raise InputError("params: give diagnosis.size or diagnosis.diameter_cm, not both")
+    try:
+        P = int(np.broadcast_shapes((1,), *(a.shape for a in given.values()))[0])
+    except ValueError:
+        shapes = ", ".join(f"{k} {a.shape}" for k, a in given.items())
+        raise InputError(f"params: arrays do not broadcast to one length P ({shapes})") from None
+    return P, given
+
+
+def resolve(model: Model, params: Mapping[str, object] | None = None) -> PatientParams:
+    """The model's values with ``params`` overrides as P validated parameter sets (InputError naming
+    the key, the reason and the parameter set otherwise)."""
+    P, given = broadcast(model, params)
+    p = _assemble(model, P, given)
+    try:
+        validate(p)
+    except InvalidValue as exc:
+        raise InputError(f"params: {exc.key} {exc.reason}" + (f" (parameter set {exc.index})" if P > 1 else "")) \
+            from None
+    return p
+
+
+def validate_model(model: Model) -> None:
+    """The rules applied to a model's own values (InvalidValue): what the file loader calls."""
+    validate(_assemble(model, 1, {}))
+
+
+def _assemble(model: Model, P: int, given: Mapping[str, np.ndarray]) -> PatientParams:
+    values = model.values()
+
+    def get(key: str, default: float = math.nan) -> np.ndarray:
+        if key in given:
+            return np.broadcast_to(given[key], (P,)).astype(float)
+        return np.full(P, float(values.get(key, default)))
+
+    def organ(fld: str, default: float = math.nan) -> np.ndarray:
+        if not model.organs:
+            return np.zeros((P, 0))
+        return np.stack([get(f"organs.{o.name}.{fld}", default) for o in model.organs], axis=1)
+
+    if "diagnosis.size" in given:
+        size = get("diagnosis.size")
+    elif "diagnosis.diameter_cm" in given:
+        size = np.asarray(diameter_to_cells(get("diagnosis.diameter_cm")), dtype=float).reshape(P)
+    else:
+        size = np.full(P, model.diagnosis.size)
+    law = growth_law(model.primary.growth)
+    laws = tuple(o.growth for o in model.organs)
+    bd = np.array([name == BIRTH_DEATH.name for name in laws], dtype=bool)
+    birth = organ("birth")
+    colony_rate = np.where(bd, birth - organ("death"), organ("rate"))
+    return PatientParams(
+        law=law, organs=model.organ_names, colony_laws=laws, x0=get("primary.x0"), rate=get("primary.rate"),
+        K=get("primary.K", math.inf) if law.needs_K else np.full(P, math.inf), size=size,
+        delay=get("diagnosis.surgery_delay", 0.0), mu=get("shedding.mu"), gamma=get("shedding.gamma", 1.0),
+        kappa=get("circulation.clearance"), f=organ("arrest_fraction"), wake=organ("wake"),
+        dormant_death=organ("dormant_death"), eps=organ("efficiency"), detection=organ("detection"),
+        colony_rate=colony_rate, birth=np.where(bd, birth, 0.0), colony_K=organ("K", math.inf),
+        kill_dormant=get("treatment.kill_dormant", 0.0), kill_colony=get("treatment.kill_colony", 0.0),
+        hazard=get("mortality.hazard", 0.0))

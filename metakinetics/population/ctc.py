@@ -1,0 +1,48 @@
+"""CTC positivity: P(>= 1 circulating tumour cell in a blood draw) over the population."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from ..errors import InputError
+from ..incidence import circulating, colony_counts
+from ..model import Model, load_model
+from ..model.params import PatientParams, broadcast, resolve
+from ..units import BLOOD_VOLUME_ML, CELLSEARCH_DRAW_ML
+from .checks import closed_form_available
+from .engine import Expectation, node_patients, spreads
+from .effects import DIMENSIONS
+
+
+def ctc_positivity(model, *, draw_ml: float = CELLSEARCH_DRAW_ML, individual: bool = False, at: float = 0.0,
+                   m0: bool = True, nodes=None, patients: int | None = None, seed=None,
+                   params: Mapping | None = None) -> float:
+    """P(>= 1 CTC in a ``draw_ml`` mL blood draw) at ``at`` years after diagnosis: per patient
+    1 - exp(-C(t) draw_ml / 5000 mL), averaged over the (M0-selected when ``m0``) population."""
+    if not isinstance(model, Model):
+        model = load_model(model)
+    if not (isinstance(draw_ml, (int, float)) and np.isfinite(draw_ml) and draw_ml > 0):
+        raise InputError(f"draw volume must be a positive number of mL, found {draw_ml}")
+    if not (isinstance(at, (int, float)) and np.isfinite(at) and at >= 0):
+        raise InputError(f"at must be a finite number of years >= 0 after diagnosis, found {at}")
+    D, given = broadcast(model, params)
+    if D != 1:
+        raise InputError("ctc_positivity takes one value per parameter")
+    base = resolve(model, params)
+    sd = spreads(model, 1, given, individual)
+    how = Expectation(nodes, patients, seed, individual)
+    sc = how.scores({k: bool(sd[k][0] > 0) for k in DIMENSIONS})
+    pat, mu = node_patients(base, np.zeros(1, dtype=np.intp), sc, sd)
+    c = mean_ctc(pat, at)                                     # (P_o,) at unit mu
+    M0, _ = colony_counts(pat, pat.diagnosis_time()[:, None], closed=closed_form_available(model), rates=False)
+    lam = (mu * c[:, None]).reshape(-1) * draw_ml / BLOOD_VOLUME_ML
+    lw = -(mu * M0[:, 0].sum(1)[:, None]).reshape(-1) if m0 else np.zeros(lam.size)
+    lwq = lw + np.log(np.maximum(sc.q.reshape(-1), 1e-300))
+    w = np.exp(lwq - lwq.max())
+    return float(np.clip((w * -np.expm1(-lam)).sum() / w.sum(), 0.0, 1.0))
+
+
+def mean_ctc(pat: PatientParams, at: float = 0.0) -> np.ndarray:
+    """Expected circulating tumour cells C(t) in the whole blood at ``at`` years after diagnosis (P,)."""
+    return circulating(pat, pat.diagnosis_time() + at)

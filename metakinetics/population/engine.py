@@ -1,0 +1,261 @@
+"""The population engine: endpoint expectations for D parameter sets x random-effect nodes.
+
+P_pop = E[e^{lw} a] / E[e^{lw} b] (incidence.terms), the expectation over log-normal random
+effects by tensor Gauss-Hermite quadrature or by seeded Monte Carlo draws of the normal scores
+(common random numbers across parameter sets). M_k is linear in the shedding constant mu, so the
+colony counts are computed once per (rate, diameter) node at unit mu and scaled over mu nodes.
+One call of :func:`evaluate` serves a single model (D = 1), a sweep over a fit's draws and a
+by_size curve (one parameter set per diameter). Per-set exactness: everything decided from a
+set's own patients (active random effects, integration grid, the moment quadrature's piece
+count) is decided per set, so a set's numbers never depend on which others share its batch.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..endpoints import AtDiagnosis, Endpoint, First
+from ..errors import SolverError
+from ..incidence import colony_counts
+from ..incidence.forcing import G_STEP, KAPPA_QUASI_STEADY
+from ..incidence.terms import clinical_grid, split, terms
+from ..model import Model
+from ..model.params import PatientParams, broadcast, resolve
+from .effects import DIMENSIONS, Scores, draws, hermite
+
+#: quadrature evaluations per block of patients in the colony counts (cache-sized blocks)
+COUNTS_BUDGET = 300_000
+#: patient-nodes x grid points x organs per chunk of sets in the endpoint terms (~2.4 MB arrays)
+TERMS_BUDGET = 300_000
+#: largest block of patients whose moment quadrature shares one piece count (memory ~200 MB)
+BLOCK_BUDGET = 3_000_000
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """How the population expectation is taken: Gauss-Hermite ``nodes`` (None: defaults), or
+    Monte Carlo over ``patients`` random-effect draws from ``seed``; ``individual``: the typical
+    patient (no random effects)."""
+
+    nodes: object = None
+    patients: int | None = None
+    seed: object = None
+    individual: bool = False
+
+    @property
+    def monte_carlo(self) -> bool:
+        return self.patients is not None
+
+    def scores(self, active: Mapping[str, bool]) -> Scores:
+        sd = {k: float(bool(active[k])) for k in DIMENSIONS}
+        if self.monte_carlo:
+            rng = self.seed if isinstance(self.seed, np.random.Generator) else np.random.default_rng(self.seed)
+            return draws(sd, self.patients, rng)
+        return hermite(sd, self.nodes)
+
+
+def spreads(model: Model, D: int, given: Mapping[str, np.ndarray], individual: bool) -> dict[str, np.ndarray]:
+    """(D,) standard deviations of log mu, log rate and log diameter for every parameter set."""
+    pop = model.population
+    out = {}
+    for dim, default in (("mu", pop.mu_sd), ("rate", pop.rate_sd), ("diameter", pop.diameter_sd)):
+        key = f"population.{dim}_sd"
+        out[dim] = np.zeros(D) if individual else np.broadcast_to(given.get(key, default), (D,)).astype(float)
+    return out
+
+
+def node_patients(base: PatientParams, idx: np.ndarray, sc: Scores, sd: Mapping[str, np.ndarray]):
+    """Unit-mu patients (len(idx) x P_o, set-major) and mu multipliers (len(idx) x P_o, J) for the
+    parameter sets ``idx`` of ``base`` at the random-effect scores ``sc``."""
+    Po = sc.rate.size
+    n = idx.size
+    rows = np.repeat(idx, Po)
+
+    def tile(s):
+        return np.tile(s, n) if s.ndim == 1 else np.tile(s, (n, 1))
+
+    pat = base.take(rows)
+    size = (np.cbrt(pat.size) * np.exp(sd["diameter"][rows] * tile(sc.diameter))) ** 3
+    size = np.clip(size, pat.x0 * (1 + 1e-6), np.where(np.isfinite(pat.K), pat.K * (1 - 1e-3), np.inf))
+    rate = pat.rate * np.exp(sd["rate"][rows] * tile(sc.rate))
+    mu = pat.mu[:, None] * np.exp(sd["mu"][rows][:, None] * tile(sc.mu))
+    return replace(pat, size=size, rate=rate, mu=np.ones(pat.n)), mu
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """values (D, T, K') and Monte Carlo standard errors (or None) of one endpoint."""
+
+    values: np.ndarray
+    se: np.ndarray | None
+    closed: bool
+
+
+def evaluate(model: Model, endpoint: Endpoint, times: np.ndarray, params: Mapping | None,
+             expectation: Expectation, closed: bool) -> Evaluation:
+    """Population values of ``endpoint`` (checked) at clinical ``times`` (checked) for the D
+    parameter sets of ``params`` (dotted keys -> numbers or (D,) arrays, model units)."""
+    inner, L = split(endpoint)
+    D, given = broadcast(model, params)
+    base = resolve(model, params)
+    sd = spreads(model, D, given, expectation.individual)
+    K = len(model.organs) if endpoint.per_organ else 1
+    values = np.empty((D, times.size, K))
+    se = np.empty((D, times.size, K)) if expectation.monte_carlo else None
+    active = np.stack([sd[k] > 0 for k in DIMENSIONS], axis=1)
+    for pattern in np.unique(active, axis=0):
+        idx = np.flatnonzero(np.all(active == pattern, axis=1))
+        sc = expectation.scores(dict(zip(DIMENSIONS, pattern)))
+        pat, mu = node_patients(base, idx, sc, sd)
+        v, s = _evaluate(endpoint, inner, L, times, pat, mu, sc, idx.size, closed, expectation.monte_carlo)
+        values[idx] = v
+        if se is not None:
+            se[idx] = s
+    return Evaluation(values, se, closed)
+
+
+def _breaks(pat: PatientParams) -> list[float]:
+    """Integration breakpoints (years after diagnosis): surgery and surgery + detection delays."""
+    d = np.unique(pat.delay)
+    tau = pat.detection_delay()
+    b = list(d[:20])
+    if np.isfinite(tau).any():
+        taus = np.unique(tau[np.isfinite(tau)])
+        b += [float(x + y) for x in d[:5] for y in taus[:20]]
+    return b
+
+
+def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool):
+    """Values and SE (n, T, K') for n sets of P_o patients each (pat set-major)."""
+    Po, J = mu.shape[0] // n, mu.shape[1]
+    atdx = isinstance(inner, AtDiagnosis)
+    hz = pat.hazard[::Po]
+    integral = np.array([isinstance(inner, First) or (not atdx and h > 0) for h in hz])
+    grids: dict[bytes, tuple] = {}
+    for d in range(n):
+        if integral[d]:
+            g = clinical_grid(t, L, True, _breaks(pat.take(slice(d * Po, (d + 1) * Po))))
+            key = b"I" + g.u.tobytes()
+        else:
+            key, g = b"plain", None
+        if key not in grids:
+            if g is None:
+                g = clinical_grid(np.zeros(1) if atdx else t, 0.0 if atdx else L, False)
+            grids[key] = (g, [], bool(integral[d]))
+        grids[key][1].append(d)
+    K = 1 if not ep.per_organ else len(pat.organs)
+    out = np.empty((n, t.size, K))
+    err = np.empty((n, t.size, K)) if mc else None
+    logq = np.log(np.maximum(sc.q.reshape(-1), 1e-300))
+    for grid, sets, integ in grids.values():
+        sets = np.asarray(sets)
+        rows = (sets[:, None] * Po + np.arange(Po)[None, :]).ravel()
+        sub = pat if sets.size == n else pat.take(rows)
+        M0, M, h = _counts(sub, sets.size, Po, grid.u, closed, integ)
+        Pd = Po * J
+        step = max(TERMS_BUDGET // max(Pd * grid.u.size * M0.shape[1], 1), 1)
+        mus = mu.reshape(n, Po, J)[sets]
+        for lo in range(0, sets.size, step):
+            hi = min(lo + step, sets.size)
+            c, r = hi - lo, slice(lo * Po, hi * Po)
+            mu_c = mus[lo:hi].reshape(c * Po, J)
+            M0f = (mu_c[:, :, None] * M0[r][:, None, :]).reshape(c * Pd, -1)
+            Mf = (mu_c[:, :, None, None] * M[r][:, None]).reshape(c * Pd, M.shape[1], -1)
+            hf = None if h is None else (mu_c[:, :, None, None] * h[r][:, None]).reshape(c * Pd, h.shape[1], -1)
+            lw, a, b = terms(ep, grid, M0f, Mf, hf, np.repeat(sub.hazard[r], J))
+            if atdx:
+                a = np.broadcast_to(a[:, :1], (a.shape[0], t.size, a.shape[2]))
+            v, s = _ratio(lw.reshape(c, Pd), logq, a.reshape((c, Pd) + a.shape[1:]),
+                          b.reshape((c, Pd) + b.shape[1:]), mc)
+            out[sets[lo:hi]] = v
+            if mc:
+                err[sets[lo:hi]] = s
+    return out, err
+
+
+def _ratio(lw, logq, a, b, mc: bool):
+    """sum q e^lw a / sum q e^lw b per set (c, T, K') and its Monte Carlo SE (delta method)."""
+    lwq = lw + logq[None, :]
+    top = lwq.max(axis=1, keepdims=True)
+    if not np.all(np.isfinite(top)):
+        raise SolverError("every patient of a parameter set has a metastasis at diagnosis (the M0 weight "
+                          "underflows to 0), so incidence among M0 patients is undefined; shedding or "
+                          "efficiency is too large")
+    w = np.exp(lwq - top)
+    num = np.einsum("dp,dptk->dtk", w, a)
+    den = np.einsum("dp,dptk->dtk", w, b)
+    val = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    if not mc:
+        return np.clip(val, 0.0, 1.0), None
+    n = lw.shape[1]
+    resid = w[:, :, None, None] * (a - np.nan_to_num(val)[:, None] * b)
+    mb = (w[:, :, None, None] * b).mean(axis=1)
+    se = np.where(mb > 0, resid.std(axis=1, ddof=1) / np.sqrt(n) / np.where(mb > 0, mb, 1.0), np.nan) \
+        if n > 1 else np.full(val.shape, np.nan)
+    return np.clip(val, 0.0, 1.0), se
+
+
+def _counts(pat: PatientParams, n: int, Po: int, u: np.ndarray, closed: bool, rates: bool):
+    """M0 (n Po, K), M (n Po, N, K), h or None: colony counts at clinical times ``u`` for n sets.
+
+    Each set's patients are evaluated in blocks (a memory bound); the numeric moments choose their
+    piece count and method from the block they see, so blocks with the same choices are evaluated
+    together and every patient gets the numbers its own set's call gives."""
+    tdx = pat.diagnosis_time()
+    N = u.size
+    Q = 48 if pat.birth_death.any() else 1
+    per = max((N + 2) * Q * len(pat.organs) * 8, 1)
+    chunk = max(BLOCK_BUDGET // per, 1)
+    starts = np.array([d * Po + lo for d in range(n) for lo in range(0, Po, chunk)], dtype=np.intp)
+    sizes = np.diff(np.append(starts, n * Po))
+    keys = np.zeros((starts.size, 3)) if closed else _regimes(pat, starts, sizes)
+    K = len(pat.organs)
+    M = np.empty((n * Po, N, K))
+    h = np.empty((n * Po, N, K)) if rates else None
+    cap = max(min(chunk, COUNTS_BUDGET // per), int(sizes.max()))
+    for key in np.unique(keys, axis=0):
+        units = np.flatnonzero(np.all(keys == key, axis=1))
+        block: list[int] = []
+        count = 0
+        for j in list(units) + [None]:
+            if j is not None and count + sizes[j] <= cap:
+                block.append(j)
+                count += sizes[j]
+                continue
+            if block:
+                rows = np.concatenate([np.arange(starts[i], starts[i] + sizes[i]) for i in block])
+                Mb, hb = colony_counts(pat.take(rows), tdx[rows, None] + u[None, :], closed=closed, rates=rates)
+                M[rows] = Mb
+                if rates:
+                    h[rows] = hb
+            if j is not None:
+                block, count = [j], sizes[j]
+    return M[:, 0], M, h
+
+
+def _regimes(pat: PatientParams, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """(units, 3): piece count, exact-C flag and no-overflow flag that the numeric moments
+    (incidence.forcing.Moments) choose for each block of patients, computed per block."""
+    unit = np.repeat(np.arange(starts.size), sizes)
+    kmin = np.minimum.reduceat(pat.kappa, starts)
+    exact_c = kmin < KAPPA_QUASI_STEADY
+    t_s = pat.surgery_time()
+    g0 = np.maximum(pat.shedding_growth(np.zeros((pat.n, 1)))[:, 0], pat.shedding_growth(t_s[:, None])[:, 0])
+    hmax = G_STEP / (g0 + pat.exit_rate.max(axis=1))
+    hmax = np.where(exact_c[unit], np.minimum(hmax, 4.0 / kmin[unit]), hmax)
+    N = np.minimum(np.maximum(np.ceil(np.maximum.reduceat(t_s / hmax, starts)), 1), 20000)
+    bt = (pat.exit_rate * t_s[:, None]).max(axis=1)
+    bt = np.where(exact_c[unit], np.maximum(bt, pat.kappa * t_s), bt)
+    no_overflow = np.maximum.reduceat(bt, starts) < 600.0
+    return np.stack([N, exact_c, no_overflow], axis=1).astype(float)
+
+
+def check_finite(values: np.ndarray, what: str) -> np.ndarray:
+    """``values`` unchanged, or SolverError if any is not a number (never passed on silently)."""
+    if not np.all(np.isfinite(values)):
+        raise SolverError(f"{what}: the computation gave a non-finite value (overflow of the expected "
+                          "colony counts or an undefined ratio); check the parameters' magnitudes")
+    return values
+

@@ -1,0 +1,232 @@
+"""Population incidence, the public entry points: one model, D parameter sets, by_size curves.
+
+Every deterministic path goes through :func:`metakinetics.population.engine.evaluate`; the
+event-level Monte Carlo path (``method="monte-carlo"``) simulates virtual patients
+(:mod:`metakinetics.stochastic.cohort`) and reads the same endpoint from them.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..endpoints import BySize, Distant, DistantAtDiagnosis, Endpoint, Landmark, SiteShare
+from ..errors import InputError, SolverError
+from ..model import Model, load_model
+from ..model.params import broadcast
+from .checks import as_endpoint, check_method, check_times, use_closed_form
+from .engine import Expectation, evaluate
+from .result import IncidenceResult
+
+#: largest number of virtual patients an event-level Monte Carlo call takes (memory and time
+#: grow linearly: ~1e6 patients take seconds); beyond it use the quadrature
+MAX_MC_PATIENTS = 100_000_000
+
+
+@dataclass(frozen=True)
+class IncidenceBatch:
+    """values[d, i, j]: probability for parameter set d at times[i] (years after diagnosis) for
+    columns[j] (organ names, or ('distant',)); se likewise for Monte Carlo expectations."""
+
+    endpoint: Endpoint
+    times: np.ndarray
+    columns: tuple[str, ...]
+    values: np.ndarray
+    method: str
+    model: str
+    info: dict = field(default_factory=dict, compare=False)
+    se: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self.values.shape[0]
+
+    def result(self, d: int) -> IncidenceResult:
+        """Parameter set ``d`` as an :class:`IncidenceResult` (what ``incidence`` returns)."""
+        return IncidenceResult(self.endpoint, self.times, self.columns, self.values[d],
+                               None if self.se is None else self.se[d], self.method, self.model, dict(self.info))
+
+
+def _model(model) -> Model:
+    return model if isinstance(model, Model) else load_model(model)
+
+
+def _patients_count(patients) -> int | None:
+    if patients is None:
+        return None
+    if isinstance(patients, bool) or not isinstance(patients, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(patients) or patients != int(patients) or patients < 1:
+        raise InputError(f"number of patients must be at least 1 (a whole number), found {patients!r}")
+    if patients > MAX_MC_PATIENTS:
+        raise InputError(f"{int(patients):.3g} patients is beyond the budget of {MAX_MC_PATIENTS:.0e} "
+                         "(memory and time grow linearly); use the quadrature (no patients=)")
+    return int(patients)
+
+
+def _columns(model: Model, ep: Endpoint) -> tuple[str, ...]:
+    return model.organ_names if ep.per_organ else ("distant",)
+
+
+def check_defined(ep: Endpoint, t: np.ndarray) -> None:
+    """A landmark endpoint counts what happens after the landmark: times before it are refused.
+    site_share is a share among patients with a distant metastasis: undefined until one can have
+    occurred, i.e. at times <= the landmark (0 without one)."""
+    inner, at = (ep.inner, ep.at) if isinstance(ep, Landmark) else (ep, 0.0)
+    if np.any(t < at):
+        raise InputError(f"times: the landmark endpoint counts events after {at:g} years; found the time "
+                         f"{t[t < at][0]:g} before it")
+    if isinstance(inner, SiteShare) and np.any(t <= at):
+        raise InputError(f"times: site_share is undefined at {t[t <= at][0]:g} years (no distant metastasis "
+                         f"can have been detected by then); give times after {at:g}")
+
+
+def _finite(values: np.ndarray, ep: Endpoint, times: np.ndarray) -> np.ndarray:
+    """Values, or a clear error where a ratio endpoint is undefined or a value is not a number."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        i = int(np.argwhere(bad)[0][-2])
+        if isinstance(ep, SiteShare) or (isinstance(ep, Landmark) and isinstance(ep.inner, SiteShare)):
+            raise InputError(f"site_share is undefined at time {times[i]:g}: no patient has a distant "
+                             "metastasis by then (the share's denominator is 0)")
+        raise SolverError(f"{ep.name}: the computation gave a non-finite value at time {times[i]:g} "
+                          "(overflow of the expected colony counts); check the parameters' magnitudes")
+    return values
+
+
+def incidence_batch(model, endpoint, times, params: Mapping | None = None, *, individual: bool = False,
+                    method: str = "auto", nodes=None, patients: int | None = None, seed=None) -> IncidenceBatch:
+    """Incidence of ``endpoint`` at ``times`` (years after diagnosis) for D parameter sets.
+
+    Parameters
+    ----------
+    model : Model, bundled name or path
+    endpoint : Endpoint or name (not by_size: use :func:`incidence`)
+    times : array of years after diagnosis, strictly increasing
+    params : mapping of dotted keys of ``model.values()`` (model units) to numbers or (D,) arrays,
+        applied on top of the model, including the spreads ``population.*_sd``
+    individual : the typical patient of each set (no random effects)
+    method : "auto", "closed-form" or "numeric" (how M_k is computed)
+    nodes : Gauss-Hermite nodes per dimension (int or {dimension: count})
+    patients, seed : Monte Carlo expectation over ``patients`` seeded random-effect draws instead
+        of quadrature (the same draws for every set: common random numbers)
+
+    Returns
+    -------
+    IncidenceBatch
+        values (D, T, K'), equal to D calls of :func:`incidence` with one row of ``params`` each.
+    """
+    model = _model(model)
+    ep = as_endpoint(endpoint)
+    m = check_method(method)
+    if m == "monte-carlo":
+        raise InputError("incidence_batch: method 'monte-carlo' simulates each parameter set separately; "
+                         "use population.incidence per parameter set")
+    if isinstance(ep, BySize) or (isinstance(ep, Landmark) and isinstance(ep.inner, BySize)):
+        raise InputError("incidence_batch: by_size endpoints are not batched; use population.incidence")
+    t = check_times(times)
+    check_defined(ep, t)
+    closed = use_closed_form(model, m)
+    how = Expectation(nodes, _patients_count(patients), seed, individual)
+    ev = evaluate(model, ep, t, params, how, closed)
+    values = _finite(ev.values, ep, t)
+    return IncidenceBatch(ep, t, _columns(model, ep), values, "closed-form" if closed else "numeric", model.name,
+                          {"individual": bool(individual), "draws": values.shape[0],
+                           "expectation": "monte-carlo" if how.monte_carlo else "gauss-hermite"}, ev.se)
+
+
+def incidence(model, endpoint, times, *, individual: bool = False, method: str = "auto", nodes=None,
+              patients: int | None = None, seed=None, params: Mapping | None = None) -> IncidenceResult:
+    """Organ-specific incidence of ``endpoint`` at ``times`` for the population or one patient.
+
+    Parameters
+    ----------
+    model : Model, bundled name or path
+    endpoint : Endpoint or name (any, first, distant, at_diagnosis, distant_at_diagnosis,
+        site_share, by_size)
+    times : years after diagnosis; for by_size, diameters at diagnosis (cm)
+    individual : the typical patient (no random effects)
+    method : "auto" (closed form where it exists, else numeric), "closed-form", "numeric"
+        (quadrature of the dynamics) or "monte-carlo" (exact event-level simulation of
+        ``patients`` virtual patients, seeded)
+    nodes : Gauss-Hermite nodes per dimension
+    patients, seed : with a deterministic method, Monte Carlo over ``patients`` seeded
+        random-effect draws instead of Gauss-Hermite; with "monte-carlo", the virtual cohort size
+    params : dotted-key overrides (numbers, model units) applied on top of the model
+
+    Returns
+    -------
+    IncidenceResult
+        values (T, K'), standard errors for Monte Carlo.
+    """
+    model = _model(model)
+    ep = as_endpoint(endpoint)
+    m = check_method(method)
+    by_size = isinstance(ep, BySize)
+    if isinstance(ep, Landmark) and isinstance(ep.inner, BySize):
+        raise InputError("a landmark version of 'by_size' is not defined (use any, first, distant or site_share)")
+    t = check_times(times, what="diameters (cm)" if by_size else "times", diameters=by_size)
+    check_defined(ep, t)
+    params = _scalars(model, params)
+    n = _patients_count(patients)
+    if by_size:
+        return _by_size(model, ep, t, params, individual=individual, method=m, nodes=nodes, patients=n, seed=seed)
+    if m == "monte-carlo":
+        return _monte_carlo(model, ep, t, params, n, seed, individual)
+    closed = use_closed_form(model, m)
+    how = Expectation(nodes, n, seed, individual)
+    ev = evaluate(model, ep, t, params, how, closed)
+    values = _finite(ev.values[0], ep, t)
+    return IncidenceResult(ep, t, _columns(model, ep), values, None if ev.se is None else ev.se[0],
+                           "closed-form" if closed else "numeric", model.name,
+                           {"individual": bool(individual),
+                            "expectation": "monte-carlo" if how.monte_carlo else "gauss-hermite"})
+
+
+def _scalars(model: Model, params: Mapping | None) -> dict:
+    """Overrides of a single-model call: one number per key (checked by the resolver)."""
+    params = dict(params or {})
+    for k, v in params.items():
+        if np.ndim(v) > 0 and np.size(v) != 1:
+            raise InputError(f"parameter '{k}': population incidence takes one value per parameter "
+                             f"(found an array of shape {np.shape(v)}); use incidence_batch for several sets")
+    broadcast(model, params)
+    return {k: float(np.asarray(v, dtype=float).reshape(-1)[0]) for k, v in params.items()}
+
+
+def by_size_sets(ep: BySize, diameters: np.ndarray, params: Mapping) -> tuple[Endpoint, np.ndarray, dict]:
+    """by_size as D parameter sets: one diameter each (no diameter spread), and the endpoint and
+    clinical time every set is evaluated at."""
+    sets = {k: v for k, v in params.items() if k not in ("diagnosis.size", "diagnosis.diameter_cm")}
+    sets.update({"diagnosis.diameter_cm": np.asarray(diameters, dtype=float), "population.diameter_sd": 0.0})
+    if ep.horizon > 0:
+        return Distant(), np.array([ep.horizon]), sets
+    return DistantAtDiagnosis(), np.zeros(1), sets
+
+
+def _by_size(model, ep: BySize, d: np.ndarray, params, *, individual, method, nodes, patients, seed):
+    inner, tt, sets = by_size_sets(ep, d, params)
+    if method == "monte-carlo":
+        parts = [_monte_carlo(model, inner, tt, {k: (float(v[i]) if np.ndim(v) else v) for k, v in sets.items()},
+                              patients, seed, individual) for i in range(d.size)]
+        values = np.concatenate([p.values for p in parts])
+        se = np.concatenate([p.se for p in parts])
+        return IncidenceResult(ep, d, ("distant",), values, se, "monte-carlo", model.name,
+                               {"patients": parts[0].info["patients"], "seed": seed})
+    closed = use_closed_form(model, method)
+    how = Expectation(nodes, patients, seed, individual)
+    ev = evaluate(model, inner, tt, sets, how, closed)
+    values = _finite(ev.values[:, 0, :], inner, tt.repeat(d.size))
+    return IncidenceResult(ep, d, ("distant",), values, None if ev.se is None else ev.se[:, 0, :],
+                           "closed-form" if closed else "numeric", model.name,
+                           {"individual": bool(individual), "horizon": ep.horizon})
+
+
+def _monte_carlo(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, patients, seed, individual):
+    from ..stochastic.cohort import cohort_incidence, simulate_cohort
+
+    n = 100_000 if patients is None else patients
+    mod = model.with_values(dict(params)) if params else model
+    coh = simulate_cohort(mod, n, seed=seed, individual=individual)
+    r = cohort_incidence(coh, ep, t)
+    return IncidenceResult(ep, t, _columns(model, ep), r.values, r.se, "monte-carlo", model.name,
+                           {"patients": n, "seed": seed})
