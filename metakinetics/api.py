@@ -1,8 +1,8 @@
-"""The public verbs: ``solve``, ``incidence``, ``simulate``.
+"""The public verbs ``solve`` and ``incidence`` (``metakinetics.simulate`` is ``stochastic.simulate``).
 
 Each accepts a model as a :class:`Model`, a bundled name or a path, plus dotted-key overrides;
-checks that model, endpoint and method fit together; dispatches to ``dynamics``, ``population``
-or ``stochastic``; and returns a result that records the method used.
+checks that model, endpoint and method fit together; dispatches to ``dynamics`` or
+``population``; and returns a result that records the name of the method used.
 """
 from __future__ import annotations
 

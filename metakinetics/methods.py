@@ -1,4 +1,5 @@
-"""Solution-method objects (frozen): how a number is computed, recorded with every result."""
+"""Solution-method objects (frozen): how a number is computed. The ``api`` verbs accept one in
+place of a method name; results record the name."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -13,7 +13,7 @@ from ..errors import InputError, MetakineticsError
 from ..model import load_model, parse_override
 from ..model.library import list_models
 from ..stochastic import simulate
-from ..symbolic.reactions import is_network_toml, list_networks, load_network
+from ..model.network_file import is_network_toml, list_networks, load_network
 from .common import add_format_argument, emit, format_columns, parse_times
 
 

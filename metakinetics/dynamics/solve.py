@@ -1,4 +1,4 @@
-"""``solve`` and ``diagnosis_time``: the contract of notes/contract_dynamics.md.
+"""``solve`` and ``diagnosis_time``: the contract stated in ``metakinetics.dynamics``.
 
 Absolute time t is years since the primary was x0 cells. Diagnosis at t_dx (primary reaches
 diagnosis.size), surgery at t_s = t_dx + surgery_delay removes the primary and multiplies every

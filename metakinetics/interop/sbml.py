@@ -16,8 +16,8 @@ from pathlib import Path
 from ..errors import MetakineticsError, ModelError, ModelFileError
 from ..model.expressions import Expression, fold, parse_expression
 from ..model.spec import Model
-from ..symbolic.reactions import (TIME, Event, Network, Reaction, Species, Trigger, check_network,
-                                  network_from_model)
+from ..model.network import TIME, Event, Network, Reaction, Species, Trigger, check_network
+from ..symbolic.model_network import network_from_model
 
 
 def _libsbml():

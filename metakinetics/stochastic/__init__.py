@@ -1,14 +1,16 @@
 """How the model moves by chance: exact SSA, tau-leaping, chemical Langevin and noisy-growth SDEs.
 
 Every simulator takes a ``numpy.random.Generator`` (or a seed) and simulates all trajectories at
-once. The reaction-network view itself (:class:`Network`, network files, the model's network and
-the sympy derivations) lives in ``metakinetics.symbolic.reactions``, below this layer, because
-``interop`` (SBML) builds networks too. ``cohort`` (the incidence developer's event-level cohort
-simulator) is imported lazily: ``from metakinetics.stochastic.cohort import ...``.
+once. The networks it simulates live below this layer, because ``interop`` (SBML) builds them too:
+the data and network files in ``metakinetics.model.network`` and ``model.network_file``, the
+model's network and the SDE specifications in ``metakinetics.symbolic`` (``model_network``,
+``sde_spec``); they are re-exported here. ``cohort`` (the event-level cohort simulator) is
+imported lazily: ``from metakinetics.stochastic.cohort import ...``.
 """
-from ..symbolic.reactions import (Event, Network, Reaction, SDESpec, Species, Trigger, list_networks,
-                                  load_network, network_from_model, network_from_toml, network_to_toml,
-                                  sde_from_model)
+from ..model.network import Event, Network, Reaction, Species, Trigger
+from ..model.network_file import list_networks, load_network, network_from_toml, network_to_toml
+from ..symbolic.model_network import network_from_model
+from ..symbolic.sde_spec import SDESpec, sde_from_model
 from .approx import cle, tau_leap
 from .result import Ensemble
 from .sde import SDEResult, simulate_sde

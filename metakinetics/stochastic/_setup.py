@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError, SolverError
-from ..symbolic.reactions import Network, compile_propensities
+from ..model.network import Network
+from ..symbolic.network_compile import compile_propensities
 
 #: largest ratio of a forcing across one thinning window (bounds the rejection rate by 1 - 1/ratio)
 WINDOW_RATIO = 1.25

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..datasets.summaries import aalen_johansen, kaplan_meier
+from ..cumulative_incidence import aalen_johansen, kaplan_meier
 from ..endpoints import AtDiagnosis, Any, Distant, Endpoint, First, Landmark, SiteShare
 from ..errors import InputError, nearest
 from ..model import Model, load_model

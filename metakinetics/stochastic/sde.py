@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ..errors import InputError, SolverError
-from ..symbolic.reactions import SDESpec, compile_sde_step
+from ..symbolic.sde_spec import SDESpec
+from ..symbolic.sde_step import compile_sde_step
 from ._setup import check_sim_args
 from .approx import step_grid
 from .result import Ensemble, summarise

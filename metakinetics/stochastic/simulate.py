@@ -6,7 +6,9 @@ import numpy as np
 
 from ..errors import InputError, nearest
 from ..model.spec import Model
-from ..symbolic.reactions import Network, SDESpec, network_from_model, sde_from_model
+from ..model.network import Network
+from ..symbolic.model_network import network_from_model
+from ..symbolic.sde_spec import SDESpec, sde_from_model
 from .approx import cle, tau_leap
 from .result import Ensemble
 from .sde import simulate_sde

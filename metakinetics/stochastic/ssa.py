@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import SolverError
-from ..symbolic.reactions import Network
+from ..model.network import Network
 from ._setup import (apply_event, check_propensities, check_sim_args, fire_triggers, outputs, prepare,
                      trigger_state)
 from .result import Ensemble, summarise

@@ -1,4 +1,5 @@
-"""Closed forms of design/model.md section 6, derived with sympy (None with the reason where none exists).
+"""Closed forms of docs/model.md ("Where closed forms exist"), derived with sympy (None with the
+reason where none exists).
 
 Primary size x(t), diagnosis time for a size, colony time to detection tau_k, cumulative shedding,
 the linear chain C, D_k, A_k under exponential forcing (sums of exponentials) and the quasi-steady
@@ -65,7 +66,7 @@ def colony_detection_time(law: str) -> ClosedForm:
     """tau: years for a colony growing deterministically from 1 cell to ``x`` cells (x_det).
 
     Exponential (rate r) and Gompertz (rate r, capacity K); birth-death growth is random, so
-    no fixed delay exists (its detection law is the survival-and-W law of model.md section 2).
+    no fixed delay exists (its detection law is the survival-and-W law of docs/model.md, "One patient").
     """
     if law == "birth_death":
         return _none("tau", "birth-death colony growth is random: the size at age w is W exp(lambda w), "

@@ -2,7 +2,7 @@
 
 Everything here depends only on the model's *structure* (primary growth law and number of
 organs), never on numbers, so derived expressions are cached and shared by every parameter set.
-State vector (design/model.md section 2): y = (x, C, D_1..D_K, A_1..A_K), A_k = colonies founded
+State vector (docs/model.md, "One patient"): y = (x, C, D_1..D_K, A_1..A_K), A_k = colonies founded
 in organ k so far. Units: years, cells.
 """
 from __future__ import annotations

@@ -44,7 +44,7 @@ def _eq(group, name, lhs_latex, lhs_text, expr, ren, op=("=", "=")):
 
 
 def equations(model: Model) -> list[Equation]:
-    """ODEs, circulation SDE, and every closed form of model.md section 6 (or why there is none)."""
+    """ODEs, circulation SDE, and every closed form of docs/model.md (or why there is none)."""
     st = Structure.of(model)
     s = symbols(st)
     ren = _renamer(model)

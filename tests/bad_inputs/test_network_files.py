@@ -9,7 +9,7 @@ import pytest
 
 from metakinetics import ModelFileError
 from metakinetics.cli.main import main
-from metakinetics.symbolic.reactions import load_network, network_from_toml
+from metakinetics.model.network_file import load_network, network_from_toml
 
 HERE = Path(__file__).parent / "networks"
 EXPECTED = json.loads((HERE / "expected.json").read_text())

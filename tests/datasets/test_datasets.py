@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from metakinetics.datasets import list_datasets, load_dataset
-from metakinetics.datasets.summaries import aalen_johansen, kaplan_meier
+from metakinetics.cumulative_incidence import aalen_johansen, kaplan_meier
 from metakinetics.errors import DataError
 
 HEADER = "group,organ,endpoint,time,value,denominator\n"

@@ -9,7 +9,7 @@ from metakinetics.errors import ModelFileError  # noqa: E402
 from metakinetics.interop import read_sbml, write_sbml  # noqa: E402
 from metakinetics.model import load_model  # noqa: E402
 from metakinetics.stochastic import load_network, network_from_model  # noqa: E402
-from metakinetics.symbolic.reactions import compile_ode  # noqa: E402
+from metakinetics.symbolic.network_compile import compile_ode  # noqa: E402
 
 
 def _solve(net, t_end, times):

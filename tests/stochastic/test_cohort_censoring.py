@@ -10,7 +10,7 @@ background death 3%/year competes with every detection.
 import numpy as np
 import pytest
 
-from metakinetics.datasets.summaries import aalen_johansen
+from metakinetics.cumulative_incidence import aalen_johansen
 from metakinetics.endpoints import Any, AtDiagnosis, Distant, First, Landmark, SiteShare
 from metakinetics.errors import InputError
 from metakinetics.model import load_model

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from metakinetics.stochastic import cle, load_network, ssa, tau_leap
-from metakinetics.symbolic.reactions import network_from_toml
+from metakinetics.model.network_file import network_from_toml
 
 FAST_DEATH = """
 [network]

@@ -8,8 +8,9 @@ import pytest
 from metakinetics.errors import ExpressionError, ModelError, SolverError
 from metakinetics.model import load_model
 from metakinetics.stochastic import cle, load_network, network_from_model, ssa, tau_leap
-from metakinetics.symbolic.reactions import (Network, Reaction, Species, is_network_toml, list_networks,
-                                             network_from_toml, network_to_toml, parse_trigger)
+from metakinetics.model.network import Network, Reaction, Species
+from metakinetics.model.network_file import (is_network_toml, list_networks, network_from_toml, network_to_toml,
+                                             parse_trigger)
 from metakinetics.model import parse_expression
 
 SIMULATORS = {"ssa": ssa, "tau": tau_leap, "cle": cle}

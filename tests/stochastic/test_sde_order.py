@@ -8,7 +8,8 @@ import pytest
 from metakinetics.model import load_model
 from metakinetics.stochastic import sde_from_model, simulate_sde
 from metakinetics.model import parse_expression
-from metakinetics.symbolic.reactions import SDESpec, compile_sde_step
+from metakinetics.symbolic.sde_spec import SDESpec
+from metakinetics.symbolic.sde_step import compile_sde_step
 
 
 def _spec(a, K, x0, s):

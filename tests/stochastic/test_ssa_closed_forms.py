@@ -10,7 +10,8 @@ from scipy.integrate import solve_ivp
 
 from metakinetics.model import load_model
 from metakinetics.stochastic import load_network, network_from_model, ssa
-from metakinetics.symbolic.reactions import compile_ode, diagnosis_time
+from metakinetics.symbolic.growth_formulas import diagnosis_time
+from metakinetics.symbolic.network_compile import compile_ode
 
 pytestmark = pytest.mark.statistical
 

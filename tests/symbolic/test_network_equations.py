@@ -1,6 +1,6 @@
-"""What sympy derives from a reaction network (metakinetics.symbolic.reactions.symbolic), against
-results derived by hand on small networks: the stoichiometry matrix, the mass-action ODE, the
-chemical Langevin drift and diffusion, and the linear-noise (first two moments) equations.
+"""What sympy derives from a reaction network (metakinetics.symbolic.network_equations.symbolic),
+against results derived by hand on small networks: the stoichiometry matrix, the mass-action ODE,
+the chemical Langevin drift and diffusion, and the linear-noise (first two moments) equations.
 
 Symbolic comparisons are exact (sympy simplifies the difference to 0). For linear networks the
 moment equations are exact, so their numerical solution must equal the closed forms: those
@@ -13,7 +13,9 @@ from scipy.integrate import solve_ivp
 
 from metakinetics.model import load_model
 from metakinetics.stochastic import load_network, network_from_model
-from metakinetics.symbolic.reactions import compile_ode, network_from_toml, symbolic
+from metakinetics.model.network_file import network_from_toml
+from metakinetics.symbolic.network_compile import compile_ode
+from metakinetics.symbolic.network_equations import symbolic
 
 TWO_SPECIES = """
 [network]
