@@ -29,6 +29,8 @@ class GrowthLaw:
     drift_template: str
     #: x(t) as restricted-grammar text in x0, r, K, t
     size_text: str
+    #: the birth propensity of a primary species ``{x}`` (whole cells; Gompertz guarded below 1 cell)
+    birth_template: str
 
     def log_size(self, t, x0, rate, K=math.inf, xp=np):
         """ln x(t) (log cells), t in years since x = x0."""
@@ -46,13 +48,18 @@ class GrowthLaw:
         """d ln x / dt at time t (1/year)."""
         raise NotImplementedError
 
-    def max_specific_rate(self, x0, rate, K=math.inf):
-        """Largest d ln x/dt over t >= 0 (1/year): at t = 0 for every law here."""
-        return self.specific_rate(np.zeros_like(np.asarray(x0, dtype=float)), x0, rate, K)
+    def diagnosis_time(self, primary, size: float) -> float:
+        """Years for a model's primary (``model.primary``) to grow from x0 to ``size`` cells."""
+        K = primary.K if primary.K is not None else math.inf
+        return float(self.time_to(size, primary.x0, primary.rate, K))
 
     def drift_text(self, x: str = "x") -> str:
         """g(x) as restricted-grammar text with the state called ``x``."""
         return self.drift_template.format(x=x)
+
+    def birth_text(self, x: str = "P") -> str:
+        """Birth propensity of a primary species called ``x``, restricted-grammar text."""
+        return self.birth_template.format(x=x)
 
 
 class _Exponential(GrowthLaw):
@@ -98,9 +105,9 @@ class _Logistic(GrowthLaw):
         return rate / (1 + xp.exp(rate * t) / (K / x0 - 1))
 
 
-EXPONENTIAL = _Exponential("exponential", False, "r*{x}", "x0*exp(r*t)")
-GOMPERTZ = _Gompertz("gompertz", True, "r*{x}*log(K/{x})", "K*exp(log(x0/K)*exp(-r*t))")
-LOGISTIC = _Logistic("logistic", True, "r*{x}*(1 - {x}/K)", "K/(1 + (K/x0 - 1)*exp(-r*t))")
+EXPONENTIAL = _Exponential("exponential", False, "r*{x}", "x0*exp(r*t)", "r*{x}")
+GOMPERTZ = _Gompertz("gompertz", True, "r*{x}*log(K/{x})", "K*exp(log(x0/K)*exp(-r*t))", "r*{x}*log(K/max({x}, 1))")
+LOGISTIC = _Logistic("logistic", True, "r*{x}*(1 - {x}/K)", "K/(1 + (K/x0 - 1)*exp(-r*t))", "r*{x}*(1 - {x}/K)")
 
 LAWS: dict[str, GrowthLaw] = {law.name: law for law in (EXPONENTIAL, GOMPERTZ, LOGISTIC)}
 
@@ -110,7 +117,7 @@ def growth_law(name: str) -> GrowthLaw:
     try:
         return LAWS[name]
     except KeyError:
-        raise ModelError(f"unknown growth law '{name}' (expected one of {', '.join(LAWS)})") from None
+        raise ModelError(f"unknown primary growth law '{name}' (expected one of {', '.join(LAWS)})") from None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import sympy as sp
 
+from ..model.growth import growth_law
+
 from ..model.spec import PRIMARY_LAWS, Model
 from ..errors import ModelError
 
@@ -90,14 +92,9 @@ def symbols(structure: Structure) -> Symbols:
 
 
 def growth_rate(law: str, x, rate, K):
-    """Primary growth law g(x) (cells/year): exponential r x, Gompertz r x ln(K/x), logistic r x (1 - x/K)."""
-    if law == "exponential":
-        return rate * x
-    if law == "gompertz":
-        return rate * x * sp.log(K / x)
-    if law == "logistic":
-        return rate * x * (1 - x / K)
-    raise ModelError(f"unknown primary growth law '{law}'")
+    """Primary growth law g(x) (cells/year) as a sympy expression, from the law's one definition
+    (:mod:`metakinetics.model.growth`): exponential r x, Gompertz r x ln(K/x), logistic r x (1 - x/K)."""
+    return growth_law(law).drift(x, rate, K, xp=sp)
 
 
 def shedding(structure: Structure, x=None):

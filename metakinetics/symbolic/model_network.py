@@ -8,7 +8,7 @@ from ..errors import ModelError
 from ..model.expressions import Expression, parse_expression
 from ..model.network import Event, Network, Reaction, Species, check_network
 from ..model.spec import Model
-from .growth_formulas import diagnosis_time, growth_formulas
+from ..model.growth import growth_law
 
 
 def network_from_model(model: Model, *, primary: str = "forcing", colonies: bool = True,
@@ -30,20 +30,20 @@ def network_from_model(model: Model, *, primary: str = "forcing", colonies: bool
     species: list[Species] = []
     forcings: list[tuple[str, Expression]] = []
     reactions: list[Reaction] = []
-    law = growth_formulas(m.primary.growth)
+    law = growth_law(m.primary.growth)
     pars.update({"x0": m.primary.x0, "r": m.primary.rate})
     if m.primary.K is not None:
         pars["K"] = m.primary.K
     pe = lambda text: parse_expression(text, where=f"network of model '{m.name}'")  # noqa: E731
     if primary == "forcing":
         pars["on"] = 1.0
-        forcings.append(("x", pe(law.size)))
+        forcings.append(("x", pe(law.size_text)))
         reactions.append(Reaction("shedding", (), (("C", 1),), pe("on*mu*x^gamma")))
     elif primary == "species":
         if float(m.primary.x0) != round(m.primary.x0):
             raise ModelError("primary='species' needs a whole-number x0")
         species.append(Species("P", float(m.primary.x0)))
-        reactions.append(Reaction("primary_birth", (("P", 1),), (("P", 2),), pe(law.birth)))
+        reactions.append(Reaction("primary_birth", (("P", 1),), (("P", 2),), pe(law.birth_text("P"))))
         reactions.append(Reaction("shedding", (), (("C", 1),), pe("mu*P^gamma")))
     else:
         raise ModelError(f"primary must be 'forcing' or 'species', found '{primary}'")
@@ -69,7 +69,7 @@ def network_from_model(model: Model, *, primary: str = "forcing", colonies: bool
         reactions.append(Reaction(f"founding_{k}", ((f"D_{k}", 1),), found, pe(f"eps_{k}*omega_{k}*D_{k}")))
     events = []
     if surgery:
-        ts = diagnosis_time(m) + m.diagnosis.surgery_delay
+        ts = law.diagnosis_time(m.primary, m.diagnosis.size) + m.diagnosis.surgery_delay
         sets = (("on", pe("0")),) if primary == "forcing" else (("P", pe("0")),)
         kill = m.treatment.kill_dormant
         survive = tuple((f"D_{o.name}", pe(repr(1.0 - kill))) for o in m.organs) if kill > 0 else ()

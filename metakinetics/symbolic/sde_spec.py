@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..model.expressions import Expression, parse_expression
 from ..model.network import TIME
 from ..model.spec import Model
-from .growth_formulas import growth_formulas
+from ..model.growth import growth_law
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class SDESpec:
 def sde_from_model(model: Model, sigma: float) -> SDESpec:
     """Noisy primary growth dx = g(x) dt + sigma x dW from the model's growth law (environmental
     noise; docs/stochastic.md, ``simulate_sde``). Units: cells, years, sigma in 1/sqrt(year)."""
-    drift = growth_formulas(model.primary.growth).drift
+    drift = growth_law(model.primary.growth).drift_text("x")
     pars = [("r", model.primary.rate), ("sigma", float(sigma))]
     if model.primary.K is not None:
         pars.append(("K", model.primary.K))
