@@ -13,7 +13,8 @@ __version__ = "0.1.0"
 #: Verbs loaded on first use, so that ``import metakinetics`` stays light (no sympy/scipy/lmfit).
 _LAZY = {
     "solve": ("metakinetics.api", "solve"),
-    "simulate": ("metakinetics.stochastic", "simulate"),
+    "simulate": ("metakinetics.api", "simulate"),
+    "size_for_risk": ("metakinetics.api", "size_for_risk"),
     "load_dataset": ("metakinetics.datasets", "load_dataset"),
     "list_datasets": ("metakinetics.datasets", "list_datasets"),
     "fit": ("metakinetics.inference", "fit"),
@@ -49,4 +50,4 @@ def __getattr__(name: str):
 __all__ = ["DataError", "ExpressionError", "FitError", "InputError", "MetakineticsError", "Model",
            "ModelError", "ModelFileError", "SolverError", "__version__", "compare", "fit", "incidence",
            "list_datasets", "list_models", "load_dataset", "load_model", "parse_scenario", "simulate",
-           "solve"]
+           "size_for_risk", "solve"]

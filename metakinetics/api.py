@@ -1,62 +1,213 @@
-"""The public verbs ``solve`` and ``incidence`` (``metakinetics.simulate`` is ``stochastic.simulate``).
+"""The public verbs: ``solve``, ``incidence``, ``simulate`` and ``size_for_risk``.
 
-Each accepts a model as a :class:`Model`, a bundled name or a path, plus dotted-key overrides;
-checks that model, endpoint and method fit together; dispatches to ``dynamics`` or
-``population``; and returns a result that records the name of the method used.
+Each takes a model as a :class:`Model`, a bundled name or a path (``simulate`` also a network
+or an SBML file), dotted-key ``overrides`` in model units (years), and a ``seed`` (an int, a
+``numpy.random.SeedSequence`` or a ``numpy.random.Generator``: same seed, same numbers). Each
+returns a result with ``times``, ``columns``, ``values``, ``method`` and ``to_frame()``. The CLI
+verbs of the same names call these functions.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from .endpoints import Endpoint, endpoint_from_name
-from .errors import InputError
-from .methods import Method
-from .model import Model, load_model
+import numpy as np
+
+from .endpoints import BySize, Endpoint, endpoint_from_name
+from .errors import InputError, nearest
+from .model import Model, list_models, load_model
 
 
-def _model(model: Model | str, overrides: Mapping[str, Any] | None) -> Model:
-    if isinstance(model, Model):
-        return model.with_values(dict(overrides)) if overrides else model
+def _model(model: Model | str | Path, overrides: Mapping[str, Any] | None) -> Model:
+    if not isinstance(model, (Model, str, Path)):
+        raise InputError(f"model: expected a Model, a bundled model name or a path, found {type(model).__name__}")
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise InputError(f"overrides: expected a mapping of dotted keys to values, found {type(overrides).__name__}")
     return load_model(model, overrides=overrides)
 
 
-def _method_name(method: str | Method) -> str:
-    return method.name if isinstance(method, Method) else str(method)
-
-
-def solve(model: Model | str, times, *, params=None, method: str | Method = "auto",
+def solve(model: Model | str, times, *, params: Mapping | None = None, method: str = "auto",
           surgery: bool = True, overrides: Mapping[str, Any] | None = None):
-    """Expected compartments x, C, D_k and founded colonies at ``times`` (years since onset).
+    """Expected compartment contents of one patient (or P parameter sets) over time.
 
-    Returns a ``dynamics.Trajectory``; ``params`` maps dotted keys to per-patient arrays (P,).
+    Parameters
+    ----------
+    model : Model, bundled name or path
+    times : array of years since the primary was x0 cells, strictly increasing
+    params : dotted keys -> (P,) arrays of per-set values (model units)
+    method : "auto" (closed form where it exists, else semi-analytic), "closed-form",
+        "semi-analytic" or "ode" (scipy LSODA with the sympy Jacobian, the reference)
+    surgery : remove the primary at diagnosis + surgery delay
+    overrides : dotted keys -> values applied to the model first
+
+    Returns
+    -------
+    dynamics.Trajectory
+        x, C (P, T) cells; D, founded (P, T, K); ``values`` (P, T, columns).
     """
     from .dynamics import solve as _solve
 
-    return _solve(_model(model, overrides), times, params, method=_method_name(method), surgery=surgery)
+    return _solve(_model(model, overrides), times, params, method=str(method), surgery=surgery)
 
 
-def incidence(model: Model | str, endpoint: str | Endpoint = "any", times=None, *,
-              method: str | Method = "auto", individual: bool = False, landmark: float | None = None,
-              patients: int | None = None, seed=None, nodes=None, overrides: Mapping[str, Any] | None = None):
-    """Incidence of ``endpoint`` (``any``, ``first``, ``distant``, ``at_diagnosis``, ``site_share``,
-    ``by_size``; ``landmark`` years for the landmark version) at ``times`` years after diagnosis.
+def incidence(model: Model | str, endpoint: str | Endpoint = "any", times=None, *, method: str = "auto",
+              individual: bool = False, landmark: float | None = None, horizon: float | None = None,
+              patients: int | None = None, seed=None, nodes=None, params: Mapping | None = None,
+              overrides: Mapping[str, Any] | None = None):
+    """Organ-specific incidence of an endpoint, for the population or the typical patient.
 
-    method: ``auto`` | ``closed-form`` | ``numeric`` | ``monte-carlo`` (or a ``methods`` object;
-    ``MonteCarlo(patients, seed)`` carries its own size and seed). Returns a
-    ``population.IncidenceResult`` (values shaped (time, organ)).
+    Parameters
+    ----------
+    model : Model, bundled name or path
+    endpoint : "any", "first", "distant", "at_diagnosis", "distant_at_diagnosis", "site_share",
+        "by_size", or an :mod:`metakinetics.endpoints` object
+    times : years after diagnosis (for by_size: diameters at diagnosis in cm)
+    method : "auto", "closed-form", "numeric" or "monte-carlo" (exact event-level simulation of
+        ``patients`` virtual patients, seeded)
+    individual : the typical patient instead of the population
+    landmark : years: the endpoint among patients free of distant metastasis then
+    horizon : by_size only: years after diagnosis. 0 counts a metastasis in any organ at
+        diagnosis among all patients; > 0 counts a distant metastasis by ``horizon`` among
+        patients free of metastasis at diagnosis
+    patients, seed : Monte Carlo size and seed (with a deterministic method: Monte Carlo over
+        the random effects instead of Gauss-Hermite quadrature)
+    nodes : Gauss-Hermite nodes per random effect
+    params : dotted keys -> one value each, applied on top of the model (model units)
+    overrides : dotted keys -> values applied to the model first (model units)
+
+    Returns
+    -------
+    population.IncidenceResult
+        values (T, organs or 'distant'), standard errors for Monte Carlo.
     """
-    from .methods import MonteCarlo
     from .population import incidence as _incidence
 
     mod = _model(model, overrides)
-    ep = endpoint_from_name(endpoint, landmark=landmark) if isinstance(endpoint, str) else endpoint
-    if isinstance(endpoint, Endpoint) and landmark is not None:
-        raise InputError("give the landmark either inside the endpoint object or as landmark=, not both")
+    if isinstance(endpoint, Endpoint):
+        if landmark is not None or horizon is not None:
+            raise InputError("give the landmark / horizon inside the endpoint object or as arguments, not both")
+        ep = endpoint
+    elif isinstance(endpoint, str):
+        ep = endpoint_from_name(endpoint, landmark=landmark, horizon=horizon)
+    else:
+        raise InputError(f"endpoint: expected a name or an Endpoint, found {type(endpoint).__name__}")
     if times is None:
-        raise InputError("times: give the times (years after diagnosis) at which to compute incidence")
-    if isinstance(method, MonteCarlo):
-        patients = method.patients if patients is None else patients
-        seed = method.seed if seed is None else seed
-    return _incidence(mod, ep, times, individual=individual, method=_method_name(method),
-                      nodes=nodes, patients=patients, seed=seed)
+        raise InputError("times: give the times (years after diagnosis; diameters in cm for by_size)")
+    return _incidence(mod, ep, times, individual=individual, method=str(method), nodes=nodes, patients=patients,
+                      seed=seed, params=params)
+
+
+def size_for_risk(model: Model | str, risk: float, *, horizon: float, individual: bool = False,
+                  nodes=None, params: Mapping | None = None, overrides: Mapping[str, Any] | None = None,
+                  bracket: tuple[float, float] = (0.05, 20.0)) -> float:
+    """The diameter at diagnosis (cm) at which the by_size risk equals ``risk``: the inverse of
+    ``incidence(model, "by_size", diameters, horizon=horizon)`` (brentq, to 1e-6 cm).
+
+    Raises InputError when ``risk`` is not reached within ``bracket`` (cm), naming the range of
+    risks the bracket spans.
+    """
+    from scipy.optimize import brentq
+
+    from .population import incidence as _incidence
+
+    if not (isinstance(risk, (int, float)) and 0 < risk < 1):
+        raise InputError(f"risk must be a probability strictly between 0 and 1, found {risk!r}")
+    mod = _model(model, overrides)
+    ep = BySize(horizon=float(endpoint_from_name("by_size", horizon=horizon).horizon))
+    lo, hi = (float(b) for b in bracket)
+    if not (0 < lo < hi):
+        raise InputError(f"bracket must be two diameters 0 < low < high (cm), found {bracket}")
+    from .units import cells_to_diameter
+
+    if mod.primary.K is not None:                 # a primary with a capacity never grows past it
+        hi = min(hi, 0.999 * cells_to_diameter(mod.primary.K))
+    lo = max(lo, 1.001 * cells_to_diameter(mod.primary.x0))
+
+    def f(d: float) -> float:
+        return float(_incidence(mod, ep, [d], individual=individual, nodes=nodes, params=params).values[0, 0]) - risk
+
+    f_lo, f_hi = f(lo), f(hi)
+    if f_lo > 0 or f_hi < 0:
+        raise InputError(f"risk {risk:g} is not reached between {lo:g} and {hi:g} cm (risks {f_lo + risk:.4g} "
+                         f"to {f_hi + risk:.4g}); widen the bracket")
+    return float(brentq(f, lo, hi, xtol=1e-6))
+
+
+def load_source(source, overrides: Mapping[str, Any] | None = None, *, method: str = "ssa"):
+    """What ``simulate`` runs: a Model or Network as is, or by name / path (bundled model, bundled
+    network, model TOML, network TOML, SBML .xml), with ``overrides`` (model keys or network
+    parameters) applied."""
+    from .model.network import Network
+    from .model.network_file import is_network_toml, list_networks, load_network
+
+    overrides = dict(overrides or {})
+    if isinstance(source, Network):
+        return source.with_parameters(overrides) if overrides else source
+    if isinstance(source, Model):
+        return source.with_values(overrides) if overrides else source
+    if not isinstance(source, (str, Path)):
+        raise InputError(f"source: expected a model, a network, a name or a path, found {type(source).__name__}")
+    text, path = str(source), Path(source)
+    if text.endswith((".xml", ".sbml")):
+        if method == "sde":
+            raise InputError("method 'sde' simulates a metakinetics model's primary, not an SBML network")
+        from .interop import read_sbml
+
+        net = read_sbml(text)
+        return net.with_parameters(overrides) if overrides else net
+    if text.endswith(".toml") and path.is_file():
+        try:
+            body = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{text}: cannot read: {exc.strerror}") from None
+        if is_network_toml(body):
+            net = load_network(text)
+            return net.with_parameters(overrides) if overrides else net
+        return load_model(text, overrides=overrides or None)
+    if text in list_models() or "/" in text or text.endswith(".toml"):
+        return load_model(text, overrides=overrides or None)
+    if text not in list_networks():
+        names = list_models() + list_networks()
+        hint = nearest(text, names)
+        raise InputError(f"'{text}' is not a bundled model ({', '.join(list_models())}), a bundled network "
+                         f"({', '.join(list_networks())}) or an existing .toml/.xml file"
+                         + (f"; did you mean '{hint}'?" if hint else ""))
+    net = load_network(text)
+    return net.with_parameters(overrides) if overrides else net
+
+
+def simulate(source, times, *, method: str = "ssa", paths: int = 1000, seed=None, step: float | None = None,
+             sigma: float | None = None, scheme: str = "euler", keep_paths: bool = True,
+             overrides: Mapping[str, Any] | None = None, progress=None, **network_options):
+    """Stochastic trajectories of a model's network (or any network / SBML model).
+
+    Parameters
+    ----------
+    source : Model, Network, bundled model or network name, model or network TOML, SBML .xml
+    times : array of years (the time grid the paths are sampled on)
+    method : "ssa" (exact Gillespie), "tau" (tau-leaping), "cle" (chemical Langevin) or "sde"
+        (noisy primary growth dx = g(x) dt + sigma x dW of a model)
+    paths : number of trajectories
+    seed : int, SeedSequence or Generator
+    step : leap / time step (years) for tau, cle and sde
+    sigma : noise level (1/sqrt(year)) for "sde"
+    scheme : "euler" or "milstein" for "sde"
+    keep_paths : keep every path (else the mean and SD only)
+    overrides : model keys or network parameters applied first
+    network_options : passed to ``network_from_model`` (primary="forcing"|"species", ...)
+
+    Returns
+    -------
+    stochastic.Ensemble
+        ``values`` (paths, T, outputs) when kept, the mean and SD across paths.
+    """
+    from .stochastic import simulate as _simulate
+
+    if isinstance(paths, bool) or not isinstance(paths, (int, np.integer)) or paths < 1:
+        raise InputError(f"paths must be a whole number >= 1, found {paths!r}")
+    src = load_source(source, overrides, method=method)
+    if isinstance(times, (str, bytes, dict)):
+        raise InputError(f"times: expected numbers, found {type(times).__name__} {times!r}")
+    return _simulate(src, times, int(paths), seed, method=method, step=step, sigma=sigma, scheme=scheme,
+                     keep_paths=keep_paths, progress=progress, **network_options)

@@ -1,7 +1,8 @@
 """``metakinetics incidence``: organ-specific incidence of an endpoint over time (or diameter)."""
 from __future__ import annotations
 
-from ..endpoints import ENDPOINTS, endpoint_from_name
+from ..endpoints import ENDPOINTS
+from ..errors import InputError
 from .common import add_format_argument, add_model_arguments, emit, format_columns, model_from_args, parse_times
 
 
@@ -11,7 +12,9 @@ def register(subparsers) -> None:
                                           "one row per time (years after diagnosis; diameters in cm for by_size).")
     add_model_arguments(p)
     p.add_argument("--endpoint", default="any", help=f"one of {', '.join(ENDPOINTS)} (default any)")
-    p.add_argument("--times", default="0:20:1", help="start:stop:step or a comma list (default 0:20:1)")
+    p.add_argument("--times", default=None,
+                   help="start:stop:step or a comma list (default 0:20:1; site_share 1:20:1; by_size: "
+                        "diameters in cm, 0.5:5:0.5)")
     p.add_argument("--method", default="auto", choices=["auto", "closed-form", "numeric", "monte-carlo"])
     p.add_argument("--patients", type=int, default=None,
                    help="virtual patients (monte-carlo; or Monte Carlo over the random effects)")
@@ -19,21 +22,38 @@ def register(subparsers) -> None:
     p.add_argument("--nodes", type=int, default=None, help="Gauss-Hermite nodes per random effect")
     p.add_argument("--individual", action="store_true", help="the typical patient (no random effects)")
     p.add_argument("--landmark", type=float, default=None, help="among patients free of distant metastasis at L years")
-    p.add_argument("--horizon", type=float, default=None, help="by_size: years after diagnosis (0: at diagnosis)")
+    p.add_argument("--horizon", type=float, default=None,
+                   help="by_size only: years after diagnosis. 0 (default): any organ at diagnosis, all patients; "
+                        "> 0: distant metastasis by then among patients free of metastasis at diagnosis")
+    p.add_argument("--risk", type=float, default=None,
+                   help="by_size only: print the diameter (cm) at which the risk reaches this probability")
     p.add_argument("--out", default=None, help="write to this file (atomically) instead of stdout")
     add_format_argument(p)
     p.set_defaults(func=run)
 
 
+#: default times per endpoint: site_share is undefined at 0, by_size takes diameters (cm)
+DEFAULT_TIMES = {"site_share": "1:20:1", "by_size": "0.5:5:0.5"}
+
+
 def run(args) -> int:
-    from ..population import incidence
+    from ..api import incidence, size_for_risk
 
     model = model_from_args(args)
-    ep = endpoint_from_name(args.endpoint, landmark=args.landmark, horizon=args.horizon)
-    times = parse_times(args.times)
-    res = incidence(model, ep, times, individual=args.individual, method=args.method, nodes=args.nodes,
-                    patients=args.patients, seed=args.seed)
-    first = "diameter_cm" if ep.name == "by_size" else "time"
+    if args.risk is not None:
+        if args.endpoint != "by_size":
+            raise InputError("--risk asks for the diameter at which the by_size risk is reached: "
+                             "use it with --endpoint by_size")
+        d = size_for_risk(model, args.risk, horizon=args.horizon or 0.0, individual=args.individual,
+                          nodes=args.nodes)
+        emit(format_columns({"risk": [args.risk], "horizon": [args.horizon or 0.0], "diameter_cm": [d]},
+                            args.format, meta={"model": model.name}), args.out)
+        return 0
+    times = parse_times(args.times or DEFAULT_TIMES.get(args.endpoint, "0:20:1"))
+    res = incidence(model, args.endpoint, times, landmark=args.landmark, horizon=args.horizon,
+                    individual=args.individual, method=args.method, nodes=args.nodes, patients=args.patients,
+                    seed=args.seed)
+    first = "diameter_cm" if args.endpoint == "by_size" else "time"
     cols = {first: res.times}
     for j, c in enumerate(res.columns):
         cols[c] = res.values[:, j]

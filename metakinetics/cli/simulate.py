@@ -7,13 +7,10 @@ file. Output: every path (columns path, time, species...) or with --summary the 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
+from ..api import load_source, simulate
 from ..errors import InputError, MetakineticsError
-from ..model import load_model, parse_override
-from ..model.library import list_models
-from ..stochastic import simulate
-from ..model.network_file import is_network_toml, list_networks, load_network
+from ..model import parse_override
 from .common import add_format_argument, emit, format_columns, parse_times
 
 
@@ -40,45 +37,11 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def load_source(text: str, sets: list[str], method: str):
-    """A Model or Network from a name/path, with overrides applied."""
-    overrides = dict(parse_override(s) for s in sets)
-    path = Path(text)
-    if text.endswith(".xml") or text.endswith(".sbml"):
-        if method == "sde":
-            raise InputError("--method sde simulates a metakinetics model's primary, not an SBML network")
-        from ..interop import read_sbml
-
-        net = read_sbml(text)
-        return net.with_parameters(overrides) if overrides else net
-    if text.endswith(".toml") and path.is_file():
-        try:
-            body = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"{text}: cannot read: {exc.strerror}") from None
-        if is_network_toml(body):
-            net = load_network(text)
-            return net.with_parameters(overrides) if overrides else net
-        return load_model(text, overrides=overrides or None)
-    if text in list_models() or "/" in text or text.endswith(".toml"):
-        return load_model(text, overrides=overrides or None)
-    if text not in list_networks():
-        from ..errors import nearest
-
-        names = list_models() + list_networks()
-        hint = nearest(text, names)
-        raise InputError(f"'{text}' is not a bundled model ({', '.join(list_models())}), a bundled network "
-                         f"({', '.join(list_networks())}) or an existing .toml/.xml file"
-                         + (f"; did you mean '{hint}'?" if hint else ""))
-    net = load_network(text)
-    return net.with_parameters(overrides) if overrides else net
-
-
 def run(args) -> int:
     times = parse_times(args.times)
     if args.paths < 1:
         raise InputError(f"--paths must be at least 1, found {args.paths}")
-    source = load_source(args.model, args.sets, args.method)
+    source = load_source(args.model, dict(parse_override(s) for s in args.sets), method=args.method)
     bar = None
     progress = None
     if not args.no_progress:
@@ -92,7 +55,7 @@ def run(args) -> int:
             if new > bar.n:
                 bar.update(new - bar.n)
     try:
-        ens = simulate(source, times, args.paths, args.seed, method=args.method, step=args.step,
+        ens = simulate(source, times, paths=args.paths, seed=args.seed, method=args.method, step=args.step,
                        sigma=args.sigma, scheme=args.scheme, keep_paths=not args.summary,
                        progress=progress)
     except MetakineticsError:

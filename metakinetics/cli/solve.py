@@ -30,7 +30,7 @@ def run(args) -> int:
     traj = solve(model, times, method=args.method, surgery=not args.no_surgery)
     meta = {"model": model.name, "method": traj.method, "time_unit": "year since onset",
             "t_dx": float(traj.t_dx[0]), "t_s": float(traj.t_s[0])}
-    text = format_columns(traj.columns(0), args.format, meta=meta)
+    text = format_columns(traj.table(0), args.format, meta=meta)
     if args.format == "table":
         text = (f"# {model.name}: method {traj.method}; diagnosis at t = {traj.t_dx[0]:.4g} y, "
                 f"surgery at t = {traj.t_s[0]:.4g} y (years since onset)\n") + text

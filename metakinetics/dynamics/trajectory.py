@@ -26,11 +26,22 @@ class Trajectory:
     t_s: np.ndarray
     method: str
 
-    def columns(self, index: int = 0) -> dict[str, np.ndarray]:
-        """Parameter set ``index`` as named columns: time, x, C, D_<organ>..., founded_<organ>..."""
-        cols = {"time": self.times, "x": self.x[index], "C": self.C[index]}
-        for k, name in enumerate(self.organs):
-            cols[f"D_{name}"] = self.D[index, :, k]
-        for k, name in enumerate(self.organs):
-            cols[f"founded_{name}"] = self.founded[index, :, k]
-        return cols
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Names of the value columns: x, C, D_<organ>..., founded_<organ>..."""
+        return ("x", "C", *(f"D_{o}" for o in self.organs), *(f"founded_{o}" for o in self.organs))
+
+    @property
+    def values(self) -> np.ndarray:
+        """(P, T, columns): x, C, D_k, founded_k of every parameter set."""
+        return np.concatenate([self.x[..., None], self.C[..., None], self.D, self.founded], axis=2)
+
+    def table(self, index: int = 0) -> dict[str, np.ndarray]:
+        """Parameter set ``index`` as named columns: time, then :attr:`columns`."""
+        return {"time": self.times, **dict(zip(self.columns, np.moveaxis(self.values[index], 1, 0)))}
+
+    def to_frame(self):
+        """pandas DataFrame: set, time and one column per compartment (needs pandas)."""
+        from ..results import frame
+
+        return frame(self.times, self.columns, self.values)

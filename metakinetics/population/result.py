@@ -31,6 +31,14 @@ class IncidenceResult:
                              + (f"; did you mean '{hint}'?" if hint else ""))
         return self.values[:, self.columns.index(name)]
 
+    def to_frame(self):
+        """pandas DataFrame: time (diameter_cm for by_size), one column per organ (or distant), and
+        ``<column>_se`` for Monte Carlo (needs pandas)."""
+        from ..results import frame
+
+        return frame(self.times, self.columns, self.values, extra={"se": self.se} if self.se is not None else None,
+                     time_name="diameter_cm" if isinstance(self.endpoint, BySize) else "time")
+
     def to_dict(self) -> dict:
         ep = self.endpoint
         desc = {"name": ep.name}

@@ -26,6 +26,25 @@ class Ensemble:
     events: int = 0
     info: dict = field(default_factory=dict)
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Names of the outputs (species, then assignment-rule outputs)."""
+        return self.names
+
+    @property
+    def values(self) -> np.ndarray:
+        """Every path (n_paths, T, outputs) when kept, else the mean across paths (T, outputs)."""
+        return self.paths if self.paths is not None else self.mean
+
+    def to_frame(self):
+        """pandas DataFrame: path, time and one column per output (the mean and SD columns when
+        only the summary was kept) (needs pandas)."""
+        from ..results import frame
+
+        if self.paths is None:
+            return frame(self.times, self.names, self.mean, extra={"sd": self.sd})
+        return frame(self.times, self.names, self.paths, set_name="path")
+
     def column(self, name: str) -> np.ndarray:
         """All paths of one output, shape (n_paths, T) (needs the paths)."""
         if self.paths is None:
