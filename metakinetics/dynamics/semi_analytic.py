@@ -111,7 +111,7 @@ def _interval_sources(Qn, h, lam, kf, xi, w, col, split):
             cols = idx[inv == g]
             e = np.exp(-lamn * (width * (1 - xi) / 2)[None, :, None])     # (P, n, K)
             wn = (w * width / 2)[None, :, None]
-            W = np.concatenate([kf * wn * e, (kf / lamn) * wn * (1 - e)], axis=2)
+            W = np.concatenate([kf * wn * e, kf * wn * _decayed(lamn, (width * (1 - xi) / 2)[None, :, None])], axis=2)
             out[:, cols] = np.matmul(Qn[:, cols], W)
             El[:, cols] = np.exp(-lam * width)[:, None, :]
     if np.any(~whole):
@@ -121,9 +121,16 @@ def _interval_sources(Qn, h, lam, kf, xi, w, col, split):
         wn = (w / 2) * hh
         Qc = Qn[:, cols]
         out[:, cols, :K] = kf * np.einsum("psn,pskn->psk", Qc, wn * e)
-        out[:, cols, K:] = (kf / lamn) * np.einsum("psn,pskn->psk", Qc, wn * (1 - e))
+        out[:, cols, K:] = kf * np.einsum("psn,pskn->psk", Qc, wn * _decayed(lam[:, None, :, None], hh * (1 - xi) / 2))
         El[:, cols] = np.exp(-lamn * h[:, cols, None])
     return El, out[..., :K], out[..., K:]
+
+
+def _decayed(lam, x):
+    """(1 - e^{-lambda x}) / lambda, with its limit x at lambda = 0 (cells never leave dormancy)."""
+    lam, x = np.broadcast_arrays(lam, x)
+    pos = lam > 0
+    return np.where(pos, -np.expm1(-lam * x) / np.where(pos, lam, 1.0), x)
 
 
 def solve_semi_analytic(p: PatientParams, times: np.ndarray, t_s: np.ndarray, *, n_nodes: int = N_NODES,
@@ -201,7 +208,11 @@ def solve_semi_analytic(p: PatientParams, times: np.ndarray, t_s: np.ndarray, *,
         kK = kappa[..., None]
         El_r, Ek_r, h_r, R_r = El[:, rc], Ek[:, rc, None], hk[:, rc], R[:, rc, None]
         psi = (El_r - Ek_r) / (kK - lamS)                      # int_0^h e^{-kappa v} e^{-lambda (h-v)} dv
-        phi = ((-np.expm1(-kK * h_r)) / kK - psi) / lamS       # int_0^h e^{-kappa v} (1 - e^{-lambda(h-v)})/lambda dv
+        # int_0^h e^{-kappa v} (1 - e^{-lambda(h-v)})/lambda dv; at lambda = 0 (no exit from
+        # dormancy) its limit int_0^h e^{-kappa v} (h - v) dv = h/kappa - (1 - e^{-kappa h})/kappa^2
+        pos = lamS > 0
+        phi = np.where(pos, ((-np.expm1(-kK * h_r)) / kK - psi) / np.where(pos, lamS, 1.0),
+                       h_r / kK + np.expm1(-kK * h_r) / kK ** 2)
         F[:, rc] += kf * R_r * psi
         Fa[:, rc] += kf * R_r * phi
 
@@ -216,7 +227,7 @@ def solve_semi_analytic(p: PatientParams, times: np.ndarray, t_s: np.ndarray, *,
         beta[ks, kp] *= keep
     # int_a^b D = D(a) (1 - e^{-lambda h})/lambda + Fa, D(a) the value after any kill at a
     # (1 - El loses ~1e-16/(lambda h) relative: ~1e-13 at the smallest lambda h used here).
-    gam = np.ascontiguousarray(np.moveaxis((1.0 - El) / lamS, 1, 0))
+    gam = np.ascontiguousarray(np.moveaxis(_decayed(lamS, hk), 1, 0))
     inc = np.ascontiguousarray(np.moveaxis(Fa, 1, 0))
     D_end = np.empty_like(beta)
     A_end = np.empty_like(beta)
