@@ -149,6 +149,8 @@ def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any], *,
                     path: str | None = None) -> dict[str, Any]:
     """A deep copy of ``data`` with each dotted key set (keys are checked against the schema)."""
     out = _deepcopy(data)
+    if all(k in overrides for k in _SIZE_ALTERNATIVES):
+        raise ModelFileError(path, "diagnosis.size", "give diameter_cm or size, not both")
     for dotted, value in overrides.items():
         parts = dotted.split(".")
         if parts[0] not in SECTIONS:
@@ -169,7 +171,12 @@ def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any], *,
             if not isinstance(node, dict):
                 raise ModelFileError(path, dotted, "cannot set a key inside a value")
         node[parts[-1]] = value
+        if dotted in _SIZE_ALTERNATIVES:          # a size given one way replaces the other way
+            node.pop(_SIZE_ALTERNATIVES[dotted], None)
     return out
+
+
+_SIZE_ALTERNATIVES = {"diagnosis.diameter_cm": "size", "diagnosis.size": "diameter_cm"}
 
 
 def _deepcopy(d: Mapping[str, Any]) -> dict[str, Any]:
