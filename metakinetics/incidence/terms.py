@@ -83,40 +83,55 @@ def _cumulative(grid: Grid, f: np.ndarray) -> np.ndarray:
 
 
 def terms(endpoint: Endpoint, grid: Grid, M0: np.ndarray, M: np.ndarray, h: np.ndarray | None,
-          hazard: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+          hazard: np.ndarray, mu: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(lw (P,), a (P, T, K'), b (P, T, K' or 1)) for ``endpoint``.
 
-    M0 (P, K) = M_k(t_dx); M (P, N, K) = M_k(t_dx + u) on ``grid.u``; h = dM/dt there; hazard (P,).
+    M0 (Po, K) = M_k(t_dx); M (Po, N, K) = M_k(t_dx + u) on ``grid.u``; h = dM/dt there; hazard
+    (Po,). M_k is linear in the shedding constant: with ``mu`` (Po, J) the counts are those of
+    unit mu and every patient stands for J patients with counts scaled by mu[p, j], in that order
+    (P = Po J); the differences and sums over organs are then taken once per Po, not per P.
     """
     inner, L = split(endpoint)
-    P, K = M0.shape
+    Po, K = M0.shape
+    mu = np.ones((Po, 1)) if mu is None else np.asarray(mu, dtype=float)
+    J = mu.shape[1]
+    P = Po * J
     T = grid.user.size
+    m4 = mu[:, :, None, None]
+
+    def full(x):                                              # (Po, J, ...) -> (P, ...)
+        return x.reshape((P,) + x.shape[2:])
+
     if isinstance(inner, AtDiagnosis):                        # all patients, no M0 selection
-        prev = -np.expm1(-(M0 if inner.per_organ else M0.sum(axis=1, keepdims=True)))
+        tot = M0 if inner.per_organ else M0.sum(axis=1, keepdims=True)
+        prev = full(-np.expm1(-mu[:, :, None] * tot[:, None, :]))
         return np.zeros(P), np.broadcast_to(prev[:, None, :], (P, T, prev.shape[1])), np.ones((P, 1, 1))
-    dM = np.maximum(M - M0[:, None, :], 0.0)                  # detected after diagnosis
-    G = dM.sum(axis=2)                                        # (P, N)
+    dM = np.maximum(M - M0[:, None, :], 0.0)                  # detected after diagnosis (unit mu)
+    G = dM.sum(axis=2)                                        # (Po, N)
     iL = grid.landmark
-    lw = -M0.sum(axis=1) - G[:, iL]
+    lw = full(-mu * (M0.sum(axis=1) + G[:, iL])[:, None])
     u = grid.u
     after = (u[grid.user] >= L)[None, :, None]
-    hz = hazard[:, None]
     if grid.pieces is None:                                   # closed expressions, no mortality
         dk = np.maximum(dM[:, grid.user] - dM[:, iL][:, None], 0.0)
         dG = np.maximum(G[:, grid.user] - G[:, iL][:, None], 0.0)[:, :, None]
-        any_k = -np.expm1(-dk) if L == 0 else np.where(after, -np.expm1(-dk), 0.0)
-        dist = -np.expm1(-dG) if L == 0 else np.where(after, -np.expm1(-dG), 0.0)
+        any_k = full(-np.expm1(-m4 * dk[:, None])) if isinstance(inner, (Any, SiteShare)) else None
+        dist = full(-np.expm1(-m4 * dG[:, None])) if isinstance(inner, (Distant, SiteShare)) else None
+        if L > 0:
+            any_k = None if any_k is None else np.where(after, any_k, 0.0)
+            dist = None if dist is None else np.where(after, dist, 0.0)
     else:
-        decay = np.exp(-hz * np.maximum(u[None, :] - L, 0.0))  # (P, N) survival from death since L
-        rel_k = np.exp(-np.maximum(dM - dM[:, iL][:, None], 0.0))             # (P, N, K)
-        rel_G = np.exp(-np.maximum(G - G[:, iL][:, None], 0.0))[:, :, None]
+        decay = np.exp(-hazard[:, None] * np.maximum(u[None, :] - L, 0.0))    # (Po, N) alive since L
+        rel_G = full(np.exp(-mu[:, :, None] * np.maximum(G - G[:, iL][:, None], 0.0)[:, None]))[..., None]
+        hd = full(m4 * (h * decay[:, :, None])[:, None])      # (P, N, K) mu h e^{-hazard (u - L)}
         parts = {}
         if isinstance(inner, First):
-            parts["first"] = h * rel_G * decay[:, :, None]
+            parts["first"] = hd * rel_G
         if isinstance(inner, (Any, SiteShare)):
-            parts["any"] = h * rel_k * decay[:, :, None]
+            rel_k = full(np.exp(-m4 * np.maximum(dM - dM[:, iL][:, None], 0.0)[:, None]))
+            parts["any"] = hd * rel_k
         if isinstance(inner, (Distant, SiteShare)):
-            parts["dist"] = h.sum(axis=2, keepdims=True) * rel_G * decay[:, :, None]
+            parts["dist"] = hd.sum(axis=2, keepdims=True) * rel_G
         out = {}
         for key, f in parts.items():
             cum = _cumulative(grid, f)                        # (P, n_break, K or 1)

@@ -161,10 +161,7 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool):
             hi = min(lo + step, sets.size)
             c, r = hi - lo, slice(lo * Po, hi * Po)
             mu_c = mus[lo:hi].reshape(c * Po, J)
-            M0f = (mu_c[:, :, None] * M0[r][:, None, :]).reshape(c * Pd, -1)
-            Mf = (mu_c[:, :, None, None] * M[r][:, None]).reshape(c * Pd, M.shape[1], -1)
-            hf = None if h is None else (mu_c[:, :, None, None] * h[r][:, None]).reshape(c * Pd, h.shape[1], -1)
-            lw, a, b = terms(ep, grid, M0f, Mf, hf, np.repeat(sub.hazard[r], J))
+            lw, a, b = terms(ep, grid, M0[r], M[r], None if h is None else h[r], sub.hazard[r], mu_c)
             if atdx:
                 a = np.broadcast_to(a[:, :1], (a.shape[0], t.size, a.shape[2]))
             v, s = _ratio(lw.reshape(c, Pd), logq, a.reshape((c, Pd) + a.shape[1:]),
