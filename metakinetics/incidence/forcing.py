@@ -139,9 +139,15 @@ def founded(pat: PatientParams, targets: np.ndarray, *, closed: bool) -> tuple[n
     f, eps, om, beta = (a[:, None, :] for a in (pat.f, pat.eps, pat.wake, pat.exit_rate))
     kap = pat.kappa[:, None, None]
     c = f * eps * _ratio(om, beta)              # 0 where no cell ever leaves dormancy (omega = delta = 0)
-    S, E, C = mom.at(targets)
-    Phi_pre = c * (S - kap / (kap - beta) * E + beta / (kap - beta) * C)
-    D_pre = f * kap / (kap - beta) * (E - C)
+    post = targets > t_s[:, None, None]
+    # the shedding moments are needed only where some patient's target is before surgery (after
+    # it everything follows from the state at surgery): most clinical times are well after
+    need = np.flatnonzero(~post.all(axis=(0, 2)))
+    S, E, C = mom.at(targets[:, need])
+    Phi_pre = np.zeros(targets.shape)
+    D_pre = np.zeros(targets.shape)
+    Phi_pre[:, need] = c * (S - kap / (kap - beta) * E + beta / (kap - beta) * C)
+    D_pre[:, need] = f * kap / (kap - beta) * (E - C)
     # after surgery
     Ss, Es, Cs = mom.state_at_surgery()
     Es, Cs = Es[:, None, :], Cs[:, None, None]
@@ -152,7 +158,6 @@ def founded(pat: PatientParams, targets: np.ndarray, *, closed: bool) -> tuple[n
     D_post = Ds * eb + f * kap * Cs * (eb - ek) / (kap - beta)
     ib = _one_minus_exp_over(beta, w)
     Phi_post = Phis + eps * om * (Ds * ib + f * kap * Cs * (ib - _one_minus_exp_over(kap, w)) / (kap - beta))
-    post = targets > t_s[:, None, None]
     Phi = np.where(post, Phi_post, Phi_pre)
     D = np.where(post, D_post, D_pre)
     pos = targets > 0
