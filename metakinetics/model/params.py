@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -140,17 +141,25 @@ def check_value(key: str, value) -> None:
     """Schema range of one dotted key (scalar or array): rates positive, probabilities in [0, 1],
     durations and other non-negative quantities >= 0, every value finite (InvalidValue)."""
     a = np.asarray(value, dtype=float)
-    if not np.all(np.isfinite(a)):
+    lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
         raise InvalidValue(key, "must be a finite number", _first(~np.isfinite(a)))
-    info = field_info(key)
-    if info is None or info.kind != "float":
+    check = _check_of(key)
+    if check is None or {"positive": lo > 0, "nonneg": lo >= 0, "prob": lo >= 0 and hi <= 1}.get(check, True):
         return
-    bad = {"positive": a <= 0, "nonneg": a < 0, "prob": (a < 0) | (a > 1)}.get(info.check)
-    if bad is not None and np.any(bad):
+    bad = {"positive": a <= 0, "nonneg": a < 0, "prob": (a < 0) | (a > 1)}[check]
+    if np.any(bad):
         need = {"positive": "must be positive", "nonneg": "must be zero or positive",
-                "prob": "must be a probability in [0, 1]"}[info.check]
+                "prob": "must be a probability in [0, 1]"}[check]
         raise InvalidValue(key, f"{need}, found {float(a[bad].ravel()[0]) if a.ndim else float(a):g}",
                            _first(bad))
+
+
+@lru_cache(maxsize=None)
+def _check_of(key: str) -> str | None:
+    """The schema's range check of a numeric dotted key ('positive', 'nonneg', 'prob', ...)."""
+    info = field_info(key)
+    return None if info is None or info.kind != "float" else info.check
 
 
 def _first(mask) -> int:

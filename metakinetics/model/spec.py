@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ..units import cells_to_diameter
@@ -175,7 +176,12 @@ class Model:
         return model_to_dict(self)
 
     def values(self) -> dict[str, float]:
-        """Every numeric parameter under its dotted key, e.g. ``organs.bone.efficiency``."""
+        """Every numeric parameter under its dotted key, e.g. ``organs.bone.efficiency`` (a copy)."""
+        return dict(self._flat)
+
+    @cached_property
+    def _flat(self) -> dict[str, float]:
+        """The dotted-key values, computed once per (immutable) model."""
         out: dict[str, float] = {}
 
         def walk(prefix: str, node: Any) -> None:
@@ -191,7 +197,7 @@ class Model:
 
     def get(self, dotted: str) -> float:
         """Value of one numeric parameter by dotted key."""
-        vals = self.values()
+        vals = self._flat
         if dotted not in vals:
             from ..errors import InputError, nearest
 
