@@ -35,6 +35,24 @@ def _pb(a, ndim):
     return a.reshape(a.shape + (1,) * (ndim - a.ndim))
 
 
+def plan(pat: PatientParams, t_s: np.ndarray, starts: np.ndarray):
+    """How :class:`Moments` integrates each block of patients (blocks start at ``starts``): piece
+    count N (the piece length is at most G_STEP / (fastest log-growth of s on [0, t_s] + fastest
+    dormant exit rate), and 4 / kappa when C is integrated exactly), whether C is integrated
+    exactly (kappa < KAPPA_QUASI_STEADY) and whether the cumulative-sum form cannot overflow."""
+    sizes = np.diff(np.append(starts, pat.n))
+    unit = np.repeat(np.arange(starts.size), sizes)
+    kmin = np.minimum.reduceat(pat.kappa, starts)
+    exact_c = kmin < KAPPA_QUASI_STEADY
+    g0 = np.maximum(pat.shedding_growth(np.zeros((pat.n, 1)))[:, 0], pat.shedding_growth(t_s[:, None])[:, 0])
+    hmax = G_STEP / (g0 + pat.exit_rate.max(axis=1))
+    hmax = np.where(exact_c[unit], np.minimum(hmax, 4.0 / kmin[unit]), hmax)
+    N = np.minimum(np.maximum(np.ceil(np.maximum.reduceat(t_s / hmax, starts)), 1), 20000)
+    bt = (pat.exit_rate * t_s[:, None]).max(axis=1)
+    bt = np.where(exact_c[unit], np.maximum(bt, pat.kappa * t_s), bt)
+    return N, exact_c, np.maximum.reduceat(bt, starts) < 600.0
+
+
 class Moments:
     """S, E_beta (per organ) and C of the shedding intensity, for t in [0, t_s]."""
 
@@ -43,14 +61,9 @@ class Moments:
         self.beta = pat.exit_rate                          # (P, K)
         if closed:
             return
-        kmin = float(np.min(pat.kappa))
-        self.exact_c = kmin < KAPPA_QUASI_STEADY
-        # piece length: G_STEP / (fastest log-growth of s on [0, t_s] + fastest dormant exit rate)
-        g0 = np.maximum(pat.shedding_growth(np.zeros((pat.n, 1)))[:, 0], pat.shedding_growth(t_s[:, None])[:, 0])
-        hmax = G_STEP / (g0 + pat.exit_rate.max(axis=1))
-        if self.exact_c:
-            hmax = np.minimum(hmax, 4.0 / kmin)
-        N = int(min(max(np.ceil(np.max(t_s / hmax)), 1), 20000))
+        N, exact_c, no_overflow = (v[0] for v in plan(pat, t_s, np.zeros(1, dtype=np.intp)))
+        self.exact_c = bool(exact_c)
+        N = int(N)
         self.N, self.h = N, t_s / N                         # (P,)
         betas = self.beta
         if self.exact_c:
@@ -64,8 +77,7 @@ class Moments:
         Ep = s @ dec                                 # (P, N, B)
         step = np.exp(-betas * self.h[:, None])                                # (P, B)
         E = np.zeros((pat.n, N + 1, betas.shape[1]))
-        bt = betas * t_s[:, None]
-        if np.max(bt) < 600.0:   # E(g_j) = e^{-beta g_j} sum_{i<j} Ep_i e^{beta g_{i+1}}, no overflow
+        if no_overflow:          # E(g_j) = e^{-beta g_j} sum_{i<j} Ep_i e^{beta g_{i+1}}, no overflow
             g = self.h[:, None, None] * np.arange(1, N + 1)[None, :, None]
             E[:, 1:] = np.cumsum(Ep * np.exp(betas[:, None, :] * g), axis=1) * np.exp(-betas[:, None, :] * g)
         else:

@@ -19,7 +19,7 @@ import numpy as np
 from ..endpoints import AtDiagnosis, Endpoint, First
 from ..errors import SolverError
 from ..incidence import colony_counts
-from ..incidence.forcing import G_STEP, KAPPA_QUASI_STEADY
+from ..incidence.forcing import plan
 from ..incidence.terms import clinical_grid, split, terms
 from ..model import Model
 from ..model.params import PatientParams, broadcast, resolve
@@ -207,7 +207,7 @@ def _counts(pat: PatientParams, n: int, Po: int, u: np.ndarray, closed: bool, ra
     chunk = max(BLOCK_BUDGET // per, 1)
     starts = np.array([d * Po + lo for d in range(n) for lo in range(0, Po, chunk)], dtype=np.intp)
     sizes = np.diff(np.append(starts, n * Po))
-    keys = np.zeros((starts.size, 3)) if closed else _regimes(pat, starts, sizes)
+    keys = np.zeros((starts.size, 3)) if closed else _regimes(pat, starts)
     K = len(pat.organs)
     M = np.empty((n * Po, N, K))
     h = np.empty((n * Po, N, K)) if rates else None
@@ -232,27 +232,7 @@ def _counts(pat: PatientParams, n: int, Po: int, u: np.ndarray, closed: bool, ra
     return M[:, 0], M, h
 
 
-def _regimes(pat: PatientParams, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """(units, 3): piece count, exact-C flag and no-overflow flag that the numeric moments
-    (incidence.forcing.Moments) choose for each block of patients, computed per block."""
-    unit = np.repeat(np.arange(starts.size), sizes)
-    kmin = np.minimum.reduceat(pat.kappa, starts)
-    exact_c = kmin < KAPPA_QUASI_STEADY
-    t_s = pat.surgery_time()
-    g0 = np.maximum(pat.shedding_growth(np.zeros((pat.n, 1)))[:, 0], pat.shedding_growth(t_s[:, None])[:, 0])
-    hmax = G_STEP / (g0 + pat.exit_rate.max(axis=1))
-    hmax = np.where(exact_c[unit], np.minimum(hmax, 4.0 / kmin[unit]), hmax)
-    N = np.minimum(np.maximum(np.ceil(np.maximum.reduceat(t_s / hmax, starts)), 1), 20000)
-    bt = (pat.exit_rate * t_s[:, None]).max(axis=1)
-    bt = np.where(exact_c[unit], np.maximum(bt, pat.kappa * t_s), bt)
-    no_overflow = np.maximum.reduceat(bt, starts) < 600.0
-    return np.stack([N, exact_c, no_overflow], axis=1).astype(float)
-
-
-def check_finite(values: np.ndarray, what: str) -> np.ndarray:
-    """``values`` unchanged, or SolverError if any is not a number (never passed on silently)."""
-    if not np.all(np.isfinite(values)):
-        raise SolverError(f"{what}: the computation gave a non-finite value (overflow of the expected "
-                          "colony counts or an undefined ratio); check the parameters' magnitudes")
-    return values
-
+def _regimes(pat: PatientParams, starts: np.ndarray) -> np.ndarray:
+    """(units, 3): the piece count, exact-C flag and no-overflow flag that the numeric moments
+    choose for each block of patients (incidence.forcing.plan, the rule Moments applies)."""
+    return np.stack(plan(pat, pat.surgery_time(), starts), axis=1).astype(float)
