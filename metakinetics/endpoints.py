@@ -1,4 +1,4 @@
-"""Endpoint objects (design/model.md section 4): what the clinic observes, as frozen values.
+"""Endpoint objects (docs/model.md, "What the clinic sees"): what the clinic observes, as frozen values.
 
 Clinical time u is years after diagnosis (surgery follows at u = delay). An endpoint says which
 probability to compute; ``incidence`` and ``population`` compute it from any source.

@@ -8,7 +8,7 @@ from __future__ import annotations
 #: "blood" = circulating tumour cells). A file's metadata may add more (``organs = [...]``).
 STANDARD_ORGANS = ("bone", "lung", "liver", "brain", "distant", "blood")
 
-#: Endpoint names of aggregate rows (design/model.md section 4) plus ``ctc_positive``
+#: Endpoint names of aggregate rows (docs/model.md, "What the clinic sees") plus ``ctc_positive``
 #: (share of patients with >= 1 circulating tumour cell in the sampled blood volume).
 ENDPOINT_NAMES = ("any", "first", "distant", "at_diagnosis", "site_share", "by_size", "ctc_positive")
 
