@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import InputError
+from .common import add_fit_arguments
 from ..io_atomic import write_text_atomic
 from ..report import build_report
 
@@ -16,10 +17,8 @@ def register(subparsers) -> None:
                     "identifiability flags), each data set's fit with its figure, the data sets' citations "
                     "and checksums, and the versions that produced it. Images are embedded; the file needs "
                     "no network to view.")
-    p.add_argument("setup", nargs="?", default=None, metavar="FIT",
-                   help="fit folder or fit.toml (default: fits/breast); a bare name means a bundled set-up")
+    add_fit_arguments(p)
     p.add_argument("--out", required=True, metavar="FILE", help="the HTML file to write (e.g. report.html)")
-    p.add_argument("--result", default=None, metavar="PATH", help="the fit result (default: result.json beside fit.toml)")
     p.add_argument("--draws", type=int, default=200,
                    help="parameter draws for the figures' 95%% bands (default 200; 0: no bands)")
     p.add_argument("--seed", type=int, default=0, help="seed of the draws (default 0)")

@@ -7,6 +7,7 @@ import math
 import sys
 
 from ..errors import InputError
+from .common import add_fit_arguments
 from ..reproduce import Tolerance, rerun
 from ..reproduce.compare import ATOL_LOGLIK, RTOL
 
@@ -23,10 +24,7 @@ def register(subparsers) -> None:
                     "log-likelihoods (2x for AIC): what the optimiser's stopping tolerance (ftol 1e-10 on "
                     "-2 log L) leaves undetermined, see docs/reproduce.md. Exit status 0: all agree; 1: "
                     "something differs; 2: bad input.")
-    p.add_argument("setup", nargs="?", default=None, metavar="FIT",
-                   help="fit folder or fit.toml (default: fits/breast); a bare name means a bundled set-up")
-    p.add_argument("--result", default=None, metavar="PATH",
-                   help="the recorded result to check (default: result.json beside fit.toml)")
+    add_fit_arguments(p)
     p.add_argument("--rtol", type=float, default=RTOL, help=f"relative tolerance of estimates and limits (default {RTOL:g})")
     p.add_argument("--atol", type=float, default=ATOL_LOGLIK,
                    help=f"absolute tolerance of log-likelihoods (default {ATOL_LOGLIK:g}; AIC gets twice it)")
