@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from .errors import (DataError, ExpressionError, FitError, InputError, MetakineticsError,
                      ModelError, ModelFileError, SolverError)
+from ._version import __version__
 from .model import Model, list_models, load_model
-
-__version__ = "0.1.0"
 
 #: Verbs loaded on first use, so that ``import metakinetics`` stays light (no sympy/scipy/lmfit).
 _LAZY = {

@@ -1,4 +1,5 @@
 """``python -m metakinetics`` runs the command-line interface."""
 from .cli.main import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # importing the module (e.g. to document it) must not run the CLI
+    raise SystemExit(main())

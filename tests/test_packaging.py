@@ -1,9 +1,11 @@
 """The built wheel, installed (not editable) into a fresh virtual environment, carries the bundled
-models: a pip-installed user can load 'breast' without the source tree."""
+models (a pip-installed user can load 'breast' without the source tree) and the version of
+metakinetics/_version.py."""
 import subprocess
 import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,11 @@ def test_wheel_installs_and_loads_bundled_model(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
                     "-w", str(wheels), str(src)], check=True, capture_output=True)
     wheel = next(wheels.glob("metakinetics-*.whl"))
+    from metakinetics import __version__
+
+    with zipfile.ZipFile(wheel) as zf:  # the version in the wheel is the one in metakinetics/_version.py
+        meta = zf.read(f"metakinetics-{__version__}.dist-info/METADATA").decode()
+    assert f"\nVersion: {__version__}\n" in meta
 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)

@@ -53,6 +53,14 @@ def check_times(times, *, what: str = "times") -> np.ndarray:
     return t
 
 
+def add_fit_arguments(parser) -> None:
+    """FIT positional (a fit folder, fit.toml or bundled name; default fits/breast) and ``--result``."""
+    parser.add_argument("setup", nargs="?", default=None, metavar="FIT",
+                        help="fit folder or fit.toml (default: fits/breast); a bare name means a bundled set-up")
+    parser.add_argument("--result", default=None, metavar="PATH",
+                        help="the recorded fit result (default: result.json beside fit.toml)")
+
+
 def add_model_arguments(parser) -> None:
     """MODEL positional and repeated ``--set key=value``."""
     parser.add_argument("model", metavar="MODEL", help="bundled model name (see 'metakinetics models') or a path to a TOML file")

@@ -13,7 +13,7 @@ from ..errors import MetakineticsError
 
 #: Subcommand modules in ``metakinetics.cli``, in help order. Each defines ``register(subparsers)``.
 COMMANDS = ["models", "show", "equations", "solve", "incidence", "cohort", "simulate",
-            "datasets", "fit", "scenario", "figures"]
+            "datasets", "fit", "reproduce", "report", "scenario", "figures"]
 
 
 def build_parser() -> argparse.ArgumentParser:
