@@ -1,4 +1,4 @@
-"""Endpoints (design/model.md section 4) per patient, as ratio terms a / b with a log weight.
+"""Endpoints (docs/model.md, "What the clinic sees") per patient, as ratio terms a / b with a log weight.
 
 For P patients with expected detectable colonies M_k, the population value of an endpoint is
 sum_i q_i e^{lw_i} a_i / sum_i q_i e^{lw_i} b_i, q the random-effect quadrature (or Monte Carlo)

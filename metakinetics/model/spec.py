@@ -1,7 +1,7 @@
 """What a model is: frozen dataclasses, in years and cells, with no numerics attached.
 
 A :class:`Model` is immutable; what-if variants are new models (:meth:`Model.with_values`).
-Names follow ``design/model.md``: primary x(t), shedding mu x^gamma, clearance kappa, per organ k
+Names follow docs/model.md ("One patient"): primary x(t), shedding mu x^gamma, clearance kappa, per organ k
 the arrest fraction f_k, wake rate omega_k, dormant death delta_k, colonisation efficiency eps_k,
 colony growth and detection size.
 """
