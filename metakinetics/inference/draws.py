@@ -27,19 +27,19 @@ def rng_of(seed) -> np.random.Generator:
 
 def to_search(natural, log: Sequence[bool]) -> np.ndarray:
     """Natural values (..., p) -> search scale (ln where ``log[j]``)."""
-    x = np.array(natural, dtype=float)
-    for j, lg in enumerate(log):
-        if lg:
-            x[..., j] = np.log(x[..., j])
-    return x
+    return _columns(natural, log, np.log)
 
 
 def to_natural(search, log: Sequence[bool]) -> np.ndarray:
     """Search-scale values (..., p) -> natural scale (exp where ``log[j]``)."""
-    x = np.array(search, dtype=float)
-    for j, lg in enumerate(log):
-        if lg:
-            x[..., j] = np.exp(x[..., j])
+    return _columns(search, log, np.exp)
+
+
+def _columns(values, log: Sequence[bool], fn) -> np.ndarray:
+    """A float copy of ``values`` (..., p) with ``fn`` applied to the columns j where ``log[j]``."""
+    x = np.array(values, dtype=float)
+    cols = np.flatnonzero(np.asarray(log, dtype=bool))
+    x[..., cols] = fn(x[..., cols])
     return x
 
 
