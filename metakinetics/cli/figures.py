@@ -14,6 +14,9 @@ def register(sub) -> None:
                                    "Each NAME.<format> gets a caption NAME.txt beside it.")
     p.add_argument("source", metavar="FIT_DIR_OR_MODEL",
                    help="fit directory (holding result.json), bundled model name or model TOML file")
+    p.add_argument("--group", default=None, metavar="NAME",
+                   help="group of a fit with group-specific parameters (e.g. a subtype of fits/subtypes): "
+                        "the model and parameters of every figure but 'fit'; required for such a fit")
     p.add_argument("--out", "-o", default="figures", metavar="DIR", help="output directory (default ./figures)")
     p.add_argument("--format", default="png", help="comma list of png, pdf, svg (default png)")
     p.add_argument("--only", default=None, help="comma list of figures to draw (default all)")
@@ -32,7 +35,7 @@ def run(args) -> int:
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
     if args.draws < 0 or args.paths < 1:
         raise InputError("--draws must be >= 0 and --paths >= 1")
-    done = render_figure_set(args.source, args.out, formats, only=only, seed=args.seed, draws=args.draws,
+    done = render_figure_set(args.source, args.out, formats, group=args.group, only=only, seed=args.seed, draws=args.draws,
                              paths=args.paths, scenarios=args.scenarios or DEFAULT_SCENARIOS,
                              workers=args.workers,
                              progress=None if args.quiet else lambda n: print(f"drew {n}", file=sys.stderr))

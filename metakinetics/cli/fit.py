@@ -106,7 +106,7 @@ def _fmt(x) -> str:
 def report(result, path, fig_path) -> str:
     """Human-readable summary of a fit result."""
     lines = [f"fit {result.name}: {result.status} ({result.message})",
-             f"  model {result.model}; {result.n_par} free parameters, {result.n_obs} observations; "
+             f"  model {result.model_name}; {result.n_par} free parameters, {result.n_obs} observations; "
              f"log L = {result.loglik:.3f}, AIC = {result.aic:.2f}, BIC = {result.bic:.2f}; "
              f"{result.nfev} evaluations in {result.elapsed_s:.1f} s",
              f"  intervals: {result.interval_method}", ""]

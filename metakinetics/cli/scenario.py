@@ -23,6 +23,9 @@ def register(sub) -> None:
                     + examples + "; combine with '+'.")
     p.add_argument("source", metavar="MODEL_OR_FIT_DIR",
                    help="bundled model name, model TOML file, or fit directory (holding result.json)")
+    p.add_argument("--group", default=None, metavar="NAME",
+                   help="group of a fit with group-specific parameters (e.g. 'triple negative' in "
+                        "fits/subtypes): its model and parameters, drawn with --draws; required for such a fit")
     p.add_argument("--scenario", "-s", dest="scenarios", action="append", default=[], metavar="SCENARIO",
                    help="a scenario, e.g. surgery_delay=0.25 or adjuvant:kill_dormant=0.5 (repeatable)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
@@ -83,7 +86,7 @@ def run(args) -> int:
 
         figure_format = parse_formats(args.figure.rsplit(".", 1)[-1] if "." in args.figure else "?",
                                       what="--figure")[0]
-    model, fit, _ = resolve_source(args.source)
+    model, fit, _ = resolve_source(args.source, group=args.group)
     source = fit if fit is not None else model
     if args.sets:
         changed = model.with_values(dict(parse_override(s) for s in args.sets))

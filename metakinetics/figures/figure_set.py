@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import InputError
-from ..scenarios import compare, resolve_source
+from ..scenarios import compare, fit_result_of, resolve_source
 from ..scenarios.transforms import parse_scenario
 from .style import save
 
@@ -42,19 +42,25 @@ def _caption(what: str, source: str, extra: str = "") -> str:
 
 
 def render_figure_set(source: Any, out_dir: str | Path, formats: Sequence[str] = ("png",), *,
-                      only: Sequence[str] | None = None, seed: int = 0, draws: int = 20,
-                      paths: int = 400, sigma: float = 0.4, scenarios: Sequence[str] = DEFAULT_SCENARIOS,
-                      workers: int | None = None,
+                      group: str | None = None, only: Sequence[str] | None = None, seed: int = 0,
+                      draws: int = 20, paths: int = 400, sigma: float = 0.4,
+                      scenarios: Sequence[str] = DEFAULT_SCENARIOS, workers: int | None = None,
                       progress: Callable[[str], None] | None = None) -> list[RenderedFigure]:
     """Draw and save the figure set of ``source`` into ``out_dir``; returns what was written.
-    ``only`` restricts to some of FIGURES; fit-only figures are skipped for a bare model."""
-    model, fit, desc = resolve_source(source)
+    ``only`` restricts to some of FIGURES; fit-only figures are skipped for a bare model. For a fit
+    with group-specific parameters every figure but 'fit' (which shows all groups) is of one
+    ``group``'s model and parameters, and needs it (FitError listing the groups otherwise)."""
     wanted = tuple(only) if only else FIGURES
     bad = [w for w in wanted if w not in FIGURES]
     if bad:
         raise InputError(f"unknown figure '{bad[0]}' (figures: {', '.join(FIGURES)})")
-    if fit is None:
+    result, result_path = fit_result_of(source)
+    if result is None:
         wanted = tuple(w for w in wanted if w not in ("fit", "corner"))
+    if set(wanted) - {"fit"}:
+        model, fit, desc = resolve_source(source, group=group)
+    else:  # the data-vs-fit figure alone shows every group: no group needed
+        desc = f"fit {result.name}" + (f" ({result_path})" if result_path else "")
     out: list[RenderedFigure] = []
 
     def emit(name: str, fig, caption: str) -> None:
@@ -70,11 +76,11 @@ def render_figure_set(source: Any, out_dir: str | Path, formats: Sequence[str] =
 
     for name in wanted:
         if name == "fit":
-            from .fit_plot import fit_bands, plot_fit
+            from ..inference import fit_bands
+            from .fit_plot import plot_fit
 
-            bands = fit_bands(fit.result, seed=seed,
-                              directory=Path(fit.source).parent if fit.source else None)
-            emit(name, plot_fit(fit.result, bands=bands), _caption(
+            bands = fit_bands(result, seed=seed, directory=Path(result_path).parent if result_path else None)
+            emit(name, plot_fit(result, bands=bands), _caption(
                 "Data versus fitted curves: each data set of the fit (points with 95% intervals) and the "
                 "fitted model's prediction.", desc, bands.caption()))
         elif name == "incidence":

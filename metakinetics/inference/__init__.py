@@ -1,18 +1,23 @@
 """How the model meets data: fit set-ups, likelihoods, free parameters, intervals, results.
 
-``fit(path)`` runs a ``fits/NAME/fit.toml`` set-up and returns a :class:`FitResult`;
-``write_result`` stores it atomically as JSON.
+``fit(path)`` runs a ``fits/NAME/fit.toml`` set-up and returns a :class:`FitResult` (the fitted
+model for any group, parameter draws, predictions); ``write_result`` stores it atomically as JSON;
+``fit_bands`` gives the confidence bands of its fitted curves over parameter draws.
 """
 from __future__ import annotations
 
+from .bands import FitBands, find_setup, fit_bands
+from .draws import draw_natural, percentile_bands
 from .fit import default_setup_path, fit, organ_summary, resolve_setup_path
+from .fixed import fixed_model
 from .likelihood import Binomial, CensoredTimeToEvent, LeastSquares, joint_loglik
 from .objective import Objective, population_ctc_predictor, population_predictor
 from .parameters import FreeParameter, ParameterSet
 from .problem import CtcPositive, DataSpec, FitSetup, Problem, build_problem, ctc_draw_volume, load_setup, parse_setup
 from .results import Estimate, FitResult, read_result, write_result
 
-__all__ = ["Binomial", "CensoredTimeToEvent", "CtcPositive", "DataSpec", "Estimate", "FitResult", "FitSetup",
+__all__ = ["Binomial", "CensoredTimeToEvent", "CtcPositive", "DataSpec", "Estimate", "FitBands", "FitResult", "FitSetup",
            "FreeParameter", "LeastSquares", "Objective", "ParameterSet", "Problem", "build_problem",
-           "ctc_draw_volume", "default_setup_path", "fit", "joint_loglik", "load_setup", "organ_summary", "parse_setup",
+           "ctc_draw_volume", "default_setup_path", "draw_natural", "find_setup", "fit", "fit_bands", "fixed_model",
+           "joint_loglik", "load_setup", "organ_summary", "parse_setup", "percentile_bands",
            "population_ctc_predictor", "population_predictor", "read_result", "resolve_setup_path", "write_result"]

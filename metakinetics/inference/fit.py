@@ -16,6 +16,7 @@ from scipy.stats import chi2
 from .. import __version__
 from ..errors import FitError, MetakineticsError
 from .intervals import Z95, correlations, identifiability, information, profile, wald
+from .competing import crude_incidence
 from .likelihood import Binomial, CensoredTimeToEvent
 from .objective import CtcPredictor, Objective, Predictor
 from .problem import CtcPositive, FitSetup, Problem, ctc_draw_volume, load_setup
@@ -86,7 +87,7 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
     x_hat = best["x"]
     status, message = _status(obj, best, runs)
     method = intervals or setup.intervals
-    est, corr, info_kind, issues = _uncertainty(obj, x_hat, method)
+    est, cov, corr, info_kind, issues = _uncertainty(obj, x_hat, method)
     ev = obj.evaluate(x_hat)
     if ev.failed:
         raise FitError(f"the model cannot be evaluated at the fitted values: {ev.failed}")
@@ -104,7 +105,7 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
     base_model = obj.model.with_values(obj.params.overrides(x_hat, None))
     return FitResult(
         name=setup.name, status=status, message=message,
-        model=str(setup.model if isinstance(setup.model, str) else setup.model.name),
+        model_name=str(setup.model if isinstance(setup.model, str) else setup.model.name),
         optimiser=optimiser, interval_method=_interval_label(method), information=info_kind,
         estimates=tuple(est), correlations={"names": obj.params.labels, "matrix": corr.tolist()},
         loglik=loglik, n_obs=n, n_par=k, aic=2 * k - 2 * loglik, bic=k * math.log(max(n, 1)) - 2 * loglik,
@@ -114,6 +115,8 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
                      for r in runs),
         seed=setup.seed, package_version=__version__, elapsed_s=_time.perf_counter() - t0, nfev=obj.nfev,
         fitted_values=fitted, organs=tuple(organ_summary(base_model)), setup_path=_portable(setup.path),
+        fixed=dict(setup.model_set), covariance=tuple(map(tuple, cov.tolist())),
+        nodes=dict(setup.nodes) if isinstance(setup.nodes, dict) else setup.nodes,
         comparisons=tuple(compare(base_model, name, predictor=obj.predictor, nodes=setup.nodes,
                                   ctc_predictor=obj.ctc_predictor)
                           for name in setup.compare))
@@ -202,11 +205,11 @@ def _uncertainty(obj: Objective, x_hat: np.ndarray, method: str):
         est.append(Estimate(name=p.label, key=p.key, group=p.group, value=v, se=float(se_nat),
                             lower=float(p.from_search(max(lo[j], b_lo))), upper=float(p.from_search(min(hi[j], b_hi))),
                             initial=p.value, min=p.min, max=p.max, log=p.log, at_bound=at_bound,
-                            se_search=float(se[j])))
+                            se_search=float(se[j]), targets=tuple(p.keys)))
         if at_bound:
             issues.append({"parameters": [p.label], "issue": "at bound",
                            "detail": f"estimate {v:.4g} is at its bound [{p.min:g}, {p.max:g}]"})
-    return est, corr, info.kind, issues
+    return est, info.cov, corr, info.kind, issues
 
 
 def _lmfit_conf_interval(obj: Objective, x_hat: np.ndarray, se: np.ndarray):
@@ -323,10 +326,7 @@ def _tte_report(prob: Problem, grid, cif, hd) -> dict:
         ev = np.where(lik.cause[sel] >= 0, 1, np.where(lik.cause[sel] == lik.ANY, 1,
                                                        np.where(lik.cause[sel] == lik.DEATH, 2, 0)))
         aj = aalen_johansen(t, ev, at=check)
-        F = cif[g].sum(axis=1)
-        dens = np.gradient(F, grid)
-        crude = np.concatenate([[0.0], np.cumsum(0.5 * (dens[1:] * np.exp(-hd[g] * grid[1:])
-                                                        + dens[:-1] * np.exp(-hd[g] * grid[:-1])) * np.diff(grid))])
+        crude = crude_incidence(grid, cif[g].sum(axis=1), hd[g])
         pred = np.interp(check, grid, crude)
         at_risk = np.array([(t >= c).sum() for c in check])
         use = at_risk >= 20  # beyond that the estimate is too noisy to judge the fit

@@ -9,7 +9,8 @@ import numpy as np
 
 from ..endpoints import Endpoint
 from ..errors import FitError, MetakineticsError
-from ..model import Model, load_model
+from ..model import Model
+from .fixed import fixed_model
 from .likelihood import CensoredTimeToEvent
 from .parameters import ParameterSet
 from .problem import CtcPositive, FitSetup, Problem, build_problem, endpoint_for_causes
@@ -61,7 +62,8 @@ class Objective:
     def __init__(self, setup: FitSetup, predictor: Predictor | None = None, *, model: Model | None = None,
                  ctc_predictor: CtcPredictor | None = None):
         self.setup = setup
-        self.model = model if model is not None else load_model(setup.model, overrides=dict(setup.model_set) or None)
+        # fixed values in model units (years), as FitResult.base_model and the scenarios apply them
+        self.model = model if model is not None else fixed_model(setup.model, setup.model_set)
         self.params = ParameterSet(list(setup.parameters))
         for p in self.params:
             for k in p.keys:

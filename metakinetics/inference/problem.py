@@ -19,7 +19,8 @@ import numpy as np
 from ..datasets import AggregateData, IndividualData, load_dataset
 from ..endpoints import BySize, Distant, Endpoint, First, Landmark, endpoint_from_name
 from ..errors import DataError, FitError, MetakineticsError, ModelFileError, nearest
-from ..model import Model, load_model
+from ..model import Model
+from .fixed import fixed_model
 from .likelihood import Binomial, CensoredTimeToEvent, LeastSquares
 from .parameters import FreeParameter
 
@@ -137,7 +138,7 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
         model_name = str((base / model_name).resolve()) if not Path(model_name).is_absolute() else model_name
     model_set = dict(mdl.get("set", {}))
     try:
-        model = load_model(model_name, overrides=model_set or None)
+        model = fixed_model(model_name, model_set)  # fixed values in years, whatever the file's time_unit
     except MetakineticsError as exc:
         raise ModelFileError(where, "model", f"cannot load the model: {exc}") from None
     known_keys = model.values()

@@ -2,7 +2,7 @@
 parameter uncertainty from a fit, swept over parameter draws on any concurrent.futures.Executor
 (a local process pool or a Dask cluster) with results identical to a serial run."""
 from .compare import Comparison, SweepResult, SweepSpec, compare, rate_ratio, resolve_source, sweep, tabulate
-from .fits import as_fit_summary, looks_like_fit
+from .fits import as_fit_summary, fit_result_of, looks_like_fit, read_fit
 from .sweep import chunk_ranges, default_workers, make_executor, run_chunks, task_seeds
 from .transforms import (EXAMPLES, Adjuvant, Baseline, CTCTherapy, Composite, DormancyMaintenance,
                          EarlierDiagnosis, OrganDrug, Scenario, SetValues, SurgeryDelay, as_scenario,
@@ -13,5 +13,5 @@ __all__ = ["EXAMPLES", "Adjuvant", "Baseline", "CTCTherapy", "Comparison", "Comp
            "DormancyMaintenance", "EarlierDiagnosis", "FitSummary", "OrganDrug", "ParameterDraws",
            "Scenario", "SetValues", "SurgeryDelay", "SweepResult", "SweepSpec", "as_fit_summary",
            "as_scenario", "chunk_ranges", "compare", "compose", "default_workers", "draw_parameters",
-           "looks_like_fit", "make_executor", "parse_scenario", "percentile_bands", "rate_ratio",
+           "fit_result_of", "looks_like_fit", "make_executor", "read_fit", "parse_scenario", "percentile_bands", "rate_ratio",
            "resolve_source", "run_chunks", "sweep", "tabulate", "summary_from_model", "task_seeds"]

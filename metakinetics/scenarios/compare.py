@@ -281,40 +281,44 @@ def tabulate(result: SweepResult, *, level: float = 0.95, source: str = "") -> C
                       table=table, sweep=result)
 
 
-def resolve_source(model_or_fit: Any) -> tuple[Model, FitSummary | None, str]:
+def resolve_source(model_or_fit: Any, *, group: str | None = None) -> tuple[Model, FitSummary | None, str]:
     """(model, fit summary or None, description) from a Model, a FitSummary, a fit result, a
-    bundled model name, a model file or a fit directory."""
+    bundled model name, a model file or a fit directory. ``group`` chooses the group of a fit with
+    group-specific parameters (required there: FitError listing the groups); a model has none."""
     from .fits import as_fit_summary, looks_like_fit
 
-    if isinstance(model_or_fit, Model):
-        return model_or_fit, None, f"model {model_or_fit.name}" + (
-            f" ({model_or_fit.source})" if model_or_fit.source else "")
-    if isinstance(model_or_fit, str) or hasattr(model_or_fit, "__fspath__"):
-        if looks_like_fit(model_or_fit):
-            fit = as_fit_summary(model_or_fit)
-            return fit.model, fit, f"fit {fit.name} ({fit.source})"
-        from ..model import load_model
+    is_path = isinstance(model_or_fit, str) or hasattr(model_or_fit, "__fspath__")
+    if isinstance(model_or_fit, Model) or (is_path and not looks_like_fit(model_or_fit)):
+        if group is not None:
+            raise InputError(f"group '{group}': groups belong to a fit with group-specific parameters, not a model")
+        if isinstance(model_or_fit, Model):
+            m = model_or_fit
+        else:
+            from ..model import load_model
 
-        m = load_model(str(model_or_fit))
+            m = load_model(str(model_or_fit))
         return m, None, f"model {m.name}" + (f" ({m.source})" if m.source else "")
-    fit = as_fit_summary(model_or_fit)
+    fit = as_fit_summary(model_or_fit, group=group)
     return fit.model, fit, f"fit {fit.name}" + (f" ({fit.source})" if fit.source else "")
 
 
 def compare(model_or_fit: Any, scenarios: Sequence[Scenario | str], endpoint: Endpoint | str = "any",
-            times=None, *, draws: int = 0, uncertainty: str = "covariance", seed: int | None = None,
+            times=None, *, group: str | None = None, draws: int = 0, uncertainty: str = "covariance",
+            seed: int | None = None,
             level: float = 0.95, executor: Any = None, workers: int | None = None,
             scheduler: Any = None, chunk_size: int | None = None, progress: Progress | None = None,
             **incidence_options: Any) -> Comparison:
     """Incidence under each scenario (the baseline added first) with differences against it.
 
     ``model_or_fit``: a Model, a fit (FitSummary, fit result or fit directory), a bundled model
-    name or file. ``times``: years after diagnosis (default 0..20 by 1). With ``draws`` > 0 (needs
+    name or file. ``group``: the group of a fit with group-specific parameters (required there;
+    its model and its parameters, shared and own, are used and drawn). ``times``: years after
+    diagnosis (default 0..20 by 1). With ``draws`` > 0 (needs
     a fit), parameter sets drawn from the fit's ``uncertainty`` ('covariance' or 'profile') give
     ``level`` bands. Extra keyword arguments go to ``population.incidence`` (method, nodes,
     patients, ...).
     """
-    model, fit, source = resolve_source(model_or_fit)
+    model, fit, source = resolve_source(model_or_fit, group=group)
     ep = endpoint_from_name(endpoint) if isinstance(endpoint, str) else endpoint
     if not isinstance(ep, Endpoint):
         raise InputError(f"endpoint: expected a name or an Endpoint, found {type(endpoint).__name__}")

@@ -4,7 +4,9 @@ Two sources: the fit's covariance (multivariate normal on the search scale, i.e.
 parameters fitted in logs: the Laplace approximation) or the profile-likelihood intervals (each
 parameter independently from a split normal whose 2.5% and 97.5% points are the interval ends;
 correlations ignored). Draws outside a parameter's bounds are redrawn, deterministically for a
-given seed. The fit is read through :class:`FitSummary`, a small view every fit result maps onto.
+given seed (the sampler is ``inference.draw_natural``). The fit is read through
+:class:`FitSummary`, a small view that a fit result (for one group of a grouped fit) or a bare
+model with stated spreads maps onto.
 """
 from __future__ import annotations
 
@@ -15,11 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import FitError, InputError
+from ..errors import FitError
+from ..inference import draw_natural, percentile_bands
+from ..inference.draws import to_natural, to_search
 from ..model import Model
 
-#: Normal quantile of 97.5%: a 95% interval spans +-Z95 standard deviations.
-Z95 = 1.959963984540054
+__all__ = ["FitSummary", "ParameterDraws", "draw_parameters", "percentile_bands", "summary_from_model"]
 
 
 @dataclass(frozen=True)
@@ -74,18 +77,10 @@ class FitSummary:
 
     def to_search(self, natural: np.ndarray) -> np.ndarray:
         """Natural values (..., p) -> search scale (log where fitted in logs)."""
-        x = np.array(natural, dtype=float)
-        for j, lg in enumerate(self.log):
-            if lg:
-                x[..., j] = np.log(x[..., j])
-        return x
+        return to_search(natural, self.log)
 
     def to_natural(self, search: np.ndarray) -> np.ndarray:
-        x = np.array(search, dtype=float)
-        for j, lg in enumerate(self.log):
-            if lg:
-                x[..., j] = np.exp(x[..., j])
-        return x
+        return to_natural(search, self.log)
 
 
 @dataclass(frozen=True)
@@ -109,77 +104,17 @@ class ParameterDraws:
         return {t: self.values[rows, j].copy() for j, tk in enumerate(targets) for t in tk}
 
 
-def _rng(seed) -> np.random.Generator:
-    return np.random.default_rng(seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed))
-
-
 def draw_parameters(fit: FitSummary, n: int, *, seed: int | None = None, method: str = "covariance",
                     max_tries: int = 100) -> ParameterDraws:
     """``n`` seeded parameter sets from the fit's uncertainty (``method`` 'covariance' or
-    'profile'); draws outside the parameters' bounds are redrawn."""
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise InputError(f"draws: expected a whole number >= 1, found {n!r}")
-    if method not in ("covariance", "profile"):
-        raise InputError(f"uncertainty method: unknown '{method}' (expected covariance or profile)")
-    rng = _rng(seed)
-    p = len(fit.keys)
-    center = fit.to_search(fit.estimate)
-    if method == "covariance":
-        if fit.covariance is None:
-            raise FitError(f"fit '{fit.name}' has no covariance matrix (not estimable); use the "
-                           f"profile intervals (method='profile') or no draws")
-        cov = 0.5 * (fit.covariance + fit.covariance.T)
-        w, v = np.linalg.eigh(cov)
-        if np.min(w) < -1e-10 * max(1.0, np.max(np.abs(w))):
-            raise FitError(f"fit '{fit.name}': covariance is not positive semi-definite "
-                           f"(smallest eigenvalue {np.min(w):.3g})")
-        root = v * np.sqrt(np.clip(w, 0.0, None))  # cov = root @ root.T
-
-        def sample(m):
-            return center + rng.standard_normal((m, p)) @ root.T
-    else:
-        if not fit.intervals:
-            raise FitError(f"fit '{fit.name}' has no profile-likelihood intervals; use the "
-                           f"covariance (method='covariance')")
-        lo_sd = np.empty(p)
-        hi_sd = np.empty(p)
-        for j, k in enumerate(fit.keys):
-            if k not in fit.intervals:
-                raise FitError(f"fit '{fit.name}': no interval for free parameter '{k}'")
-            lo, hi = (float(a) for a in fit.intervals[k])
-            if not (lo <= fit.estimate[j] <= hi) or (fit.log[j] and lo <= 0):
-                raise FitError(f"fit '{fit.name}': interval ({lo:g}, {hi:g}) of '{k}' does not "
-                               f"bracket the estimate {fit.estimate[j]:g}")
-            s_lo, s_hi = (math.log(lo), math.log(hi)) if fit.log[j] else (lo, hi)
-            lo_sd[j] = (center[j] - s_lo) / Z95
-            hi_sd[j] = (s_hi - center[j]) / Z95
-
-        def sample(m):
-            z = rng.standard_normal((m, p))
-            return center + np.where(z < 0, z * lo_sd, z * hi_sd)
-
-    out = np.empty((0, p))
-    for _ in range(max_tries):
-        nat = fit.to_natural(sample(n))
-        ok = np.all((nat >= fit.lower_bound) & (nat <= fit.upper_bound) & np.isfinite(nat), axis=1)
-        out = np.concatenate([out, nat[ok]])
-        if len(out) >= n:
-            break
-    else:
-        raise FitError(f"fit '{fit.name}': fewer than {n} of the parameter draws fall inside the "
-                       f"bounds after {max_tries} rounds (is the covariance far too wide?)")
-    return ParameterDraws(keys=fit.keys, values=out[:n], method=method, targets=fit.targets,
+    'profile'); draws outside the parameters' bounds are redrawn. The sampler is
+    ``inference.draw_natural``, the one behind ``FitResult.draw``: a summary of a fit result
+    for a group draws the same numbers as ``result.draw(n, seed, group=...)``."""
+    values = draw_natural(fit.estimate, fit.log, n, seed=seed, method=method, covariance=fit.covariance,
+                          intervals=fit.intervals, keys=fit.keys, lower=fit.lower_bound,
+                          upper=fit.upper_bound, name=fit.name, max_tries=max_tries)
+    return ParameterDraws(keys=fit.keys, values=values, method=method, targets=fit.targets,
                           seed=seed if isinstance(seed, (int, np.integer)) or seed is None else None)
-
-
-def percentile_bands(samples: np.ndarray, level: float = 0.95, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(lower, median, upper) percentiles of ``samples`` along ``axis`` for a central ``level``
-    band, e.g. 2.5/50/97.5 for 0.95."""
-    if not 0 < level < 1:
-        raise InputError(f"level must be in (0, 1), found {level:g}")
-    a = 100.0 * (1 - level) / 2
-    lo, med, hi = np.percentile(samples, [a, 50.0, 100.0 - a], axis=axis)
-    return lo, med, hi
 
 
 def summary_from_model(model: Model, keys: Sequence[str], sd: Mapping[str, float] | Sequence[float],

@@ -4,6 +4,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from metakinetics.cli.main import main
@@ -61,3 +62,43 @@ def test_errors_are_one_line(capsys, argv, fragment):
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
     assert fragment in err and len(err.strip().splitlines()) == 1
+
+
+SUBTYPES = FIT.parent / "subtypes"
+GROUPS = ("luminal A", "luminal B", "HER2-overexpressing", "triple negative")
+
+
+@pytest.mark.parametrize("extra", [["--draws", "20"], []])
+def test_grouped_fit_without_a_group_is_a_clear_error(capsys, extra):
+    """Defect 4: with --draws this ended in a numpy ValueError traceback (exit 1); without, it
+    silently ran the base model with every group parameter dropped. Now: one line naming the groups."""
+    if not (SUBTYPES / "result.json").is_file():
+        pytest.skip("fits/subtypes/result.json not present")
+    code, out, err = run(capsys, str(SUBTYPES), "-s", "baseline", "--endpoint", "at_diagnosis", "--times", "0",
+                         "--workers", "1", "--no-progress", *extra)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "choose a group" in err
+    assert all(g in err for g in GROUPS)
+
+
+def test_group_option_runs_the_group_model_with_its_parameters_drawn(capsys):
+    from metakinetics.inference import read_result
+
+    if not (SUBTYPES / "result.json").is_file():
+        pytest.skip("fits/subtypes/result.json not present")
+    result = read_result(SUBTYPES / "result.json")
+    code, out, err = run(capsys, str(SUBTYPES), "--group", "triple negative", "-s", "baseline", "--endpoint",
+                         "at_diagnosis", "--times", "0", "--draws", "20", "--seed", "1", "--workers", "1",
+                         "--format", "json", "--no-progress")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["draws"] == 20 and "subtypes [triple negative]" in d["source"]
+    c = d["columns"]
+    # the CLI uses the population default quadrature (no --nodes), not the fit's coarser one
+    expected = result.predict("at_diagnosis", [0.0], group="triple negative", nodes=None)
+    np.testing.assert_allclose(c["value"], expected.values[0], rtol=1e-9)
+    assert all(lo < hi for lo, hi in zip(c["lower"], c["upper"]))  # the group's parameters are drawn
+    code, _, err = run(capsys, str(SUBTYPES), "--group", "basal", "-s", "baseline", "--times", "0")
+    assert code == 2 and "no group 'basal'" in err and "triple negative" in err
+    code, _, err = run(capsys, "breast", "--group", "basal", "-s", "baseline", "--times", "0")
+    assert code == 2 and "not a model" in err

@@ -84,3 +84,21 @@ def test_organotropism_shares_follow_blood_flow_when_the_soil_is_uniform():
     np.testing.assert_allclose(col, flow, rtol=1e-12)
     names, flow, col = organotropism_shares(m)
     assert col.sum() == pytest.approx(1.0, rel=1e-12) and col[names.index("bone")] > flow[names.index("bone")]
+
+
+SUBTYPES = FIT.parent / "subtypes"
+
+
+def test_grouped_fit_figures_need_a_group_except_the_data_vs_fit_figure(tmp_path):
+    """A fit with group-specific parameters: every figure but 'fit' is of one group's model and
+    parameters (--group); without a group a FitError lists the groups."""
+    from metakinetics.errors import FitError
+
+    if not (SUBTYPES / "result.json").is_file():
+        pytest.skip("fits/subtypes/result.json not present")
+    with pytest.raises(FitError, match="choose a group.*triple negative"):
+        render_figure_set(str(SUBTYPES), tmp_path, only=["corner"])
+    figs = render_figure_set(str(SUBTYPES), tmp_path, group="triple negative", only=["corner", "organotropism"])
+    corner = next(f for f in figs if f.name == "corner")
+    assert "log10 all wake[triple negative]" in corner.labels
+    assert "fit subtypes [triple negative]" in corner.caption

@@ -1,6 +1,7 @@
 """The data-vs-fit figure carries confidence bands of the fitted curves: drawn on every axes with
-a fitted curve, computed through the fit's own predictor (a zero-width covariance reproduces the
-stored curves exactly), seeded, and refused with a clear error when the set-up cannot be found."""
+a fitted curve, computed in inference (``inference.fit_bands``, batched over draws: a zero-width
+covariance reproduces the stored curves exactly), seeded, and refused with a clear error when the
+set-up cannot be found."""
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,8 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 
 from metakinetics.errors import FitError  # noqa: E402
-from metakinetics.figures.fit_plot import fit_bands, plot_fit  # noqa: E402
-from metakinetics.inference import read_result  # noqa: E402
+from metakinetics.figures.fit_plot import plot_fit  # noqa: E402
+from metakinetics.inference import fit_bands, read_result  # noqa: E402
 
 FITS = Path(__file__).resolve().parents[2] / "fits"
 # few draws: these tests check the drawing and the plumbing, not the band's sampling accuracy
@@ -65,20 +66,25 @@ def test_no_band_when_asked():
 
 
 def test_zero_uncertainty_band_is_the_stored_fitted_curve():
-    """With every standard error 0 each draw is the estimate, so the band collapses onto the curves
-    stored in result.json: the band is predicted by the same function that made them (agreement to
-    1e-9 relative: identical arithmetic; the margin is only for summation-order noise)."""
+    """With a zero covariance each draw is the estimate, so the band collapses onto the curves
+    stored in result.json (at the band's points, every other point of the curve): the batched
+    prediction equals the fit's own (agreement to 1e-9 relative: the margin is only for
+    summation-order noise)."""
     res = _result("breast")
-    zero = replace(res, estimates=tuple(replace(e, se_search=0.0) for e in res.estimates))
+    p = len(res.estimates)
+    zero = replace(res, covariance=tuple((0.0,) * p for _ in range(p)))
     bands = fit_bands(zero, draws=3, seed=0, directory=FITS / "breast")
     assert bands.method == "covariance" and bands.failed == 0
     n = 0
     for d, b in zip(res.datasets, bands.datasets):
         if b["kind"] == "curves":
             for cv, bc in zip(d.get("curves", []), b["curves"]):
+                at = np.searchsorted(cv["x"], bc["x"])
+                np.testing.assert_array_equal(np.asarray(cv["x"])[at], bc["x"])
+                assert bc["x"][0] == cv["x"][0] and bc["x"][-1] == cv["x"][-1]
                 for organ, y in cv["y"].items():
-                    np.testing.assert_allclose(bc["lo"][organ], y, rtol=1e-9, atol=1e-15)
-                    np.testing.assert_allclose(bc["hi"][organ], y, rtol=1e-9, atol=1e-15)
+                    np.testing.assert_allclose(bc["lo"][organ], np.asarray(y)[at], rtol=1e-9, atol=1e-15)
+                    np.testing.assert_allclose(bc["hi"][organ], np.asarray(y)[at], rtol=1e-9, atol=1e-15)
                     n += 1
         if "lo" in b:
             pred = [r["predicted"] for r in d["rows"]]
@@ -100,7 +106,7 @@ def test_bands_are_seeded_and_bracket_the_fit():
     # the fitted (distant) curve lies inside its band away from t ~ 0, where all draws are ~0; the
     # band is a percentile range of draws centred on the estimate, so the estimate falls inside it
     # unless the prediction is strongly skewed, which it is not at these small standard errors
-    y = np.array(cv["y"][organ])
+    y = np.array(cv["y"][organ])[np.searchsorted(cv["x"], a.datasets[0]["curves"][0]["x"])]
     inside = (y >= lo - 1e-12) & (y <= hi + 1e-12)
     assert inside.mean() > 0.9
     assert "12 parameter sets" in a.caption() and "seed 7" in a.caption() and "covariance" in a.caption()
