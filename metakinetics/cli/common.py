@@ -129,3 +129,12 @@ def emit(text: str, out: str | None = None) -> None:
     from ..io_atomic import write_text_atomic
 
     write_text_atomic(out, text)
+
+
+#: default times per endpoint: site_share is undefined at 0, by_size runs over diameters (cm)
+DEFAULT_TIMES = {"site_share": "1:20:1", "by_size": "0.5:5:0.5"}
+
+
+def default_times(args) -> str:
+    """The --times text, or the endpoint's default."""
+    return args.times or DEFAULT_TIMES.get(args.endpoint, "0:20:1")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..endpoints import ENDPOINTS
 from ..errors import InputError
-from .common import add_format_argument, add_model_arguments, emit, format_columns, model_from_args, parse_times
+from .common import add_format_argument, default_times, add_model_arguments, emit, format_columns, model_from_args, parse_times
 
 
 def register(subparsers) -> None:
@@ -32,10 +32,6 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-#: default times per endpoint: site_share is undefined at 0, by_size takes diameters (cm)
-DEFAULT_TIMES = {"site_share": "1:20:1", "by_size": "0.5:5:0.5"}
-
-
 def run(args) -> int:
     from ..api import incidence, size_for_risk
 
@@ -49,7 +45,7 @@ def run(args) -> int:
         emit(format_columns({"risk": [args.risk], "horizon": [args.horizon or 0.0], "diameter_cm": [d]},
                             args.format, meta={"model": model.name}), args.out)
         return 0
-    times = parse_times(args.times or DEFAULT_TIMES.get(args.endpoint, "0:20:1"))
+    times = parse_times(default_times(args))
     res = incidence(model, args.endpoint, times, landmark=args.landmark, horizon=args.horizon,
                     individual=args.individual, method=args.method, nodes=args.nodes, patients=args.patients,
                     seed=args.seed)

@@ -11,7 +11,7 @@ from ..endpoints import endpoint_from_name
 from ..errors import InputError
 from ..model import parse_override
 from ..scenarios import EXAMPLES, compare, default_workers, parse_scenario, resolve_source
-from .common import add_format_argument, emit, format_columns, parse_times
+from .common import add_format_argument, default_times, emit, format_columns, parse_times
 
 
 def register(sub) -> None:
@@ -30,10 +30,16 @@ def register(sub) -> None:
                    help="a scenario, e.g. surgery_delay=0.25 or adjuvant:kill_dormant=0.5 (repeatable)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a model value before the scenarios (repeatable)")
-    p.add_argument("--endpoint", default="any", help="any, first, distant, at_diagnosis, site_share (default any)")
+    p.add_argument("--endpoint", default="any",
+                   help="any, first, distant, at_diagnosis, distant_at_diagnosis, site_share, by_size (default any)")
+    p.add_argument("--horizon", type=float, default=None, metavar="YEARS",
+                   help="by_size only: 0 (default) any organ at diagnosis, all patients; > 0 distant metastasis "
+                        "by then among patients free of metastasis at diagnosis")
     p.add_argument("--landmark", type=float, default=None, metavar="YEARS",
                    help="landmark version of the endpoint, from this many years after diagnosis")
-    p.add_argument("--times", default="0:20:1", help="years after diagnosis, start:stop:step or a list (default 0:20:1)")
+    p.add_argument("--times", default=None,
+                   help="years after diagnosis (by_size: diameters in cm), start:stop:step or a list "
+                        "(default 0:20:1; site_share 1:20:1; by_size 0.5:5:0.5)")
     p.add_argument("--draws", type=int, default=0, metavar="N", help="parameter draws from the fit (bands)")
     p.add_argument("--uncertainty", choices=("covariance", "profile"), default="covariance",
                    help="draws from the fit's covariance (default) or its profile-likelihood intervals")
@@ -91,8 +97,8 @@ def run(args) -> int:
     if args.sets:
         changed = model.with_values(dict(parse_override(s) for s in args.sets))
         source = dataclasses.replace(fit, model=changed) if fit is not None else changed
-    endpoint = endpoint_from_name(args.endpoint, landmark=args.landmark)
-    times = parse_times(args.times)
+    endpoint = endpoint_from_name(args.endpoint, landmark=args.landmark, horizon=args.horizon)
+    times = parse_times(default_times(args))
     workers = args.workers
     if workers is None and args.scheduler is None:
         workers = default_workers() if args.draws else 1

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..endpoints import Endpoint, endpoint_from_name
+from ..endpoints import BySize, Endpoint, endpoint_from_name
 from ..errors import InputError
 from ..model import Model
 from .sweep import Progress, chunk_ranges, make_executor, run_chunks, task_seeds
@@ -183,7 +183,7 @@ class Comparison:
     table: Mapping[str, np.ndarray] = field(repr=False)
     sweep: SweepResult | None = field(default=None, repr=False, compare=False)
 
-    COLUMN_ORDER = ("scenario", "organ", "time", "value", "lower", "upper", "abs_diff",
+    COLUMN_ORDER = ("scenario", "organ", "time", "diameter_cm", "value", "lower", "upper", "abs_diff",
                     "abs_diff_lower", "abs_diff_upper", "rel_diff", "rel_diff_lower", "rel_diff_upper")
 
     @property
@@ -256,7 +256,8 @@ def tabulate(result: SweepResult, *, level: float = 0.95, source: str = "") -> C
     labels = [s.label for s in spec.scenarios]
     table["scenario"] = np.repeat(np.array(labels, dtype=object), T * K)
     table["organ"] = np.tile(np.array(result.columns, dtype=object), S * T)
-    table["time"] = np.tile(np.repeat(spec.times, K), S)
+    axis = "diameter_cm" if isinstance(spec.endpoint, BySize) else "time"     # by_size runs over diameters
+    table[axis] = np.tile(np.repeat(spec.times, K), S)
     table["value"] = central.ravel()
     table["abs_diff"] = (central - base).ravel()
     table["rel_diff"] = (_ratio(central, np.broadcast_to(base, central.shape)) - 1.0).ravel()

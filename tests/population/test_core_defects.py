@@ -79,6 +79,12 @@ def test_overrides_are_in_years_on_every_path(month_model):
                           "organs.bone.wake=0.05", "--times", "10", "--format", "csv"],
                          capture_output=True, text=True, check=True).stdout
     assert float(out.splitlines()[1].split(",")[1]) == pytest.approx(ref[0, 0], rel=1e-5)
+    out = subprocess.run([sys.executable, "-m", "metakinetics.cli.main", "scenario", str(month_model), "--set",
+                          "organs.bone.wake=0.05", "-s", "surgery_delay=0", "--times", "10", "--format", "csv"],
+                         capture_output=True, text=True, check=True).stdout
+    header, first = out.splitlines()[0].split(","), out.splitlines()[1].split(",")
+    assert first[header.index("organ")] == "bone"
+    assert float(first[header.index("value")]) == pytest.approx(ref[0, 0], rel=1e-5)
 
 
 # ---- 3. Monte Carlo by_size at diagnosis counts any organ ------------------------------------
