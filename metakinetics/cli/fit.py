@@ -85,17 +85,11 @@ def run(args) -> int:
 
 
 def figure_png(result, setup=None) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
     from ..figures.fit_plot import plot_fit
 
     fig = plot_fit(result, setup=setup)  # with the 95% band of 200 seeded draws from the fit's covariance
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
     return buf.getvalue()
 
 

@@ -65,11 +65,8 @@ def render_figure_set(source: Any, out_dir: str | Path, formats: Sequence[str] =
 
     def emit(name: str, fig, caption: str) -> None:
         written = save(fig, out_dir, name, formats, caption)
-        import matplotlib.pyplot as plt
-
         labels = tuple(dict.fromkeys(lab for ax in fig.axes if ax.get_visible()
                                      for lab in (ax.get_xlabel(), ax.get_ylabel()) if lab))
-        plt.close(fig)
         out.append(RenderedFigure(name, tuple(written), caption, labels))
         if progress:
             progress(name)

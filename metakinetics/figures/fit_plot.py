@@ -15,9 +15,9 @@ _COLOURS = {"bone": "#1b9e77", "lung": "#d95f02", "liver": "#7570b3", "brain": "
 
 
 def _colour(name: str, i: int) -> str:
-    import matplotlib.pyplot as plt
+    import matplotlib
 
-    return _COLOURS.get(name, plt.rcParams["axes.prop_cycle"].by_key()["color"][i % 10])
+    return _COLOURS.get(name, matplotlib.rcParams["axes.prop_cycle"].by_key()["color"][i % 10])
 
 
 def plot_fit(result, *, ncols: int = 2, figsize_per_panel=(4.6, 3.4), band: bool = True, draws: int = 200,
@@ -30,7 +30,7 @@ def plot_fit(result, *, ncols: int = 2, figsize_per_panel=(4.6, 3.4), band: bool
     bars error bars, from ``draws`` parameter sets drawn (``seed``) from the fit's uncertainty
     (``inference.fit_bands``; pass ``bands`` to reuse ones already computed; ``setup``/``directory``
     locate the fit set-up when the result's own path does not)."""
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     fr = result if isinstance(result, FitResult) else FitResult.from_dict(result)
     res = fr.to_dict()
@@ -40,8 +40,8 @@ def plot_fit(result, *, ncols: int = 2, figsize_per_panel=(4.6, 3.4), band: bool
     n = len(sets)
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(figsize_per_panel[0] * ncols, figsize_per_panel[1] * nrows),
-                             squeeze=False)
+    fig = Figure(figsize=(figsize_per_panel[0] * ncols, figsize_per_panel[1] * nrows))  # not in pyplot's state
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     for i, (ax, d) in enumerate(zip(axes.flat, sets)):
         b = bands.datasets[i] if bands is not None and bands.datasets else None
         if d["likelihood"] == "time_to_event":

@@ -1,5 +1,6 @@
 """One look for every figure: Okabe-Ito colour-blind-safe palette, fixed organ colours, sizes,
-and atomic saving of a figure with its caption file. matplotlib is used with the Agg backend only."""
+and atomic saving of a figure with its caption file. Figures are plain ``matplotlib.figure.Figure``
+objects, never registered with pyplot: nothing here sets the backend or any global state a user set."""
 from __future__ import annotations
 
 import contextlib
@@ -8,13 +9,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg", force=True)  # never a GUI backend: figures are files
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from ..errors import InputError  # noqa: E402
-from ..io_atomic import write_bytes_atomic, write_text_atomic  # noqa: E402
+from ..errors import InputError
+from ..io_atomic import write_bytes_atomic, write_text_atomic
 
 #: Okabe & Ito (2008) palette, safe for the common colour-vision deficiencies.
 OKABE_ITO = {"black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
@@ -49,7 +47,7 @@ def colour(i: int) -> str:
 @contextlib.contextmanager
 def styled() -> Iterator[None]:
     """rcParams of the house style for the figures made inside the block."""
-    with plt.rc_context(RC):
+    with matplotlib.rc_context(RC):
         yield
 
 

@@ -7,9 +7,6 @@ import io
 def latex_png(latex: str, *, dpi: int = 140) -> bytes | None:
     """The equation rendered by mathtext (no TeX installation needed), or None when mathtext cannot
     parse it (the report then shows the LaTeX source)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     from matplotlib import mathtext
 
     buf = io.BytesIO()
@@ -21,12 +18,7 @@ def latex_png(latex: str, *, dpi: int = 140) -> bytes | None:
 
 
 def figure_png(fig, *, dpi: int = 100) -> bytes:
-    """A matplotlib Figure as PNG bytes; the figure is closed."""
-    import matplotlib.pyplot as plt
-
+    """A matplotlib Figure as PNG bytes (figures here are never registered with pyplot)."""
     buf = io.BytesIO()
-    try:
-        fig.savefig(buf, format="png", dpi=dpi)
-    finally:
-        plt.close(fig)
+    fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
