@@ -48,11 +48,6 @@ class GrowthLaw:
         """d ln x / dt at time t (1/year)."""
         raise NotImplementedError
 
-    def diagnosis_time(self, primary, size: float) -> float:
-        """Years for a model's primary (``model.primary``) to grow from x0 to ``size`` cells."""
-        K = primary.K if primary.K is not None else math.inf
-        return float(self.time_to(size, primary.x0, primary.rate, K))
-
     def drift_text(self, x: str = "x") -> str:
         """g(x) as restricted-grammar text with the state called ``x``."""
         return self.drift_template.format(x=x)

@@ -9,6 +9,7 @@ from ..model.expressions import Expression, parse_expression
 from ..model.network import Event, Network, Reaction, Species, check_network
 from ..model.spec import Model
 from ..model.growth import growth_law
+from ..model.params import resolve
 
 
 def network_from_model(model: Model, *, primary: str = "forcing", colonies: bool = True,
@@ -69,7 +70,7 @@ def network_from_model(model: Model, *, primary: str = "forcing", colonies: bool
         reactions.append(Reaction(f"founding_{k}", ((f"D_{k}", 1),), found, pe(f"eps_{k}*omega_{k}*D_{k}")))
     events = []
     if surgery:
-        ts = law.diagnosis_time(m.primary, m.diagnosis.size) + m.diagnosis.surgery_delay
+        ts = float(resolve(m).surgery_time()[0])        # the one resolver's diagnosis + delay
         sets = (("on", pe("0")),) if primary == "forcing" else (("P", pe("0")),)
         kill = m.treatment.kill_dormant
         survive = tuple((f"D_{o.name}", pe(repr(1.0 - kill))) for o in m.organs) if kill > 0 else ()

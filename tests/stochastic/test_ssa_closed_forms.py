@@ -10,7 +10,7 @@ from scipy.integrate import solve_ivp
 
 from metakinetics.model import load_model
 from metakinetics.stochastic import load_network, network_from_model, ssa
-from metakinetics.model.growth import growth_law
+from metakinetics.model.params import resolve
 from metakinetics.symbolic.network_compile import compile_ode
 
 pytestmark = pytest.mark.statistical
@@ -35,7 +35,7 @@ def test_circulation_is_poisson_with_time_dependent_shedding():
     n = 20_000
     ens = ssa(net, times, n, 11)
     mu, r, kappa = 2.0, 3.0, 5.0
-    ts = growth_law(model.primary.growth).diagnosis_time(model.primary, model.diagnosis.size)
+    ts = float(resolve(model).diagnosis_time()[0])
     tau = np.minimum(times, ts)
     mean = mu * np.exp(-kappa * times) * (np.exp((r + kappa) * tau) - 1) / (r + kappa)
     C = ens.column("C")
@@ -132,7 +132,7 @@ def test_events_surgery_and_kill():
     model = load_model("exponential_one_organ", {"shedding.mu": 2.0, "circulation.clearance": 5.0,
                                                    "diagnosis.size": 20.0, "treatment.kill_dormant": 0.5})
     net = network_from_model(model)
-    ts = growth_law(model.primary.growth).diagnosis_time(model.primary, model.diagnosis.size)
+    ts = float(resolve(model).diagnosis_time()[0])
     ens = ssa(net, [ts - 1e-9, ts], 20_000, 3)
     D = ens.column("D_bone")
     diff = D[:, 0].mean() * 0.5 - D[:, 1].mean()
