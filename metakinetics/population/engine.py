@@ -105,6 +105,13 @@ def evaluate(model: Model, endpoint: Endpoint, times: np.ndarray, params: Mappin
     values = np.empty((D, times.size, K))
     se = np.empty((D, times.size, K)) if expectation.monte_carlo else None
     active = np.stack([sd[k] > 0 for k in DIMENSIONS], axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):   # overflow is caught: the callers refuse non-finite values
+        _fill(values, se, active, expectation, base, sd, endpoint, inner, L, times, closed)
+    return Evaluation(values, se, closed)
+
+
+def _fill(values, se, active, expectation, base, sd, endpoint, inner, L, times, closed) -> None:
+    """Values (and SE) of every set, grouped by the pattern of active random effects."""
     for pattern in np.unique(active, axis=0):
         idx = np.flatnonzero(np.all(active == pattern, axis=1))
         sc = expectation.scores(dict(zip(DIMENSIONS, pattern)))
@@ -113,7 +120,6 @@ def evaluate(model: Model, endpoint: Endpoint, times: np.ndarray, params: Mappin
         values[idx] = v
         if se is not None:
             se[idx] = s
-    return Evaluation(values, se, closed)
 
 
 def _breaks(pat: PatientParams) -> list[float]:
