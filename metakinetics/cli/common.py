@@ -5,12 +5,14 @@ import csv
 import io
 import json
 import math
+import os
 import sys
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, OutputError
+from ..io_atomic import check_writable, write_text_atomic
 from ..model import Model, load_model, parse_override
 
 
@@ -113,11 +115,35 @@ def _jsonable(v):
     return x if math.isfinite(x) else None
 
 
+def check_out(out: str | None, *, what: str = "--out") -> None:
+    """Refuse an output file that cannot be written, before any computing (one-line error)."""
+    if out is None or out == "-":
+        if sys.stdout is None:
+            raise OutputError(f"{what}: standard output is closed (give --out FILE)")
+        return
+    check_writable(out, what=what)
+
+
+def _discard_stdout() -> None:
+    """Point fd 1 at /dev/null so the interpreter's final flush cannot fail a second time."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+
+
 def emit(text: str, out: str | None = None) -> None:
     """Write ``text`` to stdout, or atomically to the file ``out``."""
     if out is None or out == "-":
-        sys.stdout.write(text)
+        if sys.stdout is None:
+            raise OutputError("cannot write the output: standard output is closed (give --out FILE)")
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            _discard_stdout()
+            raise OutputError(f"cannot write the output to standard output: {exc.strerror or exc} "
+                              f"(give --out FILE)") from None
         return
-    from ..io_atomic import write_text_atomic
-
     write_text_atomic(out, text)

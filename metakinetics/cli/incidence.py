@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..endpoints import ENDPOINTS, endpoint_from_name
-from .common import add_format_argument, add_model_arguments, emit, format_columns, model_from_args, parse_times
+from .common import add_format_argument, check_out, add_model_arguments, emit, format_columns, model_from_args, parse_times
 
 
 def register(subparsers) -> None:
@@ -28,6 +28,7 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from ..population import incidence
 
+    check_out(args.out)
     model = model_from_args(args)
     ep = endpoint_from_name(args.endpoint, landmark=args.landmark, horizon=args.horizon)
     times = parse_times(args.times)

@@ -14,7 +14,7 @@ from ..model import load_model, parse_override
 from ..model.library import list_models
 from ..stochastic import simulate
 from ..symbolic.reactions import is_network_toml, list_networks, load_network
-from .common import add_format_argument, emit, format_columns, parse_times
+from .common import add_format_argument, check_out, emit, format_columns, parse_times
 
 
 def register(sub) -> None:
@@ -75,6 +75,7 @@ def load_source(text: str, sets: list[str], method: str):
 
 
 def run(args) -> int:
+    check_out(args.out)
     times = parse_times(args.times)
     if args.paths < 1:
         raise InputError(f"--paths must be at least 1, found {args.paths}")
