@@ -87,6 +87,9 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
     status, message = _status(obj, best, runs)
     method = intervals or setup.intervals
     est, corr, info_kind, issues = _uncertainty(obj, x_hat, method)
+    idle = [i["parameters"][0] for i in issues if i["issue"] == "no effect"]
+    if idle:
+        message += f"; but {', '.join(idle)} cannot act on these data (see identifiability)"
     ev = obj.evaluate(x_hat)
     if ev.failed:
         raise FitError(f"the model cannot be evaluated at the fitted values: {ev.failed}")
@@ -192,7 +195,7 @@ def _uncertainty(obj: Objective, x_hat: np.ndarray, method: str):
             if sides:
                 flat[j] = sides
     issues = identifiability(obj.params.labels, corr, se, list(obj.params), info.singular,
-                             flat if method != "wald" else None)
+                             flat if method != "wald" else None, ineffective=info.ineffective)
     est = []
     for j, p in enumerate(obj.params):
         v = float(p.from_search(x_hat[j]))
