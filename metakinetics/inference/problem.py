@@ -20,6 +20,7 @@ from ..datasets import AggregateData, IndividualData, load_dataset
 from ..endpoints import BySize, Distant, Endpoint, First, Landmark, endpoint_from_name
 from ..errors import DataError, FitError, MetakineticsError, ModelFileError, nearest
 from ..model import Model, load_model
+from ..model.text import decode_text
 from ..population.effects import DIMENSIONS
 from .likelihood import Binomial, CensoredTimeToEvent, LeastSquares
 from .parameters import FreeParameter, check_overlaps
@@ -95,19 +96,6 @@ def load_setup(path: str | Path) -> FitSetup:
     except OSError as exc:
         raise ModelFileError(str(p), None, f"cannot read fit set-up: {exc.strerror or exc}") from None
     return parse_setup(decode_text(raw, str(p), "fit set-up"), path=str(p))
-
-
-def decode_text(raw: bytes, path: str, what: str) -> str:
-    """UTF-8 text of a TOML file; a byte-order mark or binary content is named as such."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raise ModelFileError(path, None, f"the {what} starts with a UTF-8 byte-order mark (BOM), which TOML "
-                                         "does not allow: save it as UTF-8 without BOM")
-    if b"\x00" in raw:
-        raise ModelFileError(path, None, f"the {what} is a binary file (it holds NUL bytes), not TOML text")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ModelFileError(path, None, f"the {what} is not UTF-8 text (byte {exc.start}): not a TOML file") from None
 
 
 def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
