@@ -25,6 +25,8 @@ def parse_times(text: str) -> np.ndarray:
             if len(parts) != 3:
                 raise ValueError
             start, stop, step = parts
+            if not all(math.isfinite(v) for v in parts):
+                raise InputError(f"--times: start, stop and step must be finite numbers, found '{text}'")
             if step <= 0:
                 raise InputError(f"--times: step must be positive, found {step:g}")
             if stop < start:
@@ -53,6 +55,26 @@ def check_times(times, *, what: str = "times") -> np.ndarray:
         i = int(np.argmax(np.diff(t) <= 0))
         raise InputError(f"{what}: times must be strictly increasing ({t[i]:g} then {t[i + 1]:g})")
     return t
+
+
+def check_common_arguments(args) -> None:
+    """Checks of options shared by several commands, before any work: ``--seed`` a whole number
+    >= 0, ``--landmark`` / ``--horizon`` finite, ``--workers`` >= 1 and at most the CPUs this
+    process may use (more only adds processes that wait)."""
+    seed = getattr(args, "seed", None)
+    if seed is not None and seed < 0:
+        raise InputError(f"--seed must be zero or positive, found {seed}")
+    for name in ("landmark", "horizon"):
+        value = getattr(args, name, None)
+        if value is not None and not math.isfinite(value):
+            raise InputError(f"--{name} must be a finite number of years, found {value}")
+    workers = getattr(args, "workers", None)
+    if workers is not None:
+        if workers < 1:
+            raise InputError(f"--workers must be at least 1, found {workers}")
+        from ..scenarios import default_workers
+
+        args.workers = min(workers, default_workers())
 
 
 def add_model_arguments(parser) -> None:

@@ -15,6 +15,7 @@ import threading
 
 from .. import __version__
 from ..errors import MetakineticsError
+from .common import check_common_arguments
 
 #: Subcommand modules in ``metakinetics.cli``, in help order. Each defines ``register(subparsers)``.
 COMMANDS = ["models", "show", "equations", "solve", "incidence", "cohort", "simulate",
@@ -73,6 +74,7 @@ def _main(argv: list[str] | None) -> int:
             parser.print_help()
             return 0
         command = f"metakinetics {args.command}"
+        check_common_arguments(args)
         result = args.func(args)
     except MetakineticsError as exc:
         print(f"{command}: error: {exc}", file=sys.stderr)

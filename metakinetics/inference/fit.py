@@ -14,7 +14,7 @@ import numpy as np
 from scipy.stats import chi2
 
 from .. import __version__
-from ..errors import FitError, MetakineticsError
+from ..errors import FitError, InputError, MetakineticsError
 from .intervals import Z95, correlations, identifiability, information, profile, wald
 from .likelihood import Binomial, CensoredTimeToEvent
 from .objective import CtcPredictor, Objective, Predictor
@@ -60,6 +60,8 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
     is called on every objective evaluation; ``starts``/``start_points`` override the set-up's
     multi-start (search-scale vectors); ``intervals`` overrides the interval method.
     """
+    if not isinstance(setup, (FitSetup, str, Path)):
+        raise InputError(f"fit: expected a FitSetup, a fit folder or a fit.toml path, found {type(setup).__name__}")
     if not isinstance(setup, FitSetup):
         setup = load_setup(setup)
     t0 = _time.perf_counter()

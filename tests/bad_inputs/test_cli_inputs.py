@@ -30,6 +30,19 @@ CASES = [
                                             "--figure", "{tmp}/none/f.png"], ["--figure", "does not exist"]),
     ("08_simulate_out_full_device", ["simulate", "immigration_death", "--paths", "2", "--times", "0:1:1",
                                      "--out", "{full}"], ["full", "No space left on device"]),
+    *[(f"09_seed_negative_{cmd[0]}", [*cmd, "--seed", "-1"], ["--seed", "zero or positive"]) for cmd in (
+        ["incidence", "breast"], ["cohort", "breast", "--patients", "5", "--out", "-"],
+        ["simulate", "breast", "--paths", "2"], ["scenario", "breast", "-s", "surgery_delay=0.25"],
+        ["figures", "breast", "--out", "{tmp}/f"])],
+    ("10_times_to_infinity", ["incidence", "breast", "--times", "0:inf:1"], ["--times", "finite"]),
+    ("11_landmark_nan", ["incidence", "breast", "--landmark", "nan"], ["--landmark", "finite"]),
+    ("12_horizon_nan", ["incidence", "breast", "--endpoint", "by_size", "--horizon", "nan"], ["--horizon", "finite"]),
+    ("13_result_json_is_a_list", ["scenario", "{list_fit}", "-s", "surgery_delay=0.25"],
+     ["result.json", "not a fit result"]),
+    ("14_result_json_without_estimates", ["figures", "{noest_fit}", "--out", "{tmp}/f"],
+     ["result.json", "not a fit result"]),
+    ("15_workers_zero", ["scenario", "breast", "-s", "surgery_delay=0.25", "--workers", "0"],
+     ["--workers", "at least 1"]),
 ]
 
 
@@ -47,6 +60,12 @@ def _device(tmp_path: Path, name: str, minor: int) -> Path:
 def _fill(argv, tmp_path):
     file = tmp_path / "a_file"
     file.write_text("x")
+    for key, body in (("{list_fit}", "[]"), ("{noest_fit}", '{"name": "x"}')):
+        if key in argv:
+            folder = tmp_path / key.strip("{}")
+            folder.mkdir()
+            (folder / "result.json").write_text(body)
+            argv = [str(folder) if a == key else a for a in argv]
     if "{full}" in argv:
         argv = [str(_device(tmp_path, "full", 7)) if a == "{full}" else a for a in argv]
     return [a.replace("{tmp}", str(tmp_path)).replace("{file}", str(file)) for a in argv]
@@ -62,7 +81,7 @@ def test_bad_cli_input_one_line_exit_2(number, argv, words, tmp_path, capsys):
     assert err.startswith(f"metakinetics {argv[0]}: error: ")
     for word in words:
         assert word in err
-    assert set(os.listdir(tmp_path)) - before <= {"a_file", "full"}   # nothing written
+    assert set(os.listdir(tmp_path)) - before <= {"a_file", "full", "list_fit", "noest_fit"}  # nothing written
 
 
 def test_out_through_a_symlink_writes_the_target_and_keeps_the_link(tmp_path):
@@ -109,3 +128,23 @@ def test_closed_stdout_is_one_line(how):
     proc = subprocess.run(["sh", "-c", cmd], stderr=subprocess.PIPE, text=True)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
     assert "standard output is closed" in proc.stderr or "Bad file descriptor" in proc.stderr
+
+
+def test_workers_capped_at_the_cpus(monkeypatch):
+    import argparse
+
+    from metakinetics.cli.common import check_common_arguments
+    from metakinetics.scenarios import default_workers
+
+    args = argparse.Namespace(workers=1000)
+    check_common_arguments(args)
+    assert args.workers == default_workers()
+
+
+@pytest.mark.xfail(strict=True, reason="needs the task count in metakinetics/scenarios/sweep.py make_executor: "
+                                       "max_workers = min(workers, tasks, CPUs)")
+def test_workers_capped_at_the_tasks():
+    from metakinetics.scenarios import make_executor
+
+    with make_executor(workers=1000) as pool:
+        assert pool is None or pool._max_workers <= os.cpu_count()
