@@ -1,7 +1,6 @@
 """Numbered bad fit set-ups (tests/bad_inputs/fit_tomls/NN_*.toml): each gives one ModelFileError
 naming the file, the key and the reason (expected.json), through the API and through the CLI.
 Strict types: a value of the wrong type is refused, never coerced (``log = "false"`` is not true)."""
-import json
 from pathlib import Path
 
 import numpy as np
@@ -9,10 +8,11 @@ import pytest
 
 from metakinetics import ModelFileError
 from metakinetics.cli.main import main
+from tests.bad_inputs.expect import check_named_error, load_expected
 from metakinetics.inference import fit, load_setup, parse_setup
 
 HERE = Path(__file__).parent / "fit_tomls"
-EXPECTED = json.loads((HERE / "expected.json").read_text())
+EXPECTED = load_expected(HERE)
 
 
 def test_every_fixture_is_listed():
@@ -24,10 +24,7 @@ def test_bad_fit_toml_names_file_key_and_reason(name):
     path = HERE / f"{name}.toml"
     with pytest.raises(ModelFileError) as info:
         load_setup(path)
-    msg = str(info.value)
-    assert str(path) in msg and "\n" not in msg
-    assert info.value.key == EXPECTED[name]["key"]
-    assert EXPECTED[name]["reason"] in msg
+    check_named_error(info.value, path, EXPECTED[name])
 
 
 @pytest.mark.parametrize("name", ["01_log_is_a_string", "10_binary_file", "12_key_shadowed_by_a_glob"])
