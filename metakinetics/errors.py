@@ -62,6 +62,10 @@ class InputError(MetakineticsError):
     """A bad argument to a public function or command (times, endpoint, organ, counts)."""
 
 
+class OutputError(InputError):
+    """An output file or folder cannot be written (names the file and the reason)."""
+
+
 class FitError(MetakineticsError):
     """A fit cannot be set up or did not converge."""
 

@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 
-from .common import add_model_arguments, format_columns, model_from_args
+from .common import add_model_arguments, check_out, emit, format_columns, model_from_args
 
 
 def register(subparsers) -> None:
@@ -24,14 +24,14 @@ def register(subparsers) -> None:
                    help="staggered entry: uniform accrual over YEARS, so censoring ~ U(F, F + YEARS)")
     p.add_argument("--loss-rate", type=float, default=None, metavar="PER_YEAR",
                    help="loss to follow-up at this rate per year (exponential)")
-    p.add_argument("--out", required=True, help="CSV file to write (atomically)")
+    p.add_argument("--out", required=True, help="CSV file to write (atomically; - for stdout)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from ..io_atomic import write_text_atomic
     from ..stochastic.cohort import FollowUp, simulate_cohort
 
+    check_out(args.out)
     model = model_from_args(args)
     fu = None
     if args.follow_up is not None or args.accrual is not None or args.loss_rate is not None:
@@ -47,7 +47,7 @@ def run(args) -> int:
     finally:
         if bar:
             bar.close()
-    write_text_atomic(args.out, format_columns(coh.columns(), "csv"))
+    emit(format_columns(coh.columns(), "csv"), args.out)
     n0 = int(coh.m0.sum())
     cens = "" if fu is None else f", median censoring {float(np.median(coh.censor)):.3g} y"
     print(f"wrote {coh.n} patients ({n0} M0{cens}) to {args.out}", file=sys.stderr)

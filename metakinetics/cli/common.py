@@ -5,12 +5,14 @@ import csv
 import io
 import json
 import math
+import os
 import sys
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, OutputError
+from ..io_atomic import check_writable, write_text_atomic
 from ..model import Model, load_model, parse_override
 
 
@@ -23,6 +25,8 @@ def parse_times(text: str) -> np.ndarray:
             if len(parts) != 3:
                 raise ValueError
             start, stop, step = parts
+            if not all(math.isfinite(v) for v in parts):
+                raise InputError(f"--times: start, stop and step must be finite numbers, found '{text}'")
             if step <= 0:
                 raise InputError(f"--times: step must be positive, found {step:g}")
             if stop < start:
@@ -59,6 +63,24 @@ def add_fit_arguments(parser) -> None:
                         help="fit folder or fit.toml (default: fits/breast); a bare name means a bundled set-up")
     parser.add_argument("--result", default=None, metavar="PATH",
                         help="the recorded fit result (default: result.json beside fit.toml)")
+def check_common_arguments(args) -> None:
+    """Checks of options shared by several commands, before any work: ``--seed`` a whole number
+    >= 0, ``--landmark`` / ``--horizon`` finite, ``--workers`` >= 1 and at most the CPUs this
+    process may use (more only adds processes that wait)."""
+    seed = getattr(args, "seed", None)
+    if seed is not None and seed < 0:
+        raise InputError(f"--seed must be zero or positive, found {seed}")
+    for name in ("landmark", "horizon"):
+        value = getattr(args, name, None)
+        if value is not None and not math.isfinite(value):
+            raise InputError(f"--{name} must be a finite number of years, found {value}")
+    workers = getattr(args, "workers", None)
+    if workers is not None:
+        if workers < 1:
+            raise InputError(f"--workers must be at least 1, found {workers}")
+        from ..scenarios import default_workers
+
+        args.workers = min(workers, default_workers())
 
 
 def add_model_arguments(parser) -> None:
@@ -121,13 +143,37 @@ def _jsonable(v):
     return x if math.isfinite(x) else None
 
 
+def check_out(out: str | None, *, what: str = "--out") -> None:
+    """Refuse an output file that cannot be written, before any computing (one-line error)."""
+    if out is None or out == "-":
+        if sys.stdout is None:
+            raise OutputError(f"{what}: standard output is closed (give --out FILE)")
+        return
+    check_writable(out, what=what)
+
+
+def _discard_stdout() -> None:
+    """Point fd 1 at /dev/null so the interpreter's final flush cannot fail a second time."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+
+
 def emit(text: str, out: str | None = None) -> None:
     """Write ``text`` to stdout, or atomically to the file ``out``."""
     if out is None or out == "-":
-        sys.stdout.write(text)
+        if sys.stdout is None:
+            raise OutputError("cannot write the output: standard output is closed (give --out FILE)")
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            _discard_stdout()
+            raise OutputError(f"cannot write the output to standard output: {exc.strerror or exc} "
+                              f"(give --out FILE)") from None
         return
-    from ..io_atomic import write_text_atomic
-
     write_text_atomic(out, text)
 
 

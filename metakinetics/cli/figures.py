@@ -6,6 +6,7 @@ import sys
 from ..errors import InputError
 from ..figures.figure_set import DEFAULT_SCENARIOS, FIGURES, render_figure_set
 from ..figures.style import parse_formats
+from ..io_atomic import check_writable_dir
 
 
 def register(sub) -> None:
@@ -35,6 +36,7 @@ def run(args) -> int:
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
     if args.draws < 0 or args.paths < 1:
         raise InputError("--draws must be >= 0 and --paths >= 1")
+    check_writable_dir(args.out, what="--out")
     done = render_figure_set(args.source, args.out, formats, group=args.group, only=only, seed=args.seed, draws=args.draws,
                              paths=args.paths, scenarios=args.scenarios or DEFAULT_SCENARIOS,
                              workers=args.workers,

@@ -1,7 +1,14 @@
 """``metakinetics fit [SETUP]``: run a fit set-up (default fits/breast), write result.json and a
-data-vs-fit figure atomically, and report estimates, fit quality and identifiability."""
+data-vs-fit figure atomically, and report estimates, fit quality and identifiability.
+
+Nothing lost: the output directory is checked for writability before computing and locked
+(``.fit.lock``, fcntl) for the whole run, so a second fit into it is refused at once; fit.png and
+result.json are staged first and renamed together (figure first) with SIGINT/SIGTERM held, and the
+figure carries the SHA-256 of the result.json it belongs to (PNG text key
+``metakinetics-result-sha256``)."""
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import sys
@@ -9,8 +16,11 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import InputError
-from ..inference import fit, load_setup, resolve_setup_path, write_result
-from ..io_atomic import write_bytes_atomic
+from ..inference import fit, load_setup, resolve_setup_path
+from ..io_atomic import check_writable_dir, directory_lock, write_files_atomic
+
+#: PNG text key in fit.png holding the SHA-256 of the result.json written with it.
+RESULT_KEY = "metakinetics-result-sha256"
 
 #: Exit status of a fit that did not converge (the result is still written, marked so).
 NOT_CONVERGED = 3
@@ -52,6 +62,12 @@ def run(args) -> int:
     setup_path = resolve_setup_path(args.setup)
     setup = load_setup(setup_path)
     out = _out_dir(setup_path, args.out_dir)
+    check_writable_dir(out, what="--out-dir" if args.out_dir else "fit directory")
+    with directory_lock(out, what="fit directory"):
+        return _run_locked(args, setup, out)
+
+
+def _run_locked(args, setup, out: Path) -> int:
     bar = None
     if not args.quiet:
         from tqdm import tqdm
@@ -70,11 +86,15 @@ def run(args) -> int:
     finally:
         if bar is not None:
             bar.close()
-    path = write_result(result, out / "result.json")
+    path = out / "result.json"
+    text = result.to_json().encode("utf-8")
+    files = []
     fig_path = None
     if not args.no_figure:
         fig_path = out / "fit.png"
-        write_bytes_atomic(fig_path, figure_png(result, setup))
+        files.append((fig_path, figure_png(result, setup, result_sha256=hashlib.sha256(text).hexdigest())))
+    files.append((path, text))  # last: a result.json is never newer than its figure
+    write_files_atomic(files)
     if not args.quiet:
         sys.stdout.write(report(result, path, fig_path))
     if not result.converged:
@@ -84,12 +104,13 @@ def run(args) -> int:
     return 0
 
 
-def figure_png(result, setup=None) -> bytes:
+def figure_png(result, setup=None, *, result_sha256: str | None = None) -> bytes:
     from ..figures.fit_plot import plot_fit
 
     fig = plot_fit(result, setup=setup)  # with the 95% band of 200 seeded draws from the fit's covariance
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
+    fig.savefig(buf, format="png", dpi=110,
+                metadata={RESULT_KEY: result_sha256} if result_sha256 else None)
     return buf.getvalue()
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..endpoints import ENDPOINTS
 from ..errors import InputError
-from .common import add_format_argument, default_times, add_model_arguments, emit, format_columns, model_from_args, parse_times
+from .common import add_format_argument, add_model_arguments, check_out, default_times, emit, format_columns, model_from_args, parse_times
 
 
 def register(subparsers) -> None:
@@ -35,6 +35,7 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from ..api import incidence, size_for_risk
 
+    check_out(args.out)
     model = model_from_args(args)
     if args.risk is not None:
         if args.endpoint != "by_size":

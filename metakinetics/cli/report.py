@@ -2,7 +2,6 @@
 embedded, nothing fetched to view it), written atomically."""
 from __future__ import annotations
 
-import sys
 
 from ..errors import InputError
 from .common import add_fit_arguments

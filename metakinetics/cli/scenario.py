@@ -11,7 +11,7 @@ from ..endpoints import endpoint_from_name
 from ..errors import InputError
 from ..model import parse_override
 from ..scenarios import EXAMPLES, compare, default_workers, parse_scenario, resolve_source
-from .common import add_format_argument, default_times, emit, format_columns, parse_times
+from .common import add_format_argument, check_out, default_times, emit, format_columns, parse_times
 
 
 def register(sub) -> None:
@@ -92,6 +92,9 @@ def run(args) -> int:
 
         figure_format = parse_formats(args.figure.rsplit(".", 1)[-1] if "." in args.figure else "?",
                                       what="--figure")[0]
+    check_out(args.out)
+    if args.figure:
+        check_out(args.figure, what="--figure")
     model, fit, _ = resolve_source(args.source, group=args.group)
     source = fit if fit is not None else model
     if args.sets:

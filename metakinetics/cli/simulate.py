@@ -11,7 +11,7 @@ import sys
 from ..api import load_source, simulate
 from ..errors import InputError, MetakineticsError
 from ..model import parse_override
-from .common import add_format_argument, emit, format_columns, parse_times
+from .common import add_format_argument, check_out, emit, format_columns, parse_times
 
 
 def register(sub) -> None:
@@ -38,6 +38,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    check_out(args.out)
     times = parse_times(args.times)
     if args.paths < 1:
         raise InputError(f"--paths must be at least 1, found {args.paths}")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..dynamics import METHODS, solve
-from .common import add_format_argument, add_model_arguments, emit, format_columns, model_from_args, parse_times
+from .common import add_format_argument, check_out, add_model_arguments, emit, format_columns, model_from_args, parse_times
 
 
 def register(sub) -> None:
@@ -25,6 +25,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    check_out(args.out)
     model = model_from_args(args)
     times = parse_times(args.times)
     traj = solve(model, times, method=args.method, surgery=not args.no_surgery)

@@ -68,6 +68,19 @@ def parse_csv_text(text: str, path: str) -> tuple[list[str], list[dict[str, str]
     return header, rows, numbers
 
 
+def rounding_tolerance(text: str) -> float:
+    """How far a proportion written as ``text`` may be from events/denominator: half a unit in its
+    last written decimal (0.36: 0.005), at least 0.0005 (values are quoted to about 3 digits)."""
+    text = str(text).strip().lower()
+    mantissa, _, exp = text.partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    try:
+        decimals -= int(exp) if exp else 0
+    except ValueError:
+        pass
+    return max(0.5 * 10.0 ** -decimals, 0.0005) + 1e-12
+
+
 def _number(cell: str, path: str, column: str, row: int, *, required: bool) -> float:
     if cell == "":
         if required:
@@ -121,6 +134,11 @@ def build_aggregate(info: DatasetInfo, header, rows, numbers, organs) -> Aggrega
             raise DataError(path, f"denominator must be positive, found {d:g}", column="denominator", row=row)
         if math.isfinite(e) and (e < 0 or (math.isfinite(d) and e > d)):
             raise DataError(path, f"events must lie in [0, denominator], found {e:g}", column="events", row=row)
+        if math.isfinite(e) and math.isfinite(d):
+            tol = rounding_tolerance(r["value"])
+            if abs(e / d - v) > tol:
+                raise DataError(path, f"events/denominator = {e:g}/{d:g} = {e / d:.4g} contradicts value {v:g} "
+                                f"(allowed: rounding, |difference| <= {tol:g})", column="events", row=row)
         lo, up = num["lower"][i], num["upper"][i]
         if math.isfinite(lo) != math.isfinite(up):
             raise DataError(path, "give both confidence limits or neither",

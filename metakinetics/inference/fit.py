@@ -14,8 +14,8 @@ import numpy as np
 from scipy.stats import chi2
 
 from .. import __version__
-from ..errors import FitError, MetakineticsError
-from .intervals import Z95, correlations, identifiability, information, profile, wald
+from ..errors import FitError, InputError, MetakineticsError
+from .intervals import correlations, identifiability, information, profile, wald
 from .competing import crude_incidence
 from .likelihood import Binomial, CensoredTimeToEvent
 from .objective import CtcPredictor, Objective, Predictor
@@ -61,6 +61,8 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
     is called on every objective evaluation; ``starts``/``start_points`` override the set-up's
     multi-start (search-scale vectors); ``intervals`` overrides the interval method.
     """
+    if not isinstance(setup, (FitSetup, str, Path)):
+        raise InputError(f"fit: expected a FitSetup, a fit folder or a fit.toml path, found {type(setup).__name__}")
     if not isinstance(setup, FitSetup):
         setup = load_setup(setup)
     t0 = _time.perf_counter()
@@ -88,6 +90,9 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
     status, message = _status(obj, best, runs)
     method = intervals or setup.intervals
     est, cov, corr, info_kind, issues = _uncertainty(obj, x_hat, method)
+    idle = [i["parameters"][0] for i in issues if i["issue"] == "no effect"]
+    if idle:
+        message += f"; but {', '.join(idle)} cannot act on these data (see identifiability)"
     ev = obj.evaluate(x_hat)
     if ev.failed:
         raise FitError(f"the model cannot be evaluated at the fitted values: {ev.failed}")
@@ -195,7 +200,7 @@ def _uncertainty(obj: Objective, x_hat: np.ndarray, method: str):
             if sides:
                 flat[j] = sides
     issues = identifiability(obj.params.labels, corr, se, list(obj.params), info.singular,
-                             flat if method != "wald" else None)
+                             flat if method != "wald" else None, ineffective=info.ineffective)
     est = []
     for j, p in enumerate(obj.params):
         v = float(p.from_search(x_hat[j]))

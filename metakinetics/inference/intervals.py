@@ -18,6 +18,9 @@ CHI2_95 = float(chi2.ppf(0.95, 1))  # 3.841...
 FD_STEP = 1e-3
 #: Correlation above which two estimates are reported as not separately identifiable.
 CORR_LIMIT = 0.95
+#: A parameter whose information is below this fraction of the largest (and of 1) has no effect on
+#: the likelihood: moving it by 1e7 search units changes -2 log L by less than one unit.
+NO_EFFECT = 1e-14
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class Information:
     cov: np.ndarray
     singular: bool
     kind: str  # "gauss-newton (J^T J of likelihood residuals)" | "hessian (finite differences)"
+    ineffective: tuple[int, ...] = ()  # parameters that do not change the likelihood (infinite variance)
 
 
 def _steps(obj: Objective, x: np.ndarray):
@@ -67,10 +71,21 @@ def information(obj: Objective, x: np.ndarray) -> Information:
                                            + f(x - e_i - e_j)) / (4 * h[i] * h[j])
         kind = "hessian of -log L (central differences)"
     info = 0.5 * (info + info.T)
-    w = np.linalg.eigvalsh(info) if np.all(np.isfinite(info)) else np.array([0.0])
-    singular = bool(w.min() <= 1e-10 * max(w.max(), 1e-300))
-    cov = np.linalg.pinv(info) if np.all(np.isfinite(info)) else np.full((n, n), np.nan)
-    return Information(matrix=info, cov=cov, singular=singular, kind=kind)
+    if not np.all(np.isfinite(info)):
+        return Information(matrix=info, cov=np.full((n, n), np.nan), singular=True, kind=kind)
+    d = np.abs(np.diag(info))
+    dead = d <= NO_EFFECT * max(d.max(), 1.0)
+    live = np.flatnonzero(~dead)
+    cov = np.zeros((n, n))
+    cov[dead, dead] = np.inf   # not determined at all: its interval is the whole allowed range
+    singular = bool(dead.any())
+    if live.size:
+        sub = info[np.ix_(live, live)]
+        w = np.linalg.eigvalsh(sub)
+        singular |= bool(w.min() <= 1e-10 * max(w.max(), 1e-300))
+        cov[np.ix_(live, live)] = np.linalg.pinv(sub)
+    return Information(matrix=info, cov=cov, singular=singular, kind=kind,
+                       ineffective=tuple(int(j) for j in np.flatnonzero(dead)))
 
 
 def wald(x: np.ndarray, cov: np.ndarray):
@@ -80,10 +95,13 @@ def wald(x: np.ndarray, cov: np.ndarray):
 
 
 def correlations(cov: np.ndarray) -> np.ndarray:
+    """Correlations in [-1, 1]; 0 with a parameter of infinite or zero variance, 1 on the diagonal."""
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
     with np.errstate(invalid="ignore", divide="ignore"):
         c = cov / np.outer(se, se)
-    return np.where(np.isfinite(c), c, 0.0)
+    c = np.clip(np.where(np.isfinite(c), c, 0.0), -1.0, 1.0)
+    np.fill_diagonal(c, 1.0)
+    return c
 
 
 def profile(obj: Objective, x_hat: np.ndarray, j: int, se: float, *, max_steps: int = 8):
@@ -141,16 +159,21 @@ def profile(obj: Objective, x_hat: np.ndarray, j: int, se: float, *, max_steps: 
 
 
 def identifiability(labels, corr: np.ndarray, se_search: np.ndarray, params, singular: bool,
-                    flat: dict | None = None) -> list[dict]:
-    """Parameters whose profile is flat (or the information is singular / the Wald interval
-    spans most of the allowed range) and pairs with |correlation| > 0.95."""
+                    flat: dict | None = None, ineffective=()) -> list[dict]:
+    """Parameters that do not act on the likelihood (``ineffective``), whose profile is flat (or
+    the information is singular / the Wald interval spans most of the allowed range) and pairs
+    with |correlation| > 0.95."""
     issues = []
     n = len(labels)
     lo = np.array([p.search_bounds[0] for p in params])
     hi = np.array([p.search_bounds[1] for p in params])
     for j in range(n):
         width = 2 * Z95 * se_search[j]
-        if flat and flat.get(j):
+        if j in ineffective:
+            issues.append({"parameters": [labels[j]], "issue": "no effect",
+                           "detail": "changing it does not change the likelihood (the model or these data "
+                                     "ignore it): not estimated, its interval is the whole allowed range"})
+        elif flat and flat.get(j):
             issues.append({"parameters": [labels[j]], "issue": "flat profile",
                            "detail": "the profile likelihood does not rise by 3.84 before the bound(s): "
                                      + ", ".join(flat[j])})

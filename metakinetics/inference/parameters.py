@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import lmfit
 import numpy as np
 
-from ..errors import FitError
+from ..errors import FitError, ModelFileError
 
 
 @dataclass(frozen=True)
@@ -123,3 +123,17 @@ class ParameterSet:
         """``n`` starting vectors uniform on the search-scale box (log-uniform for log params)."""
         lo, hi = self.bounds()
         return lo + (hi - lo) * rng.random((n, len(self)))
+
+
+def check_overlaps(params, path: str | None) -> None:
+    """Refuse two free parameters that set the same model key for the same group (a specific key
+    and an ``organs.*`` pattern, say): the later would silently win and the earlier could not act,
+    yet would be reported with an interval."""
+    seen: dict[tuple[str, str | None], FreeParameter] = {}
+    for p in params:
+        for k in p.keys:
+            other = seen.get((k, p.group))
+            if other is not None and other.key != p.key:
+                raise ModelFileError(path, f"parameters.{p.key}", f"overlaps parameters.{other.key} on {k}: "
+                                     "a model key can have one free value (narrow the pattern or drop one)")
+            seen[(k, p.group)] = p

@@ -20,9 +20,12 @@ from ..datasets import AggregateData, IndividualData, load_dataset
 from ..endpoints import BySize, Distant, Endpoint, First, Landmark, endpoint_from_name
 from ..errors import DataError, FitError, MetakineticsError, ModelFileError, nearest
 from ..model import Model
+from ..model.text import decode_text
+from ..population.effects import DIMENSIONS
 from .fixed import fixed_model
 from .likelihood import Binomial, CensoredTimeToEvent, LeastSquares
-from .parameters import FreeParameter
+from .parameters import FreeParameter, check_overlaps
+from .setup_types import boolean, number, string, table, unknown, value_list
 
 try:
     import tomllib
@@ -49,6 +52,7 @@ class DataSpec:
     label: str | None = None
     horizon: float | None = None
     relabel: Mapping[str, str] = field(default_factory=dict)
+    key: str = "data"  # where it sits in fit.toml, e.g. "data[2]" (for messages)
 
 
 @dataclass(frozen=True)
@@ -80,30 +84,7 @@ _MODEL = {"name", "set"}
 _DATA = {"name", "likelihood", "sigma", "set", "groups", "select", "where", "group_by", "label", "horizon",
          "relabel"}
 _PARAM = {"value", "min", "max", "log", "prior", "groups"}
-
-
-def _unknown(table: Mapping, allowed: set, path: str, prefix: str) -> None:
-    for k in table:
-        if k not in allowed:
-            raise ModelFileError(path, f"{prefix}{k}", f"unknown key (expected one of {', '.join(sorted(allowed))})",
-                                 suggestion=nearest(k, allowed))
-
-
-def _num(val, path, key, *, positive=False, integer=False):
-    if isinstance(val, bool) or not isinstance(val, (int, float)) or not math.isfinite(val):
-        raise ModelFileError(path, key, f"expected a number, found {val!r}")
-    if integer and int(val) != val:
-        raise ModelFileError(path, key, f"expected an integer, found {val!r}")
-    if positive and val <= 0:
-        raise ModelFileError(path, key, f"must be positive, found {val!r}")
-    return int(val) if integer else float(val)
-
-
-def _str_list(val, path, key) -> tuple:
-    vals = val if isinstance(val, list) else [val]
-    if not all(isinstance(v, (str, int, float)) for v in vals):
-        raise ModelFileError(path, key, "expected a value or a list of values")
-    return tuple(str(v) for v in vals)
+_PRIOR = {"mean", "median", "sd"}
 
 
 def load_setup(path: str | Path) -> FitSetup:
@@ -112,10 +93,10 @@ def load_setup(path: str | Path) -> FitSetup:
     if p.is_dir():
         p = p / "fit.toml"
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
     except OSError as exc:
         raise ModelFileError(str(p), None, f"cannot read fit set-up: {exc.strerror or exc}") from None
-    return parse_setup(text, path=str(p))
+    return parse_setup(decode_text(raw, str(p), "fit set-up"), path=str(p))
 
 
 def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
@@ -125,135 +106,171 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ModelFileError(where, None, f"not valid TOML: {exc}") from None
-    _unknown(raw, _TOP, where, "")
+    unknown(raw, _TOP, where, "")
     base = Path(path).parent if path else Path(".")
-    fit = raw.get("fit", {})
-    _unknown(fit, _FIT, where, "fit.")
-    mdl = raw.get("model")
-    if not isinstance(mdl, dict) or "name" not in mdl:
+    fit = table(raw.get("fit"), where, "fit")
+    unknown(fit, _FIT, where, "fit.")
+    mdl = table(raw.get("model"), where, "model")
+    if "name" not in mdl:
         raise ModelFileError(where, "model.name", "missing: the bundled model name or a path to a model file")
-    _unknown(mdl, _MODEL, where, "model.")
-    model_name = str(mdl["name"])
+    unknown(mdl, _MODEL, where, "model.")
+    model_name = string(mdl["name"], where, "model.name")
     if model_name.endswith(".toml") or "/" in model_name:
         model_name = str((base / model_name).resolve()) if not Path(model_name).is_absolute() else model_name
-    model_set = dict(mdl.get("set", {}))
+    model_set = dict(table(mdl.get("set"), where, "model.set"))
     try:
         model = fixed_model(model_name, model_set)  # fixed values in years, whatever the file's time_unit
     except MetakineticsError as exc:
         raise ModelFileError(where, "model", f"cannot load the model: {exc}") from None
     known_keys = model.values()
 
-    def check_keys(d: Mapping, key: str):
+    def check_keys(d, key: str):
+        d = table(d, where, key)
         for k, v in d.items():
             if k not in known_keys:
                 raise ModelFileError(where, f"{key}.{k}", "not a numeric parameter of the model",
                                      suggestion=nearest(k, known_keys))
-            _num(v, where, f"{key}.{k}")
+            number(v, where, f"{key}.{k}")
         return dict(d)
 
     check_keys(model_set, "model.set")
     data_raw = raw.get("data")
-    if not isinstance(data_raw, list) or not data_raw:
+    if data_raw is not None and not isinstance(data_raw, list):
+        raise ModelFileError(where, "data", "expected [[data]] tables (an array of tables)")
+    if not data_raw:
         raise ModelFileError(where, "data", "missing: at least one [[data]] table")
-    specs = []
-    for i, d in enumerate(data_raw):
-        key = f"data[{i}]"
-        if not isinstance(d, dict):
-            raise ModelFileError(where, key, "expected a table")
-        _unknown(d, _DATA, where, key + ".")
-        if "name" not in d:
-            raise ModelFileError(where, key + ".name", "missing: a bundled data set name or a CSV path")
-        name = str(d["name"])
-        if name.endswith((".csv", ".toml")) or "/" in name:
-            name = str((base / name).resolve()) if not Path(name).is_absolute() else name
-        lik = d.get("likelihood")
-        if lik is not None and lik not in LIKELIHOODS:
-            raise ModelFileError(where, key + ".likelihood", f"expected one of {', '.join(LIKELIHOODS)}, found {lik!r}",
-                                 suggestion=nearest(str(lik), LIKELIHOODS))
-        groups = {}
-        for g, gt in d.get("groups", {}).items():
-            if not isinstance(gt, dict):
-                raise ModelFileError(where, f"{key}.groups.{g}", "expected a table with 'set'")
-            _unknown(gt, {"set"}, where, f"{key}.groups.{g}.")
-            groups[str(g)] = check_keys(gt.get("set", {}), f"{key}.groups.{g}.set")
-        specs.append(DataSpec(
-            name=name, likelihood=lik,
-            sigma=_num(d["sigma"], where, key + ".sigma", positive=True) if "sigma" in d else None,
-            set=check_keys(d.get("set", {}), key + ".set"), groups=groups,
-            select={k: _str_list(v, where, f"{key}.select.{k}") for k, v in d.get("select", {}).items()},
-            where={k: _str_list(v, where, f"{key}.where.{k}") for k, v in d.get("where", {}).items()},
-            group_by=str(d["group_by"]) if "group_by" in d else None,
-            label=str(d.get("label", Path(str(d["name"])).stem)),
-            horizon=_num(d["horizon"], where, key + ".horizon", positive=True) if "horizon" in d else None,
-            relabel={str(a): str(b) for a, b in d.get("relabel", {}).items()}))
-    params_raw = raw.get("parameters", {})
-    if not isinstance(params_raw, dict) or not params_raw:
+    specs = [_data_spec(d, f"data[{i}]", where, base, check_keys) for i, d in enumerate(data_raw)]
+    _check_data_options(specs, where)
+    params_raw = table(raw.get("parameters"), where, "parameters")
+    if not params_raw:
         raise ModelFileError(where, "parameters", "missing: at least one free parameter table")
     params: list[FreeParameter] = []
     all_groups = _declared_groups(specs)
     for k, t in params_raw.items():
-        key = f"parameters.{k}"
-        if "*" in k:
-            targets = tuple(sorted(fnmatch.filter(known_keys, k)))
-            if not targets:
-                raise ModelFileError(where, key, "the pattern matches no numeric parameter of the model")
-        elif k not in known_keys:
-            raise ModelFileError(where, key, "not a numeric parameter of the model", suggestion=nearest(k, known_keys))
-        else:
-            targets = (k,)
-        if not isinstance(t, dict):
-            raise ModelFileError(where, key, "expected a table with value, min, max")
-        _unknown(t, _PARAM, where, key + ".")
-        value = _num(t.get("value", known_keys[targets[0]]), where, key + ".value")
-        log = bool(t.get("log", False))
-        lo = _num(t["min"], where, key + ".min") if "min" in t else (value / 1e3 if log else -math.inf)
-        hi = _num(t["max"], where, key + ".max") if "max" in t else (value * 1e3 if log else math.inf)
-        if not lo < hi:
-            raise ModelFileError(where, key, f"min ({lo:g}) must be below max ({hi:g})")
-        if not lo <= value <= hi:
-            raise ModelFileError(where, key + ".value", f"start {value:g} outside [{lo:g}, {hi:g}]")
-        if log and lo <= 0:
-            raise ModelFileError(where, key + ".min", f"a log-scale parameter needs min > 0, found {lo:g}")
-        pm = ps = None
-        if "prior" in t:
-            pr = t["prior"]
-            if not isinstance(pr, dict) or set(pr) - {"mean", "median", "sd"} or "sd" not in pr:
-                raise ModelFileError(where, key + ".prior", "expected {median = ..., sd = ...} (sd on the search scale)")
-            pm = _num(pr.get("median", pr.get("mean", value)), where, key + ".prior.median", positive=log)
-            ps = _num(pr["sd"], where, key + ".prior.sd", positive=True)
-        for spec in specs:
-            for tk in targets:
-                if tk in spec.set or any(tk in g for g in spec.groups.values()):
-                    raise ModelFileError(where, key, f"is free, so data set '{spec.label}' cannot also set {tk}")
-        groups = t.get("groups")
-        if groups is None:
-            params.append(FreeParameter(k, value, lo, hi, log, pm, ps, None, targets))
-            continue
-        glist = all_groups if groups == "all" else _str_list(groups, where, key + ".groups")
-        if not glist:
-            raise ModelFileError(where, key + ".groups", "no groups found in the data sets")
-        for g in glist:
-            params.append(FreeParameter(k, value, lo, hi, log, pm, ps, g, targets))
-    intervals = fit.get("intervals", "wald")
+        params.extend(_free_parameters(k, t, where, known_keys, specs, all_groups))
+    check_overlaps(params, where)
+    intervals = string(fit.get("intervals", "wald"), where, "fit.intervals")
     if intervals not in INTERVALS:
         raise ModelFileError(where, "fit.intervals", f"expected one of {', '.join(INTERVALS)}, found {intervals!r}",
                              suggestion=nearest(str(intervals), INTERVALS))
-    optimiser = fit.get("optimiser", "least_squares")
+    optimiser = string(fit.get("optimiser", "least_squares"), where, "fit.optimiser")
     if optimiser not in OPTIMISERS:
         raise ModelFileError(where, "fit.optimiser", f"expected one of {', '.join(OPTIMISERS)}, found {optimiser!r}",
                              suggestion=nearest(str(optimiser), OPTIMISERS))
     return FitSetup(
-        name=str(fit.get("name", Path(path).parent.name if path else "fit")), model=model_name,
+        name=string(fit.get("name", Path(path).parent.name if path else "fit"), where, "fit.name"), model=model_name,
         model_set=model_set, data=tuple(specs), parameters=tuple(params),
-        description=str(fit.get("description", "")), path=path,
-        seed=_num(fit.get("seed", 0), where, "fit.seed", integer=True),
+        description=string(fit.get("description", ""), where, "fit.description"), path=path,
+        seed=number(fit.get("seed", 0), where, "fit.seed", integer=True, nonnegative=True),
         optimiser=optimiser, intervals=intervals,
-        starts=_num(fit.get("starts", 1), where, "fit.starts", positive=True, integer=True),
-        start_spread=_num(fit.get("start_spread", 1.0), where, "fit.start_spread", positive=True),
-        max_nfev=_num(fit["max_nfev"], where, "fit.max_nfev", positive=True, integer=True) if "max_nfev" in fit else None,
+        starts=number(fit.get("starts", 1), where, "fit.starts", positive=True, integer=True),
+        start_spread=number(fit.get("start_spread", 1.0), where, "fit.start_spread", positive=True),
+        max_nfev=number(fit["max_nfev"], where, "fit.max_nfev", positive=True, integer=True) if "max_nfev" in fit else None,
         nodes=_nodes(fit.get("nodes"), where),
-        grid_step=_num(fit.get("grid_step", 0.1), where, "fit.grid_step", positive=True),
-        compare=_str_list(fit.get("compare", []), where, "fit.compare") if fit.get("compare") else ())
+        grid_step=number(fit.get("grid_step", 0.1), where, "fit.grid_step", positive=True),
+        compare=value_list(fit.get("compare", []), where, "fit.compare") if fit.get("compare") else ())
+
+
+def _data_spec(d, key: str, where: str, base: Path, check_keys) -> DataSpec:
+    """One [[data]] table, every key of its own type."""
+    d = table(d, where, key)
+    unknown(d, _DATA, where, key + ".")
+    if "name" not in d:
+        raise ModelFileError(where, key + ".name", "missing: a bundled data set name or a CSV path")
+    name = string(d["name"], where, key + ".name")
+    if name.endswith((".csv", ".toml")) or "/" in name:
+        name = str((base / name).resolve()) if not Path(name).is_absolute() else name
+    lik = d.get("likelihood")
+    if lik is not None and lik not in LIKELIHOODS:
+        raise ModelFileError(where, key + ".likelihood", f"expected one of {', '.join(LIKELIHOODS)}, found {lik!r}",
+                             suggestion=nearest(str(lik), LIKELIHOODS))
+    groups = {}
+    for g, gt in table(d.get("groups"), where, key + ".groups").items():
+        gt = table(gt, where, f"{key}.groups.{g}", what="a table with 'set'")
+        unknown(gt, {"set"}, where, f"{key}.groups.{g}.")
+        groups[str(g)] = check_keys(gt.get("set", {}), f"{key}.groups.{g}.set")
+    return DataSpec(
+        name=name, likelihood=lik,
+        sigma=number(d["sigma"], where, key + ".sigma", positive=True) if "sigma" in d else None,
+        set=check_keys(d.get("set", {}), key + ".set"), groups=groups,
+        select={k: value_list(v, where, f"{key}.select.{k}")
+                for k, v in table(d.get("select"), where, key + ".select").items()},
+        where={k: value_list(v, where, f"{key}.where.{k}")
+               for k, v in table(d.get("where"), where, key + ".where").items()},
+        group_by=string(d["group_by"], where, key + ".group_by") if "group_by" in d else None,
+        label=string(d.get("label", Path(name).stem), where, key + ".label"),
+        horizon=number(d["horizon"], where, key + ".horizon", positive=True) if "horizon" in d else None,
+        relabel={str(a): string(b, where, f"{key}.relabel.{a}")
+                 for a, b in table(d.get("relabel"), where, key + ".relabel").items()},
+        key=key)
+
+
+def _check_data_options(specs, where: str) -> None:
+    """Refuse options the data set's kind would ignore: ``where``/``group_by``/``horizon`` on
+    aggregate rows (they filter patients), ``select`` on individual rows, ``sigma`` with the
+    binomial likelihood (its spread comes from the counts)."""
+    for spec in specs:
+        try:
+            data = load_dataset(spec.name)
+        except MetakineticsError:
+            continue  # reported when the problem is built
+        if data.kind == "aggregate":
+            for opt, used in (("where", spec.where), ("group_by", spec.group_by), ("horizon", spec.horizon)):
+                if used:
+                    raise ModelFileError(where, f"{spec.key}.{opt}", f"applies to individual (patient) data; "
+                                         f"'{spec.label}' holds aggregate rows (filter them with select)")
+        elif spec.select:
+            raise ModelFileError(where, f"{spec.key}.select", f"applies to aggregate data; '{spec.label}' holds "
+                                 "individual patients (filter them with where)")
+        lik = spec.likelihood or data.info.likelihood or ("time_to_event" if data.kind == "individual"
+                                                         else "least_squares")
+        if spec.sigma is not None and lik != "least_squares":
+            raise ModelFileError(where, f"{spec.key}.sigma", f"only the least_squares likelihood takes a sigma; "
+                                 f"'{spec.label}' is fit with {lik}")
+
+
+def _free_parameters(k: str, t, where: str, known_keys, specs, all_groups) -> list[FreeParameter]:
+    """The copies of one [parameters."KEY"] table (one, or one per group)."""
+    key = f"parameters.{k}"
+    if "*" in k:
+        targets = tuple(sorted(fnmatch.filter(known_keys, k)))
+        if not targets:
+            raise ModelFileError(where, key, "the pattern matches no numeric parameter of the model")
+    elif k not in known_keys:
+        raise ModelFileError(where, key, "not a numeric parameter of the model", suggestion=nearest(k, known_keys))
+    else:
+        targets = (k,)
+    t = table(t, where, key, what="a table with value, min, max")
+    unknown(t, _PARAM, where, key + ".")
+    value = number(t.get("value", known_keys[targets[0]]), where, key + ".value")
+    log = boolean(t.get("log", False), where, key + ".log")
+    lo = number(t["min"], where, key + ".min") if "min" in t else (value / 1e3 if log else -math.inf)
+    hi = number(t["max"], where, key + ".max") if "max" in t else (value * 1e3 if log else math.inf)
+    if not lo < hi:
+        raise ModelFileError(where, key, f"min ({lo:g}) must be below max ({hi:g})")
+    if not lo <= value <= hi:
+        raise ModelFileError(where, key + ".value", f"start {value:g} outside [{lo:g}, {hi:g}]")
+    if log and lo <= 0:
+        raise ModelFileError(where, key + ".min", f"a log-scale parameter needs min > 0, found {lo:g}")
+    pm = ps = None
+    if "prior" in t:
+        pr = table(t["prior"], where, key + ".prior", what="{median = ..., sd = ...}")
+        unknown(pr, _PRIOR, where, key + ".prior.")
+        if "sd" not in pr:
+            raise ModelFileError(where, key + ".prior.sd", "missing: the prior's sd (on the search scale)")
+        pm = number(pr.get("median", pr.get("mean", value)), where, key + ".prior.median", positive=log)
+        ps = number(pr["sd"], where, key + ".prior.sd", positive=True)
+    for spec in specs:
+        for tk in targets:
+            if tk in spec.set or any(tk in g for g in spec.groups.values()):
+                raise ModelFileError(where, key, f"is free, so data set '{spec.label}' cannot also set {tk}")
+    groups = t.get("groups")
+    if groups is None:
+        return [FreeParameter(k, value, lo, hi, log, pm, ps, None, targets)]
+    glist = all_groups if groups == "all" else value_list(groups, where, key + ".groups")
+    if not glist:
+        raise ModelFileError(where, key + ".groups", "no groups found in the data sets")
+    return [FreeParameter(k, value, lo, hi, log, pm, ps, g, targets) for g in glist]
 
 
 def _nodes(val, where):
@@ -261,8 +278,9 @@ def _nodes(val, where):
     if val is None:
         return None
     if isinstance(val, dict):
-        return {str(k): _num(v, where, f"fit.nodes.{k}", positive=True, integer=True) for k, v in val.items()}
-    return _num(val, where, "fit.nodes", positive=True, integer=True)
+        unknown(val, set(DIMENSIONS), where, "fit.nodes.")
+        return {str(k): number(v, where, f"fit.nodes.{k}", positive=True, integer=True) for k, v in val.items()}
+    return number(val, where, "fit.nodes", positive=True, integer=True)
 
 
 def _declared_groups(specs) -> tuple[str, ...]:

@@ -279,6 +279,12 @@ def read_result(path: str | Path) -> FitResult:
     """A FitResult from a result.json (FitError when unreadable or of another schema)."""
     try:
         d = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FitError(f"{path}: cannot read fit result: {exc}") from None
-    return FitResult.from_dict(d)
+    if not isinstance(d, dict) or not isinstance(d.get("estimates"), list):
+        raise FitError(f"{path}: not a fit result (expected a JSON object with 'estimates'); "
+                       "write one with 'metakinetics fit'")
+    try:
+        return FitResult.from_dict(d)
+    except (TypeError, KeyError, AttributeError) as exc:
+        raise FitError(f"{path}: malformed fit result: {exc}") from None

@@ -7,6 +7,14 @@ laws, and kept as outputs) and events (``time >= T`` or a species condition, wit
 assignments). The MathML tree is translated node by node into the restricted expression grammar:
 nothing is evaluated. Out: a network (or a model, via its network) as SBML Level 3 Version 1,
 forcings as assignment rules in ``time``, fixed-time events as ``time >= T``.
+
+Refused rather than dropped: reversible reactions (a kinetic law may be a negative net rate; give
+the two directions as two reactions), event priorities, delays, ``initialValue="false"`` on a
+state trigger that already holds at the start (it would fire at t = 0), compartments of size 0 or
+not finite, stoichiometries above MAX_STOICHIOMETRY, MathML nested deeper than MAX_DEPTH, and ids
+that would overwrite an output column (``time``, ``path``). Without delays, ``persistent`` and
+``useValuesFromTriggerTime`` do not change what happens (assignments run at the trigger time), so
+any value of them is read correctly.
 """
 from __future__ import annotations
 
@@ -14,10 +22,17 @@ import math
 from pathlib import Path
 
 from ..errors import MetakineticsError, ModelError, ModelFileError
-from ..model.expressions import Expression, fold, parse_expression
+from ..model.expressions import MAX_DEPTH, Expression, fold, parse_expression
 from ..model.spec import Model
 from ..model.network import TIME, Event, Network, Reaction, Species, Trigger, check_network
 from ..symbolic.model_network import network_from_model
+
+
+#: Largest stoichiometry read: a reaction that moves more than a million molecules at once is an
+#: input error (1e20 overflows the simulators' integer state).
+MAX_STOICHIOMETRY = 1_000_000
+#: Ids that would overwrite an output column of a simulation (path, time, then the species).
+RESERVED_IDS = ("time", "path")
 
 
 def _libsbml():
@@ -55,6 +70,13 @@ def _convert(lib, model, where: str) -> Network:
     comp = {}
     for c in model.getListOfCompartments():
         comp[c.getId()] = c.getSize() if c.isSetSize() else 1.0
+        if not (math.isfinite(comp[c.getId()]) and comp[c.getId()] > 0):
+            raise ModelFileError(where, f"compartment {c.getId()}",
+                                 f"size must be a positive finite number, found {comp[c.getId()]!r}")
+    for element in [*model.getListOfSpecies(), *model.getListOfParameters(), *model.getListOfCompartments()]:
+        if element.getId() in RESERVED_IDS:
+            raise ModelFileError(where, f"{element.getElementName()} {element.getId()}",
+                                 f"the id '{element.getId()}' is reserved (an output column); rename it")
     species, spec_meta = [], {}
     for s in model.getListOfSpecies():
         sid = s.getId()
@@ -104,6 +126,10 @@ def _convert(lib, model, where: str) -> Network:
     reactions = []
     for rx in model.getListOfReactions():
         rid = rx.getId()
+        if rx.getReversible():
+            raise ModelFileError(where, f"reaction {rid}", "reversible reactions are not supported (the kinetic "
+                                 "law may be a negative net rate): give the forward and backward reactions "
+                                 "separately, with reversible=\"false\"")
         kl = rx.getKineticLaw()
         if kl is None or kl.getMath() is None:
             raise ModelFileError(where, f"reaction {rid}", "has no kinetic law")
@@ -120,6 +146,9 @@ def _convert(lib, model, where: str) -> Network:
         eid = ev.getId() or f"event{len(events) + 1}"
         if ev.isSetDelay():
             raise ModelFileError(where, f"event {eid}", "delayed events are not supported")
+        if ev.isSetPriority():
+            raise ModelFileError(where, f"event {eid}", "event priorities are not supported (simultaneous "
+                                 "events run in file order)")
         trig = _tree(lib, ev.getTrigger().getMath(), where, f"event {eid} trigger")
         if trig[0] not in ("geq", "gt", "leq", "lt"):
             raise ModelFileError(where, f"event {eid} trigger", "only a single comparison is supported")
@@ -133,6 +162,10 @@ def _convert(lib, model, where: str) -> Network:
             raise ModelFileError(where, f"event {eid} trigger", "time triggers must read 'time >= number'")
         else:
             trigger = Trigger(lhs, op, rhs)
+            initial = ev.getTrigger().isSetInitialValue() and not ev.getTrigger().getInitialValue()
+            if initial and _holds_at_start(trigger, species, params):
+                raise ModelFileError(where, f"event {eid} trigger", "initialValue=\"false\" with a condition "
+                                     "that holds at the start would fire at t = 0, which is not supported")
         sets = []
         for ea in ev.getListOfEventAssignments():
             var = ea.getVariable()
@@ -161,13 +194,24 @@ def _convert(lib, model, where: str) -> Network:
         raise ModelFileError(where, None, str(exc)) from None
 
 
+def _holds_at_start(trigger: Trigger, species, params) -> bool:
+    env = {**{p: float(v) for p, v in params.items()}, **{s.name: s.initial for s in species}}
+    try:
+        return bool(trigger.evaluate(env))
+    except (KeyError, ArithmeticError, ValueError):
+        return False
+
+
 def _stoich(sr, where, rid) -> int:
     if sr.isSetStoichiometryMath() if hasattr(sr, "isSetStoichiometryMath") else False:
         raise ModelFileError(where, f"reaction {rid}", "stoichiometry math is not supported")
     k = sr.getStoichiometry() if sr.isSetStoichiometry() else 1.0
-    if not float(k).is_integer() or k < 0:
+    if not math.isfinite(k) or not float(k).is_integer() or k < 0:
         raise ModelFileError(where, f"reaction {rid} species {sr.getSpecies()}",
                              f"stoichiometry {k!r} is not a whole number")
+    if k > MAX_STOICHIOMETRY:
+        raise ModelFileError(where, f"reaction {rid} species {sr.getSpecies()}",
+                             f"stoichiometry {k:g} is above {MAX_STOICHIOMETRY:,}")
     return int(k)
 
 
@@ -179,12 +223,14 @@ def _expression(tree, allowed, where, what) -> Expression:
         raise ModelFileError(where, what, str(exc).split(": ", 1)[-1]) from None
 
 
-def _tree(lib, node, where, what):
+def _tree(lib, node, where, what, depth: int = 0):
     """libsbml ASTNode -> expression tree (same tuples as model.expressions, plus comparisons)."""
     if node is None:
         raise ModelFileError(where, what, "missing math")
+    if depth > MAX_DEPTH:
+        raise ModelFileError(where, what, f"MathML nested deeper than {MAX_DEPTH} levels")
     t = node.getType()
-    kids = [_tree(lib, node.getChild(i), where, what) for i in range(node.getNumChildren())]
+    kids = [_tree(lib, node.getChild(i), where, what, depth + 1) for i in range(node.getNumChildren())]
     if t == lib.AST_NAME_TIME:
         return ("name", TIME)
     if t == lib.AST_NAME:

@@ -2,12 +2,16 @@
 
 Grammar: numbers, names, + - * / ** (``^`` is read as a power), unary minus, parentheses and the
 functions exp, log, sqrt, pow, min, max. Anything else (attributes, subscripts, calls of other
-names, keywords, strings, comparisons, lambdas) is an :class:`ExpressionError`. The result is an
+names, keywords, strings, comparisons, lambdas) is an :class:`ExpressionError`. Sizes are bounded
+so that nothing downstream (sympy) can hang: at most MAX_LENGTH characters, MAX_DEPTH levels,
+numeric exponents of at most MAX_EXPONENT in size, and every part made of numbers only must fold
+to a finite float (no 9**9**9, no exp(1000), no division by zero). The result is an
 immutable tree of tuples that numpy can evaluate and sympy can rebuild (``symbolic`` does that).
 """
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -19,6 +23,9 @@ FUNCTIONS: dict[str, int] = {"exp": 1, "log": 1, "sqrt": 1, "pow": 2, "min": 2, 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
+#: Largest |exponent| written as a number (``x**3``, ``pow(x, 0.5)``): rate laws use small powers;
+#: a literal such as 2**99999999999999 would make sympy build an exact integer of 3e13 digits.
+MAX_EXPONENT = 100
 
 Tree = tuple  # ("num", v) | ("name", n) | ("neg", t) | (op, a, b) | ("call", f, (args...))
 
@@ -67,7 +74,13 @@ def _convert(node: ast.AST, names: set[str], where: str, text: str, depth: int) 
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise ExpressionError(f"{where}: only numbers are allowed as constants in '{text}'")
-        return ("num", float(node.value))
+        try:
+            value = float(node.value)
+        except OverflowError:
+            value = math.inf
+        if not math.isfinite(value):
+            raise ExpressionError(f"{where}: the number {_short(node.value)} in '{_short(text)}' is too large")
+        return ("num", value)
     if isinstance(node, ast.Name):
         if node.id.startswith("_"):
             raise ExpressionError(f"{where}: name '{node.id}' is not allowed in '{text}'")
@@ -79,8 +92,10 @@ def _convert(node: ast.AST, names: set[str], where: str, text: str, depth: int) 
         inner = _convert(node.operand, names, where, text, depth + 1)
         return ("neg", inner) if isinstance(node.op, ast.USub) else inner
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        return (_BINOPS[type(node.op)], _convert(node.left, names, where, text, depth + 1),
+        tree = (_BINOPS[type(node.op)], _convert(node.left, names, where, text, depth + 1),
                 _convert(node.right, names, where, text, depth + 1))
+        check_bounds(tree, where=where, text=text)
+        return tree
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             raise ExpressionError(
@@ -90,10 +105,71 @@ def _convert(node: ast.AST, names: set[str], where: str, text: str, depth: int) 
                 f"{where}: {node.func.id}() takes {FUNCTIONS[node.func.id]} positional "
                 f"argument(s) in '{text}'")
         args = tuple(_convert(a, names, where, text, depth + 1) for a in node.args)
-        return ("call", node.func.id, args)
+        tree = ("call", node.func.id, args)
+        check_bounds(tree, where=where, text=text)
+        return tree
     raise ExpressionError(
         f"{where}: '{text}' uses {type(node).__name__}, which is not allowed "
         "(only numbers, names, + - * / ** and exp/log/sqrt/pow/min/max)")
+
+
+_MATH_FUNCS = {"exp": math.exp, "log": math.log, "sqrt": math.sqrt, "pow": math.pow, "min": min, "max": max}
+
+
+def _short(x, n: int = 60) -> str:
+    s = str(x)
+    return s if len(s) <= n else s[:n] + "..."
+
+
+def constant(tree: Tree) -> float | None:
+    """The value of a tree made of numbers only (None when it uses a name); raises ArithmeticError
+    or ValueError when it overflows, divides by zero or leaves a function's domain."""
+    kind = tree[0]
+    if kind == "num":
+        return tree[1]
+    if kind == "name":
+        return None
+    if kind == "neg":
+        v = constant(tree[1])
+        return None if v is None else -v
+    args = [constant(a) for a in (tree[2] if kind == "call" else tree[1:])]
+    if any(a is None for a in args):
+        return None
+    if kind == "call":
+        v = _MATH_FUNCS[tree[1]](*args)
+    else:
+        a, b = args
+        v = {"add": lambda: a + b, "sub": lambda: a - b, "mul": lambda: a * b, "div": lambda: a / b,
+             "pow": lambda: math.pow(a, b)}[kind]()
+    if not math.isfinite(v):
+        raise OverflowError("not a finite number")
+    return float(v)
+
+
+def check_bounds(tree: Tree, *, where: str = "expression", text: str = "") -> None:
+    """Refuse a node whose numeric exponent exceeds MAX_EXPONENT, whose divisor is the number 0, or
+    whose numbers-only part does not fold to a finite float (used for parsed text and SBML MathML)."""
+    kind = tree[0]
+    shown = _short(text) if text else "the expression"
+    exponent = tree[2] if kind == "pow" else tree[2][1] if kind == "call" and tree[1] == "pow" else None
+    if exponent is not None:
+        e = _safe_constant(exponent, where, shown)
+        if e is not None and abs(e) > MAX_EXPONENT:
+            raise ExpressionError(f"{where}: exponent {e:g} in '{shown}' is too large "
+                                  f"(numeric exponents are limited to {MAX_EXPONENT} in size)")
+    if kind == "div" and _safe_constant(tree[2], where, shown) == 0:
+        raise ExpressionError(f"{where}: '{shown}' divides by zero")
+    _safe_constant(tree, where, shown)
+
+
+def _safe_constant(tree: Tree, where: str, shown: str) -> float | None:
+    try:
+        return constant(tree)
+    except ZeroDivisionError:
+        raise ExpressionError(f"{where}: '{shown}' divides by zero") from None
+    except (OverflowError, ValueError) as exc:
+        raise ExpressionError(f"{where}: the numbers in '{shown}' do not give a finite value "
+                              f"({exc})") from None
 
 
 _NP_FUNCS = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "pow": np.power,

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import ModelFileError, nearest
 from ..units import YEARS_PER, diameter_to_cells
+from .text import decode_text
 from .spec import (COLONY_LAWS, PRIMARY_LAWS, Circulation, Diagnosis, Model, Mortality, Organ,
                    Population, Primary, Shedding, Treatment)
 
@@ -93,6 +94,11 @@ REQUIRED_SECTIONS = ("model", "primary", "diagnosis", "shedding", "circulation",
 _ORGAN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
+#: Organ names that would overwrite an output column (time, path) or be read as a data label
+#: (distant: any organ; blood: circulating cells).
+RESERVED_ORGAN_NAMES = ("time", "path", "distant", "blood")
+
+
 def field_info(dotted: str) -> Field | None:
     """Schema entry of a dotted key (``organs.<name>.<key>`` included), or None."""
     parts = dotted.split(".")
@@ -108,12 +114,12 @@ def load_model_file(path: str | Path, overrides: Mapping[str, Any] | None = None
     whatever the file's ``time_unit``), applied after conversion as by :meth:`Model.with_values`."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ModelFileError(str(path), None, "no such model file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ModelFileError(str(path), None, f"cannot read: {exc}") from None
-    return load_model_text(text, path=str(path), overrides=overrides)
+    return load_model_text(decode_text(raw, str(path), "model file"), path=str(path), overrides=overrides)
 
 
 def load_model_text(text: str, *, path: str | None = None,
@@ -236,6 +242,9 @@ class _Reader:
             x *= self.f
         elif fld.time_power == -1:
             x /= self.f
+        if not math.isfinite(x) or (x == 0 and float(val) != 0):
+            raise ModelFileError(self.path, where, f"{val} in the file's time unit is {x:g} after converting "
+                                 "to years: not a representable number")
         return x
 
 
@@ -284,6 +293,9 @@ def model_from_dict(data: Mapping[str, Any], *, path: str | None = None) -> Mode
     for name, table in organs_raw.items():
         if not _ORGAN_NAME.match(name):
             raise ModelFileError(path, f"organs.{name}", "organ names are letters, digits and _, starting with a letter")
+        if name in RESERVED_ORGAN_NAMES:
+            raise ModelFileError(path, f"organs.{name}", f"'{name}' is reserved (an output column or data "
+                                 f"label: {', '.join(RESERVED_ORGAN_NAMES)}); rename the organ")
         if not isinstance(table, Mapping):
             raise ModelFileError(path, f"organs.{name}", f"expected a table, found {_typename(table)}")
         vals = rd.section(organs_raw, name, ORGAN_SCHEMA, f"organs.{name}")

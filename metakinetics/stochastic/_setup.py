@@ -34,8 +34,21 @@ class Prepared:
     env_static: dict
 
 
+def check_seed(rng) -> None:
+    """A seed is None, a numpy Generator or a whole number >= 0 (not 1.5, not -1, not True)."""
+    if rng is None or isinstance(rng, np.random.Generator):
+        return
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
+        raise InputError(f"seed: expected a whole number >= 0 or a numpy Generator, found {rng!r}")
+
+
 def check_sim_args(times, n_paths: int) -> np.ndarray:
-    t = np.atleast_1d(np.asarray(times, dtype=float))
+    if isinstance(times, (str, bytes, dict)) or np.iscomplexobj(times):
+        raise InputError(f"times: expected numbers (a list or array), found {type(times).__name__} {times!r}")
+    try:
+        t = np.atleast_1d(np.asarray(times, dtype=float))
+    except (TypeError, ValueError):
+        raise InputError(f"times: expected numbers (a list or array), found {times!r}") from None
     if t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)):
         raise InputError("times: expected a non-empty 1-D array of finite times")
     if np.any(t < 0) or np.any(np.diff(t) <= 0):

@@ -9,6 +9,7 @@ from ..model.spec import Model
 from ..model.network import Network
 from ..symbolic.model_network import network_from_model
 from ..symbolic.sde_spec import SDESpec, sde_from_model
+from ._setup import check_seed, check_sim_args
 from .approx import cle, tau_leap
 from .result import Ensemble
 from .sde import simulate_sde
@@ -28,6 +29,8 @@ def simulate(source: Network | Model | SDESpec, times, n_paths: int,
     dx = g(x) dt + sigma x dW of a model (or an SDESpec) with ``scheme`` euler|milstein and
     step ``step`` (default 1e-3). ``network_options`` go to ``network_from_model``.
     """
+    check_seed(rng)
+    check_sim_args(times, n_paths)
     if method not in METHODS:
         hint = nearest(method, METHODS)
         raise InputError(f"unknown method '{method}' (one of {', '.join(METHODS)})"

@@ -22,7 +22,15 @@ def test_every_fixture_is_listed_and_every_listed_fixture_exists():
     assert len(files) >= 20
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+def _cases():
+    """Every fixture; those whose check belongs in a module being rewritten elsewhere are strict
+    xfails with the change they need (expected.json "xfail")."""
+    for name in sorted(EXPECTED):
+        why = EXPECTED[name].get("xfail")
+        yield pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=why)) if why else name
+
+
+@pytest.mark.parametrize("name", list(_cases()))
 def test_bad_network_file_names_file_key_and_reason(name):
     path = HERE / f"{name}.toml"
     with pytest.raises(ModelFileError) as info:

@@ -1,0 +1,150 @@
+"""Numbered bad command-line inputs (issue 14): each gives exit status 2 and one line on stderr that
+names the argument (or file) and the reason, before any computing; no traceback.
+
+``{tmp}`` in an argument is the test's temporary folder; ``{file}`` an existing file in it.
+"""
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from metakinetics.cli.main import main
+
+#: (number, argv, words the one-line error must contain)
+CASES = [
+    ("01_out_is_a_directory", ["solve", "breast", "--out", "{tmp}"], ["--out", "is a directory"]),
+    ("02_out_parent_missing", ["incidence", "breast", "--out", "{tmp}/no/such/x.csv"],
+     ["--out", "does not exist"]),
+    ("03_out_dir_is_a_file", ["fit", "--out-dir", "{file}", "--quiet"], ["--out-dir", "not a directory"]),
+    ("04_out_read_only_place", ["solve", "breast", "--out", "/proc/x.csv"], ["--out", "not writable"]),
+    ("05_figures_out_is_a_file", ["figures", "breast", "--out", "{file}"], ["--out", "not a directory"]),
+    ("06_cohort_out_is_a_directory", ["cohort", "breast", "--patients", "10", "--out", "{tmp}"],
+     ["--out", "is a directory"]),
+    ("07_scenario_figure_parent_missing", ["scenario", "breast", "-s", "surgery_delay=0.25",
+                                            "--figure", "{tmp}/none/f.png"], ["--figure", "does not exist"]),
+    ("08_simulate_out_full_device", ["simulate", "immigration_death", "--paths", "2", "--times", "0:1:1",
+                                     "--out", "{full}"], ["full", "No space left on device"]),
+    *[(f"09_seed_negative_{cmd[0]}", [*cmd, "--seed", "-1"], ["--seed", "zero or positive"]) for cmd in (
+        ["incidence", "breast"], ["cohort", "breast", "--patients", "5", "--out", "-"],
+        ["simulate", "breast", "--paths", "2"], ["scenario", "breast", "-s", "surgery_delay=0.25"],
+        ["figures", "breast", "--out", "{tmp}/f"])],
+    ("10_times_to_infinity", ["incidence", "breast", "--times", "0:inf:1"], ["--times", "finite"]),
+    ("11_landmark_nan", ["incidence", "breast", "--landmark", "nan"], ["--landmark", "finite"]),
+    ("12_horizon_nan", ["incidence", "breast", "--endpoint", "by_size", "--horizon", "nan"], ["--horizon", "finite"]),
+    ("13_result_json_is_a_list", ["scenario", "{list_fit}", "-s", "surgery_delay=0.25"],
+     ["result.json", "not a fit result"]),
+    ("14_result_json_without_estimates", ["figures", "{noest_fit}", "--out", "{tmp}/f"],
+     ["result.json", "not a fit result"]),
+    ("15_workers_zero", ["scenario", "breast", "-s", "surgery_delay=0.25", "--workers", "0"],
+     ["--workers", "at least 1"]),
+]
+
+
+def _device(tmp_path: Path, name: str, minor: int) -> Path:
+    """A private copy of /dev/null (minor 3) or /dev/full (minor 7): a test must never risk
+    replacing the machine's own device nodes."""
+    node = tmp_path / name
+    try:
+        os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+    except PermissionError:
+        pytest.skip("creating a device node needs root")
+    return node
+
+
+def _fill(argv, tmp_path):
+    file = tmp_path / "a_file"
+    file.write_text("x")
+    for key, body in (("{list_fit}", "[]"), ("{noest_fit}", '{"name": "x"}')):
+        if key in argv:
+            folder = tmp_path / key.strip("{}")
+            folder.mkdir()
+            (folder / "result.json").write_text(body)
+            argv = [str(folder) if a == key else a for a in argv]
+    if "{full}" in argv:
+        argv = [str(_device(tmp_path, "full", 7)) if a == "{full}" else a for a in argv]
+    return [a.replace("{tmp}", str(tmp_path)).replace("{file}", str(file)) for a in argv]
+
+
+@pytest.mark.parametrize("number,argv,words", CASES, ids=[c[0] for c in CASES])
+def test_bad_cli_input_one_line_exit_2(number, argv, words, tmp_path, capsys):
+    before = set(os.listdir(tmp_path))
+    code = main(_fill(argv, tmp_path))
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"metakinetics {argv[0]}: error: ")
+    for word in words:
+        assert word in err
+    assert set(os.listdir(tmp_path)) - before <= {"a_file", "full", "list_fit", "noest_fit"}  # nothing written
+
+
+def test_out_through_a_symlink_writes_the_target_and_keeps_the_link(tmp_path):
+    target = tmp_path / "real.csv"
+    target.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    assert main(["solve", "breast", "--times", "0,1", "--format", "csv", "--out", str(link)]) == 0
+    assert link.is_symlink() and target.read_text().startswith("time,")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "real.csv"]
+
+
+def test_out_to_a_device_writes_in_place(tmp_path):
+    null = _device(tmp_path, "null", 3)
+    before = os.stat(null)
+    assert main(["solve", "breast", "--times", "0,1", "--out", str(null)]) == 0
+    after = os.stat(null)
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+
+
+def test_out_to_a_fifo_writes_into_it(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    assert main(["solve", "breast", "--times", "0,1", "--format", "csv", "--out", str(fifo)]) == 0
+    reader.join(10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and got[0].startswith("time,")
+
+
+def test_dash_is_stdout_for_cohort(capsys, tmp_path):
+    assert main(["cohort", "breast", "--patients", "3", "--seed", "1", "--out", "-"]) == 0
+    assert capsys.readouterr().out.startswith("patient") and not (Path.cwd() / "-").exists()
+
+
+@pytest.mark.parametrize("how", ["closed before start", "closed while running"])
+def test_closed_stdout_is_one_line(how):
+    if how == "closed before start":
+        cmd = f"'{sys.executable}' -m metakinetics solve breast >&-"
+    else:
+        cmd = (f"'{sys.executable}' -c \"import os, sys; os.close(1); from metakinetics.cli.main import main; "
+               f"sys.exit(main(['solve', 'breast']))\"")
+    proc = subprocess.run(["sh", "-c", cmd], stderr=subprocess.PIPE, text=True)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "standard output is closed" in proc.stderr or "Bad file descriptor" in proc.stderr
+
+
+def test_workers_capped_at_the_cpus(monkeypatch):
+    import argparse
+
+    from metakinetics.cli.common import check_common_arguments
+    from metakinetics.scenarios import default_workers
+
+    args = argparse.Namespace(workers=1000)
+    check_common_arguments(args)
+    assert args.workers == default_workers()
+
+
+@pytest.mark.xfail(strict=True, reason="needs the task count in metakinetics/scenarios/sweep.py make_executor: "
+                                       "max_workers = min(workers, tasks, CPUs)")
+def test_workers_capped_at_the_tasks():
+    from metakinetics.scenarios import make_executor
+
+    with make_executor(workers=1000) as pool:
+        assert pool is None or pool._max_workers <= os.cpu_count()
