@@ -96,6 +96,14 @@ def _cumulative(grid: Grid, f: np.ndarray) -> np.ndarray:
     return np.concatenate([z, np.cumsum(piece, axis=1)], axis=1)
 
 
+def log_weight(grid: Grid, M0: np.ndarray, M: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """(Po J,) log selection weight: -(M0 total + distant metastasis accrued by the landmark),
+    counts at unit mu scaled by ``mu`` (Po, J); 0 for endpoints without selection is the
+    caller's choice (at diagnosis)."""
+    G_L = np.maximum(M[:, grid.landmark] - M0, 0.0).sum(axis=1)
+    return (-mu * (M0.sum(axis=1) + G_L)[:, None]).reshape(-1)
+
+
 def terms(endpoint: Endpoint, grid: Grid, M0: np.ndarray, M: np.ndarray, h: np.ndarray | None,
           hazard: np.ndarray, mu: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(lw (P,), a (P, T, K'), b (P, T, K' or 1)) for ``endpoint``.
@@ -123,7 +131,7 @@ def terms(endpoint: Endpoint, grid: Grid, M0: np.ndarray, M: np.ndarray, h: np.n
     dM = np.maximum(M - M0[:, None, :], 0.0)                  # detected after diagnosis (unit mu)
     G = dM.sum(axis=2)                                        # (Po, N)
     iL = grid.landmark
-    lw = full(-mu * (M0.sum(axis=1) + G[:, iL])[:, None])
+    lw = log_weight(grid, M0, M, mu)
     u = grid.u
     after = (u[grid.user] >= L)[None, :, None]
     if grid.pieces is None:                                   # closed expressions, no mortality

@@ -20,7 +20,7 @@ from ..endpoints import AtDiagnosis, Endpoint, First
 from ..errors import SolverError
 from ..incidence import colony_counts
 from ..incidence.forcing import plan
-from ..incidence.terms import clinical_grid, split, terms
+from ..incidence.terms import clinical_grid, log_weight, split, terms
 from ..model import Model
 from ..model.params import PatientParams, broadcast, resolve
 from .effects import DIMENSIONS, Scores, draws, hermite
@@ -134,7 +134,11 @@ def _breaks(pat: PatientParams) -> list[float]:
 
 
 def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool):
-    """Values and SE (n, T, K') for n sets of P_o patients each (pat set-major)."""
+    """Values and SE (n, T, K') for n sets of P_o patients each (pat set-major).
+
+    Patients are taken in chunks of at most TERMS_BUDGET patient x grid x organ elements (whole
+    sets together when they fit, else rows of one set), their weighted sums accumulated per set:
+    memory stays bounded whatever the number of times, and cost grows linearly with it."""
     Po, J = mu.shape[0] // n, mu.shape[1]
     atdx = isinstance(inner, AtDiagnosis)
     hz = pat.hazard[::Po]
@@ -154,50 +158,75 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool):
     K = 1 if not ep.per_organ else len(pat.organs)
     out = np.empty((n, t.size, K))
     err = np.empty((n, t.size, K)) if mc else None
-    logq = np.log(np.maximum(sc.q.reshape(-1), 1e-300))
+    logq = np.log(np.maximum(sc.q, 1e-300))                      # (Po, J)
     for grid, sets, integ in grids.values():
         sets = np.asarray(sets)
+        ns = sets.size
         rows = (sets[:, None] * Po + np.arange(Po)[None, :]).ravel()
-        sub = pat if sets.size == n else pat.take(rows)
-        M0, M, h = _counts(sub, sets.size, Po, grid.u, closed, integ)
-        Pd = Po * J
-        step = max(TERMS_BUDGET // max(Pd * grid.u.size * M0.shape[1], 1), 1)
-        mus = mu.reshape(n, Po, J)[sets]
-        for lo in range(0, sets.size, step):
-            hi = min(lo + step, sets.size)
-            c, r = hi - lo, slice(lo * Po, hi * Po)
-            mu_c = mus[lo:hi].reshape(c * Po, J)
-            lw, a, b = terms(ep, grid, M0[r], M[r], None if h is None else h[r], sub.hazard[r], mu_c)
+        sub = pat if ns == n else pat.take(rows)
+        M0, M, h = _counts(sub, ns, Po, grid.u, closed, integ)
+        mu_s = mu.reshape(n, Po, J)[sets].reshape(ns * Po, J)
+        lw = np.zeros(ns * Po * J) if atdx else log_weight(grid, M0, M, mu_s)    # at diagnosis: no M0 selection
+        lwq = lw.reshape(ns, Po, J) + logq[None]
+        top = lwq.reshape(ns, -1).max(axis=1)                    # per set: weights e^{lw - top} <= 1
+        if not np.all(np.isfinite(top)):
+            raise SolverError("every patient of a parameter set has a metastasis at diagnosis (the M0 "
+                              "weight underflows to 0), so incidence among M0 patients is undefined; "
+                              "shedding or efficiency is too large")
+        w_all = np.exp(lwq - top[:, None, None]).reshape(ns * Po, J)
+        acc = _Sums(ns, t.size, K, mc)
+        step = max(TERMS_BUDGET // max(J * grid.u.size * M0.shape[1], 1), 1)   # rows per chunk
+        for lo in range(0, ns * Po, step):
+            r = slice(lo, min(lo + step, ns * Po))
+            _, a, b = terms(ep, grid, M0[r], M[r], None if h is None else h[r], sub.hazard[r], mu_s[r])
             if atdx:
                 a = np.broadcast_to(a[:, :1], (a.shape[0], t.size, a.shape[2]))
-            v, s = _ratio(lw.reshape(c, Pd), logq, a.reshape((c, Pd) + a.shape[1:]),
-                          b.reshape((c, Pd) + b.shape[1:]), mc)
-            out[sets[lo:hi]] = v
-            if mc:
-                err[sets[lo:hi]] = s
+            acc.add(np.arange(r.start, r.stop) // Po, w_all[r].reshape(-1), a, b, J)
+        v, s = acc.result(Po * J)
+        out[sets] = v
+        if mc:
+            err[sets] = s
     return out, err
 
 
-def _ratio(lw, logq, a, b, mc: bool):
-    """sum q e^lw a / sum q e^lw b per set (c, T, K') and its Monte Carlo SE (delta method)."""
-    lwq = lw + logq[None, :]
-    top = lwq.max(axis=1, keepdims=True)
-    if not np.all(np.isfinite(top)):
-        raise SolverError("every patient of a parameter set has a metastasis at diagnosis (the M0 weight "
-                          "underflows to 0), so incidence among M0 patients is undefined; shedding or "
-                          "efficiency is too large")
-    w = np.exp(lwq - top)
-    num = np.einsum("dp,dptk->dtk", w, a)
-    den = np.einsum("dp,dptk->dtk", w, b)
-    val = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-    if not mc:
-        return np.clip(val, 0.0, 1.0), None
-    n = lw.shape[1]
-    resid = w[:, :, None, None] * (a - np.nan_to_num(val)[:, None] * b)
-    mb = (w[:, :, None, None] * b).mean(axis=1)
-    se = np.where(mb > 0, resid.std(axis=1, ddof=1) / np.sqrt(n) / np.where(mb > 0, mb, 1.0), np.nan) \
-        if n > 1 else np.full(val.shape, np.nan)
-    return np.clip(val, 0.0, 1.0), se
+class _Sums:
+    """Weighted sums per set over chunks of patients: sum w a, sum w b (and, for the Monte Carlo
+    SE, sums of squares and products), from which the ratio and its delta-method SE follow."""
+
+    def __init__(self, ns: int, T: int, K: int, mc: bool):
+        z = lambda: np.zeros((ns, T, K))                     # noqa: E731
+        self.mc = mc
+        self.a, self.b = z(), z()
+        if mc:
+            self.aa, self.ab, self.bb = z(), z(), z()
+
+    def add(self, set_of_row: np.ndarray, w: np.ndarray, a: np.ndarray, b: np.ndarray, J: int) -> None:
+        """Patients of consecutive rows (J each), ``set_of_row`` giving each row's set."""
+        starts = np.flatnonzero(np.r_[True, np.diff(set_of_row) != 0])
+        idx = set_of_row[starts]
+        at = starts * J
+        wa = w[:, None, None] * a
+        wb = np.broadcast_to(w[:, None, None] * b, wa.shape)
+        self.a[idx] += np.add.reduceat(wa, at, axis=0)
+        self.b[idx] += np.add.reduceat(wb, at, axis=0)
+        if self.mc:
+            self.aa[idx] += np.add.reduceat(wa * wa, at, axis=0)
+            self.ab[idx] += np.add.reduceat(wa * wb, at, axis=0)
+            self.bb[idx] += np.add.reduceat(wb * wb, at, axis=0)
+
+    def result(self, n: int):
+        """Values (clipped to [0, 1]; nan where the denominator is 0) and SE (or None)."""
+        val = np.where(self.b > 0, self.a / np.where(self.b > 0, self.b, 1.0), np.nan)
+        if not self.mc:
+            return np.clip(val, 0.0, 1.0), None
+        v = np.nan_to_num(val)
+        ss = self.aa - 2 * v * self.ab + v * v * self.bb     # sum of (w a - v w b)^2
+        mean = (self.a - v * self.b) / n
+        var = np.maximum(ss - n * mean ** 2, 0.0) / max(n - 1, 1)
+        mb = self.b / n
+        se = np.where(mb > 0, np.sqrt(var) / np.sqrt(n) / np.where(mb > 0, mb, 1.0), np.nan) \
+            if n > 1 else np.full(val.shape, np.nan)
+        return np.clip(val, 0.0, 1.0), se
 
 
 def _counts(pat: PatientParams, n: int, Po: int, u: np.ndarray, closed: bool, rates: bool):
