@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import math
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +23,6 @@ from ..errors import DataError, FitError, MetakineticsError, ModelFileError, nea
 from ..model import Model, load_model
 from .likelihood import Binomial, CensoredTimeToEvent, LeastSquares
 from .parameters import FreeParameter
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[no-redef]
 
 LIKELIHOODS = ("binomial", "least_squares", "time_to_event")
 INTERVALS = ("wald", "profile", "conf_interval")
