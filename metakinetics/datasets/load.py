@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import math
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -14,11 +15,6 @@ from ..errors import DataError, nearest
 from .data import AggregateData, DatasetInfo, IndividualData
 from .schema import (AGGREGATE_NUMERIC, AGGREGATE_REQUIRED, CUMULATIVE, DATASET_KINDS,
                      ENDPOINT_NAMES, EVENT_CODES, INDIVIDUAL_REQUIRED, LIKELIHOODS, STANDARD_ORGANS)
-
-try:  # python >= 3.11
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[no-redef]
 
 
 def read_metadata(toml_path: str | Path, *, csv_path: str | None = None, text: str | None = None) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import math
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,11 +27,6 @@ from .fixed import fixed_model
 from .likelihood import Binomial, CensoredTimeToEvent, LeastSquares
 from .parameters import FreeParameter, check_overlaps
 from .setup_types import boolean, number, string, table, unknown, value_list
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[no-redef]
 
 LIKELIHOODS = ("binomial", "least_squares", "time_to_event")
 INTERVALS = ("wald", "profile", "conf_interval")
