@@ -23,9 +23,9 @@ STDLIB_SINCE = {"tomllib": "3.11", "graphlib": "3.9", "zoneinfo": "3.9"}
 # import name -> distribution, for third-party imports
 DISTRIBUTION = {"numpy": "numpy", "scipy": "scipy", "sympy": "sympy", "matplotlib": "matplotlib",
                 "lmfit": "lmfit", "tqdm": "tqdm", "libsbml": "python-libsbml", "dask": "dask",
-                "distributed": "dask"}
+                "distributed": "dask", "pandas": "pandas"}
 # imported on demand with an error that says to install it, so neither a dependency nor an extra
-OPTIONAL_UNDECLARED = {"pandas"}   # results.py: to_frame()
+OPTIONAL_UNDECLARED: set[str] = set()   # pandas (results.py: to_frame()) is the 'frames' extra
 
 
 def _floors(reqs) -> dict[str, Version]:
