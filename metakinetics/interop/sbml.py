@@ -24,15 +24,10 @@ from pathlib import Path
 from ..errors import MetakineticsError, ModelError, ModelFileError
 from ..model.expressions import MAX_DEPTH, Expression, fold, parse_expression
 from ..model.spec import Model
-from ..model.network import TIME, Event, Network, Reaction, Species, Trigger, check_network
+from ..model.network import (MAX_STOICHIOMETRY, RESERVED_NAMES as RESERVED_IDS, TIME, Event, Network,
+                             Reaction, Species, Trigger, check_network)
 from ..symbolic.model_network import network_from_model
 
-
-#: Largest stoichiometry read: a reaction that moves more than a million molecules at once is an
-#: input error (1e20 overflows the simulators' integer state).
-MAX_STOICHIOMETRY = 1_000_000
-#: Ids that would overwrite an output column of a simulation (path, time, then the species).
-RESERVED_IDS = ("time", "path")
 
 
 def _libsbml():

@@ -20,6 +20,14 @@ from .expressions import Expression
 #: The name of time in network expressions (years for a model's network).
 TIME = "t"
 
+#: Names no species, parameter, forcing or rule may take: they are the output columns of a
+#: simulation (``time``, ``path``), so such a name would silently overwrite one of them.
+RESERVED_NAMES = ("time", "path")
+
+#: Largest stoichiometry a reaction may have (molecules per event), as libSBML's bound. Larger
+#: ones are typing errors, and 1e20 would overflow the int64 state (9.2e18) within one event.
+MAX_STOICHIOMETRY = 1_000_000
+
 
 @dataclass(frozen=True)
 class Species:
@@ -171,7 +179,16 @@ def check_network(net: Network, path: str | None = None) -> Network:
                 raise ModelFileError(path, f"{kind}.{n}", "names must start with a letter and use letters, digits, _")
             if n in seen or n == TIME:
                 raise ModelFileError(path, f"{kind}.{n}", "name used twice (or the reserved name 't')")
+            if n in RESERVED_NAMES:
+                raise ModelFileError(path, f"{kind}.{n}", f"'{n}' is reserved (an output column: "
+                                     f"{', '.join(RESERVED_NAMES)}); rename it")
             seen.add(n)
+    for n, _ in net.rules:
+        if n in RESERVED_NAMES or n == TIME:
+            raise ModelFileError(path, f"rules.{n}", f"'{n}' is reserved (an output column or time); rename the rule")
+        if n in seen:   # a rule's column would overwrite the species' (or shadow the parameter)
+            kind = "species" if n in net.species_names else "parameter or forcing"
+            raise ModelFileError(path, f"rules.{n}", f"a rule may not take the name of a {kind}; rename it")
     for s in net.species:
         if not (math.isfinite(s.initial) and s.initial >= 0 and float(s.initial).is_integer()):
             raise ModelFileError(path, f"species.{s.name}", f"initial amount must be a whole number >= 0, found {s.initial!r}")
@@ -193,4 +210,8 @@ def check_network(net: Network, path: str | None = None) -> Network:
                                          suggestion=nearest(s, species))
                 if k < 0:
                     raise ModelFileError(path, f"reactions[{j}].{side}.{s}", "stoichiometry must be >= 0")
+                if k > MAX_STOICHIOMETRY:
+                    raise ModelFileError(path, f"reactions[{j}].{side}.{s}",
+                                         f"stoichiometry {k:g} exceeds the bound {MAX_STOICHIOMETRY:,} "
+                                         "(as SBML's); a typing error?")
     return net

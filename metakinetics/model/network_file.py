@@ -5,6 +5,7 @@ Reading parses data only (tomllib); expressions go through the restricted gramma
 """
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from pathlib import Path
@@ -121,7 +122,7 @@ def network_from_toml(text: str, *, path: str | None = None) -> Network:
                                   _expr(r["propensity"], allowed, f"{where}.propensity", path)))
     events = []
     raw_ev = data.get("events", [])
-    if not isinstance(raw_ev, list):
+    if not isinstance(raw_ev, list) or not all(isinstance(e, dict) for e in raw_ev):
         raise ModelFileError(path, "events", "expected [[events]] tables")
     for j, e in enumerate(raw_ev):
         where = f"events[{j}]"
@@ -132,8 +133,8 @@ def network_from_toml(text: str, *, path: str | None = None) -> Network:
         time, trig = None, None
         if "time" in e:
             time = _number(e["time"], f"{where}.time", path)
-            if time < 0:
-                raise ModelFileError(path, f"{where}.time", "must be >= 0")
+            if not (math.isfinite(time) and time >= 0):   # nan would never fire, silently
+                raise ModelFileError(path, f"{where}.time", f"must be a finite number >= 0, found {time!r}")
         elif "trigger" in e:
             try:
                 time, trig = parse_trigger(str(e["trigger"]), snames | pnames, where=f"{where}.trigger")

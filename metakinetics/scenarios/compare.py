@@ -159,7 +159,7 @@ def sweep(model: Model, scenarios: Sequence[Scenario], endpoint: Endpoint, times
     if executor is not None:
         parts = run_chunks(_run_chunk, payloads, executor=executor, progress=progress)
     else:
-        with make_executor(workers=workers if len(payloads) > 1 else None, scheduler=scheduler) as ex:
+        with make_executor(workers=workers, scheduler=scheduler, tasks=len(payloads)) as ex:
             parts = run_chunks(_run_chunk, payloads, executor=ex, progress=progress)
     values = np.concatenate([p[0] for p in parts])
     return SweepResult(spec=spec, columns=parts[0][1], values=values, method=parts[0][2], draws=draws)

@@ -52,10 +52,13 @@ def as_executor(obj: Any) -> Executor | None:
 
 
 @contextlib.contextmanager
-def make_executor(workers: int | None = None, scheduler: Any = None) -> Iterator[Executor | None]:
+def make_executor(workers: int | None = None, scheduler: Any = None,
+                  tasks: int | None = None) -> Iterator[Executor | None]:
     """Executor for a sweep, closed on exit: a Dask cluster when ``scheduler`` is an address
-    (``tcp://host:8786``) or a Client, else a local process pool of ``workers`` processes, else
-    serial (``workers`` None, 0 or 1 yields None)."""
+    (``tcp://host:8786``) or a Client, else a local process pool, else serial (``workers`` None,
+    0 or 1, or a single task, yields None). The pool has min(workers, tasks, CPUs) processes:
+    more than the tasks would idle and more than the CPUs only contend (``--workers 1000`` once
+    spawned 540 processes for 3 tasks)."""
     if scheduler is not None and workers not in (None, 0, 1):
         raise InputError("give either workers (a local process pool) or a Dask scheduler, not both")
     if scheduler is not None:
@@ -79,10 +82,13 @@ def make_executor(workers: int | None = None, scheduler: Any = None) -> Iterator
         return
     if workers is not None and (not isinstance(workers, (int, np.integer)) or workers < 0):
         raise InputError(f"workers: expected a whole number >= 0, found {workers!r}")
-    if not workers or workers == 1:
+    if tasks is not None and (not isinstance(tasks, (int, np.integer)) or tasks < 0):
+        raise InputError(f"tasks: expected a whole number >= 0, found {tasks!r}")
+    size = min(int(workers or 0), default_workers(), *(() if tasks is None else (int(tasks),)))
+    if size <= 1:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=int(workers)) as pool:
+    with ProcessPoolExecutor(max_workers=size) as pool:
         yield pool
 
 

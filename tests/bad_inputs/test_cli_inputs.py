@@ -141,10 +141,14 @@ def test_workers_capped_at_the_cpus(monkeypatch):
     assert args.workers == default_workers()
 
 
-@pytest.mark.xfail(strict=True, reason="needs the task count in metakinetics/scenarios/sweep.py make_executor: "
-                                       "max_workers = min(workers, tasks, CPUs)")
-def test_workers_capped_at_the_tasks():
-    from metakinetics.scenarios import make_executor
+def test_workers_capped_at_the_tasks_and_cpus():
+    # --workers 1000 once spawned 540 processes for 3 tasks: min(workers, tasks, CPUs)
+    from metakinetics.scenarios import default_workers, make_executor
 
     with make_executor(workers=1000) as pool:
-        assert pool is None or pool._max_workers <= os.cpu_count()
+        assert pool is None or pool._max_workers <= default_workers()
+    with make_executor(workers=1000, tasks=1) as pool:
+        assert pool is None
+    if default_workers() >= 2:
+        with make_executor(workers=1000, tasks=2) as pool:
+            assert pool._max_workers == 2
