@@ -27,7 +27,8 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=None, help="random seed (same seed, same numbers)")
     p.add_argument("--times", default="0:50:1", help="output times start:stop:step or a list (default 0:50:1)")
     p.add_argument("--step", type=float, default=None,
-                   help="leap (tau) or time step (cle, sde; default span/1000, sde 1e-3)")
+                   help="leap (tau) or time step (cle, sde; default span/1000, cle at most 0.5 / the "
+                        "fastest decay rate, sde 1e-3)")
     p.add_argument("--sigma", type=float, default=None, help="noise level for --method sde (1/sqrt(year))")
     p.add_argument("--scheme", choices=("euler", "milstein"), default="euler", help="SDE scheme (default euler)")
     p.add_argument("--summary", action="store_true", help="mean and SD per time instead of every path")

@@ -8,6 +8,8 @@ are set to 0 (``info["clipped"]`` counts the paths). The CLE keeps values >= 0
 import numpy as np
 import pytest
 
+import metakinetics as mk
+from metakinetics.errors import InputError
 from metakinetics.stochastic import cle, load_network, ssa, tau_leap
 from metakinetics.model.network_file import network_from_toml
 
@@ -80,14 +82,24 @@ def test_tau_leap_guard_redoes_every_species_of_a_path_together():
 
 
 def test_cle_clips_negative_values_and_counts_them():
-    # Euler-Maruyama step X += -c X dt + sqrt(c X dt) Z with c dt = 5 sends every path to about
-    # -4000: clipped to 0 (one clipped entry per path and step while X is driven below 0)
+    # Euler-Maruyama step X += -c X dt + sqrt(c X dt) Z with c dt = 1.9 (stable, < 2) sends every
+    # path to about -900: clipped to 0 (one clipped entry per path and step while X is below 0)
     n = 1000
-    ens = cle(network_from_toml(FAST_DEATH), TIMES, n, 4, dt=0.1)
+    ens = cle(network_from_toml(FAST_DEATH), TIMES, n, 4, dt=0.038)
     X = ens.column("X")
     assert np.all(X >= 0)
     assert ens.info["clipped"] >= n
     assert "halved" not in ens.info
+
+
+def test_cle_refuses_an_unstable_step_and_defaults_to_a_stable_one():
+    # c = 50: Euler-Maruyama diverges for c dt >= 2 (the old default span/1000 gave c dt = 40 on
+    # breast); the default is 0.5 / c, and the refusal names the stable step
+    net = network_from_toml(FAST_DEATH)
+    with pytest.raises(InputError, match=r"step 0.1 is unstable .*rate \* step = 5.*at most 0.01$"):
+        cle(net, TIMES, 5, 4, dt=0.1)
+    ens = cle(net, [100.0], 5, 4)
+    assert ens.info["fastest_rate"] == pytest.approx(50) and ens.info["step"] == pytest.approx(0.01)
 
 
 def test_approximate_simulators_report_no_corrections_when_none_are_needed():
@@ -119,3 +131,19 @@ def test_tau_leap_small_leap_agrees_with_ssa_on_immigration_death():
     coarse = tau_leap(net, times, n, 13, tau=5.0)
     j = list(times).index(10.0)
     assert abs(coarse.mean[j, 0] - poisson[j]) > 10 * np.sqrt(poisson[j] / n)
+
+
+@pytest.mark.statistical
+def test_default_cle_on_breast_agrees_with_the_mean_field():
+    # the old default step (span/1000: kappa dt = 40) gave D_bone 108,000 at t = 10 against 5,442
+    # mean-field. The default stable step leaves the CLE's own bias: at low blood counts (C ~ 0.01
+    # before t = 2) clipping at 0 adds ~1% to D_bone (also at dt = 3e-5), hence 2% + 4 SE
+    model = mk.load_model("breast")
+    ens = mk.simulate(model, [10.0], paths=40, seed=3, method="cle", keep_paths=False)
+    j = list(ens.names).index("D_bone")
+    mf = mk.solve(model, [10.0])
+    ref = float(np.asarray(mf.values)[0, -1, list(mf.columns).index("D_bone")])
+    se = ens.sd[-1, j] / np.sqrt(40)
+    assert ref == pytest.approx(5441.78, rel=1e-3)
+    assert abs(ens.mean[-1, j] - ref) < 4 * se + 0.02 * ref
+    assert ens.info["step"] == pytest.approx(0.5 / 4000) and ens.info["clipped"] > 0
