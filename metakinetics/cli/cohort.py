@@ -40,7 +40,7 @@ def run(args) -> int:
     bar = None
     if args.patients is not None and args.patients >= 200_000:
         from tqdm import tqdm
-        bar = tqdm(total=args.patients, unit="patient", file=sys.stderr, desc="cohort")
+        bar = tqdm(total=args.patients, unit="patient", file=sys.stderr, desc="cohort", delay=2.0)
     try:
         coh = simulate_cohort(model, args.patients, seed=args.seed, individual=args.individual,
                               follow_up=fu, progress=bar.update if bar else None)

@@ -20,6 +20,7 @@ from ..errors import SolverError
 from ..model.network import Network
 from ._setup import (apply_event, check_propensities, check_sim_args, fire_triggers, outputs, prepare,
                      trigger_state)
+from .budget import SSA_EVENT_BUDGET, check_ssa_budget
 from .result import Ensemble, summarise
 
 #: a thinning candidate may exceed its bound by this relative rounding before it is an error
@@ -27,11 +28,13 @@ _BOUND_SLACK = 1e-9
 
 
 def ssa(net: Network, times, n_paths: int, rng: np.random.Generator | int | None = None, *,
-        keep_paths: bool = True, max_steps: int = 20_000_000,
+        keep_paths: bool = True, max_steps: int = 20_000_000, max_events: float = SSA_EVENT_BUDGET,
         progress: Callable[[float], None] | None = None) -> Ensemble:
     """Exact stochastic simulation of ``n_paths`` trajectories sampled at ``times``.
 
-    times: increasing times (network units, from t = 0); rng: a Generator or a seed.
+    times: increasing times (network units, from t = 0); rng: a Generator or a seed. A run whose
+    expected number of events (mean-field estimate, ``info["expected_events"]``) exceeds
+    ``max_events`` in all or ``max_steps`` on one path is refused before simulating.
     Returns an :class:`Ensemble` with paths (n_paths, T, species + rules), mean and SD.
     """
     times = check_sim_args(times, n_paths)
@@ -40,6 +43,7 @@ def ssa(net: Network, times, n_paths: int, rng: np.random.Generator | int | None
     prep = prepare(net, times)
     S, R, rows = prep.S, prep.R, prep.rows
     n = int(n_paths)
+    per_path = check_ssa_budget(prep, n, max_steps, max_events)
     T = len(times)
     t_end = float(times[-1])
     times_ext = np.concatenate([times, [np.inf]])
@@ -131,7 +135,7 @@ def ssa(net: Network, times, n_paths: int, rng: np.random.Generator | int | None
     names, full = outputs(prep, out)
     mean, sd = summarise(full)
     return Ensemble(times, names, mean, sd, n, "ssa", seed, full if keep_paths else None, events,
-                    {"steps": steps})
+                    {"steps": steps, "expected_events": per_path * n})
 
 
 def _record(out, ids, g, times_ext, tstop, final, X, S) -> None:

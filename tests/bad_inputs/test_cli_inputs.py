@@ -43,6 +43,12 @@ CASES = [
      ["result.json", "not a fit result"]),
     ("15_workers_zero", ["scenario", "breast", "-s", "surgery_delay=0.25", "--workers", "0"],
      ["--workers", "at least 1"]),
+    ("16_cohort_1e12_patients", ["cohort", "breast", "--patients", "1000000000000", "--out", "{tmp}/c.csv"],
+     ["patients", "GB of memory", "budget is 20,000,000"]),
+    ("17_ssa_absurd_rate", ["simulate", "immigration_death", "--set", "alpha=1e12", "--times", "0:10:1"],
+     ["ssa", "1.37e+13 reaction events", "'tau' or 'cle'"]),
+    ("18_ssa_too_many_paths", ["simulate", "breast", "--paths", "100000", "--times", "0:10:1", "--summary"],
+     ["ssa", "beyond the budget of 1e+09"]),
 ]
 
 

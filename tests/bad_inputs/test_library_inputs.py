@@ -22,3 +22,40 @@ def test_bad_library_argument_is_one_line(number, call, words):
     with pytest.raises(MetakineticsError) as info:
         call()
     assert words in str(info.value) and "\n" not in str(info.value)
+
+
+def _absurd_ssa():
+    from metakinetics.model.network_file import load_network
+
+    return simulate(load_network("immigration_death").with_parameters({"alpha": 1e12}), [0, 10], 2, 1)
+
+
+def _many_ssa_paths():
+    return simulate(MODEL, [0, 10], 100_000, 1)
+
+
+def _cohort(patients):
+    from metakinetics.stochastic.cohort import simulate_cohort
+
+    return simulate_cohort(MODEL, patients, seed=1)
+
+
+# work budgets (issue 14 item 12): refused before any simulating, saying what it would need
+BUDGET_CASES = [
+    ("07_ssa_absurd_rate", _absurd_ssa, "beyond the step cap"),
+    ("08_ssa_too_many_events", _many_ssa_paths, "beyond the budget of 1e+09; use method 'tau' or 'cle'"),
+    ("09_cohort_1e12_patients", lambda: _cohort(1e12), "would need ~1.62e+05 GB of memory"),
+    ("10_cohort_fractional_patients", lambda: _cohort(1.5), "positive integer, found 1.5"),
+    ("11_cohort_infinite_patients", lambda: _cohort(float("inf")), "positive integer, found inf"),
+]
+
+
+@pytest.mark.parametrize("number,call,words", BUDGET_CASES, ids=[c[0] for c in BUDGET_CASES])
+def test_request_beyond_a_budget_is_refused_in_one_line(number, call, words):
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(MetakineticsError) as info:
+        call()
+    assert words in str(info.value) and "\n" not in str(info.value)
+    assert time.perf_counter() - t0 < 10      # refused up front, not after hours of work
