@@ -50,7 +50,8 @@ def _out_dir(setup_path: Path, explicit: str | None) -> Path:
         installed = Path(str(resources.files("metakinetics._fits"))).resolve()
     except (ModuleNotFoundError, TypeError):  # pragma: no cover
         installed = None
-    in_checkout = (folder.resolve().parents[1] / "pyproject.toml").is_file()
+    up = folder.resolve().parents      # a set-up near / (or /dev/stdin) has fewer than two
+    in_checkout = len(up) > 1 and (up[1] / "pyproject.toml").is_file()
     if installed is not None and installed in folder.resolve().parents and not in_checkout:
         return Path.cwd() / "fit_results" / folder.name  # never write into site-packages
     return folder

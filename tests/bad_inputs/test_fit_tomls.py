@@ -65,3 +65,32 @@ log = true
     assert np.all(np.abs(corr) <= 1.0)
     bone = r.estimate("organs.bone.efficiency")
     assert bone.lower < bone.value < bone.upper
+
+
+@pytest.mark.parametrize("step", ["1e-5", "1e-12"])
+def test_an_individual_data_grid_beyond_the_memory_budget_is_refused_before_allocating(step, tmp_path, capsys):
+    # fits/rotterdam with grid_step = 1e-5 asked for ~50 GiB; refused with what it would need
+    import resource
+
+    text = (Path(__file__).parents[2] / "fits" / "rotterdam" / "fit.toml").read_text()
+    path = tmp_path / "fit.toml"
+    path.write_text(text.replace("grid_step = 0.25", f"grid_step = {step}"))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert main(["fit", str(path), "--out-dir", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "fit.grid_step" in err and "GiB; the budget is 2 GiB" in err
+    assert "use a grid_step of at least" in err and "rotterdam" in err
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000   # KiB: nothing big allocated
+
+
+def test_a_fit_toml_read_from_dev_stdin_is_one_line_not_a_traceback():
+    # /dev/stdin resolves near /, which has no grandparent (IndexError before)
+    import subprocess
+    import sys
+
+    text = (Path(__file__).parents[2] / "fits" / "rotterdam" / "fit.toml").read_text()
+    proc = subprocess.run([sys.executable, "-m", "metakinetics", "fit", "/dev/stdin", "--quiet"],
+                          input=text.replace("grid_step = 0.25", "grid_step = 1e-5"),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "fit.grid_step" in proc.stderr
