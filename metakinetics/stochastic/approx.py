@@ -23,6 +23,7 @@ from ..errors import InputError
 from ..model.network import Network
 from ._setup import (apply_event, check_propensities, check_sim_args, fastest_decay_rate, fire_triggers,
                      outputs, prepare, trigger_state)
+from .budget import check_step_budget
 from .result import Ensemble, summarise
 
 MAX_HALVINGS = 12
@@ -87,6 +88,7 @@ def _run(net, times, n_paths, rng, h, keep_paths, progress, method) -> Ensemble:
     for i, e in enumerate(net.events):
         if e.time is not None:
             ev_at.setdefault(float(e.time), []).append(i)
+    check_step_budget(method, span, h, n, R)
     grid = step_grid(times, list(ev_at), h)
     X = np.repeat(prep.x0[:, None], n, axis=1)
     out = np.empty((n, len(times), S))

@@ -70,3 +70,23 @@ def check_ssa_budget(prep: Prepared, n_paths: int, max_steps: int, budget: float
                          f"({per:.3g} per path x {n_paths:,} paths up to t = {t_end:g}, mean-field estimate; "
                          f"~{total / SSA_EVENTS_PER_SECOND / 3600:.2g} h), beyond the budget of {budget:.0e}; {hint}")
     return per
+
+
+#: Most fixed steps one tau-leaping or CLE run may take: the step grid is held in memory (8 bytes a
+#: step) and every step costs ~70 us of numpy overhead whatever the paths (1e7 steps: 80 MB, ~12 min).
+MAX_FIXED_STEPS = 10_000_000
+#: Most path x reaction x step updates of one run (~4e7 per second measured on breast: ~40 min).
+MAX_FIXED_WORK = 1e11
+
+
+def check_step_budget(method: str, span: float, step: float, n_paths: int, reactions: int) -> None:
+    """Refuse a fixed-step run (tau, cle) whose step count or work exceeds the budgets above,
+    before the step grid is built (``--step 1e-12`` over 10 years asked for 1e13 steps)."""
+    steps = span / step
+    work = steps * n_paths * max(reactions, 1)
+    if steps > MAX_FIXED_STEPS or work > MAX_FIXED_WORK:
+        least = max(span / MAX_FIXED_STEPS, span * n_paths * max(reactions, 1) / MAX_FIXED_WORK)
+        raise InputError(f"{method}: step {step:g} over {span:g} time units is {steps:.3g} steps x {n_paths:,} paths "
+                         f"x {reactions} reactions: ~{steps * 8 / 1e9:.3g} GB for the step grid and "
+                         f"~{max(steps * 7e-5, work / 4e7) / 3600:.3g} h; the budget is {MAX_FIXED_STEPS:.0e} steps "
+                         f"and {MAX_FIXED_WORK:.0e} path-reaction-steps: use a step of at least {least:.3g}")

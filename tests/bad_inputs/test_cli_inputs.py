@@ -49,6 +49,8 @@ CASES = [
      ["ssa", "1.37e+13 reaction events", "'tau' or 'cle'"]),
     ("18_ssa_too_many_paths", ["simulate", "breast", "--paths", "100000", "--times", "0:10:1", "--summary"],
      ["ssa", "beyond the budget of 1e+09"]),
+    ("19_tau_step_1e-12", ["simulate", "breast", "--method", "tau", "--step", "1e-12", "--times", "0:10:1"],
+     ["tau: step 1e-12", "GB for the step grid", "use a step of at least"]),
 ]
 
 

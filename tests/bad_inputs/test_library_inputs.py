@@ -47,6 +47,10 @@ BUDGET_CASES = [
     ("09_cohort_1e12_patients", lambda: _cohort(1e12), "would need ~1.62e+05 GB of memory"),
     ("10_cohort_fractional_patients", lambda: _cohort(1.5), "positive integer, found 1.5"),
     ("11_cohort_infinite_patients", lambda: _cohort(float("inf")), "positive integer, found inf"),
+    ("12_tau_step_1e-12", lambda: simulate(MODEL, [0, 10], 200, 1, method="tau", step=1e-12),
+     "1e+13 steps x 200 paths x 14 reactions: ~8e+04 GB for the step grid"),
+    ("13_cle_step_1e-12", lambda: simulate(MODEL, [0, 10], 200, 1, method="cle", step=1e-12),
+     "the budget is 1e+07 steps"),
 ]
 
 
