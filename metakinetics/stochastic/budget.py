@@ -10,9 +10,10 @@ from ..errors import InputError
 from ._setup import Prepared, apply_event
 
 #: Most reaction events one SSA run may be expected to fire (all paths together). The vectorised
-#: SSA fires ~1e6 events per second on one core (breast, 100 paths), so 1e9 is ~15-30 minutes.
+#: SSA fires ~1e6 events per second on one core with 100 paths (breast) and 3-8e6 with 1e4 paths
+#: (benchmarks/p2_ssa.py), so 1e9 is minutes to ~15 minutes.
 SSA_EVENT_BUDGET = 1e9
-#: Events per second used to turn an estimate into a duration in messages (measured, see above).
+#: Events per second used to turn an estimate into a duration in messages (the slow end, above).
 SSA_EVENTS_PER_SECOND = 1e6
 
 
@@ -21,37 +22,47 @@ def expected_events_per_path(prep: Prepared) -> float:
     the total propensity along the mass-action (mean-field) solution, fixed-time events applied to
     the mean state between pieces, state triggers ignored. Exact for first-order propensities (the
     mean of a linear propensity is the propensity of the mean); an estimate otherwise. Stiff rates
-    are fine (LSODA)."""
+    are fine (LSODA). A negative or non-finite propensity stops the estimate at what was
+    integrated (the simulator then refuses it with its own message)."""
     from scipy.integrate import solve_ivp
 
     rows, R = prep.rows, prep.R
     change = prep.change[:, :R]
     A = np.empty((R, 1))
 
+    class _Invalid(Exception):
+        """A propensity is negative or not finite: the simulator reports it with its own message."""
+
     def rhs(t, y):
         X = np.maximum(y[:rows], 0.0)[:, None]
         with np.errstate(all="ignore"):
             prep.prop(X, t, A)
-        a = np.where(np.isfinite(A[:, 0]), np.maximum(A[:, 0], 0.0), np.inf)
-        with np.errstate(invalid="ignore"):
-            return np.concatenate([change @ a, [a.sum()]])
+        a = A[:, 0]
+        if not np.all(np.isfinite(a) & (a >= -1e-12 * np.abs(a).max(initial=0.0))):
+            raise _Invalid
+        a = np.maximum(a, 0.0)
+        return np.concatenate([change @ a, [a.sum()]])
 
     y = np.concatenate([prep.x0, [0.0]])
     t0 = 0.0
     rng = np.random.default_rng(0)   # only for 'survive' thinning of the mean state
-    for t1, k in zip(prep.bar_t, prep.bar_event):
-        if k == -1:      # a thinning window of a forcing: no change of state, no need to stop
-            continue
-        if t1 > t0:
-            sol = solve_ivp(rhs, (t0, float(t1)), y, method="LSODA", rtol=1e-3, atol=1e-9)
-            if not np.all(np.isfinite(sol.y[:, -1])):
-                return np.inf
-            y = sol.y[:, -1]
-            t0 = float(t1)
-        if k >= 0:
-            X = np.maximum(y[:rows], 0.0)[:, None].copy()
-            apply_event(prep, int(k), X, np.array([0]), rng)
-            y = np.concatenate([X[:, 0], y[rows:]])
+    try:
+        rhs(0.0, y)
+        for t1, k in zip(prep.bar_t, prep.bar_event):
+            if k == -1:      # a thinning window of a forcing: no change of state, no need to stop
+                continue
+            if t1 > t0:
+                sol = solve_ivp(rhs, (t0, float(t1)), y, method="LSODA", t_eval=[float(t1)], rtol=1e-3, atol=1e-9)
+                if sol.status < 0 or not np.all(np.isfinite(sol.y[:, -1])):
+                    return float(y[-1])      # what was integrated: the simulator meets the trouble itself
+                y = sol.y[:, -1]
+                t0 = float(t1)
+            if k >= 0:
+                X = np.maximum(y[:rows], 0.0)[:, None].copy()
+                apply_event(prep, int(k), X, np.array([0]), rng)
+                y = np.concatenate([X[:, 0], y[rows:]])
+    except _Invalid:
+        pass
     return float(y[-1])
 
 
