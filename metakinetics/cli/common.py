@@ -178,7 +178,7 @@ def emit(text: str, out: str | None = None) -> None:
 
 
 #: default times per endpoint: site_share is undefined at 0, by_size runs over diameters (cm)
-DEFAULT_TIMES = {"site_share": "1:20:1", "by_size": "0.5:5:0.5"}
+DEFAULT_TIMES = {"site_share": "1:20:1", "by_size": "0.5:5:0.5", "at_diagnosis": "0", "distant_at_diagnosis": "0"}
 
 
 def default_times(args) -> str:

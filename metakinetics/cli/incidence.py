@@ -13,8 +13,8 @@ def register(subparsers) -> None:
     add_model_arguments(p)
     p.add_argument("--endpoint", default="any", help=f"one of {', '.join(ENDPOINTS)} (default any)")
     p.add_argument("--times", default=None,
-                   help="start:stop:step or a comma list (default 0:20:1; site_share 1:20:1; by_size: "
-                        "diameters in cm, 0.5:5:0.5)")
+                   help="start:stop:step or a comma list (default 0:20:1; site_share 1:20:1; at_diagnosis 0 "
+                        "(its only time); by_size: diameters in cm, 0.5:5:0.5)")
     p.add_argument("--method", default="auto", choices=["auto", "closed-form", "numeric", "monte-carlo"])
     p.add_argument("--patients", type=int, default=None,
                    help="virtual patients (monte-carlo; or Monte Carlo over the random effects)")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..endpoints import BySize, Distant, DistantAtDiagnosis, Endpoint, Landmark, SiteShare
+from ..endpoints import AtDiagnosis, BySize, Distant, DistantAtDiagnosis, Endpoint, Landmark, SiteShare
 from ..errors import InputError, SolverError
 from ..model import Model, load_model
 from ..model.params import broadcast
@@ -70,8 +70,13 @@ def _columns(model: Model, ep: Endpoint) -> tuple[str, ...]:
 def check_defined(ep: Endpoint, t: np.ndarray) -> None:
     """A landmark endpoint counts what happens after the landmark: times before it are refused.
     site_share is a share among patients with a distant metastasis: undefined until one can have
-    occurred, i.e. at times <= the landmark (0 without one)."""
+    occurred, i.e. at times <= the landmark (0 without one). at_diagnosis (and
+    distant_at_diagnosis) is the prevalence at diagnosis: it has no time axis, so a time other than
+    0 (a question about later years, which any/first/distant answer) is refused, not ignored."""
     inner, at = (ep.inner, ep.at) if isinstance(ep, Landmark) else (ep, 0.0)
+    if isinstance(inner, AtDiagnosis) and np.any(t != 0):
+        raise InputError(f"times: {inner.name} is the prevalence at diagnosis and has no time axis; found "
+                         f"the time {t[t != 0][0]:g}: give 0 (for later years use any, first or distant)")
     if np.any(t < at):
         raise InputError(f"times: the landmark endpoint counts events after {at:g} years; found the time "
                          f"{t[t < at][0]:g} before it")

@@ -63,3 +63,15 @@ def test_request_beyond_a_budget_is_refused_in_one_line(number, call, words):
         call()
     assert words in str(info.value) and "\n" not in str(info.value)
     assert time.perf_counter() - t0 < 10      # refused up front, not after hours of work
+
+
+@pytest.mark.parametrize("endpoint", ["at_diagnosis", "distant_at_diagnosis"])
+@pytest.mark.parametrize("method", ["auto", "monte-carlo"])
+def test_at_diagnosis_refuses_a_time_other_than_zero(endpoint, method):
+    # the prevalence at diagnosis has no time axis: asking it at 5 years was answered with the
+    # same number at every time, silently
+    from metakinetics import incidence
+
+    with pytest.raises(MetakineticsError, match=f"times: {endpoint} is the prevalence at diagnosis .*found the time 5"):
+        incidence(MODEL, endpoint, [0, 5], method=method, patients=100 if method == "monte-carlo" else None)
+    assert incidence(MODEL, endpoint, [0.0]).values.shape[0] == 1

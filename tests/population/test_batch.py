@@ -23,7 +23,9 @@ TIMES = np.array([0.0, 1.0, 4.0, 10.0, 20.0])
 
 def _times(ep):
     """site_share is undefined at 0 (no distant metastasis yet) and a landmark endpoint before its
-    landmark: both are refused there, so start after them."""
+    landmark: both are refused there, so start after them; at_diagnosis has only the time 0."""
+    if ep == "at_diagnosis":
+        return TIMES[:1]
     at = ep.at if isinstance(ep, Landmark) else 0.0
     # site_share from 4 years: exponential_one_organ's colonies take over a year to be detected
     return TIMES[TIMES >= 4.0] if ep == "site_share" else TIMES[TIMES >= at]

@@ -33,7 +33,7 @@ def test_no_wake_is_the_limit_not_nan(death):
     assert np.all(pop[:, 0] == 0.0) and np.all(pop[:, 1:] > 0)
     np.testing.assert_allclose(pop, mk.incidence(near, "any", T).values, rtol=0, atol=1e-9)
     for ep in ("first", "distant", "at_diagnosis"):
-        v = mk.incidence(m, ep, T).values
+        v = mk.incidence(m, ep, [0.0] if ep == "at_diagnosis" else T).values
         assert np.all(np.isfinite(v)) and np.all((v >= 0) & (v <= 1))
     for method in ("semi-analytic", "ode"):          # the dynamics accept the value too
         traj = mk.solve(m, [1.0, 10.0, 30.0], method=method)
