@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import ModelFileError, nearest
 from ..units import YEARS_PER, diameter_to_cells
+from .toml_text import toml_string
 from .text import decode_text
 from .spec import (COLONY_LAWS, PRIMARY_LAWS, Circulation, Diagnosis, Model, Mortality, Organ,
                    Population, Primary, Shedding, Treatment)
@@ -402,7 +403,7 @@ def dump_toml(model: Model) -> str:
 
     def fmt(v: Any) -> str:
         if isinstance(v, str):
-            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            return toml_string(v)
         return repr(float(v))
 
     data = model_to_dict(model)

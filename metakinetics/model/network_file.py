@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import ExpressionError, ModelError, ModelFileError, nearest
 from .expressions import Expression, parse_expression
+from .toml_text import toml_string
 from .network import TIME, Event, Network, Reaction, Species, Trigger, check_network
 
 _OPS = (">=", "<=", ">", "<")
@@ -205,7 +206,7 @@ def _stoich(v, where, path) -> tuple[tuple[str, int], ...]:
 
 def network_to_toml(net: Network) -> str:
     """A network file (inverse of :func:`network_from_toml`)."""
-    q = lambda s: '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'  # noqa: E731
+    q = toml_string
     lines = ["[network]", f"name = {q(net.name)}"]
     if net.description:
         lines.append(f"description = {q(net.description)}")

@@ -56,3 +56,31 @@ def test_missing_file():
 def test_unknown_bundled_model_suggests():
     with pytest.raises(ModelFileError, match="did you mean 'breast'"):
         load_model("braest")
+
+
+HOSTILE = ["two\nlines", "nul\x00byte", 'quote " and \\ backslash', "tab\tcr\rff\fbs\b", "del\x7f", "esc\x1b[31m",
+           "é ünïcødé", "] [organs.x]\nname = \"injected\""]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_dump_toml_round_trips_hostile_names_exactly(text):
+    # a newline or NUL in a name was written raw: the file did not parse or read back differently
+    import dataclasses
+
+    from metakinetics.model.file import dump_toml, load_model_text
+
+    model = dataclasses.replace(load_model("breast"), name=text, description=text)
+    back = load_model_text(dump_toml(model), path="roundtrip.toml")
+    assert back.name == text and back.description == text
+    assert back.values() == model.values()
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_network_to_toml_round_trips_hostile_names_exactly(text):
+    import dataclasses
+
+    from metakinetics.model.network_file import load_network, network_from_toml, network_to_toml
+
+    net = dataclasses.replace(load_network("immigration_death"), name=text, description=text)
+    back = network_from_toml(network_to_toml(net), path="roundtrip.toml")
+    assert back.name == text and back.description == text
