@@ -93,6 +93,16 @@ ENDPOINTS: dict[str, type[Endpoint]] = {c.name: c for c in (Any, First, Distant,
                                                              SiteShare, BySize)}
 
 
+def _years(value, what: str) -> float:
+    """A time in years: a real number, finite and >= 0 (not a string such as "5", not a boolean,
+    whose numpy check was a TypeError traceback or a silent 1)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InputError(f"{what} must be a number of years, found {type(value).__name__} {value!r}")
+    if not (np.isfinite(value) and value >= 0):
+        raise InputError(f"{what} must be a finite number of years >= 0, found {value}")
+    return float(value)
+
+
 def endpoint_from_name(name: str, *, landmark: float | None = None, horizon: float | None = None) -> Endpoint:
     """Endpoint object from its name (``any``, ``first``, ``distant``, ``at_diagnosis``,
     ``site_share``, ``by_size``), optionally as a landmark version from ``landmark`` years."""
@@ -102,11 +112,9 @@ def endpoint_from_name(name: str, *, landmark: float | None = None, horizon: flo
                          + (f"; did you mean '{hint}'?" if hint else ""))
     if horizon is not None and name != "by_size":
         raise InputError(f"a horizon applies to the by_size endpoint only, not '{name}'")
-    if horizon is not None and not (np.isfinite(horizon) and horizon >= 0):
-        raise InputError(f"horizon must be a finite number of years >= 0, found {horizon}")
+    if horizon is not None:
+        horizon = _years(horizon, "horizon")
     ep = BySize(horizon=float(horizon or 0.0)) if name == "by_size" else ENDPOINTS[name]()
     if landmark is not None:
-        if not (np.isfinite(landmark) and landmark >= 0):
-            raise InputError(f"landmark time must be a finite number of years >= 0, found {landmark}")
-        ep = Landmark(inner=ep, at=float(landmark))
+        ep = Landmark(inner=ep, at=_years(landmark, "landmark time"))
     return ep

@@ -6,6 +6,7 @@ or on a Dask cluster (``--scheduler tcp://host:8786``); a tqdm bar on stderr for
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 from ..endpoints import endpoint_from_name
 from ..errors import InputError
@@ -96,6 +97,10 @@ def run(args) -> int:
     if args.figure:
         check_out(args.figure, what="--figure")
     model, fit, _ = resolve_source(args.source, group=args.group)
+    result = getattr(fit, "result", None)
+    if result is not None and result.status != "converged":   # a warning: the user may still want it
+        print(f"metakinetics scenario: warning: the fit '{fit.name}' did NOT converge ({result.message}); "
+              "scenarios on its estimates may mislead", file=sys.stderr)
     source = fit if fit is not None else model
     if args.sets:
         changed = model.with_values(dict(parse_override(s) for s in args.sets))

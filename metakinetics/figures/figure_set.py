@@ -56,7 +56,12 @@ def render_figure_set(source: Any, out_dir: str | Path, formats: Sequence[str] =
         raise InputError(f"unknown figure '{bad[0]}' (figures: {', '.join(FIGURES)})")
     result, result_path = fit_result_of(source)
     if result is None:
+        skipped = [w for w in wanted if w in ("fit", "corner")]
         wanted = tuple(w for w in wanted if w not in ("fit", "corner"))
+        if not wanted:   # say why nothing is drawn (it was a traceback)
+            raise InputError(f"only: {', '.join(skipped)} {'needs' if len(skipped) == 1 else 'need'} a fit "
+                             f"(a fit directory or its result.json) and {getattr(source, 'name', source)} is a model: nothing to draw "
+                             f"(a model's figures: {', '.join(f for f in FIGURES if f not in ('fit', 'corner'))})")
     if set(wanted) - {"fit"}:
         model, fit, desc = resolve_source(source, group=group)
     else:  # the data-vs-fit figure alone shows every group: no group needed

@@ -19,7 +19,7 @@ from .intervals import correlations, identifiability, information, profile, wald
 from .competing import crude_incidence
 from .likelihood import Binomial, CensoredTimeToEvent
 from .objective import CtcPredictor, Objective, Predictor
-from .problem import CtcPositive, FitSetup, Problem, ctc_draw_volume, load_setup
+from .problem import INTERVALS, CtcPositive, FitSetup, Problem, ctc_draw_volume, load_setup
 from .results import Estimate, FitResult
 
 DEFAULT_FIT = "breast"
@@ -68,6 +68,7 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
     t0 = _time.perf_counter()
     obj = Objective(setup, predictor, ctc_predictor=ctc_predictor)
     obj.callback = progress
+    method = _check_intervals(intervals or setup.intervals, obj)   # before the optimisation, not after
     rng = np.random.default_rng(setup.seed)
     x0 = obj.params.start_vector()
     n_starts = starts or setup.starts
@@ -88,7 +89,6 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
     best = min(runs, key=lambda r: r["objective"])
     x_hat = best["x"]
     status, message = _status(obj, best, runs)
-    method = intervals or setup.intervals
     est, cov, corr, info_kind, issues = _uncertainty(obj, x_hat, method)
     idle = [i["parameters"][0] for i in issues if i["issue"] == "no effect"]
     if idle:
@@ -174,6 +174,18 @@ def _status(obj: Objective, best: dict, runs: list) -> tuple[str, str]:
         spread = max(r["objective"] for r in ok) - best["objective"] if ok else math.inf
         msg += f"; {len(ok)}/{len(runs)} starts converged, -2 log L within {spread:.3g} of the best"
     return "converged", msg
+
+
+def _check_intervals(method, obj: Objective) -> str:
+    """The interval method, refused up front where it cannot work (it used to fail in lmfit after
+    the whole optimisation, with a traceback)."""
+    if method not in INTERVALS:
+        raise FitError(f"intervals: expected one of {', '.join(INTERVALS)}, found {method!r}")
+    if method == "conf_interval" and len(obj.params) < 2:
+        raise FitError("intervals = 'conf_interval' needs at least 2 free parameters (lmfit.conf_interval "
+                       f"profiles one against the others; this fit has {len(obj.params)}): use 'profile', "
+                       "the same likelihood-ratio limits")
+    return method
 
 
 def _interval_label(method: str) -> str:

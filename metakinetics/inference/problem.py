@@ -540,6 +540,9 @@ def _individual_problem(spec: DataSpec, data: IndividualData, model: Model, grid
     lookup = {g: i for i, g in enumerate(groups)}
     gidx = np.fromiter((lookup[x] for x in labels), dtype=int, count=len(labels))
     tmax = float(data.time.max())
+    if not tmax > 0:   # a grid of one point: scipy's spline failed with a traceback
+        raise DataError(spec.name, "every time is 0 (years after diagnosis): no patient was followed, so "
+                               "the rows say nothing about the time to metastasis", column="time")
     horizon = spec.horizon or tmax
     if horizon < tmax:
         raise FitError(f"data set '{spec.label}': horizon {horizon:g} y is before the last time {tmax:g} y")

@@ -258,6 +258,10 @@ def model_from_dict(data: Mapping[str, Any], *, path: str | None = None) -> Mode
     """Validate a TOML-shaped dict and build the :class:`Model` (all values in years)."""
     if not isinstance(data, Mapping):
         raise ModelFileError(path, None, "a model file must be a TOML table")
+    if "network" in data and "network" not in SECTIONS:   # say what the file is, not "unknown section"
+        what = "a reaction network" + ("" if data.get("reactions") else " without reactions (add [[reactions]])")
+        raise ModelFileError(path, "network", f"this file is {what}, not a model: networks are simulated "
+                             "(metakinetics simulate FILE), not solved as models")
     for key in data:
         if key not in SECTIONS:
             raise ModelFileError(path, key, "unknown section", suggestion=nearest(key, SECTIONS))

@@ -15,6 +15,7 @@ from ..endpoints import AtDiagnosis, BySize, Distant, DistantAtDiagnosis, Endpoi
 from ..errors import InputError, SolverError
 from ..model import Model, load_model
 from ..model.params import broadcast
+from ..seeds import check_seed
 from .checks import as_endpoint, check_method, check_times, use_closed_form
 from .engine import Expectation, evaluate
 from .result import IncidenceResult
@@ -131,6 +132,7 @@ def incidence_batch(model, endpoint, times, params: Mapping | None = None, *, in
     t = check_times(times)
     check_defined(ep, t)
     closed = use_closed_form(model, m)
+    check_seed(seed)
     how = Expectation(nodes, _patients_count(patients), seed, individual)
     ev = evaluate(model, ep, t, params, how, closed)
     values = _finite(ev.values, ep, t)
@@ -173,6 +175,7 @@ def incidence(model, endpoint, times, *, individual: bool = False, method: str =
     check_defined(ep, t)
     params = _scalars(model, params)
     n = _patients_count(patients)
+    check_seed(seed)
     if by_size:
         return _by_size(model, ep, t, params, individual=individual, method=m, nodes=nodes, patients=n, seed=seed)
     if m == "monte-carlo":

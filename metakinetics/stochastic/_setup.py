@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import InputError, SolverError
 from ..model.network import Network
+from ..seeds import check_seed  # noqa: F401  (re-exported: the simulators check seeds here)
 from ..symbolic.network_compile import compile_propensities
 
 #: largest ratio of a forcing across one thinning window (bounds the rejection rate by 1 - 1/ratio)
@@ -32,14 +33,6 @@ class Prepared:
     bar_event: np.ndarray     # event index at each barrier, -1 none, -2 the end
     triggers: tuple           # (event index, Trigger) for state-triggered events
     env_static: dict
-
-
-def check_seed(rng) -> None:
-    """A seed is None, a numpy Generator or a whole number >= 0 (not 1.5, not -1, not True)."""
-    if rng is None or isinstance(rng, np.random.Generator):
-        return
-    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
-        raise InputError(f"seed: expected a whole number >= 0 or a numpy Generator, found {rng!r}")
 
 
 def check_sim_args(times, n_paths: int) -> np.ndarray:

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..cumulative_incidence import aalen_johansen, kaplan_meier
 from ..endpoints import AtDiagnosis, Any, Distant, Endpoint, First, Landmark, SiteShare
+from ..seeds import check_seed
 from ..errors import InputError, nearest
 from ..model import Model, load_model
 from ..model.growth import BIRTH_DEATH
@@ -191,6 +192,7 @@ def simulate_cohort(model, patients: int, *, seed=None, individual: bool = False
         raise InputError(f"patients: {n:,} would need ~{n * per / 1e9:,.3g} GB of memory and "
                          f"~{n * SECONDS_PER_PATIENT / 3600:,.3g} h; the budget is {MAX_PATIENTS:,} patients "
                          "per call (memory and time grow linearly): simulate in several seeded calls")
+    check_seed(seed)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     parts = []
     for lo in range(0, n, CHUNK):

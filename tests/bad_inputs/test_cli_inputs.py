@@ -16,6 +16,21 @@ import pytest
 
 from metakinetics.cli.main import main
 
+NO_REACTIONS = Path(__file__).parent / "networks" / "17_no_reactions.toml"
+ONE_PARAM_FIT = """[fit]
+name = "one"
+[model]
+name = "{model}"
+[[data]]
+name = "{data}"
+likelihood = "{likelihood}"
+[parameters."organs.bone.efficiency"]
+value = 2e-5
+min = 1e-9
+max = 1e-1
+log = true
+"""
+
 #: (number, argv, words the one-line error must contain)
 CASES = [
     ("01_out_is_a_directory", ["solve", "breast", "--out", "{tmp}"], ["--out", "is a directory"]),
@@ -51,6 +66,14 @@ CASES = [
      ["ssa", "beyond the budget of 1e+09"]),
     ("19_tau_step_1e-12", ["simulate", "breast", "--method", "tau", "--step", "1e-12", "--times", "0:10:1"],
      ["tau: step 1e-12", "GB for the step grid", "use a step of at least"]),
+    ("20_conf_interval_one_parameter", ["fit", "{one_param_fit}", "--intervals", "conf_interval", "--quiet",
+                                        "--out-dir", "{tmp}/one_param_fit"], ["conf_interval", "at least 2 free parameters"]),
+    ("21_individual_times_all_zero", ["fit", "{all_zero_fit}", "--quiet", "--out-dir", "{tmp}/all_zero_fit"],
+     ["data.csv", "column 'time'", "every time is 0"]),
+    ("22_network_without_reactions_as_a_model", ["show", str(NO_REACTIONS)],
+     ["network", "a reaction network without reactions (add [[reactions]]), not a model"]),
+    ("23_figures_only_fit_on_a_model", ["figures", "breast", "--only", "fit", "--out", "{tmp}/f"],
+     ["only: fit needs a fit", "breast is a model: nothing to draw"]),
 ]
 
 
@@ -74,6 +97,14 @@ def _fill(argv, tmp_path):
             folder.mkdir()
             (folder / "result.json").write_text(body)
             argv = [str(folder) if a == key else a for a in argv]
+    for key, model, data, lik in (("{one_param_fit}", "breast", "hess2013", "binomial"),
+                                  ("{all_zero_fit}", "exponential_one_organ", "data.csv", "time_to_event")):
+        if key in argv:   # a fit set-up (and its data: every time 0) in a folder of its own
+            folder = tmp_path / key.strip("{}")
+            folder.mkdir()
+            (folder / "data.csv").write_text("id,time,event\n1,0,censored\n2,0,bone\n3,0,censored\n")
+            (folder / "fit.toml").write_text(ONE_PARAM_FIT.format(model=model, data=data, likelihood=lik))
+            argv = [str(folder) if a == key else a for a in argv]
     if "{full}" in argv:
         argv = [str(_device(tmp_path, "full", 7)) if a == "{full}" else a for a in argv]
     return [a.replace("{tmp}", str(tmp_path)).replace("{file}", str(file)) for a in argv]
@@ -89,7 +120,8 @@ def test_bad_cli_input_one_line_exit_2(number, argv, words, tmp_path, capsys):
     assert err.startswith(f"metakinetics {argv[0]}: error: ")
     for word in words:
         assert word in err
-    assert set(os.listdir(tmp_path)) - before <= {"a_file", "full", "list_fit", "noest_fit"}  # nothing written
+    assert set(os.listdir(tmp_path)) - before <= {"a_file", "full", "list_fit", "noest_fit",  # nothing written
+                                                  "one_param_fit", "all_zero_fit"}
 
 
 def test_out_through_a_symlink_writes_the_target_and_keeps_the_link(tmp_path):
@@ -160,3 +192,15 @@ def test_workers_capped_at_the_tasks_and_cpus():
     if default_workers() >= 2:
         with make_executor(workers=1000, tasks=2) as pool:
             assert pool._max_workers == 2
+
+
+def test_scenario_on_a_fit_that_did_not_converge_warns_on_one_line(tmp_path, capsys):
+    import json
+
+    result = json.loads((Path(__file__).parents[2] / "fits" / "breast" / "result.json").read_text())
+    result.update(status="not_converged", message="the optimiser stopped without converging: max nfev")
+    (tmp_path / "result.json").write_text(json.dumps(result))
+    assert main(["scenario", str(tmp_path), "-s", "surgery_delay=0.25", "--times", "0:2:1", "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert err == ("metakinetics scenario: warning: the fit 'breast' did NOT converge (the optimiser stopped "
+                   "without converging: max nfev); scenarios on its estimates may mislead\n")

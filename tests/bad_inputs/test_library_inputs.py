@@ -7,6 +7,12 @@ from metakinetics.stochastic import simulate
 
 MODEL = load_model("breast")
 
+
+def _incidence(endpoint="any", times=(1.0,), **kw):
+    from metakinetics.api import incidence
+
+    return incidence(MODEL, endpoint, list(times), **kw)
+
 CASES = [
     ("01_simulate_seed_fraction", lambda: simulate(MODEL, [0, 1], 2, 1.5), "seed"),
     ("02_simulate_seed_negative", lambda: simulate(MODEL, [0, 1], 2, -1), "seed"),
@@ -14,6 +20,13 @@ CASES = [
     ("04_simulate_times_complex", lambda: simulate(MODEL, [1j, 2], 2, 1), "times"),
     ("05_simulate_times_dict", lambda: simulate(MODEL, {"a": 1}, 2, 1), "times"),
     ("06_fit_none", lambda: fit(None), "fit: expected"),
+    ("14_incidence_landmark_string", lambda: _incidence(landmark="5"), "landmark time must be a number of years, found str '5'"),
+    ("15_incidence_landmark_boolean", lambda: _incidence(landmark=True), "landmark time must be a number of years, found bool"),
+    ("16_by_size_horizon_string", lambda: _incidence("by_size", [2.0], horizon="2"), "horizon must be a number of years"),
+    ("17_incidence_patients_nan", lambda: _incidence(patients=float("nan")), "number of patients must be at least 1"),
+    ("18_incidence_seed_fraction", lambda: _incidence(patients=100, seed=1.5), "seed: expected a whole number"),
+    ("19_incidence_seed_negative", lambda: _incidence(method="monte-carlo", patients=100, seed=-1), "seed: expected"),
+    ("20_cohort_seed_fraction", lambda: _cohort(10, seed=1.5), "seed: expected a whole number"),
 ]
 
 
@@ -34,10 +47,10 @@ def _many_ssa_paths():
     return simulate(MODEL, [0, 10], 100_000, 1)
 
 
-def _cohort(patients):
+def _cohort(patients, seed=1):
     from metakinetics.stochastic.cohort import simulate_cohort
 
-    return simulate_cohort(MODEL, patients, seed=1)
+    return simulate_cohort(MODEL, patients, seed=seed)
 
 
 # work budgets (issue 14 item 12): refused before any simulating, saying what it would need
