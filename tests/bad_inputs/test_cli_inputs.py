@@ -17,19 +17,9 @@ import pytest
 from metakinetics.cli.main import main
 
 NO_REACTIONS = Path(__file__).parent / "networks" / "17_no_reactions.toml"
-ONE_PARAM_FIT = """[fit]
-name = "one"
-[model]
-name = "{model}"
-[[data]]
-name = "{data}"
-likelihood = "{likelihood}"
-[parameters."organs.bone.efficiency"]
-value = 2e-5
-min = 1e-9
-max = 1e-1
-log = true
-"""
+#: a one-parameter binomial fit (the fit.toml fixture 22 without its defect), the base of the fit cases
+ONE_PARAM_FIT = (Path(__file__).parent / "fit_tomls" / "22_optimiser_is_a_list.toml").read_text().replace(
+    'optimiser = ["lbfgsb"]\n', "")
 
 #: (number, argv, words the one-line error must contain)
 CASES = [
@@ -97,13 +87,17 @@ def _fill(argv, tmp_path):
             folder.mkdir()
             (folder / "result.json").write_text(body)
             argv = [str(folder) if a == key else a for a in argv]
-    for key, model, data, lik in (("{one_param_fit}", "breast", "hess2013", "binomial"),
-                                  ("{all_zero_fit}", "exponential_one_organ", "data.csv", "time_to_event")):
+    for key, change in (("{one_param_fit}", {}),
+                        ("{all_zero_fit}", {'"breast"': '"exponential_one_organ"', '"hess2013"': '"data.csv"',
+                                            '"binomial"': '"time_to_event"'})):
         if key in argv:   # a fit set-up (and its data: every time 0) in a folder of its own
             folder = tmp_path / key.strip("{}")
             folder.mkdir()
             (folder / "data.csv").write_text("id,time,event\n1,0,censored\n2,0,bone\n3,0,censored\n")
-            (folder / "fit.toml").write_text(ONE_PARAM_FIT.format(model=model, data=data, likelihood=lik))
+            text = ONE_PARAM_FIT
+            for old, new in change.items():
+                text = text.replace(old, new)
+            (folder / "fit.toml").write_text(text)
             argv = [str(folder) if a == key else a for a in argv]
     if "{full}" in argv:
         argv = [str(_device(tmp_path, "full", 7)) if a == "{full}" else a for a in argv]
