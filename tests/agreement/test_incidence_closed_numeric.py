@@ -21,7 +21,10 @@ TIMES = np.array([0.0, 0.5, 1.0, 2.0, 5.0, 8.0, 12.0, 20.0])
 
 
 def valid_times(ep, times):
-    """Times where ``ep`` is defined: from its landmark on, after it for site_share."""
+    """Times where ``ep`` is defined: from its landmark on, after it for site_share; at_diagnosis
+    has the time 0 only."""
+    if isinstance(ep, AtDiagnosis):
+        return times[times == 0]
     at = ep.at if isinstance(ep, Landmark) else 0.0
     inner = ep.inner if isinstance(ep, Landmark) else ep
     return times[times > at] if isinstance(inner, SiteShare) else times[times >= at]

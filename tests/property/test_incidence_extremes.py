@@ -24,7 +24,9 @@ def _check(values):
 
 
 def _times(ep):
-    """Where ``ep`` is defined: from the landmark on; site_share after it."""
+    """Where ``ep`` is defined: from the landmark on; site_share after it; at_diagnosis at 0 only."""
+    if getattr(ep, "name", ep) in ("at_diagnosis", "distant_at_diagnosis"):
+        return T[:1]
     at = getattr(ep, "at", 0.0)
     return T[T > at] if isinstance(ep, SiteShare) else T[T >= at]
 
