@@ -1,7 +1,9 @@
 """Log-likelihoods of data given model predictions (pure functions of arrays).
 
-Each aggregate likelihood also gives residuals r with  -2 log L = sum r^2 + const, so a
-least-squares optimiser finds the maximum-likelihood estimate and J^T J is the Fisher information:
+Each aggregate likelihood also gives residuals r with ``-2 log L = sum r^2 + const``, so a
+least-squares optimiser finds the maximum-likelihood estimate and ``J^T J`` is the Fisher
+information:
+
 - :class:`Binomial`: events out of a denominator (deviance residuals);
 - :class:`LeastSquares`: a proportion with a standard error (from confidence limits, ``se``, or a
   stated sigma), Gaussian;
@@ -118,9 +120,13 @@ class CensoredTimeToEvent:
     the prediction group (covariate class) of each patient.
 
     The model supplies, per group g, the net cumulative incidence of the first metastasis by
-    cause on a time grid, F[g, u, k] (metastasis alone, among M0 patients), and an independent death
-    hazard ``death_hazard[g]`` (1/year). With S_m = 1 - sum_k F_k and S_d = exp(-h t):
-      metastasis k at t: dF_k/dt (t) S_d(t); death at t: h S_d(t) S_m(t); censored: S_m(t) S_d(t).
+    cause on a time grid, ``F[g, u, k]`` (metastasis alone, among M0 patients), and an independent
+    death hazard ``death_hazard[g]`` (1/year). With ``S_m = 1 - sum_k F_k`` and ``S_d = exp(-h t)``
+    the likelihood of a patient is
+
+    - metastasis k at t: ``dF_k/dt(t) S_d(t)``;
+    - death at t: ``h S_d(t) S_m(t)``;
+    - censored at t: ``S_m(t) S_d(t)``.
     """
 
     time: np.ndarray

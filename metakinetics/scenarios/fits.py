@@ -25,7 +25,17 @@ from .uncertainty import FitSummary
 
 
 def looks_like_fit(path: str | os.PathLike) -> bool:
-    """True for a fit directory (holding result.json) or a fit result file (*.json)."""
+    """True for a fit directory (holding ``result.json``) or a fit result file (``*.json``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A path that may name a fit or something else (a model name, a model file).
+
+    Returns
+    -------
+    bool
+    """
     p = Path(path)
     return (p.is_dir() and (p / "result.json").is_file()) or (p.is_file() and p.suffix == ".json")
 
