@@ -185,7 +185,17 @@ class CensoredTimeToEvent:
 
 
 def joint_loglik(parts) -> float:
-    """Sum of independent log-likelihoods (a joint objective over several data sets)."""
+    """Sum of independent log-likelihoods (a joint objective over several data sets).
+
+    Parameters
+    ----------
+    parts : iterable of float
+        Log-likelihoods of independent data sets.
+
+    Returns
+    -------
+    float
+    """
     return float(sum(parts))
 
 

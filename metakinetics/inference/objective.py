@@ -26,7 +26,22 @@ PENALTY_RESIDUAL = 1e3
 
 
 def population_predictor(*, nodes: int | None = None, method: str = "auto", seed: int | None = None) -> Predictor:
-    """Population-averaged incidence (metakinetics.population.incidence) as a predictor."""
+    """Population-averaged incidence (``metakinetics.population.incidence``) as a predictor.
+
+    Parameters
+    ----------
+    nodes : int, optional
+        Quadrature nodes of the population average.
+    method : str
+        Incidence method: "auto", "closed-form", "numeric" or "monte-carlo".
+    seed : int, optional
+        Seed of a Monte Carlo method.
+
+    Returns
+    -------
+    callable
+        ``predict(model, endpoint, times) -> (columns, values)``, values (T, K) probabilities.
+    """
     from ..population import incidence
 
     def predict(model: Model, endpoint: Endpoint, times: np.ndarray):
@@ -37,7 +52,20 @@ def population_predictor(*, nodes: int | None = None, method: str = "auto", seed
 
 
 def population_ctc_predictor(*, nodes: int | Mapping[str, int] | None = None) -> CtcPredictor:
-    """Population CTC positivity (metakinetics.population.ctc_positivity, M0 patients) as a predictor."""
+    """Population CTC positivity (``metakinetics.population.ctc_positivity``, M0 patients) as a
+    predictor.
+
+    Parameters
+    ----------
+    nodes : int or mapping, optional
+        Quadrature nodes of the population average.
+
+    Returns
+    -------
+    callable
+        ``predict(model, draw_ml, at) -> float``: probability of at least one CTC in ``draw_ml``
+        mL of blood drawn ``at`` years after diagnosis.
+    """
     from ..population import ctc_positivity
 
     def predict(model: Model, draw_ml: float, at: float) -> float:

@@ -271,12 +271,40 @@ def _clean(obj):
 
 
 def write_result(result: FitResult, path: str | Path) -> Path:
-    """Write ``result`` as JSON atomically (an interrupted run leaves the old file or none)."""
+    """Write ``result`` as JSON atomically (an interrupted run leaves the old file or none).
+
+    Parameters
+    ----------
+    result : FitResult
+        The result to store.
+    path : str or pathlib.Path
+        The file (``result.json`` by convention).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
     return write_text_atomic(path, result.to_json())
 
 
 def read_result(path: str | Path) -> FitResult:
-    """A FitResult from a result.json (FitError when unreadable or of another schema)."""
+    """A FitResult from a ``result.json``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+
+    Returns
+    -------
+    FitResult
+
+    Raises
+    ------
+    FitError
+        When unreadable, not a fit result, or malformed.
+    """
     try:
         d = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
