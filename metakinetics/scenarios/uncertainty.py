@@ -106,10 +106,30 @@ class ParameterDraws:
 
 def draw_parameters(fit: FitSummary, n: int, *, seed: int | None = None, method: str = "covariance",
                     max_tries: int = 100) -> ParameterDraws:
-    """``n`` seeded parameter sets from the fit's uncertainty (``method`` 'covariance' or
-    'profile'); draws outside the parameters' bounds are redrawn. The sampler is
-    ``inference.draw_natural``, the one behind ``FitResult.draw``: a summary of a fit result
-    for a group draws the same numbers as ``result.draw(n, seed, group=...)``."""
+    """``n`` seeded parameter sets from the fit's uncertainty.
+
+    Draws outside the parameters' bounds are redrawn. The sampler is ``inference.draw_natural``,
+    the one behind ``FitResult.draw``: a summary of a fit result for a group draws the same
+    numbers as ``result.draw(n, seed, group=...)``.
+
+    Parameters
+    ----------
+    fit : FitSummary
+        The estimates and their uncertainty.
+    n : int
+        Number of parameter sets.
+    seed : int, optional
+        Same seed, same draws.
+    method : str
+        'covariance' (multivariate normal on the search scale) or 'profile' (split normals
+        through the 95% intervals).
+    max_tries : int
+        Rounds of redrawing out-of-bounds sets before giving up.
+
+    Returns
+    -------
+    ParameterDraws
+    """
     values = draw_natural(fit.estimate, fit.log, n, seed=seed, method=method, covariance=fit.covariance,
                           intervals=fit.intervals, keys=fit.keys, lower=fit.lower_bound,
                           upper=fit.upper_bound, name=fit.name, max_tries=max_tries)
@@ -119,8 +139,27 @@ def draw_parameters(fit: FitSummary, n: int, *, seed: int | None = None, method:
 
 def summary_from_model(model: Model, keys: Sequence[str], sd: Mapping[str, float] | Sequence[float],
                        *, log: bool = True, name: str = "model") -> FitSummary:
-    """A FitSummary with independent uncertainty of ``sd`` (log units when ``log``) around the
-    model's own values: for exploring a model file without a fit."""
+    """A FitSummary with independent uncertainty around the model's own values.
+
+    For exploring a model file without a fit.
+
+    Parameters
+    ----------
+    model : Model
+        The model (its values are the "estimates").
+    keys : sequence of str
+        Dotted keys of the uncertain parameters.
+    sd : mapping or sequence of float
+        Standard deviation per key (log units when ``log``).
+    log : bool
+        Whether the uncertainty is on the log scale (else natural scale, bounded below by 0).
+    name : str
+        Name of the summary.
+
+    Returns
+    -------
+    FitSummary
+    """
     sds = np.array([sd[k] for k in keys] if isinstance(sd, Mapping) else sd, dtype=float)
     est = np.array([model.get(k) for k in keys])
     return FitSummary(model=model, keys=tuple(keys), estimate=est, log=(log,) * len(keys),
