@@ -15,6 +15,9 @@ from .common import add_format_argument, check_out, default_times, emit, format_
 
 
 def register(sub) -> None:
+    """Add the ``scenario`` subcommand (compare incidence under what-if scenarios) to ``sub``, the argparse
+    subparsers.
+    """
     examples = "; ".join(EXAMPLES.values())
     p = sub.add_parser(
         "scenario", help="compare what-if scenarios (surgery delay, adjuvant, organ drug, ...) on incidence",
@@ -79,6 +82,9 @@ def _progress_bar(disable: bool):
 
 
 def run(args) -> int:
+    """Run ``metakinetics scenario`` with the parsed ``args``: compare incidence under what-if scenarios;
+    the exit status.
+    """
     if not args.scenarios:
         raise InputError("give at least one --scenario, e.g. --scenario surgery_delay=0.25")
     scenarios = [parse_scenario(s) for s in args.scenarios]

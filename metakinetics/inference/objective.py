@@ -113,11 +113,17 @@ class Objective:
 
     # ------------------------------------------------------------------ models and predictions
     def model_for(self, x: np.ndarray, problem: Problem, group: str | None) -> Model:
+        """The model at search vector ``x`` for one data set and group: the data set's own settings,
+        then the free parameters' values for ``group``.
+        """
         over = problem.group_overrides(group)
         over.update(self.params.overrides(x, group))
         return self.model.with_values(over) if over else self.model
 
     def evaluate(self, x: np.ndarray) -> Evaluation:
+        """Predictions of every data set at search vector ``x``; an Evaluation with ``failed`` set (the
+        reason) when the model cannot be evaluated there.
+        """
         x = np.asarray(x, dtype=float)
         cache: dict = {}
         preds = []
@@ -189,6 +195,7 @@ class Objective:
 
     # ------------------------------------------------------------------ objective
     def problem_loglik(self, ev: Evaluation) -> list[float]:
+        """Log-likelihood of each data set (in order) given the predictions of ``ev``."""
         out = []
         for prob, pred in zip(self.problems, ev.predictions):
             if isinstance(prob.likelihood, CensoredTimeToEvent):
@@ -199,6 +206,7 @@ class Objective:
         return out
 
     def prior_logpdf(self, x) -> float:
+        """Log density of the Gaussian priors (search scale) at ``x``; 0 without priors."""
         r = self.params.prior_residuals(x)
         sds = np.array([p.prior_sd for p in self.params if p.prior_sd is not None])
         return float(-0.5 * np.sum(r ** 2) - np.sum(np.log(sds * np.sqrt(2 * np.pi)))) if r.size else 0.0

@@ -465,13 +465,16 @@ class Problem:
 
     @property
     def label(self) -> str:
+        """The data set's label (the set-up's ``label``, else the data set's name)."""
         return self.spec.label or self.data.name
 
     @property
     def n_obs(self) -> int:
+        """Number of observations (rows or patients)."""
         return len(self.data)
 
     def group_overrides(self, group: str | None) -> dict[str, Any]:
+        """Model keys this data set fixes for ``group``: its ``set`` table, then the group's own values."""
         out = dict(self.spec.set)
         if group is not None:
             out.update(self.spec.groups.get(group, {}))

@@ -220,12 +220,14 @@ class Comparison:
 
     @property
     def names(self) -> tuple[str, ...]:
+        """The table's column names, in the standard order."""
         return tuple(c for c in self.COLUMN_ORDER if c in self.table)
 
     def __len__(self) -> int:
         return len(self.table["scenario"])
 
     def column(self, name: str) -> np.ndarray:
+        """The column ``name`` as an array (InputError naming the columns when absent)."""
         if name not in self.table:
             raise InputError(f"comparison: no column '{name}' (columns: {', '.join(self.names)})")
         return self.table[name]
@@ -236,6 +238,7 @@ class Comparison:
             len(self.scenarios), len(self.times), len(self.columns_))
 
     def meta(self) -> dict[str, Any]:
+        """Metadata: endpoint, method, source, level, the scenarios with descriptions, number of draws."""
         return {"endpoint": self.endpoint, "method": self.method, "source": self.source,
                 "level": self.level,
                 "scenarios": [{"label": s, "description": d} for s, d in zip(self.scenarios, self.descriptions)],
@@ -254,6 +257,7 @@ class Comparison:
         return out
 
     def to_json(self) -> str:
+        """Metadata and columns as JSON text (NaN as null)."""
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
     def to_csv(self, path=None) -> str:

@@ -80,6 +80,7 @@ class FitSummary:
         return to_search(natural, self.log)
 
     def to_natural(self, search: np.ndarray) -> np.ndarray:
+        """Search-scale values (..., p) -> natural scale (exp where the parameter is searched on the log scale)."""
         return to_natural(search, self.log)
 
 
@@ -95,6 +96,7 @@ class ParameterDraws:
 
     @property
     def n(self) -> int:
+        """Number of draws."""
         return self.values.shape[0]
 
     def as_params(self, rows: slice | Sequence[int] = slice(None)) -> dict[str, np.ndarray]:

@@ -68,6 +68,7 @@ class FollowUp:
 
     @property
     def censors(self) -> bool:
+        """Whether anyone is censored: a finite follow-up or a positive loss rate."""
         return math.isfinite(self.follow_up) or self.loss_rate > 0
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -123,6 +124,7 @@ class Cohort:
 
     @property
     def n(self) -> int:
+        """Number of virtual patients."""
         return self.mu.size
 
     def columns(self) -> dict[str, np.ndarray]:
