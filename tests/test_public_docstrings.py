@@ -34,7 +34,6 @@ import pytest
 
 import metakinetics
 
-numpydoc_docscrape = pytest.importorskip("numpydoc.docscrape", reason="numpydoc (docs extra) parses the sections")
 
 #: Modules whose every public function (and public method) follows rule 2.
 STRICT_MODULES = ("metakinetics.api", "metakinetics.population.incidence", "metakinetics.model.params",
@@ -171,6 +170,7 @@ def _returns_value(func) -> bool:
 
 
 def section_problems(qual: str, func) -> list[str]:
+    numpydoc_docscrape = pytest.importorskip("numpydoc.docscrape", reason="numpydoc (docs extra) parses sections")
     doc = inspect.getdoc(func)
     if not doc:
         return [f"{qual}: no docstring"]
