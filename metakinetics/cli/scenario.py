@@ -5,8 +5,6 @@ or on a Dask cluster (``--scheduler tcp://host:8786``); a tqdm bar on stderr for
 """
 from __future__ import annotations
 
-import dataclasses
-
 from ..endpoints import endpoint_from_name
 from ..errors import InputError
 from ..model import parse_override
@@ -103,9 +101,9 @@ def run(args) -> int:
         check_out(args.figure, what="--figure")
     model, fit, _ = resolve_source(args.source, group=args.group)
     source = fit if fit is not None else model
-    if args.sets:
-        changed = model.with_values(dict(parse_override(s) for s in args.sets))
-        source = dataclasses.replace(fit, model=changed) if fit is not None else changed
+    if args.sets:   # values the user fixes: the model takes them and a fit no longer draws them
+        sets = dict(parse_override(s) for s in args.sets)
+        source = fit.with_values(sets) if fit is not None else model.with_values(sets)
     endpoint = endpoint_from_name(args.endpoint, landmark=args.landmark, horizon=args.horizon)
     times = parse_times(default_times(args))
     workers = args.workers

@@ -355,8 +355,8 @@ def _curves(obj: Objective, prob: Problem, x_hat) -> list:
         else:
             grid = np.linspace(0.25, max(top, 1.0) * 1.15, 40)
         try:
-            model = obj._model_cached(x_hat, prob, s.group, cache)
-            cols, vals = obj._call(model, s.endpoint, grid, cache)
+            model = obj.model_at(x_hat, prob, s.group, cache)
+            cols, vals = obj.predict(model, s.endpoint, grid, cache)
         except MetakineticsError:
             continue
         keep = [c for c in dict.fromkeys(s.columns) if c in cols]

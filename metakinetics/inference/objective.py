@@ -137,7 +137,9 @@ class Objective:
             return Evaluation(x=x, predictions=[], failed=str(exc))
         return Evaluation(x=x, predictions=preds)
 
-    def _call(self, model: Model, endpoint: Endpoint, times: np.ndarray, cache: dict):
+    def predict(self, model: Model, endpoint: Endpoint, times: np.ndarray, cache: dict):
+        """(columns, values (T, columns)) of ``endpoint`` at ``times`` for ``model``, cached in
+        ``cache`` for one evaluation; FitError if any value is not finite."""
         key = (id(model), endpoint, times.tobytes())
         if key not in cache:
             cols, vals = self.predictor(model, endpoint, times)
@@ -156,7 +158,8 @@ class Objective:
             cache[key] = p
         return cache[key]
 
-    def _model_cached(self, x, prob, group, cache) -> Model:
+    def model_at(self, x, prob, group, cache) -> Model:
+        """The model at search point ``x`` for ``group`` (its fixed and fitted values), cached."""
         over = prob.group_overrides(group)
         over.update(self.params.overrides(x, group))
         key = ("model", tuple(sorted(over.items())))
@@ -167,11 +170,11 @@ class Objective:
     def _row_predictions(self, x, prob: Problem, cache) -> np.ndarray:
         out = np.empty(prob.n_obs)
         for s in prob.series:
-            model = self._model_cached(x, prob, s.group, cache)
+            model = self.model_at(x, prob, s.group, cache)
             if isinstance(s.endpoint, CtcPositive):
                 out[s.rows] = self._ctc(model, s.endpoint, cache)
                 continue
-            cols, vals = self._call(model, s.endpoint, s.times, cache)
+            cols, vals = self.predict(model, s.endpoint, s.times, cache)
             try:
                 ci = [cols.index(c) for c in s.columns]
             except ValueError:
@@ -185,10 +188,10 @@ class Objective:
         endpoint = endpoint_for_causes(prob.causes)
         cifs, hds = [], []
         for g in prob.groups:
-            model = self._model_cached(x, prob, g, cache)
+            model = self.model_at(x, prob, g, cache)
             hds.append(model.mortality.hazard)
             net = model.with_values({"mortality.hazard": 0.0}) if model.mortality.hazard else model
-            cols, vals = self._call(net, endpoint, prob.grid, cache)
+            cols, vals = self.predict(net, endpoint, prob.grid, cache)
             idx = [cols.index(c) for c in prob.causes]
             cifs.append(vals[:, idx])
         return prob.grid, np.stack(cifs), np.asarray(hds)

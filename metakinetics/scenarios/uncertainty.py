@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -74,6 +74,24 @@ class FitSummary:
             b = getattr(self, name)
             default = np.full(p, -np.inf if name == "lower_bound" else np.inf)
             object.__setattr__(self, name, default if b is None else np.asarray(b, dtype=float))
+
+    def with_values(self, overrides: Mapping[str, Any]) -> "FitSummary":
+        """The summary with model values fixed by the user (``--set``): the model takes them, and
+        they are no longer drawn (a tied parameter keeps its other targets; a parameter whose
+        every target is fixed is dropped with its covariance rows)."""
+        if not overrides:
+            return self
+        model = self.model.with_values(dict(overrides))
+        targets = [tuple(t for t in tk if t not in overrides) for tk in self.targets]
+        keep = np.array([bool(tk) for tk in targets])
+        idx = np.flatnonzero(keep)
+        cov = None if self.covariance is None else self.covariance[np.ix_(idx, idx)]
+        keys = tuple(k for k, kp in zip(self.keys, keep) if kp)
+        intervals = None if self.intervals is None else {k: v for k, v in self.intervals.items() if k in keys}
+        return replace(self, model=model, keys=keys, estimate=self.estimate[idx],
+                       log=tuple(b for b, kp in zip(self.log, keep) if kp), covariance=cov,
+                       lower_bound=self.lower_bound[idx], upper_bound=self.upper_bound[idx],
+                       intervals=intervals, targets=tuple(tk for tk in targets if tk))
 
     def to_search(self, natural: np.ndarray) -> np.ndarray:
         """Natural values (..., p) -> search scale (log where fitted in logs)."""

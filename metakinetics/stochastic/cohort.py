@@ -35,6 +35,7 @@ from ..model.params import resolve
 from ..units import cells_to_diameter
 
 CHUNK = 100_000        # patients per batch (memory ~ tens of MB; results do not depend on it)
+MAX_CELLS = 3e7        # founding cells followed per batch (~80 bytes each in flight: ~2.4 GB at most)
 ENVELOPE = 32          # pieces of the piecewise-constant thinning envelope on [0, t_s] (exact for any)
 STATUS = ("censored", "detected", "death")   # observed status codes 0, 1, 2 per organ
 ESTIMATORS = ("auto", "aalen-johansen", "proportion")
@@ -210,6 +211,12 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool) -> 
     # pieces as one sorted axis: patient i's cumulative shares lie in (i, i + 1]
     cum = (np.cumsum(mass, axis=1) / total[:, None] + np.arange(n)[:, None]).ravel()
     cum[ENVELOPE - 1::ENVELOPE] = np.arange(1, n + 1)            # exact row ends despite rounding
+    keep = pat.f * pat.eps * np.divide(pat.wake, pat.exit_rate, out=np.zeros_like(pat.wake), where=pat.exit_rate > 0)
+    expected = float((keep.sum(axis=1) * total).sum())         # founding cells this batch will follow
+    if expected > MAX_CELLS:
+        raise InputError(f"model '{model.name}': the virtual patients would found ~{expected:.3g} colonies "
+                         f"(~{expected * 80 / 1e9:.3g} GB to follow them one by one; at most {MAX_CELLS:.0e} per "
+                         f"{CHUNK:,} patients); use the quadrature (method 'numeric') or fewer patients")
     tau = pat.detection_delay()
     kd, kc = pat.kill_dormant[0], pat.kill_colony[0]
     detect = np.full((n, len(model.organs)), np.inf)
