@@ -86,62 +86,6 @@ numpydoc_validation_checks: set[str] = set()
 #    so each object has one indexed description, but short names can still match two modules.
 suppress_warnings = ["ref.python"]
 
-# Docstrings of the core modules are rewritten in numpydoc form after their refactor (by the lead),
-# and must not be edited before. Until then, a docstring of those packages that is not valid
-# reStructuredText (stray ``*``, ``|``, indentation) is shown verbatim as a literal block instead of
-# failing the -W build. Each one is listed in the build output (``docstring shown verbatim: NAME``)
-# and in ``docs/_build/verbatim_docstrings.txt``.
-VERBATIM_PACKAGES = tuple(f"metakinetics.{p}" for p in (
-    "population", "incidence", "model", "dynamics", "stochastic", "inference", "scenarios", "symbolic"))
-VERBATIM: list[str] = []
-
-
-def _rst_problems(text: str, env) -> list[str]:
-    """Docutils warnings and errors of ``text``; Sphinx's own roles and directives count as known."""
-    import docutils.utils
-    from docutils.frontend import get_default_settings
-    from docutils.parsers.rst import Parser
-
-    settings = get_default_settings(Parser)
-    settings.report_level, settings.halt_level, settings.warning_stream = 5, 5, False
-    settings.env = env  # Sphinx's roles and directives are registered globally and need it
-    doc = docutils.utils.new_document("<docstring>", settings)
-    problems: list[str] = []
-
-    def observe(msg):
-        body = msg.astext()
-        if msg["level"] >= 2 and not any(k in body for k in ("Unknown interpreted text role", "No role entry",
-                                                             "Unknown directive type", "No directive entry",
-                                                             "Trying")):
-            problems.append(body)
-
-    doc.reporter.attach_observer(observe)
-    Parser().parse(text, doc)
-    # substitutions (|name|) resolve only later, in a transform: an unknown one fails the build then
-    from docutils import nodes
-
-    problems += [f"substitution |{n.astext()}|" for n in doc.findall(nodes.substitution_reference)]
-    return problems
-
-
-def _verbatim_if_invalid(app, what, name, obj, options, lines):
-    if not name.startswith(VERBATIM_PACKAGES) or not lines:
-        return
-    if _rst_problems("\n".join(lines), app.env):
-        VERBATIM.append(name)
-        from sphinx.util import logging
-
-        logging.getLogger(__name__).info(f"docstring shown verbatim: {name}")
-        body = ["    " + line if line.strip() else "" for line in lines]
-        lines[:] = ["::", ""] + body + [""]
-
-
-def _list_verbatim(app, exception):
-    if exception is None:
-        out = Path(app.outdir).parent / "verbatim_docstrings.txt"
-        out.write_text("".join(f"{n}\n" for n in sorted(set(VERBATIM))))
-
-
 def _skip_foreign(app, what, name, obj, skip, options):
     """Names a module imports from other packages (numpy, scipy, ...) are theirs to document."""
     module = getattr(obj, "__module__", None)
@@ -152,9 +96,6 @@ def _skip_foreign(app, what, name, obj, skip, options):
 
 def setup(app):
     app.connect("autodoc-skip-member", _skip_foreign)
-    # after numpydoc (priority 500): the lines are then the reStructuredText Sphinx will parse
-    app.connect("autodoc-process-docstring", _verbatim_if_invalid, priority=900)
-    app.connect("build-finished", _list_verbatim)
 
 # -- Gallery: executed on every build ----------------------------------------------------------
 sphinx_gallery_conf = {

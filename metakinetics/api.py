@@ -101,11 +101,42 @@ def incidence(model: Model | str, endpoint: str | Endpoint = "any", times=None, 
 def size_for_risk(model: Model | str, risk: float, *, horizon: float, individual: bool = False,
                   nodes=None, params: Mapping | None = None, overrides: Mapping[str, Any] | None = None,
                   bracket: tuple[float, float] = (0.05, 20.0)) -> float:
-    """The diameter at diagnosis (cm) at which the by_size risk equals ``risk``: the inverse of
-    ``incidence(model, "by_size", diameters, horizon=horizon)`` (brentq, to 1e-6 cm).
+    """The diameter at diagnosis (cm) at which the by_size risk equals ``risk``.
 
-    Raises InputError when ``risk`` is not reached within ``bracket`` (cm), naming the range of
-    risks the bracket spans.
+    The inverse of ``incidence(model, "by_size", diameters, horizon=horizon)``, found by brentq to
+    1e-6 cm: how large may a tumour grow before its risk of a distant metastasis within
+    ``horizon`` years reaches ``risk``.
+
+    Parameters
+    ----------
+    model : Model or str
+        A model, or a bundled model name or model file path.
+    risk : float
+        The target probability, strictly between 0 and 1.
+    horizon : float
+        Years after diagnosis the risk counts metastases to (0: present at diagnosis).
+    individual : bool
+        The typical patient instead of the population average.
+    nodes : int or mapping, optional
+        Quadrature nodes of the population average (see ``incidence``).
+    params : mapping, optional
+        Dotted parameter keys overridden for the calculation (one parameter set).
+    overrides : mapping, optional
+        Model keys applied to the model first.
+    bracket : tuple of float
+        Diameters (cm) searched between; the upper end is capped below the primary's capacity K
+        and the lower end kept above its initial size x0.
+
+    Returns
+    -------
+    float
+        The diameter in cm.
+
+    Raises
+    ------
+    InputError
+        When ``risk`` is not reached within ``bracket``, naming the range of risks the bracket
+        spans.
     """
     from scipy.optimize import brentq
 
@@ -135,9 +166,23 @@ def size_for_risk(model: Model | str, risk: float, *, horizon: float, individual
 
 
 def load_source(source, overrides: Mapping[str, Any] | None = None, *, method: str = "ssa"):
-    """What ``simulate`` runs: a Model or Network as is, or by name / path (bundled model, bundled
-    network, model TOML, network TOML, SBML .xml), with ``overrides`` (model keys or network
-    parameters) applied."""
+    """What ``simulate`` runs: a Model or Network as is, or loaded by name or path.
+
+    Parameters
+    ----------
+    source : Model, Network, str or pathlib.Path
+        A model or network object; a bundled model or network name; a model or network TOML file
+        (told apart by their content); an SBML ``.xml`` / ``.sbml`` file.
+    overrides : mapping, optional
+        Model keys (for a model) or network parameters (for a network) applied to the source.
+    method : str
+        The simulation method; "sde" needs a metakinetics model, so an SBML file is refused.
+
+    Returns
+    -------
+    Model or Network
+        The source with ``overrides`` applied.
+    """
     from .model.network import Network
     from .model.network_file import is_network_toml, list_networks, load_network
 
@@ -184,18 +229,33 @@ def simulate(source, times, *, method: str = "ssa", paths: int = 1000, seed=None
 
     Parameters
     ----------
-    source : Model, Network, bundled model or network name, model or network TOML, SBML .xml
-    times : array of years (the time grid the paths are sampled on)
-    method : "ssa" (exact Gillespie), "tau" (tau-leaping), "cle" (chemical Langevin) or "sde"
-        (noisy primary growth dx = g(x) dt + sigma x dW of a model)
-    paths : number of trajectories
-    seed : int, SeedSequence or Generator
-    step : leap / time step (years) for tau, cle and sde
-    sigma : noise level (1/sqrt(year)) for "sde"
-    scheme : "euler" or "milstein" for "sde"
-    keep_paths : keep every path (else the mean and SD only)
-    overrides : model keys or network parameters applied first
-    network_options : passed to ``network_from_model`` (primary="forcing"|"species", ...)
+    source : Model, Network, str or pathlib.Path
+        A model, a network, a bundled model or network name, a model or network TOML file, or an
+        SBML ``.xml`` file (see :func:`load_source`).
+    times : array_like
+        Years at which the paths are sampled (the time grid).
+    method : str
+        "ssa" (exact Gillespie), "tau" (tau-leaping), "cle" (chemical Langevin) or "sde" (noisy
+        primary growth ``dx = g(x) dt + sigma x dW`` of a model).
+    paths : int
+        Number of trajectories.
+    seed : int, numpy.random.SeedSequence or numpy.random.Generator, optional
+        Same seed, same numbers.
+    step : float, optional
+        Leap / time step (years) for "tau", "cle" and "sde".
+    sigma : float, optional
+        Noise level (1/sqrt(year)) for "sde".
+    scheme : str
+        "euler" or "milstein" for "sde".
+    keep_paths : bool
+        Keep every path (else the mean and SD only).
+    overrides : mapping, optional
+        Model keys or network parameters applied first.
+    progress : callable, optional
+        Called with the fraction done (0..1) as the simulation advances.
+    **network_options
+        Passed to ``network_from_model`` (``primary="forcing"`` or ``"species"``, ``colonies``,
+        ``surgery``).
 
     Returns
     -------

@@ -21,12 +21,15 @@ class Result(Protocol):
     method: str
 
     @property
-    def columns(self) -> tuple[str, ...]: ...
+    def columns(self) -> tuple[str, ...]:
+        """Names of the value columns (organs, outputs or compartments)."""
 
     @property
-    def values(self) -> np.ndarray: ...
+    def values(self) -> np.ndarray:
+        """The numbers: (T, columns), or (sets, T, columns) for several parameter sets."""
 
-    def to_frame(self): ...
+    def to_frame(self):
+        """A pandas DataFrame: one row per time (and set), one column per name (needs pandas)."""
 
 
 def frame(times, columns, values, *, time_name: str = "time", set_name: str = "set", extra=None):

@@ -9,6 +9,9 @@ from .common import add_model_arguments, check_out, emit, format_columns, model_
 
 
 def register(subparsers) -> None:
+    """Add the ``cohort`` subcommand (simulate virtual patients event by event and write the cohort table)
+    to ``subparsers``, the argparse subparsers.
+    """
     p = subparsers.add_parser("cohort", help="simulate a virtual cohort (exact event-level Monte Carlo)",
                               description="One row per virtual patient: parameters, diagnosis time, M0 status, "
                                           "first detection per organ (years after diagnosis; inf: never), death, "
@@ -29,6 +32,9 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    """Run ``metakinetics cohort`` with the parsed ``args``: simulate virtual patients event by event and
+    write the cohort table; the exit status.
+    """
     from ..stochastic.cohort import FollowUp, simulate_cohort
 
     check_out(args.out)

@@ -91,6 +91,7 @@ def add_model_arguments(parser) -> None:
 
 
 def add_format_argument(parser, choices: Sequence[str] = ("table", "csv", "json"), default: str = "table") -> None:
+    """Add ``--format`` (one of ``choices``, default ``default``) to ``parser``."""
     parser.add_argument("--format", choices=choices, default=default, help=f"output format (default {default})")
 
 

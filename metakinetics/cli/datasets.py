@@ -10,6 +10,9 @@ from .common import add_format_argument, emit, format_columns
 
 
 def register(subparsers) -> None:
+    """Add the ``datasets`` subcommand (list the bundled data sets, or show one with its citation) to
+    ``subparsers``, the argparse subparsers.
+    """
     p = subparsers.add_parser("datasets", help="list the bundled published data sets, or show one",
                               description="List the bundled data sets (no argument) or print one with "
                                           "its citation: 'metakinetics datasets show NAME'.")
@@ -21,6 +24,9 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    """Run ``metakinetics datasets`` with the parsed ``args``: list the bundled data sets, or show one with
+    its citation; the exit status.
+    """
     if args.action == "show" or args.name:
         if not args.name:
             from ..errors import InputError

@@ -6,6 +6,9 @@ from .common import add_model_arguments, emit, model_from_args
 
 
 def register(sub) -> None:
+    """Add the ``equations`` subcommand (print the derived ODEs, SDE and closed forms (or why none exists),
+    as text or LaTeX) to ``sub``, the argparse subparsers.
+    """
     p = sub.add_parser("equations", help="print the model's ODEs, SDE and closed forms (sympy)",
                        description="Print the compartment ODEs, the chemical-Langevin SDE of the "
                                    "circulation and every closed form of the model (x(t), t_dx, "
@@ -17,6 +20,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``metakinetics equations`` with the parsed ``args``: print the derived ODEs, SDE and closed
+    forms (or why none exists), as text or LaTeX; the exit status.
+    """
     model = model_from_args(args)
     lines = [f"# {model.name}: organs {', '.join(model.organ_names)} (years, cells)"]
     group = None

@@ -10,6 +10,9 @@ from ..io_atomic import check_writable_dir
 
 
 def register(sub) -> None:
+    """Add the ``figures`` subcommand (draw the figure set of a fit or a model into a folder) to ``sub``,
+    the argparse subparsers.
+    """
     p = sub.add_parser("figures", help="draw the figure set of a fit or a model (with caption files)",
                        description="Figures: " + ", ".join(FIGURES) + " (fit and corner need a fit). "
                                    "Each NAME.<format> gets a caption NAME.txt beside it.")
@@ -32,6 +35,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``metakinetics figures`` with the parsed ``args``: draw the figure set of a fit or a model into
+    a folder; the exit status.
+    """
     formats = parse_formats(args.format)
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
     if args.draws < 0 or args.paths < 1:

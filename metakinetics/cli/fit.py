@@ -27,6 +27,9 @@ NOT_CONVERGED = 3
 
 
 def register(subparsers) -> None:
+    """Add the ``fit`` subcommand (run a fit set-up and write result.json and fit.png) to ``subparsers``,
+    the argparse subparsers.
+    """
     p = subparsers.add_parser(
         "fit", help="fit a model to published incidence data (default: fits/breast)",
         description="Run a fit set-up (a folder holding fit.toml; default: the bundled fits/breast) and "
@@ -58,6 +61,12 @@ def _out_dir(setup_path: Path, explicit: str | None) -> Path:
 
 
 def run(args) -> int:
+    """Run ``metakinetics fit`` with the parsed ``args``: run a fit set-up and write result.json and
+    fit.png; the exit status.
+
+    Returns 0, or ``NOT_CONVERGED`` (3) when the fit did not converge (its result is still
+    written, marked so).
+    """
     if args.starts is not None and args.starts < 1:
         raise InputError(f"--starts must be at least 1, found {args.starts}")
     setup_path = resolve_setup_path(args.setup)
@@ -106,6 +115,10 @@ def _run_locked(args, setup, out: Path) -> int:
 
 
 def figure_png(result, setup=None, *, result_sha256: str | None = None) -> bytes:
+    """fit.png of a result: the fitted curves against the data with the 95% band of the fit, as PNG
+    bytes; ``result_sha256`` (the SHA-256 of the result.json written with it) is stored under the
+    PNG text key ``RESULT_KEY``, so a figure tells which result it belongs to.
+    """
     from ..figures.fit_plot import plot_fit
 
     fig = plot_fit(result, setup=setup)  # with the 95% band of 200 seeded draws from the fit's covariance

@@ -7,6 +7,9 @@ from .common import add_format_argument, add_model_arguments, check_out, default
 
 
 def register(subparsers) -> None:
+    """Add the ``incidence`` subcommand (print organ-specific incidence of an endpoint over time (or
+    diameter)) to ``subparsers``, the argparse subparsers.
+    """
     p = subparsers.add_parser("incidence", help="incidence of an endpoint by organ over time",
                               description="Population (default) or typical-patient incidence of an endpoint: "
                                           "one row per time (years after diagnosis; diameters in cm for by_size).")
@@ -33,6 +36,9 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    """Run ``metakinetics incidence`` with the parsed ``args``: print organ-specific incidence of an
+    endpoint over time (or diameter); the exit status.
+    """
     from ..api import incidence, size_for_risk
 
     check_out(args.out)

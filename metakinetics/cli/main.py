@@ -64,6 +64,11 @@ def _sigterm_as_interrupt():
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``) and return its exit status.
+
+    Errors of the package are one line on stderr and status 2; SIGTERM and Ctrl-C end with
+    128 + SIGTERM and 130 after cleaning up; a closed output pipe is not an error.
+    """
     with _sigterm_as_interrupt():
         return _main(argv)
 

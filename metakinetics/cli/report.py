@@ -10,6 +10,9 @@ from ..report import build_report
 
 
 def register(subparsers) -> None:
+    """Add the ``report`` subcommand (write the self-contained HTML report of a fit) to ``subparsers``, the
+    argparse subparsers.
+    """
     p = subparsers.add_parser(
         "report", help="write a self-contained HTML report of a fit",
         description="Write one HTML file with the model's equations, the parameter table (95%% limits, "
@@ -25,6 +28,9 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    """Run ``metakinetics report`` with the parsed ``args``: write the self-contained HTML report of a fit;
+    the exit status.
+    """
     if args.draws < 0:
         raise InputError(f"--draws must be 0 or more, found {args.draws}")
     html = build_report(args.setup, result=args.result, draws=args.draws, seed=args.seed)

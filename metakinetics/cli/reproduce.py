@@ -15,6 +15,9 @@ DIFFERS = 1
 
 
 def register(subparsers) -> None:
+    """Add the ``reproduce`` subcommand (fit a set-up again and compare with its stored result) to
+    ``subparsers``, the argparse subparsers.
+    """
     p = subparsers.add_parser(
         "reproduce", help="re-run a fit and check its committed result.json still comes out",
         description="Fit a set-up again (the committed result is never overwritten: the re-run goes to a "
@@ -34,6 +37,11 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    """Run ``metakinetics reproduce`` with the parsed ``args``: fit a set-up again and compare with its
+    stored result; the exit status.
+
+    Returns 0 when every number agrees within tolerance, ``DIFFERS`` (1) otherwise.
+    """
     for name in ("rtol", "atol"):
         v = getattr(args, name)
         if not (math.isfinite(v) and v >= 0):

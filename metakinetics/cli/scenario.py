@@ -5,7 +5,6 @@ or on a Dask cluster (``--scheduler tcp://host:8786``); a tqdm bar on stderr for
 """
 from __future__ import annotations
 
-import dataclasses
 import sys
 
 from ..endpoints import endpoint_from_name
@@ -16,6 +15,9 @@ from .common import add_format_argument, check_out, default_times, emit, format_
 
 
 def register(sub) -> None:
+    """Add the ``scenario`` subcommand (compare incidence under what-if scenarios) to ``sub``, the argparse
+    subparsers.
+    """
     examples = "; ".join(EXAMPLES.values())
     p = sub.add_parser(
         "scenario", help="compare what-if scenarios (surgery delay, adjuvant, organ drug, ...) on incidence",
@@ -80,6 +82,9 @@ def _progress_bar(disable: bool):
 
 
 def run(args) -> int:
+    """Run ``metakinetics scenario`` with the parsed ``args``: compare incidence under what-if scenarios;
+    the exit status.
+    """
     if not args.scenarios:
         raise InputError("give at least one --scenario, e.g. --scenario surgery_delay=0.25")
     scenarios = [parse_scenario(s) for s in args.scenarios]
@@ -102,9 +107,9 @@ def run(args) -> int:
         print(f"metakinetics scenario: warning: the fit '{fit.name}' did NOT converge ({result.message}); "
               "scenarios on its estimates may mislead", file=sys.stderr)
     source = fit if fit is not None else model
-    if args.sets:
-        changed = model.with_values(dict(parse_override(s) for s in args.sets))
-        source = dataclasses.replace(fit, model=changed) if fit is not None else changed
+    if args.sets:   # values the user fixes: the model takes them and a fit no longer draws them
+        sets = dict(parse_override(s) for s in args.sets)
+        source = fit.with_values(sets) if fit is not None else model.with_values(sets)
     endpoint = endpoint_from_name(args.endpoint, landmark=args.landmark, horizon=args.horizon)
     times = parse_times(default_times(args))
     workers = args.workers

@@ -8,6 +8,9 @@ from .common import add_model_arguments, model_from_args
 
 
 def register(sub) -> None:
+    """Add the ``show`` subcommand (print every parameter of a model with its unit, or the model as JSON)
+    to ``sub``, the argparse subparsers.
+    """
     p = sub.add_parser("show", help="show a model's parameters with units")
     add_model_arguments(p)
     p.add_argument("--json", action="store_true", help="print the model as JSON (years)")
@@ -15,6 +18,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``metakinetics show`` with the parsed ``args``: print every parameter of a model with its unit,
+    or the model as JSON; the exit status.
+    """
     model = model_from_args(args)
     if args.json:
         print(json.dumps(model.to_dict(), indent=2))

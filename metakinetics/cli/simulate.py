@@ -15,6 +15,9 @@ from .common import add_format_argument, check_out, emit, format_columns, parse_
 
 
 def register(sub) -> None:
+    """Add the ``simulate`` subcommand (simulate stochastic trajectories (SSA, tau-leaping, CLE, SDE)) to
+    ``sub``, the argparse subparsers.
+    """
     p = sub.add_parser("simulate", help="stochastic simulation: exact SSA, tau-leaping, CLE or noisy-growth SDE")
     p.add_argument("model", metavar="MODEL_OR_SBML",
                    help="bundled model or network name, model TOML, network TOML, or SBML .xml")
@@ -39,6 +42,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``metakinetics simulate`` with the parsed ``args``: simulate stochastic trajectories (SSA, tau-
+    leaping, CLE, SDE); the exit status.
+    """
     check_out(args.out)
     times = parse_times(args.times)
     if args.paths < 1:

@@ -6,6 +6,9 @@ from .common import add_format_argument, check_out, add_model_arguments, emit, f
 
 
 def register(sub) -> None:
+    """Add the ``solve`` subcommand (print the expected compartments of the typical patient over time) to
+    ``sub``, the argparse subparsers.
+    """
     p = sub.add_parser(
         "solve", help="solve the mean-field model for the typical patient",
         description="Expected primary size x, circulating cells C, dormant cells D_<organ> and "
@@ -25,6 +28,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``metakinetics solve`` with the parsed ``args``: print the expected compartments of the typical
+    patient over time; the exit status.
+    """
     check_out(args.out)
     model = model_from_args(args)
     times = parse_times(args.times)

@@ -28,6 +28,7 @@ class DatasetInfo:
     organs: tuple[str, ...] = ()   # extra organ names declared by the file
 
     def to_dict(self) -> dict:
+        """The metadata as a JSON-ready dict (tuples as lists)."""
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
 
@@ -64,6 +65,7 @@ class AggregateData:
 
     @property
     def name(self) -> str:
+        """The data set's name (from its metadata)."""
         return self.info.name
 
     def select(self, mask) -> "AggregateData":
@@ -109,9 +111,11 @@ class IndividualData:
 
     @property
     def name(self) -> str:
+        """The data set's name (from its metadata)."""
         return self.info.name
 
     def select(self, mask) -> "IndividualData":
+        """The patients where ``mask`` (bool, one per row) is true, every column filtered alike."""
         mask = np.asarray(mask, dtype=bool)
         return replace(self, id=self.id[mask], time=self.time[mask], event=self.event[mask],
                        rows=self.rows[mask], covariates={k: v[mask] for k, v in self.covariates.items()})

@@ -36,10 +36,10 @@ MAX_RATIO = 0.05
 
 
 def log_rate_bound(p: PatientParams) -> np.ndarray:
-    """Upper bound rho (1/year) on |d^n ln s/dt^n|^(1/n)-like rates of s = mu x^gamma, per set.
+    """Upper bound rho (1/year) on ``|d^n ln s/dt^n|^(1/n)``-like rates of ``s = mu x^gamma``, per set.
 
-    Exponential: gamma r (exact). Gompertz: gamma r ln(K/x0) (largest at t = 0) + r for the higher
-    derivatives of e^{-rt}. Logistic: gamma r + r.
+    Exponential: ``gamma r`` (exact). Gompertz: ``gamma r ln(K/x0)`` (largest at t = 0) ``+ r`` for
+    the higher derivatives of ``e^{-rt}``. Logistic: ``gamma r + r``.
     """
     law = structure_of(p).growth
     if law == "exponential":

@@ -19,6 +19,7 @@ ENDPOINT_LABELS = {
 
 
 def endpoint_label(name: str) -> str:
+    """Axis label of an endpoint's incidence, by endpoint name."""
     return ENDPOINT_LABELS.get(name, f"{name} (fraction of patients)")
 
 

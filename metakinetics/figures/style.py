@@ -41,6 +41,7 @@ def organ_colour(name: str, index: int = 0) -> str:
 
 
 def colour(i: int) -> str:
+    """The ``i``-th colour of the colour-blind-safe cycle ``CYCLE`` (repeating)."""
     return CYCLE[i % len(CYCLE)]
 
 

@@ -26,7 +26,7 @@ KAPPA_QUASI_STEADY = 100.0       # 1/year: above this, C = s / (kappa + g) (erro
 G_STEP = 2.0                     # piece length x (log-growth of s + beta) <= 2: 6 Gauss nodes, error ~1e-12
 
 
-#: where |kappa - beta| <= SINGULAR * kappa the dormant death rate is raised by 2 SINGULAR kappa,
+#: where ``|kappa - beta| <= SINGULAR * kappa`` the dormant death rate is raised by ``2 SINGULAR kappa``,
 #: so the removable singularity beta = kappa is never divided by; relative change of P ~ 1e-7
 SINGULAR = 1e-7
 

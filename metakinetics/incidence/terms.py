@@ -41,6 +41,10 @@ def split(endpoint: Endpoint) -> tuple[Endpoint, float]:
 
 
 def needs_integral(endpoint: Endpoint, hazard: np.ndarray) -> bool:
+    """Whether ``endpoint`` needs an integral in clinical time (Gauss-Legendre pieces): always for
+    first-site incidence, and for any endpoint after diagnosis when some patient has a background
+    death ``hazard`` (1/year) > 0, since death competes with detection.
+    """
     inner, _ = split(endpoint)
     return isinstance(inner, First) or (not isinstance(inner, AtDiagnosis) and bool(np.any(hazard > 0)))
 

@@ -87,8 +87,29 @@ def band_x(x) -> np.ndarray:
 
 
 def find_setup(result: FitResult, *, setup=None, directory=None) -> FitSetup:
-    """The fit set-up a result was made from: ``setup`` (a FitSetup or a path), else
-    ``directory``/fit.toml, the result's ``setup_path``, or the bundled set-up of that name."""
+    """The fit set-up a result was made from.
+
+    Tried in order: ``setup`` (a FitSetup or a path), ``directory``/fit.toml, the result's
+    ``setup_path``, the bundled set-up of the result's name.
+
+    Parameters
+    ----------
+    result : FitResult
+        The fit result.
+    setup : FitSetup, str or pathlib.Path, optional
+        The set-up, given explicitly.
+    directory : str or pathlib.Path, optional
+        The fit directory (holding fit.toml).
+
+    Returns
+    -------
+    FitSetup
+
+    Raises
+    ------
+    FitError
+        When none is found, naming where it looked.
+    """
     from .fit import resolve_setup_path
 
     if isinstance(setup, FitSetup):

@@ -60,8 +60,18 @@ def draw_natural(estimate, log: Sequence[bool], n: int, *, seed=None, method: st
         'covariance': multivariate normal with ``covariance`` (p x p, search scale) around the
         estimate on the search scale; 'profile': independent split normals whose 2.5% and 97.5%
         points are ``intervals[keys[j]]`` (natural scale).
+    covariance : numpy.ndarray, optional
+        Covariance on the search scale (p x p), for 'covariance'.
+    intervals : mapping, optional
+        Key -> (lower, upper) 95% interval on the natural scale, for 'profile'.
+    keys : sequence of str
+        The keys of ``intervals`` in parameter order, for 'profile'.
     lower, upper
         Bounds (natural scale); draws outside are redrawn (at most ``max_tries`` rounds).
+    name : str
+        The fit's name, for messages.
+    max_tries : int
+        Rounds of redrawing before giving up.
 
     Returns
     -------
@@ -127,8 +137,22 @@ def draw_natural(estimate, log: Sequence[bool], n: int, *, seed=None, method: st
 
 
 def percentile_bands(samples: np.ndarray, level: float = 0.95, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(lower, median, upper) percentiles of ``samples`` along ``axis`` for a central ``level``
-    band, e.g. 2.5/50/97.5 for 0.95."""
+    """(lower, median, upper) percentiles of ``samples`` along ``axis`` for a central ``level`` band,
+    e.g. 2.5/50/97.5 for 0.95.
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        Draws along ``axis``.
+    level : float
+        Central coverage, in (0, 1).
+    axis : int
+        The axis of the draws.
+
+    Returns
+    -------
+    lower, median, upper : numpy.ndarray
+    """
     if not 0 < level < 1:
         raise InputError(f"level must be in (0, 1), found {level:g}")
     a = 100.0 * (1 - level) / 2

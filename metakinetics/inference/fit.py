@@ -26,7 +26,13 @@ DEFAULT_FIT = "breast"
 
 
 def default_setup_path() -> Path:
-    """fits/breast/fit.toml: from the checkout when run there, else the installed copy."""
+    """The default fit set-up (``fits/breast/fit.toml``): from the checkout when run there, else the
+    installed copy.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     here = Path(__file__).resolve().parents[2] / "fits" / DEFAULT_FIT / "fit.toml"
     if here.is_file():
         return here
@@ -35,7 +41,23 @@ def default_setup_path() -> Path:
 
 
 def resolve_setup_path(name_or_path: str | Path | None) -> Path:
-    """A fit folder or fit.toml path; a bare name (``breast``) means a bundled fits/ folder."""
+    """The fit.toml a name or path means: a fit folder, a fit.toml path, or a bare name (``breast``)
+    for a bundled fit.
+
+    Parameters
+    ----------
+    name_or_path : str, pathlib.Path or None
+        None means the default set-up (:func:`default_setup_path`).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    FitError
+        When there is no set-up there.
+    """
     if name_or_path is None:
         return default_setup_path()
     p = Path(name_or_path)
@@ -56,10 +78,38 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
         curves: bool = True, ctc_predictor: CtcPredictor | None = None) -> FitResult:
     """Fit a set-up and return its result (``status`` says whether it converged).
 
-    ``predictor`` replaces the population incidence (e.g. for tests), ``ctc_predictor`` the
-    population CTC positivity of ``ctc_positive`` rows; ``progress(nfev, best)``
-    is called on every objective evaluation; ``starts``/``start_points`` override the set-up's
-    multi-start (search-scale vectors); ``intervals`` overrides the interval method.
+    Maximum likelihood over the set-up's free parameters (multi-start, the set-up's optimiser),
+    then intervals, identifiability flags, per-data-set reports and the fitted curves.
+
+    Parameters
+    ----------
+    setup : FitSetup, str or pathlib.Path
+        A parsed set-up, a fit folder or a ``fit.toml`` path.
+    predictor : callable, optional
+        Replaces the population incidence, ``predictor(model, endpoint, times) -> (columns,
+        values)`` (e.g. for tests).
+    progress : callable, optional
+        ``progress(nfev, best)`` is called on every objective evaluation.
+    starts : int, optional
+        Overrides the set-up's number of starts.
+    start_points : numpy.ndarray, optional
+        Start vectors on the search scale (log for log parameters), instead of jittered starts.
+    intervals : str, optional
+        Overrides the set-up's interval method ("wald", "profile" or "conf_interval").
+    curves : bool
+        Include the fitted curves of each data set in the result.
+    ctc_predictor : callable, optional
+        Replaces the population CTC positivity of ``ctc_positive`` rows, ``ctc_predictor(model,
+        draw_ml, at) -> probability``.
+
+    Returns
+    -------
+    FitResult
+
+    Raises
+    ------
+    FitError
+        When the model cannot be evaluated at the fitted values.
     """
     if not isinstance(setup, (FitSetup, str, Path)):
         raise InputError(f"fit: expected a FitSetup, a fit folder or a fit.toml path, found {type(setup).__name__}")
@@ -317,8 +367,8 @@ def _curves(obj: Objective, prob: Problem, x_hat) -> list:
         else:
             grid = np.linspace(0.25, max(top, 1.0) * 1.15, 40)
         try:
-            model = obj._model_cached(x_hat, prob, s.group, cache)
-            cols, vals = obj._call(model, s.endpoint, grid, cache)
+            model = obj.model_at(x_hat, prob, s.group, cache)
+            cols, vals = obj.predict(model, s.endpoint, grid, cache)
         except MetakineticsError:
             continue
         keep = [c for c in dict.fromkeys(s.columns) if c in cols]
@@ -361,7 +411,21 @@ def _tte_report(prob: Problem, grid, cif, hd) -> dict:
 
 
 def organ_summary(model) -> list[dict]:
-    """Per organ: blood-flow share vs seeding and colonisation (the "soil"), dormancy length."""
+    """Per organ: blood-flow share against seeding and colonisation (the "soil"), dormancy length.
+
+    Parameters
+    ----------
+    model : Model
+        A (fitted) model.
+
+    Returns
+    -------
+    list of dict
+        One per organ: ``organ``, ``blood_flow``, ``arrest_fraction``, ``efficiency``,
+        ``efficiency_x_arrest``, ``seeding_share``, ``colonisation_per_flow``,
+        ``mean_dormancy_years`` (1 / (wake + dormant_death)), ``wake_probability`` and, when
+        blood flows are known, ``soil_index`` (colonisation per flow relative to the median organ).
+    """
     organs = model.organs
     total_f = sum(o.arrest_fraction for o in organs) or 1.0
     flows = [o.blood_flow for o in organs]

@@ -160,9 +160,34 @@ def profile(obj: Objective, x_hat: np.ndarray, j: int, se: float, *, max_steps: 
 
 def identifiability(labels, corr: np.ndarray, se_search: np.ndarray, params, singular: bool,
                     flat: dict | None = None, ineffective=()) -> list[dict]:
-    """Parameters that do not act on the likelihood (``ineffective``), whose profile is flat (or
-    the information is singular / the Wald interval spans most of the allowed range) and pairs
-    with |correlation| > 0.95."""
+    """Identifiability flags of a fit: parameters that do not act on the likelihood, whose profile is
+    flat (or the information is singular, or the Wald interval spans more than half the allowed
+    range), and pairs with ``|correlation| > 0.95``.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        Labels of the free parameters, in the order of ``corr`` and ``se_search``.
+    corr : numpy.ndarray
+        Correlation matrix of the estimates (search scale).
+    se_search : numpy.ndarray
+        Standard errors on the search scale (log for log-scale parameters).
+    params : sequence of FreeParameter
+        The free parameters (their ``search_bounds`` and ``log``).
+    singular : bool
+        Whether the Fisher information is singular.
+    flat : dict, optional
+        Parameter index -> the bounds ("lower", "upper") its profile likelihood did not rise
+        by 3.84 before.
+    ineffective : collection of int
+        Indices of parameters that do not change the likelihood.
+
+    Returns
+    -------
+    list of dict
+        One ``{"parameters", "issue", "detail"}`` per flag: issue "no effect", "flat profile",
+        "singular information" or "high correlation".
+    """
     issues = []
     n = len(labels)
     lo = np.array([p.search_bounds[0] for p in params])

@@ -1,7 +1,9 @@
 """Log-likelihoods of data given model predictions (pure functions of arrays).
 
-Each aggregate likelihood also gives residuals r with  -2 log L = sum r^2 + const, so a
-least-squares optimiser finds the maximum-likelihood estimate and J^T J is the Fisher information:
+Each aggregate likelihood also gives residuals r with ``-2 log L = sum r^2 + const``, so a
+least-squares optimiser finds the maximum-likelihood estimate and ``J^T J`` is the Fisher
+information:
+
 - :class:`Binomial`: events out of a denominator (deviance residuals);
 - :class:`LeastSquares`: a proportion with a standard error (from confidence limits, ``se``, or a
   stated sigma), Gaussian;
@@ -49,6 +51,7 @@ class Binomial:
 
     @property
     def observed(self) -> np.ndarray:
+        """Observed proportions events / n."""
         return self.events / self.n
 
     def _ll_rows(self, p: np.ndarray) -> np.ndarray:
@@ -64,6 +67,7 @@ class Binomial:
         return float(np.sum(gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)))
 
     def loglik(self, p) -> float:
+        """Log-likelihood (the full log-pmf, binomial coefficients included) of predicted probabilities ``p``."""
         p = _check_pred(p, self.n.size, "binomial")
         return float(np.sum(self._ll_rows(p))) + self.constant()
 
@@ -78,6 +82,7 @@ class Binomial:
         return float(-2.0 * (np.sum(self._saturated_rows()) + self.constant()))
 
     def deviance(self, p) -> float:
+        """Deviance of predicted probabilities ``p``: the sum of squared deviance residuals."""
         return float(np.sum(self.residuals(p) ** 2))
 
 
@@ -95,19 +100,24 @@ class LeastSquares:
 
     @property
     def observed(self) -> np.ndarray:
+        """The observed proportions."""
         return self.values
 
     def residuals(self, p) -> np.ndarray:
+        """Standardised residuals (p - observed) / sigma of the predictions ``p``."""
         p = _check_pred(p, self.values.size, "least squares")
         return (p - self.values) / self.sigma
 
     def residual_constant(self) -> float:
+        """The constant of -2 log L = sum r^2 + constant: sum 2 ln sigma + n ln(2 pi)."""
         return float(np.sum(2 * np.log(self.sigma)) + self.values.size * LOG_2PI)
 
     def loglik(self, p) -> float:
+        """Gaussian log-likelihood of the predictions ``p``."""
         return -0.5 * (float(np.sum(self.residuals(p) ** 2)) + self.residual_constant())
 
     def deviance(self, p) -> float:
+        """Sum of squared standardised residuals of the predictions ``p``."""
         return float(np.sum(self.residuals(p) ** 2))
 
 
@@ -118,9 +128,13 @@ class CensoredTimeToEvent:
     the prediction group (covariate class) of each patient.
 
     The model supplies, per group g, the net cumulative incidence of the first metastasis by
-    cause on a time grid, F[g, u, k] (metastasis alone, among M0 patients), and an independent death
-    hazard ``death_hazard[g]`` (1/year). With S_m = 1 - sum_k F_k and S_d = exp(-h t):
-      metastasis k at t: dF_k/dt (t) S_d(t); death at t: h S_d(t) S_m(t); censored: S_m(t) S_d(t).
+    cause on a time grid, ``F[g, u, k]`` (metastasis alone, among M0 patients), and an independent
+    death hazard ``death_hazard[g]`` (1/year). With ``S_m = 1 - sum_k F_k`` and ``S_d = exp(-h t)``
+    the likelihood of a patient is
+
+    - metastasis k at t: ``dF_k/dt(t) S_d(t)``;
+    - death at t: ``h S_d(t) S_m(t)``;
+    - censored at t: ``S_m(t) S_d(t)``.
     """
 
     time: np.ndarray
@@ -175,11 +189,24 @@ class CensoredTimeToEvent:
         return out
 
     def loglik(self, grid, cif, death_hazard=0.0) -> float:
+        """Log-likelihood of all patients: ``grid`` (U,) years from 0, ``cif`` (G, U, K) cumulative
+        incidence by group and cause, ``death_hazard`` (1/year) per group or one for all.
+        """
         return float(np.sum(self.row_loglik(grid, cif, death_hazard)))
 
 
 def joint_loglik(parts) -> float:
-    """Sum of independent log-likelihoods (a joint objective over several data sets)."""
+    """Sum of independent log-likelihoods (a joint objective over several data sets).
+
+    Parameters
+    ----------
+    parts : iterable of float
+        Log-likelihoods of independent data sets.
+
+    Returns
+    -------
+    float
+    """
     return float(sum(parts))
 
 

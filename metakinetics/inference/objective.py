@@ -26,7 +26,22 @@ PENALTY_RESIDUAL = 1e3
 
 
 def population_predictor(*, nodes: int | None = None, method: str = "auto", seed: int | None = None) -> Predictor:
-    """Population-averaged incidence (metakinetics.population.incidence) as a predictor."""
+    """Population-averaged incidence (``metakinetics.population.incidence``) as a predictor.
+
+    Parameters
+    ----------
+    nodes : int, optional
+        Quadrature nodes of the population average.
+    method : str
+        Incidence method: "auto", "closed-form", "numeric" or "monte-carlo".
+    seed : int, optional
+        Seed of a Monte Carlo method.
+
+    Returns
+    -------
+    callable
+        ``predict(model, endpoint, times) -> (columns, values)``, values (T, K) probabilities.
+    """
     from ..population import incidence
 
     def predict(model: Model, endpoint: Endpoint, times: np.ndarray):
@@ -37,7 +52,20 @@ def population_predictor(*, nodes: int | None = None, method: str = "auto", seed
 
 
 def population_ctc_predictor(*, nodes: int | Mapping[str, int] | None = None) -> CtcPredictor:
-    """Population CTC positivity (metakinetics.population.ctc_positivity, M0 patients) as a predictor."""
+    """Population CTC positivity (``metakinetics.population.ctc_positivity``, M0 patients) as a
+    predictor.
+
+    Parameters
+    ----------
+    nodes : int or mapping, optional
+        Quadrature nodes of the population average.
+
+    Returns
+    -------
+    callable
+        ``predict(model, draw_ml, at) -> float``: probability of at least one CTC in ``draw_ml``
+        mL of blood drawn ``at`` years after diagnosis.
+    """
     from ..population import ctc_positivity
 
     def predict(model: Model, draw_ml: float, at: float) -> float:
@@ -85,11 +113,17 @@ class Objective:
 
     # ------------------------------------------------------------------ models and predictions
     def model_for(self, x: np.ndarray, problem: Problem, group: str | None) -> Model:
+        """The model at search vector ``x`` for one data set and group: the data set's own settings,
+        then the free parameters' values for ``group``.
+        """
         over = problem.group_overrides(group)
         over.update(self.params.overrides(x, group))
         return self.model.with_values(over) if over else self.model
 
     def evaluate(self, x: np.ndarray) -> Evaluation:
+        """Predictions of every data set at search vector ``x``; an Evaluation with ``failed`` set (the
+        reason) when the model cannot be evaluated there.
+        """
         x = np.asarray(x, dtype=float)
         cache: dict = {}
         preds = []
@@ -103,7 +137,9 @@ class Objective:
             return Evaluation(x=x, predictions=[], failed=str(exc))
         return Evaluation(x=x, predictions=preds)
 
-    def _call(self, model: Model, endpoint: Endpoint, times: np.ndarray, cache: dict):
+    def predict(self, model: Model, endpoint: Endpoint, times: np.ndarray, cache: dict):
+        """(columns, values (T, columns)) of ``endpoint`` at ``times`` for ``model``, cached in
+        ``cache`` for one evaluation; FitError if any value is not finite."""
         key = (id(model), endpoint, times.tobytes())
         if key not in cache:
             cols, vals = self.predictor(model, endpoint, times)
@@ -122,7 +158,8 @@ class Objective:
             cache[key] = p
         return cache[key]
 
-    def _model_cached(self, x, prob, group, cache) -> Model:
+    def model_at(self, x, prob, group, cache) -> Model:
+        """The model at search point ``x`` for ``group`` (its fixed and fitted values), cached."""
         over = prob.group_overrides(group)
         over.update(self.params.overrides(x, group))
         key = ("model", tuple(sorted(over.items())))
@@ -133,11 +170,11 @@ class Objective:
     def _row_predictions(self, x, prob: Problem, cache) -> np.ndarray:
         out = np.empty(prob.n_obs)
         for s in prob.series:
-            model = self._model_cached(x, prob, s.group, cache)
+            model = self.model_at(x, prob, s.group, cache)
             if isinstance(s.endpoint, CtcPositive):
                 out[s.rows] = self._ctc(model, s.endpoint, cache)
                 continue
-            cols, vals = self._call(model, s.endpoint, s.times, cache)
+            cols, vals = self.predict(model, s.endpoint, s.times, cache)
             try:
                 ci = [cols.index(c) for c in s.columns]
             except ValueError:
@@ -151,16 +188,17 @@ class Objective:
         endpoint = endpoint_for_causes(prob.causes)
         cifs, hds = [], []
         for g in prob.groups:
-            model = self._model_cached(x, prob, g, cache)
+            model = self.model_at(x, prob, g, cache)
             hds.append(model.mortality.hazard)
             net = model.with_values({"mortality.hazard": 0.0}) if model.mortality.hazard else model
-            cols, vals = self._call(net, endpoint, prob.grid, cache)
+            cols, vals = self.predict(net, endpoint, prob.grid, cache)
             idx = [cols.index(c) for c in prob.causes]
             cifs.append(vals[:, idx])
         return prob.grid, np.stack(cifs), np.asarray(hds)
 
     # ------------------------------------------------------------------ objective
     def problem_loglik(self, ev: Evaluation) -> list[float]:
+        """Log-likelihood of each data set (in order) given the predictions of ``ev``."""
         out = []
         for prob, pred in zip(self.problems, ev.predictions):
             if isinstance(prob.likelihood, CensoredTimeToEvent):
@@ -171,6 +209,7 @@ class Objective:
         return out
 
     def prior_logpdf(self, x) -> float:
+        """Log density of the Gaussian priors (search scale) at ``x``; 0 without priors."""
         r = self.params.prior_residuals(x)
         sds = np.array([p.prior_sd for p in self.params if p.prior_sd is not None])
         return float(-0.5 * np.sum(r ** 2) - np.sum(np.log(sds * np.sqrt(2 * np.pi)))) if r.size else 0.0

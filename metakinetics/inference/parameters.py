@@ -32,6 +32,7 @@ class FreeParameter:
 
     @property
     def keys(self) -> tuple[str, ...]:
+        """The dotted model keys this parameter sets (its ``targets``, else its ``key``)."""
         return self.targets or (self.key,)
 
     @property
@@ -48,13 +49,16 @@ class FreeParameter:
         return self.key + (f"[{self.group}]" if self.group is not None else "")
 
     def to_search(self, v: float) -> float:
+        """Natural value ``v`` -> search scale (ln v for a log parameter)."""
         return math.log(v) if self.log else float(v)
 
     def from_search(self, x):
+        """Search-scale value(s) ``x`` -> natural scale (exp for a log parameter)."""
         return np.exp(x) if self.log else x
 
     @property
     def search_bounds(self) -> tuple[float, float]:
+        """(min, max) on the search scale."""
         return self.to_search(self.min), self.to_search(self.max)
 
 
@@ -76,20 +80,25 @@ class ParameterSet:
 
     @property
     def names(self) -> list[str]:
+        """The parameters' names (lmfit names), in order."""
         return [p.name for p in self.params]
 
     @property
     def labels(self) -> list[str]:
+        """The parameters' labels for tables and messages, in order."""
         return [p.label for p in self.params]
 
     def start_vector(self) -> np.ndarray:
+        """The start values on the search scale."""
         return np.array([p.to_search(p.value) for p in self.params])
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lower, upper) arrays of the search-scale bounds."""
         b = np.array([p.search_bounds for p in self.params])
         return b[:, 0], b[:, 1]
 
     def to_lmfit(self, x: np.ndarray | None = None) -> lmfit.Parameters:
+        """lmfit Parameters on the search scale, at ``x`` (default: the start values) clipped to the bounds."""
         x = self.start_vector() if x is None else x
         out = lmfit.Parameters()
         for p, xi in zip(self.params, x):
@@ -98,9 +107,11 @@ class ParameterSet:
         return out
 
     def vector(self, lm: lmfit.Parameters) -> np.ndarray:
+        """The search vector held by lmfit Parameters ``lm``, in parameter order."""
         return np.array([lm[n].value for n in self.names])
 
     def natural(self, x: np.ndarray) -> np.ndarray:
+        """Search vector ``x`` -> natural-scale values."""
         return np.array([float(p.from_search(xi)) for p, xi in zip(self.params, x)])
 
     def overrides(self, x: np.ndarray, group: str | None) -> dict[str, float]:
@@ -115,6 +126,7 @@ class ParameterSet:
         return out
 
     def prior_residuals(self, x: np.ndarray) -> np.ndarray:
+        """(x_j - prior mean) / prior sd on the search scale, for the parameters with a prior."""
         res = [(xi - p.to_search(p.prior_mean)) / p.prior_sd
                for p, xi in zip(self.params, x) if p.prior_sd is not None]
         return np.asarray(res, dtype=float)

@@ -84,7 +84,22 @@ _PRIOR = {"mean", "median", "sd"}
 
 
 def load_setup(path: str | Path) -> FitSetup:
-    """Parse ``fit.toml`` (a file or a folder holding one). Errors name file, key and reason."""
+    """Parse ``fit.toml`` (a file or a folder holding one).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file, or a fit folder holding ``fit.toml``.
+
+    Returns
+    -------
+    FitSetup
+
+    Raises
+    ------
+    ModelFileError
+        When unreadable or invalid; the message names the file, key and reason.
+    """
     p = Path(path)
     if p.is_dir():
         p = p / "fit.toml"
@@ -96,7 +111,24 @@ def load_setup(path: str | Path) -> FitSetup:
 
 
 def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
-    """A :class:`FitSetup` from TOML text; relative model/data paths resolve beside ``path``."""
+    """A :class:`FitSetup` from the TOML text of a fit set-up.
+
+    Parameters
+    ----------
+    text : str
+        The TOML text.
+    path : str, optional
+        Where it came from: relative model and data paths resolve beside it, and messages name it.
+
+    Returns
+    -------
+    FitSetup
+
+    Raises
+    ------
+    ModelFileError
+        For invalid TOML, unknown or mistyped keys and values, naming the key.
+    """
     where = path or "<fit.toml>"
     try:
         raw = tomllib.loads(text)
@@ -341,9 +373,30 @@ class CtcPositive(Endpoint):
 
 
 def ctc_draw_volume(data: AggregateData, i: int) -> tuple[float, str]:
-    """Blood volume (mL) of ctc_positive row ``i`` and how it was found: ``blood_volume_ml``, the
-    midpoint of ``blood_volume_ml`` .. ``blood_volume_ml_upper`` (or of "23-30") when a range is
-    given, else CellSearch's standard 7.5 mL. Errors name the row."""
+    """Blood volume (mL) of ctc_positive row ``i`` and how it was found.
+
+    ``blood_volume_ml``; the midpoint of ``blood_volume_ml`` .. ``blood_volume_ml_upper`` (or of a
+    range written "23-30") when a range is given; else CellSearch's standard 7.5 mL.
+
+    Parameters
+    ----------
+    data : AggregateData
+        The data set.
+    i : int
+        The row (index into ``data``).
+
+    Returns
+    -------
+    volume : float
+        mL of blood drawn.
+    note : str
+        How the volume was found (for the fit report).
+
+    Raises
+    ------
+    DataError
+        For a volume that is not a positive number of mL, naming the row.
+    """
 
     def num(col):
         if col not in data.extra:
@@ -412,13 +465,16 @@ class Problem:
 
     @property
     def label(self) -> str:
+        """The data set's label (the set-up's ``label``, else the data set's name)."""
         return self.spec.label or self.data.name
 
     @property
     def n_obs(self) -> int:
+        """Number of observations (rows or patients)."""
         return len(self.data)
 
     def group_overrides(self, group: str | None) -> dict[str, Any]:
+        """Model keys this data set fixes for ``group``: its ``set`` table, then the group's own values."""
         out = dict(self.spec.set)
         if group is not None:
             out.update(self.spec.groups.get(group, {}))
@@ -436,7 +492,28 @@ def _endpoint(name: str, landmark: float, time: float) -> Endpoint:
 
 
 def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Problem:
-    """Load, filter and check one data set against the model; plan its prediction calls."""
+    """Load, filter and check one data set against the model; plan its prediction calls.
+
+    Parameters
+    ----------
+    spec : DataSpec
+        The data set's entry of the fit set-up (name, likelihood, filters, groups).
+    model : Model
+        The model the data are fitted with (its organs name the data's columns).
+    grid_step : float
+        Time-grid step (years) of the cumulative incidence behind individual (time-to-event) data.
+
+    Returns
+    -------
+    Problem
+        The data, their likelihood and the prediction series they need.
+
+    Raises
+    ------
+    FitError, DataError
+        For a likelihood that does not suit the rows, organs the model lacks, unknown groups or
+        missing standard errors / denominators (naming the file, column and row).
+    """
     data = _filter(load_dataset(spec.name, organs=model.organ_names), spec)
     lik_name = spec.likelihood or data.info.likelihood or ("time_to_event" if data.kind == "individual" else
                                                            "least_squares")

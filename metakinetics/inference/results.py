@@ -93,9 +93,11 @@ class FitResult:
 
     @property
     def converged(self) -> bool:
+        """Whether the fit converged (``status == 'converged'``)."""
         return self.status == "converged"
 
     def estimate(self, label: str) -> Estimate:
+        """The estimate of the parameter named (or with dotted key) ``label`` (FitError when absent)."""
         for e in self.estimates:
             if e.name == label or e.key == label:
                 return e
@@ -237,13 +239,16 @@ class FitResult:
 
     # ------------------------------------------------------------------ JSON
     def to_dict(self) -> dict:
+        """The result as a JSON-safe dict (NaN and inf as None, tuples as lists)."""
         return _clean(asdict(self))
 
     def to_json(self) -> str:
+        """The result as the JSON text of result.json (indented, no NaN)."""
         return json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n"
 
     @classmethod
     def from_dict(cls, d: dict) -> "FitResult":
+        """A FitResult from ``to_dict()`` output (FitError for another schema version); None read back as NaN."""
         if d.get("schema_version") != SCHEMA_VERSION:
             raise FitError(f"fit result schema version {d.get('schema_version')} is not {SCHEMA_VERSION} "
                            f"(re-run the fit: metakinetics fit SETUP)")
@@ -271,12 +276,40 @@ def _clean(obj):
 
 
 def write_result(result: FitResult, path: str | Path) -> Path:
-    """Write ``result`` as JSON atomically (an interrupted run leaves the old file or none)."""
+    """Write ``result`` as JSON atomically (an interrupted run leaves the old file or none).
+
+    Parameters
+    ----------
+    result : FitResult
+        The result to store.
+    path : str or pathlib.Path
+        The file (``result.json`` by convention).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
     return write_text_atomic(path, result.to_json())
 
 
 def read_result(path: str | Path) -> FitResult:
-    """A FitResult from a result.json (FitError when unreadable or of another schema)."""
+    """A FitResult from a ``result.json``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+
+    Returns
+    -------
+    FitResult
+
+    Raises
+    ------
+    FitError
+        When unreadable, not a fit result, or malformed.
+    """
     try:
         d = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -30,18 +30,23 @@ def table(val: Any, path: str, key: str, *, what: str = "a table") -> dict:
 
 
 def boolean(val: Any, path: str, key: str) -> bool:
+    """``val`` if it is a TOML boolean, else ModelFileError naming ``path`` and ``key`` (no "false" strings)."""
     if not isinstance(val, bool):
         raise ModelFileError(path, key, f"expected true or false, found {_kind(val)} {val!r}")
     return val
 
 
 def string(val: Any, path: str, key: str) -> str:
+    """``val`` if it is a string, else ModelFileError naming ``path`` and ``key``."""
     if not isinstance(val, str):
         raise ModelFileError(path, key, f"expected a string, found {_kind(val)} {val!r}")
     return val
 
 
 def number(val, path, key, *, positive=False, integer=False, nonnegative=False):
+    """``val`` as a float (an int with ``integer``) if it is a finite number meeting the flags
+    (``positive``, ``nonnegative``, ``integer``), else ModelFileError naming ``path`` and ``key``.
+    """
     if isinstance(val, bool) or not isinstance(val, (int, float)) or not math.isfinite(val):
         raise ModelFileError(path, key, f"expected a number, found {val!r}")
     if integer and int(val) != val:

@@ -23,8 +23,8 @@ FUNCTIONS: dict[str, int] = {"exp": 1, "log": 1, "sqrt": 1, "pow": 2, "min": 2, 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
-#: Largest |exponent| written as a number (``x**3``, ``pow(x, 0.5)``): rate laws use small powers;
-#: a literal such as 2**99999999999999 would make sympy build an exact integer of 3e13 digits.
+#: Largest ``|exponent|`` written as a number (``x**3``, ``pow(x, 0.5)``): rate laws use small powers;
+#: a literal such as ``2**99999999999999`` would make sympy build an exact integer of 3e13 digits.
 MAX_EXPONENT = 100
 
 Tree = tuple  # ("num", v) | ("name", n) | ("neg", t) | (op, a, b) | ("call", f, (args...))

@@ -33,27 +33,123 @@ class GrowthLaw:
     birth_template: str
 
     def log_size(self, t, x0, rate, K=math.inf, xp=np):
-        """ln x(t) (log cells), t in years since x = x0."""
+        """ln x(t) (log cells), t in years since x = x0.
+
+        Parameters
+        ----------
+        t : float or array_like
+            Years since the size was ``x0``.
+        x0 : float or array_like
+            Size at t = 0 (cells).
+        rate : float or array_like
+            Growth rate r (1/year).
+        K : float or array_like
+            Carrying capacity (cells); ignored by the exponential law.
+        xp : module
+            ``numpy`` (the default) for arrays, or ``sympy`` for symbolic expressions.
+
+        Returns
+        -------
+        array or sympy expression
+            ln x(t), broadcast over the arguments.
+        """
         raise NotImplementedError
 
     def time_to(self, x, x0, rate, K=math.inf, xp=np):
-        """Years from x0 to size x (x between x0 and K)."""
+        """Years from x0 to size x (x between x0 and K).
+
+        Parameters
+        ----------
+        x : float or array_like
+            The size reached (cells).
+        x0 : float or array_like
+            The starting size (cells).
+        rate : float or array_like
+            Growth rate r (1/year).
+        K : float or array_like
+            Carrying capacity (cells); ignored by the exponential law.
+        xp : module
+            ``numpy`` (the default) for arrays, or ``sympy`` for symbolic expressions.
+
+        Returns
+        -------
+        array or sympy expression
+            The time in years.
+        """
         raise NotImplementedError
 
     def drift(self, x, rate, K=math.inf, xp=np):
-        """g(x) = dx/dt (cells/year)."""
+        """g(x) = dx/dt (cells/year).
+
+        Parameters
+        ----------
+        x : float or array_like
+            Size (cells).
+        rate : float or array_like
+            Growth rate r (1/year).
+        K : float or array_like
+            Carrying capacity (cells); ignored by the exponential law.
+        xp : module
+            ``numpy`` (the default) for arrays, or ``sympy`` for symbolic expressions.
+
+        Returns
+        -------
+        array or sympy expression
+            The growth speed in cells/year.
+        """
         raise NotImplementedError
 
     def specific_rate(self, t, x0, rate, K=math.inf, xp=np):
-        """d ln x / dt at time t (1/year)."""
+        """d ln x / dt at time t (1/year), the specific growth rate along the law's trajectory.
+
+        Parameters
+        ----------
+        t : float or array_like
+            Years since the size was ``x0``.
+        x0 : float or array_like
+            Size at t = 0 (cells).
+        rate : float or array_like
+            Growth rate r (1/year).
+        K : float or array_like
+            Carrying capacity (cells); ignored by the exponential law.
+        xp : module
+            ``numpy`` (the default) for arrays, or ``sympy`` for symbolic expressions.
+
+        Returns
+        -------
+        array or sympy expression
+            The specific rate in 1/year.
+        """
         raise NotImplementedError
 
     def drift_text(self, x: str = "x") -> str:
-        """g(x) as restricted-grammar text with the state called ``x``."""
+        """g(x) as restricted-grammar text (parameters r, K) with the state called ``x``.
+
+        Parameters
+        ----------
+        x : str
+            The name the state has in the text.
+
+        Returns
+        -------
+        str
+        """
         return self.drift_template.format(x=x)
 
     def birth_text(self, x: str = "P") -> str:
-        """Birth propensity of a primary species called ``x``, restricted-grammar text."""
+        """Birth propensity of a primary species called ``x``, restricted-grammar text.
+
+        Whole cells: the Gompertz propensity is guarded below one cell.
+
+        Parameters
+        ----------
+        x : str
+            The name of the primary species.
+
+        Returns
+        -------
+        str
+        """
         return self.birth_template.format(x=x)
 
 
@@ -108,7 +204,22 @@ LAWS: dict[str, GrowthLaw] = {law.name: law for law in (EXPONENTIAL, GOMPERTZ, L
 
 
 def growth_law(name: str) -> GrowthLaw:
-    """The deterministic growth law called ``name`` (ModelError otherwise)."""
+    """The deterministic growth law called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        "exponential", "gompertz" or "logistic".
+
+    Returns
+    -------
+    GrowthLaw
+
+    Raises
+    ------
+    ModelError
+        For any other name, listing the known ones.
+    """
     try:
         return LAWS[name]
     except KeyError:
@@ -128,18 +239,63 @@ class BirthDeath:
 
     @staticmethod
     def survival(birth, death):
-        """Probability that a colony escapes extinction, (b - d)/b."""
+        """Probability that a colony escapes extinction, (b - d)/b.
+
+        Parameters
+        ----------
+        birth, death : float or array_like
+            Birth and death rates b > d (1/year).
+
+        Returns
+        -------
+        float or numpy.ndarray
+        """
         return (birth - death) / birth
 
     @staticmethod
     def delay_at(gumbel, birth, death, detection):
-        """Detection ages (years) at standard-Gumbel scores ``gumbel`` (broadcasting)."""
+        """Detection ages (years) at standard-Gumbel scores ``gumbel`` (broadcasting).
+
+        The quantile form of the detection age of a surviving colony,
+        ``max((ln(lambda x_det / b) + G) / lambda, 0)`` with lambda = b - d, used by the quadrature.
+
+        Parameters
+        ----------
+        gumbel : array_like
+            Standard-Gumbel scores G.
+        birth, death : array_like
+            Birth and death rates (1/year), b > d.
+        detection : array_like
+            Colony size at detection x_det (cells).
+
+        Returns
+        -------
+        numpy.ndarray
+            Years from founding to detection, clipped at 0.
+        """
         lam = birth - death
         return np.maximum((np.log(lam * detection / birth) + gumbel) / lam, 0.0)
 
     @staticmethod
     def sample_delay(rng: np.random.Generator, birth, death, detection):
-        """Detection ages (years) of surviving colonies, one per element of the broadcast arrays."""
+        """Detection ages (years) of surviving colonies, one per element of the broadcast arrays.
+
+        Draws ``W ~ Exp(mean b/lambda)`` and returns ``max(ln(x_det / W) / lambda, 0)``.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The random generator.
+        birth, death : array_like
+            Birth and death rates (1/year), b > d.
+        detection : array_like
+            Colony size at detection x_det (cells).
+
+        Returns
+        -------
+        numpy.ndarray
+            Years from founding to detection, clipped at 0.
+        """
         lam = birth - death
         W = rng.exponential(birth / lam)
         return np.maximum(np.log(detection / W) / lam, 0.0)

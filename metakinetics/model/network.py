@@ -67,6 +67,7 @@ class Trigger:
     rhs: Expression
 
     def evaluate(self, env: Mapping[str, Any]):
+        """Whether the condition holds for the values in ``env`` (arrays broadcast: one answer per path)."""
         a, b = self.lhs.evaluate(env), self.rhs.evaluate(env)
         return {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal}[self.op](a, b)
 
@@ -101,14 +102,17 @@ class Network:
 
     @property
     def species_names(self) -> tuple[str, ...]:
+        """Species names, in order."""
         return tuple(s.name for s in self.species)
 
     @property
     def reaction_names(self) -> tuple[str, ...]:
+        """Reaction names, in order."""
         return tuple(r.name for r in self.reactions)
 
     @property
     def parameter_values(self) -> dict[str, float]:
+        """The parameters as a dict name -> value."""
         return dict(self.parameters)
 
     @property
@@ -118,6 +122,7 @@ class Network:
 
     @property
     def boundary(self) -> frozenset[str]:
+        """Names of the boundary species (never changed by reactions)."""
         return frozenset(s.name for s in self.species if s.boundary)
 
     @property

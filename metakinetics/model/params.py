@@ -87,7 +87,14 @@ class PatientParams:
         return np.array([law == BIRTH_DEATH.name for law in self.colony_laws])
 
     def detection_delay(self) -> np.ndarray:
-        """Deterministic founding-to-detection time tau_k (P, K) from one cell; nan for birth_death."""
+        """Deterministic founding-to-detection time tau_k (years) from one cell.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (P, K); nan for organs whose colonies grow by birth and death (their delay is
+            random, see :class:`~metakinetics.model.growth.BirthDeath`).
+        """
         out = np.full(self.f.shape, np.nan)
         for k, name in enumerate(self.colony_laws):
             law = COLONY_LAWS[name]
@@ -96,35 +103,105 @@ class PatientParams:
         return out
 
     def diagnosis_time(self) -> np.ndarray:
-        """t_dx (years since x = x0): when the primary reaches its diagnosis size (P,)."""
+        """t_dx (years since x = x0): when the primary reaches its diagnosis size.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (P,).
+        """
         return self.law.time_to(self.size, self.x0, self.rate, self.K)
 
     def surgery_time(self) -> np.ndarray:
-        """t_s = t_dx + delay (years) (P,)."""
+        """t_s = t_dx + delay (years since x = x0): when the primary is removed.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (P,).
+        """
         return self.diagnosis_time() + self.delay
 
     def log_size(self, t: np.ndarray) -> np.ndarray:
-        """ln x(t) of the primary; ``t`` has leading axis P."""
+        """ln x(t) of the primary (log cells), before any surgery.
+
+        Parameters
+        ----------
+        t : numpy.ndarray
+            Years since x = x0, leading axis P (one row per parameter set).
+
+        Returns
+        -------
+        numpy.ndarray
+            Same shape as ``t``.
+        """
         b = _trailing(t)
         return self.law.log_size(t, b(self.x0), b(self.rate), b(self.K))
 
     def log_shedding(self, t: np.ndarray) -> np.ndarray:
-        """ln s(t), s = mu x^gamma (cells/year) before surgery; ``t`` has leading axis P."""
+        """ln s(t), s = mu x^gamma (cells/year) before surgery.
+
+        Parameters
+        ----------
+        t : numpy.ndarray
+            Years since x = x0, leading axis P.
+
+        Returns
+        -------
+        numpy.ndarray
+            Same shape as ``t``.
+        """
         b = _trailing(t)
         return np.log(b(self.mu)) + b(self.gamma) * self.log_size(t)
 
     def shedding_growth(self, t: np.ndarray) -> np.ndarray:
-        """d ln s/dt = gamma d ln x/dt (1/year); ``t`` has leading axis P."""
+        """d ln s/dt = gamma d ln x/dt (1/year), how fast shedding grows.
+
+        Parameters
+        ----------
+        t : numpy.ndarray
+            Years since x = x0, leading axis P.
+
+        Returns
+        -------
+        numpy.ndarray
+            Same shape as ``t``.
+        """
         b = _trailing(t)
         return b(self.gamma) * self.law.specific_rate(t, b(self.x0), b(self.rate), b(self.K)) * np.ones_like(t)
 
     def take(self, index) -> "PatientParams":
-        """The parameter sets at ``index`` (a slice, integer array or mask)."""
+        """The parameter sets at ``index``.
+
+        Parameters
+        ----------
+        index : slice, int array or bool mask
+            Selects along the parameter-set axis P of every array.
+
+        Returns
+        -------
+        PatientParams
+        """
         return replace(self, **{f.name: getattr(self, f.name)[index] for f in fields(self)
                                 if isinstance(getattr(self, f.name), np.ndarray)})
 
     def with_arrays(self, **arrays) -> "PatientParams":
-        """A copy with some arrays replaced (same shapes), validated again."""
+        """A copy with some arrays replaced (same shapes), validated again.
+
+        Parameters
+        ----------
+        **arrays
+            Field name -> new array (converted to float).
+
+        Returns
+        -------
+        PatientParams
+
+        Raises
+        ------
+        InvalidValue
+            When a new value breaks a rule (see :func:`validate`).
+        """
         out = replace(self, **{k: np.asarray(v, dtype=float) for k, v in arrays.items()})
         validate(out)
         return out
@@ -138,8 +215,22 @@ def _trailing(t):
 # ---- the rules ------------------------------------------------------------------------------
 
 def check_value(key: str, value) -> None:
-    """Schema range of one dotted key (scalar or array): rates positive, probabilities in [0, 1],
-    durations and other non-negative quantities >= 0, every value finite (InvalidValue)."""
+    """Schema range of one dotted key: rates positive, probabilities in [0, 1], durations and other
+    non-negative quantities >= 0, every value finite.
+
+    Parameters
+    ----------
+    key : str
+        Dotted model key, e.g. ``organs.bone.wake``; its range comes from the model-file schema
+        (keys without a rule only need to be finite).
+    value : float or array_like
+        One value or one per parameter set.
+
+    Raises
+    ------
+    InvalidValue
+        Naming the key, the reason and the first offending parameter set.
+    """
     a = np.asarray(value, dtype=float)
     lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
     if not (np.isfinite(lo) and np.isfinite(hi)):
@@ -168,7 +259,18 @@ def _first(mask) -> int:
 
 
 def validate(p: PatientParams) -> None:
-    """Every rule for every parameter set: schema ranges, then cross-field rules (InvalidValue)."""
+    """Every rule for every parameter set: schema ranges, then cross-field rules.
+
+    Parameters
+    ----------
+    p : PatientParams
+        The parameter sets to check.
+
+    Raises
+    ------
+    InvalidValue
+        At the first broken rule, naming the key, the reason and the parameter set.
+    """
     scalar = {"primary.x0": p.x0, "primary.rate": p.rate, "diagnosis.size": p.size,
               "diagnosis.surgery_delay": p.delay, "shedding.mu": p.mu, "shedding.gamma": p.gamma,
               "circulation.clearance": p.kappa, "treatment.kill_dormant": p.kill_dormant,
@@ -222,7 +324,28 @@ def _cross_field(p: PatientParams) -> None:
 # ---- the resolver ---------------------------------------------------------------------------
 
 def broadcast(model: Model, params: Mapping[str, object] | None) -> tuple[int, dict[str, np.ndarray]]:
-    """Check override keys and values; (P, {key: array}) with every array broadcasting to (P,)."""
+    """Check override keys and values and broadcast them to P parameter sets.
+
+    Parameters
+    ----------
+    model : Model
+        The model whose keys are valid (``diagnosis.size`` and ``diagnosis.diameter_cm`` too).
+    params : mapping, optional
+        Dotted key -> a number or a 1-D array (one value per parameter set).
+
+    Returns
+    -------
+    P : int
+        Number of parameter sets (the broadcast length, at least 1).
+    given : dict of str to numpy.ndarray
+        The checked values, each broadcasting to (P,).
+
+    Raises
+    ------
+    InputError
+        For an unknown key (with a did-you-mean), a non-numeric or out-of-range value, a 2-D
+        array, both size keys, or lengths that do not broadcast.
+    """
     values = model.values()
     given: dict[str, np.ndarray] = {}
     if params is not None and not isinstance(params, Mapping):
@@ -256,8 +379,24 @@ def broadcast(model: Model, params: Mapping[str, object] | None) -> tuple[int, d
 
 
 def resolve(model: Model, params: Mapping[str, object] | None = None) -> PatientParams:
-    """The model's values with ``params`` overrides as P validated parameter sets (InputError naming
-    the key, the reason and the parameter set otherwise)."""
+    """The model's values with ``params`` overrides, as P validated parameter sets.
+
+    Parameters
+    ----------
+    model : Model
+        The model (years and cells).
+    params : mapping, optional
+        Dotted key -> a number or a 1-D array of values, one per parameter set.
+
+    Returns
+    -------
+    PatientParams
+
+    Raises
+    ------
+    InputError
+        Naming the key, the reason and the parameter set when a value breaks a rule.
+    """
     P, given = broadcast(model, params)
     p = _assemble(model, P, given)
     try:
@@ -269,7 +408,18 @@ def resolve(model: Model, params: Mapping[str, object] | None = None) -> Patient
 
 
 def validate_model(model: Model) -> None:
-    """The rules applied to a model's own values (InvalidValue): what the file loader calls."""
+    """The rules applied to a model's own values: what the file loader calls.
+
+    Parameters
+    ----------
+    model : Model
+        The model to check (one parameter set).
+
+    Raises
+    ------
+    InvalidValue
+        At the first broken rule.
+    """
     validate(_assemble(model, 1, {}))
 
 

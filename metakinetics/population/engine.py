@@ -46,9 +46,13 @@ class Expectation:
 
     @property
     def monte_carlo(self) -> bool:
+        """Whether the expectation is a Monte Carlo average (``patients`` given)."""
         return self.patients is not None
 
     def scores(self, active: Mapping[str, bool]) -> Scores:
+        """Random-effect scores (with weights) for the dimensions that are ``active``: Monte Carlo
+        draws or Gauss-Hermite nodes.
+        """
         sd = {k: float(bool(active[k])) for k in DIMENSIONS}
         if self.monte_carlo:
             rng = self.seed if isinstance(self.seed, np.random.Generator) else np.random.default_rng(self.seed)

@@ -43,7 +43,17 @@ class IncidenceBatch:
         return self.values.shape[0]
 
     def result(self, d: int) -> IncidenceResult:
-        """Parameter set ``d`` as an :class:`IncidenceResult` (what ``incidence`` returns)."""
+        """Parameter set ``d`` as an :class:`IncidenceResult` (what ``incidence`` returns).
+
+        Parameters
+        ----------
+        d : int
+            Index of the parameter set.
+
+        Returns
+        -------
+        IncidenceResult
+        """
         return IncidenceResult(self.endpoint, self.times, self.columns, self.values[d],
                                None if self.se is None else self.se[d], self.method, self.model, dict(self.info))
 
@@ -69,11 +79,26 @@ def _columns(model: Model, ep: Endpoint) -> tuple[str, ...]:
 
 
 def check_defined(ep: Endpoint, t: np.ndarray) -> None:
-    """A landmark endpoint counts what happens after the landmark: times before it are refused.
+    """Refuse times at which ``ep`` is undefined.
+
+    A landmark endpoint counts what happens after the landmark: times before it are refused.
     site_share is a share among patients with a distant metastasis: undefined until one can have
     occurred, i.e. at times <= the landmark (0 without one). at_diagnosis (and
     distant_at_diagnosis) is the prevalence at diagnosis: it has no time axis, so a time other than
-    0 (a question about later years, which any/first/distant answer) is refused, not ignored."""
+    0 (a question about later years, which any/first/distant answer) is refused, not ignored.
+
+    Parameters
+    ----------
+    ep : Endpoint
+        The endpoint (possibly a Landmark around another one).
+    t : numpy.ndarray
+        Years after diagnosis.
+
+    Raises
+    ------
+    InputError
+        Naming the first time that is not allowed.
+    """
     inner, at = (ep.inner, ep.at) if isinstance(ep, Landmark) else (ep, 0.0)
     if isinstance(inner, AtDiagnosis) and np.any(t != 0):
         raise InputError(f"times: {inner.name} is the prevalence at diagnosis and has no time axis; found "
@@ -202,8 +227,27 @@ def _scalars(model: Model, params: Mapping | None) -> dict:
 
 
 def by_size_sets(ep: BySize, diameters: np.ndarray, params: Mapping) -> tuple[Endpoint, np.ndarray, dict]:
-    """by_size as D parameter sets: one diameter each (no diameter spread), and the endpoint and
-    clinical time every set is evaluated at."""
+    """by_size as D parameter sets: one diameter each (no diameter spread).
+
+    Parameters
+    ----------
+    ep : BySize
+        The endpoint; its ``horizon`` (years) chooses what is counted.
+    diameters : numpy.ndarray
+        Diameters at diagnosis (cm), one parameter set each.
+    params : mapping
+        Other dotted-key overrides (their own size keys are replaced by the diameters).
+
+    Returns
+    -------
+    endpoint : Endpoint
+        ``Distant`` when the horizon is positive, else ``DistantAtDiagnosis``.
+    times : numpy.ndarray
+        The one clinical time every set is evaluated at (the horizon, or 0).
+    params : dict
+        The overrides with ``diagnosis.diameter_cm`` set to ``diameters`` and
+        ``population.diameter_sd`` to 0.
+    """
     sets = {k: v for k, v in params.items() if k not in ("diagnosis.size", "diagnosis.diameter_cm")}
     sets.update({"diagnosis.diameter_cm": np.asarray(diameters, dtype=float), "population.diameter_sd": 0.0})
     if ep.horizon > 0:

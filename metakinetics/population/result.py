@@ -40,6 +40,9 @@ class IncidenceResult:
                      time_name="diameter_cm" if isinstance(self.endpoint, BySize) else "time")
 
     def to_dict(self) -> dict:
+        """The result as a JSON-ready dict: the endpoint (with landmark and horizon), times, columns,
+        values, se, method, model.
+        """
         ep = self.endpoint
         desc = {"name": ep.name}
         if isinstance(ep, Landmark):

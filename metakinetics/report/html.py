@@ -23,16 +23,21 @@ figcaption { font-size: .9em; color: #555; }
 
 
 def esc(text) -> str:
+    """HTML-escaped text (quotes too); None becomes the empty string."""
     return escape("" if text is None else str(text), quote=True)
 
 
 def png_data_uri(png: bytes) -> str:
+    """A ``data:image/png;base64,...`` URI of PNG bytes (ValueError when not a PNG), so the report
+    needs no other file.
+    """
     if not png.startswith(b"\x89PNG\r\n\x1a\n"):
         raise ValueError("not a PNG image")
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def img(png: bytes, alt: str) -> str:
+    """An ``<img>`` element embedding ``png`` with the alternative text ``alt``."""
     return f'<img src="{png_data_uri(png)}" alt="{esc(alt)}">'
 
 
@@ -55,10 +60,12 @@ class Markup(str):
 
 
 def section(ident: str, title: str, body: str) -> str:
+    """A ``<section>`` with id ``ident`` and heading ``title`` around the HTML ``body``."""
     return f'<section id="{esc(ident)}">\n<h2>{esc(title)}</h2>\n{body}\n</section>'
 
 
 def page(title: str, parts: Sequence[str]) -> str:
+    """The whole HTML document: title, the inline style sheet and the ``parts`` in order."""
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{esc(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{esc(title)}</h1>\n"
             + "\n".join(parts) + "\n</body>\n</html>\n")

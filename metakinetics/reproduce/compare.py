@@ -33,6 +33,7 @@ class Tolerance:
     atol_loglik: float = ATOL_LOGLIK
 
     def describe(self) -> str:
+        """The tolerances in words, for the reproduce report."""
         return (f"estimates and 95% limits within relative {self.rtol:g}; log-likelihoods within "
                 f"{self.atol_loglik:g}, AIC within {2 * self.atol_loglik:g} (absolute)")
 
@@ -47,6 +48,7 @@ class Difference:
     reason: str
 
     def describe(self) -> str:
+        """One line: what differs, the recorded and re-run values and why it counts."""
         return f"{self.what}: recorded {_fmt(self.recorded)}, re-run {_fmt(self.rerun)} ({self.reason})"
 
 

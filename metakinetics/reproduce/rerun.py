@@ -28,6 +28,7 @@ class Reproduction:
 
     @property
     def agrees(self) -> bool:
+        """Whether the re-run reproduced every number within tolerance."""
         return not self.differences
 
 

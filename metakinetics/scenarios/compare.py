@@ -143,8 +143,40 @@ def sweep(model: Model, scenarios: Sequence[Scenario], endpoint: Endpoint, times
 
     Runs on ``executor`` (an Executor or dask Client), else a Dask ``scheduler`` (address or
     Client), else a local pool of ``workers`` processes, else serially. Chunks hold ``chunk_size``
-    rows (default: ceil(rows / 16), independent of the workers), so results are identical however
-    the work is spread.
+    rows, so results are identical however the work is spread.
+
+    Parameters
+    ----------
+    model : Model
+        The model at the estimates.
+    scenarios : sequence of Scenario
+        The scenarios, baseline first by convention.
+    endpoint : Endpoint
+        What is counted.
+    times : array_like
+        Years after diagnosis (diameters in cm for by_size).
+    draws : ParameterDraws, optional
+        Parameter sets substituted into the model, one row each.
+    seed : int, optional
+        Root seed; each row gets its own child seed (:func:`task_seeds`).
+    executor : concurrent.futures.Executor or dask.distributed.Client, optional
+        Runs the chunks; takes precedence over ``scheduler`` and ``workers``.
+    workers : int, optional
+        Processes of a local pool (None, 0 or 1: serial).
+    scheduler : str or dask.distributed.Client, optional
+        A Dask scheduler address (``tcp://host:8786``) or client.
+    chunk_size : int, optional
+        Parameter rows per task (default ``ceil(rows / 16)``, independent of the workers, so
+        results are identical however the work is spread).
+    progress : callable, optional
+        ``progress(done, total)`` after each chunk.
+    **incidence_options
+        Passed to ``population.incidence`` (method, nodes, patients, ...).
+
+    Returns
+    -------
+    SweepResult
+        ``values[i, s, t, k]`` for row i, scenario s, time t, column k.
     """
     times = np.asarray(times, dtype=float)
     scen = tuple(scenarios)
@@ -188,12 +220,14 @@ class Comparison:
 
     @property
     def names(self) -> tuple[str, ...]:
+        """The table's column names, in the standard order."""
         return tuple(c for c in self.COLUMN_ORDER if c in self.table)
 
     def __len__(self) -> int:
         return len(self.table["scenario"])
 
     def column(self, name: str) -> np.ndarray:
+        """The column ``name`` as an array (InputError naming the columns when absent)."""
         if name not in self.table:
             raise InputError(f"comparison: no column '{name}' (columns: {', '.join(self.names)})")
         return self.table[name]
@@ -204,6 +238,7 @@ class Comparison:
             len(self.scenarios), len(self.times), len(self.columns_))
 
     def meta(self) -> dict[str, Any]:
+        """Metadata: endpoint, method, source, level, the scenarios with descriptions, number of draws."""
         return {"endpoint": self.endpoint, "method": self.method, "source": self.source,
                 "level": self.level,
                 "scenarios": [{"label": s, "description": d} for s, d in zip(self.scenarios, self.descriptions)],
@@ -222,6 +257,7 @@ class Comparison:
         return out
 
     def to_json(self) -> str:
+        """Metadata and columns as JSON text (NaN as null)."""
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
     def to_csv(self, path=None) -> str:
@@ -246,7 +282,21 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def tabulate(result: SweepResult, *, level: float = 0.95, source: str = "") -> Comparison:
-    """The tidy comparison table of a sweep (scenario 0 is the baseline)."""
+    """The tidy comparison table of a sweep (scenario 0 is the baseline).
+
+    Parameters
+    ----------
+    result : SweepResult
+        The sweep.
+    level : float
+        Central coverage of the bands (when the sweep has draws).
+    source : str
+        Description of the model or fit, kept in the table's metadata.
+
+    Returns
+    -------
+    Comparison
+    """
     v = result.values  # (N, S, T, K)
     spec = result.spec
     S, T, K = v.shape[1:]
@@ -283,9 +333,24 @@ def tabulate(result: SweepResult, *, level: float = 0.95, source: str = "") -> C
 
 
 def resolve_source(model_or_fit: Any, *, group: str | None = None) -> tuple[Model, FitSummary | None, str]:
-    """(model, fit summary or None, description) from a Model, a FitSummary, a fit result, a
-    bundled model name, a model file or a fit directory. ``group`` chooses the group of a fit with
-    group-specific parameters (required there: FitError listing the groups); a model has none."""
+    """The model (and fit) behind ``model_or_fit``.
+
+    Parameters
+    ----------
+    model_or_fit : Model, FitSummary, FitResult, str or os.PathLike
+        A model, a fit summary or result, a bundled model name, a model file or a fit directory.
+    group : str, optional
+        The group of a fit with group-specific parameters (required there: FitError listing the
+        groups); a model has none.
+
+    Returns
+    -------
+    model : Model
+    fit : FitSummary or None
+        None for a bare model.
+    description : str
+        "model NAME (source)" or "fit NAME (source)".
+    """
     from .fits import as_fit_summary, looks_like_fit
 
     is_path = isinstance(model_or_fit, str) or hasattr(model_or_fit, "__fspath__")
@@ -311,13 +376,46 @@ def compare(model_or_fit: Any, scenarios: Sequence[Scenario | str], endpoint: En
             **incidence_options: Any) -> Comparison:
     """Incidence under each scenario (the baseline added first) with differences against it.
 
-    ``model_or_fit``: a Model, a fit (FitSummary, fit result or fit directory), a bundled model
-    name or file. ``group``: the group of a fit with group-specific parameters (required there;
-    its model and its parameters, shared and own, are used and drawn). ``times``: years after
-    diagnosis (default 0..20 by 1). With ``draws`` > 0 (needs
-    a fit), parameter sets drawn from the fit's ``uncertainty`` ('covariance' or 'profile') give
-    ``level`` bands. Extra keyword arguments go to ``population.incidence`` (method, nodes,
-    patients, ...).
+    Parameters
+    ----------
+    model_or_fit : Model, FitSummary, FitResult, str or os.PathLike
+        A model, a fit (summary, result, fit directory or result file), a bundled model name or a
+        model file.
+    scenarios : sequence of Scenario or str
+        The what-ifs (string forms as in :func:`parse_scenario`); a baseline is added first.
+    endpoint : Endpoint or str
+        What is counted ("any", "first", "distant", ...).
+    times : array_like, optional
+        Increasing, non-negative years after diagnosis (default 0..20 by 1).
+    group : str, optional
+        The group of a fit with group-specific parameters (required there: its model and its
+        parameters, shared and own, are used and drawn).
+    draws : int
+        Parameter sets drawn from the fit's uncertainty for the bands (0: none; needs a fit).
+    uncertainty : str
+        How to draw: 'covariance' or 'profile'.
+    seed : int, optional
+        Seed of the draws and of any Monte Carlo: same seed, same table.
+    level : float
+        Central coverage of the bands.
+    executor : concurrent.futures.Executor or dask.distributed.Client, optional
+        Runs the chunks; takes precedence over ``scheduler`` and ``workers``.
+    workers : int, optional
+        Processes of a local pool (None, 0 or 1: serial).
+    scheduler : str or dask.distributed.Client, optional
+        A Dask scheduler address (``tcp://host:8786``) or client.
+    chunk_size : int, optional
+        Parameter rows per task (default ``ceil(rows / 16)``, independent of the workers, so
+        results are identical however the work is spread).
+    progress : callable, optional
+        ``progress(done, total)`` after each chunk.
+    **incidence_options
+        Passed to ``population.incidence`` (method, nodes, patients, ...).
+
+    Returns
+    -------
+    Comparison
+        The tidy table: value, absolute and relative differences and, with draws, their bands.
     """
     model, fit, source = resolve_source(model_or_fit, group=group)
     ep = endpoint_from_name(endpoint) if isinstance(endpoint, str) else endpoint
@@ -351,9 +449,29 @@ def compare(model_or_fit: Any, scenarios: Sequence[Scenario | str], endpoint: En
 
 def rate_ratio(treated: np.ndarray, control: np.ndarray, free_treated: np.ndarray,
                free_control: np.ndarray, times: np.ndarray) -> float:
-    """Events-per-person-year rate ratio over [times[0], times[-1]] from cumulative incidences of
-    the event (``treated``/``control``, (T,)) and the event-free (at-risk) proportions: (F1(U) /
-    integral S1) / (F0(U) / integral S0), trapezoid rule."""
+    """Events-per-person-year rate ratio over ``[times[0], times[-1]]``.
+
+    ``(F1(U) / integral S1) / (F0(U) / integral S0)``: cumulative incidences of the event at the
+    end over the person-time at risk (trapezoid rule).
+
+    Parameters
+    ----------
+    treated, control : numpy.ndarray
+        Cumulative incidence of the event in each arm, shape (T,).
+    free_treated, free_control : numpy.ndarray
+        Event-free (at-risk) proportions, shape (T,).
+    times : numpy.ndarray
+        Years, shape (T,).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InputError
+        When the control arm has no events or no person-time.
+    """
     py1 = np.trapezoid(free_treated, times)
     py0 = np.trapezoid(free_control, times)
     if control[-1] <= 0 or py0 <= 0 or py1 <= 0:

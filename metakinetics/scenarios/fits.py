@@ -25,13 +25,40 @@ from .uncertainty import FitSummary
 
 
 def looks_like_fit(path: str | os.PathLike) -> bool:
-    """True for a fit directory (holding result.json) or a fit result file (*.json)."""
+    """True for a fit directory (holding ``result.json``) or a fit result file (``*.json``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A path that may name a fit or something else (a model name, a model file).
+
+    Returns
+    -------
+    bool
+    """
     p = Path(path)
     return (p.is_dir() and (p / "result.json").is_file()) or (p.is_file() and p.suffix == ".json")
 
 
 def read_fit(path: str | os.PathLike) -> tuple[FitResult, str]:
-    """(FitResult, the result.json path) of a fit directory or result file (InputError otherwise)."""
+    """The fit result of a fit directory or result file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A folder holding result.json, or the file.
+
+    Returns
+    -------
+    result : FitResult
+    path : str
+        The result.json read.
+
+    Raises
+    ------
+    InputError
+        When ``path`` is not a fit.
+    """
     p = Path(path)
     if not looks_like_fit(p):
         raise InputError(f"{path}: not a fit directory (expected a folder holding result.json)")
@@ -40,8 +67,19 @@ def read_fit(path: str | os.PathLike) -> tuple[FitResult, str]:
 
 
 def fit_result_of(obj: Any) -> tuple[FitResult | None, str | None]:
-    """(FitResult, its result.json path or None) of a fit summary, a fit result or a fit
-    directory / result file; (None, None) for anything else (a model)."""
+    """The fit result behind ``obj``, if it is a fit.
+
+    Parameters
+    ----------
+    obj : object
+        A fit summary, a fit result, a fit directory / result file, or anything else (a model).
+
+    Returns
+    -------
+    result : FitResult or None
+    path : str or None
+        Its result.json path when known.
+    """
     if isinstance(obj, FitSummary):
         return obj.result, obj.source
     if isinstance(obj, FitResult):
@@ -69,8 +107,19 @@ def summary_of_result(result: FitResult, *, group: str | None = None, source: st
 
 
 def as_fit_summary(obj: Any, *, group: str | None = None) -> FitSummary:
-    """A FitSummary from itself, a FitResult, or a fit directory / result.json path; ``group``
-    chooses the group of a fit with group-specific parameters."""
+    """A FitSummary from itself, a FitResult, or a fit directory / result.json path.
+
+    Parameters
+    ----------
+    obj : FitSummary, FitResult, str or os.PathLike
+        The fit.
+    group : str, optional
+        The group of a fit with group-specific parameters (not allowed with a ready summary).
+
+    Returns
+    -------
+    FitSummary
+    """
     if isinstance(obj, FitSummary):
         if group is not None:
             raise InputError("a group is chosen when the summary is made from a fit result, not afterwards")

@@ -22,7 +22,19 @@ Progress = Callable[[int, int], None]  # (chunks done, chunks in all)
 
 
 def task_seeds(seed: int | np.random.SeedSequence | None, n: int) -> list[np.random.SeedSequence]:
-    """``n`` independent child seeds of ``seed`` (same seed, same children, in order)."""
+    """``n`` independent child seeds of ``seed`` (same seed, same children, in order).
+
+    Parameters
+    ----------
+    seed : int, numpy.random.SeedSequence or None
+        The root seed.
+    n : int
+        How many children.
+
+    Returns
+    -------
+    list of numpy.random.SeedSequence
+    """
     if n < 0:
         raise InputError(f"number of tasks must be zero or positive, found {n}")
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
@@ -30,7 +42,19 @@ def task_seeds(seed: int | np.random.SeedSequence | None, n: int) -> list[np.ran
 
 
 def chunk_ranges(n: int, chunk_size: int) -> list[tuple[int, int]]:
-    """Contiguous [start, stop) blocks of ``chunk_size`` covering range(n) in order."""
+    """Contiguous ``[start, stop)`` blocks of ``chunk_size`` covering ``range(n)`` in order.
+
+    Parameters
+    ----------
+    n : int
+        Number of items.
+    chunk_size : int
+        Items per block (at least 1; the last block may be shorter).
+
+    Returns
+    -------
+    list of (int, int)
+    """
     if chunk_size < 1:
         raise InputError(f"chunk size must be at least 1, found {chunk_size}")
     return [(i, min(i + chunk_size, n)) for i in range(0, n, chunk_size)]
@@ -54,11 +78,27 @@ def as_executor(obj: Any) -> Executor | None:
 @contextlib.contextmanager
 def make_executor(workers: int | None = None, scheduler: Any = None,
                   tasks: int | None = None) -> Iterator[Executor | None]:
-    """Executor for a sweep, closed on exit: a Dask cluster when ``scheduler`` is an address
-    (``tcp://host:8786``) or a Client, else a local process pool, else serial (``workers`` None,
-    0 or 1, or a single task, yields None). The pool has min(workers, tasks, CPUs) processes:
-    more than the tasks would idle and more than the CPUs only contend (``--workers 1000`` once
-    spawned 540 processes for 3 tasks)."""
+    """Executor for a sweep, closed on exit (a context manager).
+
+    A Dask cluster's executor when ``scheduler`` is an address (``tcp://host:8786``) or a Client,
+    else a local process pool of min(workers, tasks, CPUs) processes, else serial: more processes
+    than tasks would idle and more than CPUs only contend (``--workers 1000`` once spawned 540
+    processes for 3 tasks).
+
+    Parameters
+    ----------
+    workers : int, optional
+        Processes of a local pool at most; None, 0 or 1 means serial.
+    scheduler : str or dask.distributed.Client, optional
+        A Dask scheduler (not together with ``workers`` > 1).
+    tasks : int, optional
+        Number of tasks the pool will run (caps its size; 1 means serial).
+
+    Yields
+    ------
+    concurrent.futures.Executor or None
+        None for a serial run.
+    """
     if scheduler is not None and workers not in (None, 0, 1):
         raise InputError("give either workers (a local process pool) or a Dask scheduler, not both")
     if scheduler is not None:
@@ -93,7 +133,12 @@ def make_executor(workers: int | None = None, scheduler: Any = None,
 
 
 def default_workers() -> int:
-    """Workers for a local pool: the CPUs this process may use."""
+    """Workers for a local pool: the CPUs this process may use.
+
+    Returns
+    -------
+    int
+    """
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
@@ -105,7 +150,23 @@ def run_chunks(fn: Callable[[Any], Any], payloads: Sequence[Any], *, executor: A
     """``[fn(p) for p in payloads]`` on ``executor`` (None: in this process), in payload order.
 
     ``fn`` must be a module-level function and the payloads picklable for a process pool or a
-    Dask cluster. ``progress(done, total)`` is called after each chunk.
+    Dask cluster. On any error the pending tasks are cancelled.
+
+    Parameters
+    ----------
+    fn : callable
+        Applied to each payload.
+    payloads : sequence
+        One task each.
+    executor : concurrent.futures.Executor or dask.distributed.Client, optional
+        Where to run them.
+    progress : callable, optional
+        ``progress(done, total)`` after each chunk.
+
+    Returns
+    -------
+    list
+        The results, in the order of ``payloads``.
     """
     ex = as_executor(executor)
     total = len(payloads)

@@ -348,8 +348,20 @@ class Composite(Scenario):
 
 
 def compose(*scenarios: Scenario) -> Scenario:
-    """One scenario applying ``scenarios`` left to right (nested composites are flattened and
-    baselines dropped, so ``a + baseline`` is ``a``)."""
+    """One scenario applying ``scenarios`` left to right.
+
+    Nested composites are flattened and baselines dropped, so ``a + baseline`` is ``a``.
+
+    Parameters
+    ----------
+    *scenarios : Scenario
+        The scenarios, in order.
+
+    Returns
+    -------
+    Scenario
+        A Baseline when nothing is left, the one scenario, or a Composite.
+    """
     parts: list[Scenario] = []
     for s in scenarios:
         if not isinstance(s, Scenario):
@@ -467,7 +479,21 @@ def parse_scenario(text: str) -> Scenario:
 
     Grammar: ``scenario := part ('+' part)*``; ``part := NAME | NAME '=' VALUE |
     NAME ':' KEY '=' VALUE (',' KEY '=' VALUE)*``. Names: baseline, surgery_delay, earlier_diagnosis,
-    adjuvant, organ_drug, dormancy, ctc_therapy, set. Raises InputError naming the bad piece.
+    adjuvant, organ_drug, dormancy, ctc_therapy, set.
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``surgery_delay=0.25`` or ``adjuvant:kill_dormant=0.5+earlier_diagnosis=1.5``.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    InputError
+        Naming the bad piece.
     """
     if not isinstance(text, str) or not text.strip():
         raise InputError("scenario: empty scenario string (e.g. surgery_delay=0.25)")
@@ -499,7 +525,17 @@ def parse_scenario(text: str) -> Scenario:
 
 
 def as_scenario(item: Scenario | str) -> Scenario:
-    """A Scenario object from itself or its string form."""
+    """A Scenario object from itself or its string form.
+
+    Parameters
+    ----------
+    item : Scenario or str
+        See :func:`parse_scenario` for the string form.
+
+    Returns
+    -------
+    Scenario
+    """
     if isinstance(item, Scenario):
         return item
     if isinstance(item, str):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -75,11 +75,30 @@ class FitSummary:
             default = np.full(p, -np.inf if name == "lower_bound" else np.inf)
             object.__setattr__(self, name, default if b is None else np.asarray(b, dtype=float))
 
+    def with_values(self, overrides: Mapping[str, Any]) -> "FitSummary":
+        """The summary with model values fixed by the user (``--set``): the model takes them, and
+        they are no longer drawn (a tied parameter keeps its other targets; a parameter whose
+        every target is fixed is dropped with its covariance rows)."""
+        if not overrides:
+            return self
+        model = self.model.with_values(dict(overrides))
+        targets = [tuple(t for t in tk if t not in overrides) for tk in self.targets]
+        keep = np.array([bool(tk) for tk in targets])
+        idx = np.flatnonzero(keep)
+        cov = None if self.covariance is None else self.covariance[np.ix_(idx, idx)]
+        keys = tuple(k for k, kp in zip(self.keys, keep) if kp)
+        intervals = None if self.intervals is None else {k: v for k, v in self.intervals.items() if k in keys}
+        return replace(self, model=model, keys=keys, estimate=self.estimate[idx],
+                       log=tuple(b for b, kp in zip(self.log, keep) if kp), covariance=cov,
+                       lower_bound=self.lower_bound[idx], upper_bound=self.upper_bound[idx],
+                       intervals=intervals, targets=tuple(tk for tk in targets if tk))
+
     def to_search(self, natural: np.ndarray) -> np.ndarray:
         """Natural values (..., p) -> search scale (log where fitted in logs)."""
         return to_search(natural, self.log)
 
     def to_natural(self, search: np.ndarray) -> np.ndarray:
+        """Search-scale values (..., p) -> natural scale (exp where the parameter is searched on the log scale)."""
         return to_natural(search, self.log)
 
 
@@ -95,6 +114,7 @@ class ParameterDraws:
 
     @property
     def n(self) -> int:
+        """Number of draws."""
         return self.values.shape[0]
 
     def as_params(self, rows: slice | Sequence[int] = slice(None)) -> dict[str, np.ndarray]:
@@ -106,10 +126,30 @@ class ParameterDraws:
 
 def draw_parameters(fit: FitSummary, n: int, *, seed: int | None = None, method: str = "covariance",
                     max_tries: int = 100) -> ParameterDraws:
-    """``n`` seeded parameter sets from the fit's uncertainty (``method`` 'covariance' or
-    'profile'); draws outside the parameters' bounds are redrawn. The sampler is
-    ``inference.draw_natural``, the one behind ``FitResult.draw``: a summary of a fit result
-    for a group draws the same numbers as ``result.draw(n, seed, group=...)``."""
+    """``n`` seeded parameter sets from the fit's uncertainty.
+
+    Draws outside the parameters' bounds are redrawn. The sampler is ``inference.draw_natural``,
+    the one behind ``FitResult.draw``: a summary of a fit result for a group draws the same
+    numbers as ``result.draw(n, seed, group=...)``.
+
+    Parameters
+    ----------
+    fit : FitSummary
+        The estimates and their uncertainty.
+    n : int
+        Number of parameter sets.
+    seed : int, optional
+        Same seed, same draws.
+    method : str
+        'covariance' (multivariate normal on the search scale) or 'profile' (split normals
+        through the 95% intervals).
+    max_tries : int
+        Rounds of redrawing out-of-bounds sets before giving up.
+
+    Returns
+    -------
+    ParameterDraws
+    """
     values = draw_natural(fit.estimate, fit.log, n, seed=seed, method=method, covariance=fit.covariance,
                           intervals=fit.intervals, keys=fit.keys, lower=fit.lower_bound,
                           upper=fit.upper_bound, name=fit.name, max_tries=max_tries)
@@ -119,8 +159,27 @@ def draw_parameters(fit: FitSummary, n: int, *, seed: int | None = None, method:
 
 def summary_from_model(model: Model, keys: Sequence[str], sd: Mapping[str, float] | Sequence[float],
                        *, log: bool = True, name: str = "model") -> FitSummary:
-    """A FitSummary with independent uncertainty of ``sd`` (log units when ``log``) around the
-    model's own values: for exploring a model file without a fit."""
+    """A FitSummary with independent uncertainty around the model's own values.
+
+    For exploring a model file without a fit.
+
+    Parameters
+    ----------
+    model : Model
+        The model (its values are the "estimates").
+    keys : sequence of str
+        Dotted keys of the uncertain parameters.
+    sd : mapping or sequence of float
+        Standard deviation per key (log units when ``log``).
+    log : bool
+        Whether the uncertainty is on the log scale (else natural scale, bounded below by 0).
+    name : str
+        Name of the summary.
+
+    Returns
+    -------
+    FitSummary
+    """
     sds = np.array([sd[k] for k in keys] if isinstance(sd, Mapping) else sd, dtype=float)
     est = np.array([model.get(k) for k in keys])
     return FitSummary(model=model, keys=tuple(keys), estimate=est, log=(log,) * len(keys),

@@ -44,6 +44,7 @@ SECONDS_PER_PATIENT = 3.5e-6
 #: Most patients one call simulates: memory and time grow linearly (~3.2 GB peak, ~1 min here);
 #: a larger study is simulated in several seeded calls.
 MAX_PATIENTS = 20_000_000
+MAX_CELLS = 3e7        # founding cells followed per batch (~80 bytes each in flight: ~2.4 GB at most)
 ENVELOPE = 32          # pieces of the piecewise-constant thinning envelope on [0, t_s] (exact for any)
 STATUS = ("censored", "detected", "death")   # observed status codes 0, 1, 2 per organ
 ESTIMATORS = ("auto", "aalen-johansen", "proportion")
@@ -77,6 +78,7 @@ class FollowUp:
 
     @property
     def censors(self) -> bool:
+        """Whether anyone is censored: a finite follow-up or a positive loss rate."""
         return math.isfinite(self.follow_up) or self.loss_rate > 0
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -132,6 +134,7 @@ class Cohort:
 
     @property
     def n(self) -> int:
+        """Number of virtual patients."""
         return self.mu.size
 
     def columns(self) -> dict[str, np.ndarray]:
@@ -226,6 +229,12 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool) -> 
     # pieces as one sorted axis: patient i's cumulative shares lie in (i, i + 1]
     cum = (np.cumsum(mass, axis=1) / total[:, None] + np.arange(n)[:, None]).ravel()
     cum[ENVELOPE - 1::ENVELOPE] = np.arange(1, n + 1)            # exact row ends despite rounding
+    keep = pat.f * pat.eps * np.divide(pat.wake, pat.exit_rate, out=np.zeros_like(pat.wake), where=pat.exit_rate > 0)
+    expected = float((keep.sum(axis=1) * total).sum())         # founding cells this batch will follow
+    if expected > MAX_CELLS:
+        raise InputError(f"model '{model.name}': the virtual patients would found ~{expected:.3g} colonies "
+                         f"(~{expected * 80 / 1e9:.3g} GB to follow them one by one; at most {MAX_CELLS:.0e} per "
+                         f"{CHUNK:,} patients); use the quadrature (method 'numeric') or fewer patients")
     tau = pat.detection_delay()
     kd, kc = pat.kill_dormant[0], pat.kill_colony[0]
     detect = np.full((n, len(model.organs)), np.inf)

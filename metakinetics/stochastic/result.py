@@ -54,6 +54,7 @@ class Ensemble:
         return self.paths[:, :, self.index(name)]
 
     def index(self, name: str) -> int:
+        """Position of the output ``name`` in ``names`` (InputError with a did-you-mean otherwise)."""
         if name not in self.names:
             from ..errors import InputError, nearest
 

@@ -22,12 +22,39 @@ def simulate(source: Network | Model | SDESpec, times, n_paths: int,
              rng: np.random.Generator | int | None = None, *, method: str = "ssa",
              step: float | None = None, sigma: float | None = None, scheme: str = "euler",
              keep_paths: bool = True, progress=None, **network_options) -> Ensemble:
-    """Simulate ``n_paths`` trajectories at ``times``.
+    """Simulate ``n_paths`` trajectories of a network, a model's network or a model's noisy primary.
 
-    method: "ssa" (exact), "tau" (tau-leaping, leap ``step``), "cle" (chemical Langevin,
-    Euler-Maruyama step ``step``) on the network of ``source``; "sde": noisy primary growth
-    dx = g(x) dt + sigma x dW of a model (or an SDESpec) with ``scheme`` euler|milstein and
-    step ``step`` (default 1e-3). ``network_options`` go to ``network_from_model``.
+    Parameters
+    ----------
+    source : Network, Model or SDESpec
+        What to simulate; a Model becomes its network (``network_from_model``) for "ssa", "tau"
+        and "cle", and its noisy primary (``sde_from_model``) for "sde".
+    times : array_like
+        Years at which the paths are recorded.
+    n_paths : int
+        Number of trajectories (all simulated at once).
+    rng : numpy.random.Generator or int, optional
+        The random generator, or a seed for one.
+    method : str
+        "ssa" (exact), "tau" (tau-leaping, leap ``step``), "cle" (chemical Langevin,
+        Euler-Maruyama step ``step``) or "sde" (``dx = g(x) dt + sigma x dW``).
+    step : float, optional
+        Leap or time step (years); for "sde" the default is 1e-3.
+    sigma : float, optional
+        Noise level (1/sqrt(year)) of "sde"; required when ``source`` is a Model.
+    scheme : str
+        "euler" or "milstein" (for "sde").
+    keep_paths : bool
+        Keep every path, else only the mean and SD across paths.
+    progress : callable, optional
+        Called with the fraction done (0..1).
+    **network_options
+        Passed to ``network_from_model``.
+
+    Returns
+    -------
+    Ensemble
+        The trajectories (or their mean and SD) at ``times``.
     """
     check_seed(rng)
     check_sim_args(times, n_paths)

@@ -25,6 +25,7 @@ class ClosedForm:
 
     @property
     def available(self) -> bool:
+        """Whether a closed form exists (else ``reason`` says why not)."""
         return self.expr is not None
 
 

@@ -45,10 +45,11 @@ def diagnosis_time(structure: Structure):
 
 @lru_cache(maxsize=None)
 def circulation_series(structure: Structure, order: int):
-    """Q(t, x0, rate, K, mu, gamma, kappa) = sum_{n<=order} (-1)^n s^(n)(t) / kappa^(n+1).
+    """``Q(t, x0, rate, K, mu, gamma, kappa) = sum_{n<=order} (-1)^n s^(n)(t) / kappa^(n+1)``.
 
-    The asymptotic expansion in 1/kappa of integral_0^t e^{-kappa(t-u)} s(u) du minus its
-    transient: C(t) = Q(t) - e^{-kappa t} Q(0) + O(|s^(order+1)| / kappa^(order+2)).
+    The asymptotic expansion in ``1/kappa`` of ``integral_0^t e^{-kappa(t-u)} s(u) du`` minus its
+    transient: ``C(t) = Q(t) - e^{-kappa t} Q(0) + O(|s^(order+1)| / kappa^(order+2))`` (cells;
+    t in years, rates in 1/year). Compiled once per structure and order.
     """
     s = symbols(structure)
     return _lambdify([s.t, s.x0, s.rate, s.K, s.mu, s.gamma, s.kappa], cf.circulation_series(structure, order))
@@ -56,7 +57,10 @@ def circulation_series(structure: Structure, order: int):
 
 @lru_cache(maxsize=None)
 def chain(structure: Structure):
-    """Closed-form (C, D_1..D_K, A_1..A_K)(t, *params) from an empty start (exponential primary only)."""
+    """Closed-form ``(C, D_1..D_K, A_1..A_K)(t, *params)`` (cells, t in years) from an empty start.
+
+    Exists for an exponential primary only; None for the other growth laws (no closed form).
+    """
     forms = cf.chain(structure)
     if not forms["C"].available:
         return None
@@ -67,7 +71,10 @@ def chain(structure: Structure):
 
 @lru_cache(maxsize=None)
 def free_decay(structure: Structure):
-    """(C, D_1..D_K, A_1..A_K)(t, C0, D0_1.., A0_1.., *params) after surgery (no shedding)."""
+    """``(C, D_1..D_K, A_1..A_K)(t, C0, D0_1.., A0_1.., *params)`` after surgery (no shedding).
+
+    The compartments (cells) ``t`` years after the primary is removed, from their values then.
+    """
     fd = cf.free_decay(structure)
     s = symbols(structure)
     exprs = [fd["C"]] + list(fd["D"]) + list(fd["A"])

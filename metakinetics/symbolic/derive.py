@@ -34,6 +34,7 @@ class Structure:
 
     @classmethod
     def of(cls, model: Model) -> "Structure":
+        """The structure of ``model``: its primary growth law and number of organs."""
         return cls(model.primary.growth, len(model.organs))
 
 

@@ -73,7 +73,11 @@ def test_tampered_estimate_fails(committed_untouched, tmp_path, capsys):
     path.write_text(json.dumps(rec))
     assert main(["reproduce", str(BREAST), "--result", str(path)]) == 1
     out = capsys.readouterr().out
-    assert "DIFFERS estimate organs.bone.efficiency value" in out and "relative difference 0.001 > 0.0001" in out
+    # 0.1% tampering, measured against the re-fit (which itself sits within the 1e-4 tolerance of
+    # the record): the stated difference is 0.001 to within that tolerance
+    assert "DIFFERS estimate organs.bone.efficiency value" in out
+    stated = float(out.split("relative difference ")[1].split(" ")[0])
+    assert abs(stated - 0.001) <= 1.5e-4 and "> 0.0001" in out
     assert out.count("DIFFERS") == 1
 
 

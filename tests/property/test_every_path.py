@@ -80,10 +80,11 @@ def _check(values, ep):
 
 
 def _founding_cells(model) -> float:
-    """Expected founding cells per typical patient by surgery: the Monte Carlo work."""
-    pat = resolve(model)
-    ts = pat.surgery_time()
-    Phi, _ = founded(pat, np.broadcast_to(ts[:, None, None], (1, 1, len(pat.organs))).copy(), closed=False)
+    """Expected colonies a typical patient (at the largest diameter asked, 1.5 cm) ever founds:
+    the cells the Monte Carlo follows one by one (dormant cells may wake long after surgery)."""
+    pat = resolve(model, {"diagnosis.diameter_cm": 1.6})
+    late = pat.surgery_time() + 1e9
+    Phi, _ = founded(pat, np.broadcast_to(late[:, None, None], (1, 1, len(pat.organs))).copy(), closed=False)
     return float(Phi.sum())
 
 

@@ -145,3 +145,21 @@ def test_root_finding_inverts_the_rate_ratio(breast):
     opts = dict(organ="bone", horizon=5.0, points=11, nodes=6)
     f = factor_for_rate_ratio(breast, 0.8, xtol=1e-4, **opts)
     assert organ_drug_rate_ratio(breast, f, **opts).site == pytest.approx(0.8, abs=1e-3)
+
+
+def test_a_value_the_user_fixes_on_a_fit_is_not_drawn():
+    """--set on a fit: the fixed key leaves the drawn parameters (a tied key keeps its other
+    organs), and the central row equals the model with the value set (it was the fit's tied
+    estimate read from the fixed organ and applied to every organ)."""
+    from metakinetics.scenarios import as_fit_summary, compare, parse_scenario
+
+    from pathlib import Path
+
+    fit = as_fit_summary(Path(__file__).parents[2] / "fits" / "breast").with_values({"organs.bone.wake": 0.0})
+    assert all("organs.bone.wake" not in tk for tk in fit.targets)
+    assert any("organs.lung.wake" in tk for tk in fit.targets)
+    c = compare(fit, [parse_scenario("surgery_delay=0")], "any", [5.0], draws=8, seed=1, workers=1)
+    plain = incidence(fit.model, "any", [5.0]).values[0]
+    base = c.column("scenario") == "baseline"
+    np.testing.assert_allclose(c.column("value")[base], plain, rtol=1e-9)
+    assert c.column("value")[base][0] == 0.0 and np.all(c.column("upper")[base][1:] > 0)

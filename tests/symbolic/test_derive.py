@@ -65,3 +65,40 @@ def test_latex_renders_with_mathtext(name):
             assert e.reason
             continue
         mathtext.math_to_image(f"${e.latex}$", io.BytesIO(), format="png")
+
+
+@pytest.mark.parametrize("name", ["breast", "exponential_one_organ"])
+def test_latex_greek_letters_with_organ_subscripts(name):
+    """Issue 14 item 9: delta_{bone}, omega, lambda were printed as text, not Greek letters."""
+    import re
+
+    mathtext = pytest.importorskip("matplotlib.mathtext")
+    model = load_model(name)
+    latex = "\n".join(e.latex for e in equations(model) if e.latex)
+    # every Greek name is a LaTeX command, never a bare word (as in "delta_{bone}" or "lambda_{bone}")
+    assert not re.findall(r"(?<![\\a-zA-Z])(delta|omega|epsilon|lambda|kappa|gamma|mu|tau)(?![a-zA-Z])", latex)
+    for organ in model.organ_names:
+        sub = rf"_{{\mathrm{{{organ}}}}}"
+        for greek in (r"\delta", r"\omega", r"\epsilon", r"\lambda", r"\tau"):
+            assert greek + sub in latex, greek + sub
+        assert rf"\frac{{dD{sub}}}{{dt}}" in latex
+    # the text form keeps plain names
+    text = "\n".join(e.text for e in equations(model) if e.text)
+    assert f"delta_{model.organ_names[0]}" in text and "\\" not in text
+    # and mathtext draws Greek glyphs for them: an image differs from the one of the Latin spelling
+    import io
+    pngs = []
+    for source in (r"$\delta_{\mathrm{bone}}$", r"$delta_{\mathrm{bone}}$"):
+        buf = io.BytesIO()
+        mathtext.math_to_image(source, buf, format="png")
+        pngs.append(buf.getvalue())
+    assert pngs[0] != pngs[1]
+
+
+def test_organ_names_with_underscores_stay_one_subscript():
+    from metakinetics.symbolic.latex import sub_tex
+
+    mathtext = pytest.importorskip("matplotlib.mathtext")
+    tex = sub_tex("omega", "lymph_node")
+    assert tex == r"\omega_{\mathrm{lymph\_node}}"
+    mathtext.math_to_image(f"${tex}$", io.BytesIO(), format="png")
