@@ -12,25 +12,13 @@ import numpy as np
 
 from ..errors import InputError, SolverError
 from ..model.spec import Model
+from ..timegrid import check_times
 from ..symbolic import compile as comp
 from ..model.params import PatientParams, resolve
 from .args import columns, structure_of
 from .trajectory import Trajectory
 
 METHODS = ("auto", "closed-form", "semi-analytic", "ode")
-
-
-def _times(times) -> np.ndarray:
-    t = np.atleast_1d(np.asarray(times, dtype=float))
-    if t.ndim != 1 or t.size == 0:
-        raise InputError("times: expected a 1-D array of at least one time (years)")
-    if not np.all(np.isfinite(t)):
-        raise InputError("times: times must be finite")
-    if np.any(t < 0):
-        raise InputError(f"times: times must be >= 0 (years since onset), found {t[t < 0][0]:g}")
-    if np.any(np.diff(t) <= 0):
-        raise InputError("times: times must be strictly increasing")
-    return t
 
 
 def _t_dx(p: PatientParams) -> np.ndarray:
@@ -52,7 +40,7 @@ def solve(model: Model, times, params: Mapping | None = None, *, method: str = "
     """
     if method not in METHODS:
         raise InputError(f"method: unknown '{method}' (expected one of {', '.join(METHODS)})")
-    t = _times(times)
+    t = check_times(times)
     p = resolve(model, params)
     t_dx = _t_dx(p)
     t_s = t_dx + p.delay

@@ -428,8 +428,6 @@ def organ_summary(model) -> list[dict]:
     """
     organs = model.organs
     total_f = sum(o.arrest_fraction for o in organs) or 1.0
-    flows = [o.blood_flow for o in organs]
-    total_flow = sum(f for f in flows if f) or None
     out = []
     for o in organs:
         rate = o.wake + o.dormant_death

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..timegrid import check_times
 from ..errors import InputError, SolverError
 from ..model.network import Network
 from ..seeds import check_seed  # noqa: F401  (re-exported: the simulators check seeds here)
@@ -36,16 +37,7 @@ class Prepared:
 
 
 def check_sim_args(times, n_paths: int) -> np.ndarray:
-    if isinstance(times, (str, bytes, dict)) or np.iscomplexobj(times):
-        raise InputError(f"times: expected numbers (a list or array), found {type(times).__name__} {times!r}")
-    try:
-        t = np.atleast_1d(np.asarray(times, dtype=float))
-    except (TypeError, ValueError):
-        raise InputError(f"times: expected numbers (a list or array), found {times!r}") from None
-    if t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)):
-        raise InputError("times: expected a non-empty 1-D array of finite times")
-    if np.any(t < 0) or np.any(np.diff(t) <= 0):
-        raise InputError("times: must be >= 0 and strictly increasing")
+    t = check_times(times)
     if isinstance(n_paths, bool) or int(n_paths) != n_paths or n_paths < 1:
         raise InputError(f"n_paths: expected a whole number >= 1, found {n_paths!r}")
     return t

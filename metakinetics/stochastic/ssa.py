@@ -41,7 +41,7 @@ def ssa(net: Network, times, n_paths: int, rng: np.random.Generator | int | None
     seed = rng if isinstance(rng, (int, np.integer)) else None
     rng = np.random.default_rng(rng)
     prep = prepare(net, times)
-    S, R, rows = prep.S, prep.R, prep.rows
+    S, R = prep.S, prep.R
     n = int(n_paths)
     per_path = check_ssa_budget(prep, n, max_steps, max_events)
     T = len(times)
