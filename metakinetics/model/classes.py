@@ -18,7 +18,7 @@ from .spec import IntrinsicClass, Organ
 #: the class-only keys: prevalence (share of the cohort) and per-organ preference (log multiplier)
 PREVALENCE = "prevalence"
 PREFERENCE = "preference"
-#: largest |sum of prevalences - 1| accepted (rounding of published shares is the user's job)
+#: largest distance of the sum of the prevalences from 1 (rounding of published shares is the user's job)
 PREVALENCE_TOLERANCE = 1e-9
 _ALIASES = {"primary.alpha": "primary.rate", "population.alpha_sd": "population.rate_sd"}
 _ORGAN_ALIASES = {"alpha": "rate"}
