@@ -54,7 +54,7 @@ def solve(model: Model | str, times, *, params: Mapping | None = None, method: s
 def incidence(model: Model | str, endpoint: str | Endpoint = "any", times=None, *, method: str = "auto",
               individual: bool = False, landmark: float | None = None, horizon: float | None = None,
               patients: int | None = None, seed=None, nodes=None, params: Mapping | None = None,
-              overrides: Mapping[str, Any] | None = None):
+              overrides: Mapping[str, Any] | None = None, by_class: bool = False):
     """Organ-specific incidence of an endpoint, for the population or the typical patient.
 
     Parameters
@@ -75,6 +75,8 @@ def incidence(model: Model | str, endpoint: str | Endpoint = "any", times=None, 
     nodes : Gauss-Hermite nodes per random effect
     params : dotted keys -> one value each, applied on top of the model (model units)
     overrides : dotted keys -> values applied to the model first (model units)
+    by_class : for a model with intrinsic classes, also each class's own result
+        (``result.by_class``, a dict by class name); the values are the pooled mixture
 
     Returns
     -------
@@ -95,7 +97,7 @@ def incidence(model: Model | str, endpoint: str | Endpoint = "any", times=None, 
     if times is None:
         raise InputError("times: give the times (years after diagnosis; diameters in cm for by_size)")
     return _incidence(mod, ep, times, individual=individual, method=str(method), nodes=nodes, patients=patients,
-                      seed=seed, params=params)
+                      seed=seed, params=params, by_class=by_class)
 
 
 def size_for_risk(model: Model | str, risk: float, *, horizon: float, individual: bool = False,

@@ -1,6 +1,8 @@
 """``metakinetics incidence``: organ-specific incidence of an endpoint over time (or diameter)."""
 from __future__ import annotations
 
+import numpy as np
+
 from ..endpoints import ENDPOINTS
 from ..errors import InputError
 from .common import add_format_argument, add_model_arguments, check_out, default_times, emit, format_columns, model_from_args, parse_times
@@ -30,6 +32,9 @@ def register(subparsers) -> None:
                         "> 0: distant metastasis by then among patients free of metastasis at diagnosis")
     p.add_argument("--risk", type=float, default=None,
                    help="by_size only: print the diameter (cm) at which the risk reaches this probability")
+    p.add_argument("--by-class", action="store_true",
+                   help="a model with intrinsic classes: one block of rows per class and one pooled "
+                        "(the mixture), with a 'class' column")
     p.add_argument("--out", default=None, help="write to this file (atomically) instead of stdout")
     add_format_argument(p)
     p.set_defaults(func=run)
@@ -55,14 +60,17 @@ def run(args) -> int:
     times = parse_times(default_times(args))
     res = incidence(model, args.endpoint, times, landmark=args.landmark, horizon=args.horizon,
                     individual=args.individual, method=args.method, nodes=args.nodes, patients=args.patients,
-                    seed=args.seed)
+                    seed=args.seed, by_class=args.by_class)
     first = "diameter_cm" if args.endpoint == "by_size" else "time"
-    cols = {first: res.times}
+    parts = [("pooled", res)] + (list(res.by_class.items()) if res.by_class else [])
+    cols = {first: np.concatenate([r.times for _, r in parts])}
+    if res.by_class:
+        cols["class"] = np.concatenate([np.full(r.times.size, name, dtype=object) for name, r in parts])
     for j, c in enumerate(res.columns):
-        cols[c] = res.values[:, j]
+        cols[c] = np.concatenate([r.values[:, j] for _, r in parts])
     if res.se is not None and args.format != "csv":
         for j, c in enumerate(res.columns):
-            cols[f"{c}_se"] = res.se[:, j]
+            cols[f"{c}_se"] = np.concatenate([r.se[:, j] for _, r in parts])
     meta = {"model": res.model, "endpoint": res.to_dict()["endpoint"], "method": res.method,
             "individual": bool(args.individual)}
     emit(format_columns(cols, args.format, meta=meta), args.out)

@@ -24,6 +24,8 @@ DEFAULT_SCENARIOS = ("surgery_delay=0.25", "earlier_diagnosis=1.0", "adjuvant:ki
                      "organ_drug:bone=0.619", "dormancy=0.5", "ctc_therapy=2")
 
 FIGURES = ("fit", "incidence", "trajectories", "fan", "organotropism", "corner", "scenarios")
+#: Figures drawn only for a model with intrinsic classes (after FIGURES; skipped for others).
+CLASS_FIGURES = ("classes",)
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,10 @@ def render_figure_set(source: Any, out_dir: str | Path, formats: Sequence[str] =
     ``only`` restricts to some of FIGURES; fit-only figures are skipped for a bare model. For a fit
     with group-specific parameters every figure but 'fit' (which shows all groups) is of one
     ``group``'s model and parameters, and needs it (FitError listing the groups otherwise)."""
-    wanted = tuple(only) if only else FIGURES
-    bad = [w for w in wanted if w not in FIGURES]
+    wanted = tuple(only) if only else FIGURES + CLASS_FIGURES
+    bad = [w for w in wanted if w not in FIGURES + CLASS_FIGURES]
     if bad:
-        raise InputError(f"unknown figure '{bad[0]}' (figures: {', '.join(FIGURES)})")
+        raise InputError(f"unknown figure '{bad[0]}' (figures: {', '.join(FIGURES + CLASS_FIGURES)})")
     result, result_path = fit_result_of(source)
     if result is None:
         skipped = [w for w in wanted if w in ("fit", "corner")]
@@ -64,6 +66,11 @@ def render_figure_set(source: Any, out_dir: str | Path, formats: Sequence[str] =
                              f"(a model's figures: {', '.join(f for f in FIGURES if f not in ('fit', 'corner'))})")
     if set(wanted) - {"fit"}:
         model, fit, desc = resolve_source(source, group=group)
+        if not model.classes and any(w in CLASS_FIGURES for w in wanted):
+            if only:
+                raise InputError(f"only: {', '.join(CLASS_FIGURES)} needs a model with intrinsic classes "
+                                 f"and {model.name} has none")
+            wanted = tuple(w for w in wanted if w not in CLASS_FIGURES)
     else:  # the data-vs-fit figure alone shows every group: no group needed
         desc = f"fit {result.name}" + (f" ({result_path})" if result_path else "")
     out: list[RenderedFigure] = []
@@ -127,7 +134,14 @@ def render_figure_set(source: Any, out_dir: str | Path, formats: Sequence[str] =
                            [float(u) for u in range(0, 21)], draws=draws if fit is not None else 0, seed=seed,
                            workers=workers)
             emit(name, scenario_figure(comp), _caption(scenario_caption(comp), desc))
+        elif name == "classes":
+            from .classes import class_incidence_figure
+            emit(name, class_incidence_figure(model), _caption(
+                "Incidence by intrinsic class: per organ, 'any' involvement among M0 patients of each class "
+                "(thin lines; prevalence in the legend) and of the whole cohort (thick black: the exact "
+                "mixture sum_c pi_c E_c[w a] / sum_c pi_c E_c[w b], M0 weighting within each class), and any "
+                "distant metastasis; Gauss-Hermite expectation over the random effects.", desc))
     return out
 
 
-__all__ = ["DEFAULT_SCENARIOS", "FIGURES", "RenderedFigure", "render_figure_set"]
+__all__ = ["CLASS_FIGURES", "DEFAULT_SCENARIOS", "FIGURES", "RenderedFigure", "render_figure_set"]

@@ -18,6 +18,7 @@ from ..errors import ModelFileError, nearest
 from ..units import YEARS_PER, diameter_to_cells
 from .toml_text import toml_string
 from .text import decode_text
+from .classes import PREFERENCE, PREVALENCE, classes_to_dict, read_classes
 from .spec import (COLONY_LAWS, PRIMARY_LAWS, Circulation, Diagnosis, Model, Mortality, Organ,
                    Population, Primary, Shedding, Treatment)
 
@@ -90,7 +91,7 @@ ORGAN_SCHEMA: dict[str, Field] = {
     "blood_flow": Field("float", "prob", doc="share of cardiac output (reference only, for organotropism charts)"),
 }
 
-SECTIONS = tuple(SCHEMA) + ("organs",)
+SECTIONS = tuple(SCHEMA) + ("organs", "classes")
 REQUIRED_SECTIONS = ("model", "primary", "diagnosis", "shedding", "circulation", "organs")
 _ORGAN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -103,6 +104,13 @@ RESERVED_ORGAN_NAMES = ("time", "path", "distant", "blood")
 def field_info(dotted: str) -> Field | None:
     """Schema entry of a dotted key (``organs.<name>.<key>`` included), or None."""
     parts = dotted.split(".")
+    if len(parts) >= 3 and parts[0] == "classes":         # a class's value: the base key's rule
+        rest = parts[2:]
+        if rest == [PREVALENCE]:
+            return Field("float", "prob", doc="share of the cohort in this class")
+        if len(rest) == 3 and rest[0] == "organs" and rest[2] == PREFERENCE:
+            return Field("float", "any", doc="beta_kc, log multiplier of the organ's efficiency for this class")
+        return field_info(".".join(rest))
     if len(parts) == 3 and parts[0] == "organs":
         return ORGAN_SCHEMA.get(parts[2])
     if len(parts) == 2:
@@ -170,6 +178,12 @@ def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any], *,
             if parts[1] not in organs:
                 raise ModelFileError(path, dotted, f"no organ '{parts[1]}' in the model",
                                      suggestion=nearest(parts[1], organs))
+        elif parts[0] == "classes":
+            classes = out.get("classes", {})
+            if len(parts) < 3 or parts[1] not in classes:
+                raise ModelFileError(path, dotted, f"no class '{parts[1] if len(parts) > 1 else ''}' in the "
+                                     "model (class overrides look like classes.<name>.<key>)",
+                                     suggestion=nearest(parts[1], classes) if len(parts) > 1 else None)
         elif len(parts) != 2:
             raise ModelFileError(path, dotted, "overrides look like section.key")
         node = out
@@ -309,6 +323,8 @@ def model_from_dict(data: Mapping[str, Any], *, path: str | None = None) -> Mode
                  diagnosis=diagnosis, shedding=Shedding(mu=shed["mu"], gamma=shed.get("gamma", 1.0)),
                  circulation=Circulation(clearance=circ["clearance"]), organs=tuple(organs),
                  population=population, treatment=Treatment(**treat), mortality=Mortality(**mort),
+                 classes=read_classes(data["classes"], {**SCHEMA, "organs": ORGAN_SCHEMA}, tuple(organs),
+                                      rd.value, path) if "classes" in data else (),
                  source=path)
     from .params import InvalidValue, validate_model   # the one set of rules, shared with overrides
 
@@ -398,6 +414,7 @@ def model_to_dict(model: Model) -> dict[str, Any]:
         "treatment": {"kill_dormant": model.treatment.kill_dormant,
                       "kill_colony": model.treatment.kill_colony},
         "mortality": {"hazard": model.mortality.hazard},
+        **({"classes": classes_to_dict(model.classes)} if model.classes else {}),
     }
 
 
@@ -411,8 +428,19 @@ def dump_toml(model: Model) -> str:
         return repr(float(v))
 
     data = model_to_dict(model)
+
+    def nested(prefix: str, table: dict) -> None:
+        lines.append(f"\n[{prefix}]")
+        lines.extend(f"{k} = {fmt(v)}" for k, v in table.items() if not isinstance(v, dict))
+        for k, v in table.items():
+            if isinstance(v, dict):
+                nested(f"{prefix}.{k}", v)
+
     for section, table in data.items():
-        if section == "organs":
+        if section == "classes":
+            for name, cls in table.items():
+                nested(f"classes.{name}", cls)
+        elif section == "organs":
             for name, organ in table.items():
                 lines.append(f"\n[organs.{name}]")
                 lines += [f"{k} = {fmt(v)}" for k, v in organ.items()]

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import InputError, nearest
 from ..units import diameter_to_cells
+from .classes import PREFERENCE, PREVALENCE, PREVALENCE_TOLERANCE, class_key
 from .file import field_info
 from .growth import BIRTH_DEATH, COLONY_LAWS, GrowthLaw, growth_law
 from .spec import Model
@@ -351,7 +352,7 @@ def broadcast(model: Model, params: Mapping[str, object] | None) -> tuple[int, d
     if params is not None and not isinstance(params, Mapping):
         raise InputError(f"params: expected a mapping of dotted keys to values, found {type(params).__name__}")
     for key, val in (params or {}).items():
-        if key not in values and key not in SIZE_KEYS:
+        if key not in values and key not in SIZE_KEYS and class_key(model, key) is None:
             hint = nearest(key, list(values) + list(SIZE_KEYS))
             raise InputError(f"params: unknown parameter '{key}' for model '{model.name}'"
                              + (f"; did you mean '{hint}'?" if hint else ""))
@@ -378,7 +379,7 @@ def broadcast(model: Model, params: Mapping[str, object] | None) -> tuple[int, d
     return P, given
 
 
-def resolve(model: Model, params: Mapping[str, object] | None = None) -> PatientParams:
+def resolve(model: Model, params: Mapping[str, object] | None = None, classes=None) -> PatientParams:
     """The model's values with ``params`` overrides, as P validated parameter sets.
 
     Parameters
@@ -387,6 +388,10 @@ def resolve(model: Model, params: Mapping[str, object] | None = None) -> Patient
         The model (years and cells).
     params : mapping, optional
         Dotted key -> a number or a 1-D array of values, one per parameter set.
+    classes : array of int, optional
+        (P,) index into ``model.classes`` of each parameter set: its class's values
+        (``classes.<c>.<key>`` in ``params``, else the class's own, else the base model's) and
+        efficiencies eps_k exp(beta_kc). None: the base model's values (no class).
 
     Returns
     -------
@@ -398,17 +403,117 @@ def resolve(model: Model, params: Mapping[str, object] | None = None) -> Patient
         Naming the key, the reason and the parameter set when a value breaks a rule.
     """
     P, given = broadcast(model, params)
-    p = _assemble(model, P, given)
+    cls = None
+    if classes is not None:
+        cls = np.asarray(classes, dtype=np.intp)
+        if model.classes and cls.ndim == 1 and P == 1 and cls.size > 1:
+            P = cls.size
+        if cls.shape != (P,) or not model.classes or cls.min(initial=0) < 0 or cls.max(initial=0) >= len(model.classes):
+            raise InputError(f"classes: expected {P} indices into the model's classes "
+                             f"({', '.join(model.class_names) or 'none'})")
+    p = _assemble(model, P, given, cls)
     try:
         validate(p)
     except InvalidValue as exc:
-        raise InputError(f"params: {exc.key} {exc.reason}" + (f" (parameter set {exc.index})" if P > 1 else "")) \
+        key = exc.key if cls is None else f"classes.{model.class_names[cls[exc.index]]}.{exc.key}"
+        raise InputError(f"params: {key} {exc.reason}" + (f" (parameter set {exc.index})" if P > 1 else "")) \
             from None
     return p
 
 
+def prevalences(model: Model, params: Mapping[str, object] | None = None) -> np.ndarray:
+    """Class prevalences pi_c per parameter set, checked to sum to 1 (within 1e-9).
+
+    Parameters
+    ----------
+    model : Model
+        A model with classes.
+    params : mapping, optional
+        Overrides as for :func:`resolve` (``classes.<c>.prevalence`` among them).
+
+    Returns
+    -------
+    numpy.ndarray
+        (P, C) in the order of ``model.classes``.
+
+    Raises
+    ------
+    InputError
+        When the model has no classes or a set's prevalences do not sum to 1.
+    """
+    if not model.classes:
+        raise InputError(f"model '{model.name}' has no classes")
+    P, given = broadcast(model, params)
+    pi = np.stack([value_array(model, P, given, PREVALENCE, np.full(P, c))
+                   for c in range(len(model.classes))], axis=1)
+    try:
+        check_prevalences(pi)
+    except InvalidValue as exc:
+        raise InputError(f"params: {exc.key} {exc.reason}" + (f" (parameter set {exc.index})" if P > 1 else "")) \
+            from None
+    return pi
+
+
+def check_prevalences(pi: np.ndarray) -> None:
+    """Prevalences (P, C) must sum to 1 within 1e-9 in every set (InvalidValue otherwise).
+
+    Parameters
+    ----------
+    pi : numpy.ndarray
+        (P, C) class prevalences, each already in [0, 1].
+
+    Raises
+    ------
+    InvalidValue
+        Key ``classes.*.prevalence``, naming the sum found.
+    """
+    total = pi.sum(axis=1)
+    _rule(np.abs(total - 1.0) > PREVALENCE_TOLERANCE, "classes.*.prevalence",
+          lambda i: f"class prevalences sum to {total[i]:.12g}, not 1 (within {PREVALENCE_TOLERANCE:g}; "
+                    "renormalise published shares)")
+
+
+def value_array(model: Model, P: int, given: Mapping[str, np.ndarray], key: str, classes=None,
+                default: float = math.nan) -> np.ndarray:
+    """(P,) values of one dotted base ``key``: the override in ``given``, else the model's value,
+    else ``default``; rows with a class take the class's value where it has one.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    P : int
+        Number of parameter sets.
+    given : mapping
+        Broadcast overrides (:func:`broadcast`), class keys ``classes.<c>.<key>`` among them.
+    key : str
+        A dotted base key, e.g. ``organs.brain.wake`` or ``population.mu_sd``.
+    classes : array of int, optional
+        (P,) class index of each set (None: no class).
+    default : float
+        The value when neither the model nor an override has one.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (P,), float.
+    """
+    if key in given:
+        out = np.broadcast_to(given[key], (P,)).astype(float)
+    else:
+        out = np.full(P, float(model.values().get(key, default)))
+    if classes is None:
+        return out
+    for c, spec in enumerate(model.classes):
+        ck = f"classes.{spec.name}.{key}"
+        v = given[ck] if ck in given else (spec.prevalence if key == PREVALENCE else spec.value(key))
+        if v is not None:
+            out = np.where(classes == c, np.broadcast_to(v, (P,)), out)
+    return out
+
+
 def validate_model(model: Model) -> None:
-    """The rules applied to a model's own values: what the file loader calls.
+    """The rules applied to a model's own values (and each class's): what the file loader calls.
 
     Parameters
     ----------
@@ -421,17 +526,20 @@ def validate_model(model: Model) -> None:
         At the first broken rule.
     """
     validate(_assemble(model, 1, {}))
+    if model.classes:
+        C = len(model.classes)
+        check_prevalences(np.array([[c.prevalence for c in model.classes]]))
+        try:
+            validate(_assemble(model, C, {}, np.arange(C)))
+        except InvalidValue as exc:
+            raise InvalidValue(f"classes.{model.class_names[exc.index]}.{exc.key}", exc.reason, exc.index) from None
 
 
-def _assemble(model: Model, P: int, given: Mapping[str, np.ndarray]) -> PatientParams:
-    values = model.values()
-
+def _assemble(model: Model, P: int, given: Mapping[str, np.ndarray], cls=None) -> PatientParams:
     def get(key: str, default: float = math.nan) -> np.ndarray:
-        if key in given:
-            return np.broadcast_to(given[key], (P,)).astype(float)
-        return np.full(P, float(values.get(key, default)))
+        return value_array(model, P, given, key, cls, default)
 
-    def organ(fld: str, default: float = math.nan) -> np.ndarray:
+    def organ(fld: str, default: float = math.nan) -> np.ndarray:  # noqa: D401 (P, K) per organ
         if not model.organs:
             return np.zeros((P, 0))
         return np.stack([get(f"organs.{o.name}.{fld}", default) for o in model.organs], axis=1)
@@ -442,6 +550,14 @@ def _assemble(model: Model, P: int, given: Mapping[str, np.ndarray]) -> PatientP
         size = np.asarray(diameter_to_cells(get("diagnosis.diameter_cm")), dtype=float).reshape(P)
     else:
         size = np.full(P, model.diagnosis.size)
+    if cls is not None:                       # a class's own size, given either way
+        for c, spec in enumerate(model.classes):
+            for key in SIZE_KEYS:
+                ck = f"classes.{spec.name}.{key}"
+                v = given[ck] if ck in given else spec.value(key)
+                if v is not None:
+                    v = np.broadcast_to(v, (P,)).astype(float)
+                    size = np.where(cls == c, v if key == "diagnosis.size" else diameter_to_cells(v), size)
     law = growth_law(model.primary.growth)
     laws = tuple(o.growth for o in model.organs)
     bd = np.array([name == BIRTH_DEATH.name for name in laws], dtype=bool)
@@ -452,7 +568,7 @@ def _assemble(model: Model, P: int, given: Mapping[str, np.ndarray]) -> PatientP
         K=get("primary.K", math.inf) if law.needs_K else np.full(P, math.inf), size=size,
         delay=get("diagnosis.surgery_delay", 0.0), mu=get("shedding.mu"), gamma=get("shedding.gamma", 1.0),
         kappa=get("circulation.clearance"), f=organ("arrest_fraction"), wake=organ("wake"),
-        dormant_death=organ("dormant_death"), eps=organ("efficiency"), detection=organ("detection"),
+        dormant_death=organ("dormant_death"), eps=organ("efficiency") * np.exp(organ(PREFERENCE, 0.0)), detection=organ("detection"),
         colony_rate=colony_rate, birth=np.where(bd, birth, 0.0), colony_K=organ("K", math.inf),
         kill_dormant=get("treatment.kill_dormant", 0.0), kill_colony=get("treatment.kill_colony", 0.0),
         hazard=get("mortality.hazard", 0.0))

@@ -133,6 +133,28 @@ class Mortality:
 
 
 @dataclass(frozen=True)
+class IntrinsicClass:
+    """One intrinsic class of tumours (e.g. a breast-cancer subtype): its share of the cohort and the
+    values in which it differs from the base model.
+
+    ``values`` are (dotted base key, value) pairs in years and cells (e.g. ``("organs.brain.wake",
+    0.02)``), plus ``organs.<k>.preference`` beta_kc, the log multiplier of organ k's colonisation
+    efficiency for this class (eps_kc = eps_k exp(beta_kc); 0 when absent). docs/model.md, "Classes".
+    """
+
+    name: str
+    prevalence: float
+    values: tuple[tuple[str, float], ...] = ()
+
+    def value(self, key: str) -> float | None:
+        """This class's own value of a dotted base key, or None (the base model's value applies)."""
+        for k, v in self.values:
+            if k == key:
+                return v
+        return None
+
+
+@dataclass(frozen=True)
 class Model:
     """A whole metastasis model: primary -> circulation -> organ sites, for one typical patient."""
 
@@ -146,6 +168,7 @@ class Model:
     population: Population = field(default_factory=Population)
     treatment: Treatment = field(default_factory=Treatment)
     mortality: Mortality = field(default_factory=Mortality)
+    classes: tuple[IntrinsicClass, ...] = ()
     source: str | None = field(default=None, compare=False)
 
     @property
@@ -163,6 +186,11 @@ class Model:
         hint = nearest(name, self.organ_names)
         raise InputError(f"unknown organ '{name}' (model '{self.name}' has "
                          f"{', '.join(self.organ_names)})" + (f"; did you mean '{hint}'?" if hint else ""))
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """Names of the intrinsic classes in file order (empty: one homogeneous population)."""
+        return tuple(c.name for c in self.classes)
 
     @property
     def surgery_time_offset(self) -> float:
@@ -193,6 +221,9 @@ class Model:
                     out[dotted] = float(val)
 
         walk("", self.to_dict())
+        for c in self.classes:           # every class has a preference for every organ (default 0)
+            for o in self.organs:
+                out.setdefault(f"classes.{c.name}.organs.{o.name}.preference", 0.0)
         return out
 
     def get(self, dotted: str) -> float:

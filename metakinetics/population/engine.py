@@ -8,6 +8,12 @@ One call of :func:`evaluate` serves a single model (D = 1), a sweep over a fit's
 by_size curve (one parameter set per diameter). Per-set exactness: everything decided from a
 set's own patients (active random effects, integration grid, the moment quadrature's piece
 count) is decided per set, so a set's numbers never depend on which others share its batch.
+
+Intrinsic classes (docs/model.md, "Classes") are extra parameter sets: each of the D sets becomes
+C class sets (set-major), each class's weighted sums E_c[w a], E_c[w b] are kept with their log
+scale ``top`` and combined as sum_c pi_c E_c[w a] / sum_c pi_c E_c[w b] (:func:`mixture`). Under
+Monte Carlo each class draws its own scores (independent streams), so the delta-method SE of the
+mixture is the sum of the classes' variances.
 """
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ from ..incidence import colony_counts
 from ..incidence.forcing import plan
 from ..incidence.terms import clinical_grid, log_weight, split, terms
 from ..model import Model
-from ..model.params import PatientParams, broadcast, resolve
+from ..model.params import PatientParams, broadcast, prevalences, resolve, value_array
 from .effects import DIMENSIONS, Scores, draws, hermite
 
 #: quadrature evaluations per block of patients in the colony counts (cache-sized blocks)
@@ -49,24 +55,28 @@ class Expectation:
         """Whether the expectation is a Monte Carlo average (``patients`` given)."""
         return self.patients is not None
 
-    def scores(self, active: Mapping[str, bool]) -> Scores:
+    def scores(self, active: Mapping[str, bool], stream: int = 0) -> Scores:
         """Random-effect scores (with weights) for the dimensions that are ``active``: Monte Carlo
-        draws or Gauss-Hermite nodes.
+        draws or Gauss-Hermite nodes. ``stream`` > 0 (a class index): Monte Carlo draws from an
+        independent child stream of the seed (stream 0 is the seed's own).
         """
         sd = {k: float(bool(active[k])) for k in DIMENSIONS}
         if self.monte_carlo:
             rng = self.seed if isinstance(self.seed, np.random.Generator) else np.random.default_rng(self.seed)
+            if stream:
+                rng = rng.spawn(stream)[-1]
             return draws(sd, self.patients, rng)
         return hermite(sd, self.nodes)
 
 
-def spreads(model: Model, D: int, given: Mapping[str, np.ndarray], individual: bool) -> dict[str, np.ndarray]:
-    """(D,) standard deviations of log mu, log rate and log diameter for every parameter set."""
-    pop = model.population
+def spreads(model: Model, D: int, given: Mapping[str, np.ndarray], individual: bool,
+            classes=None) -> dict[str, np.ndarray]:
+    """(D,) standard deviations of log mu, log rate and log diameter for every parameter set
+    (``classes``: (D,) class index of each set, whose own spreads apply)."""
     out = {}
-    for dim, default in (("mu", pop.mu_sd), ("rate", pop.rate_sd), ("diameter", pop.diameter_sd)):
+    for dim in ("mu", "rate", "diameter"):
         key = f"population.{dim}_sd"
-        out[dim] = np.zeros(D) if individual else np.broadcast_to(given.get(key, default), (D,)).astype(float)
+        out[dim] = np.zeros(D) if individual else value_array(model, D, given, key, classes, 0.0)
     return out
 
 
@@ -90,18 +100,24 @@ def node_patients(base: PatientParams, idx: np.ndarray, sc: Scores, sd: Mapping[
 
 @dataclass(frozen=True)
 class Evaluation:
-    """values (D, T, K') and Monte Carlo standard errors (or None) of one endpoint."""
+    """values (D, T, K') and Monte Carlo standard errors (or None) of one endpoint; for a model
+    with classes also per class, ``by_class`` (D, C, T, K') and ``by_class_se``."""
 
     values: np.ndarray
     se: np.ndarray | None
     closed: bool
+    by_class: np.ndarray | None = None
+    by_class_se: np.ndarray | None = None
 
 
 def evaluate(model: Model, endpoint: Endpoint, times: np.ndarray, params: Mapping | None,
              expectation: Expectation, closed: bool) -> Evaluation:
     """Population values of ``endpoint`` (checked) at clinical ``times`` (checked) for the D
-    parameter sets of ``params`` (dotted keys -> numbers or (D,) arrays, model units)."""
+    parameter sets of ``params`` (dotted keys -> numbers or (D,) arrays, model units); the
+    mixture over the classes for a model with classes."""
     inner, L = split(endpoint)
+    if model.classes:
+        return _classes(model, endpoint, inner, L, times, params, expectation, closed)
     D, given = broadcast(model, params)
     base = resolve(model, params)
     sd = spreads(model, D, given, expectation.individual)
@@ -114,16 +130,86 @@ def evaluate(model: Model, endpoint: Endpoint, times: np.ndarray, params: Mappin
     return Evaluation(values, se, closed)
 
 
-def _fill(values, se, active, expectation, base, sd, endpoint, inner, L, times, closed) -> None:
-    """Values (and SE) of every set, grouped by the pattern of active random effects."""
-    for pattern in np.unique(active, axis=0):
-        idx = np.flatnonzero(np.all(active == pattern, axis=1))
-        sc = expectation.scores(dict(zip(DIMENSIONS, pattern)))
+def _fill(values, se, active, expectation, base, sd, endpoint, inner, L, times, closed, store=None,
+          streams=None) -> None:
+    """Values (and SE) of every set, grouped by the pattern of active random effects (and by
+    ``streams``, the sets' Monte Carlo streams, when given); ``store`` keeps each set's sums."""
+    keys = active if streams is None else np.column_stack([active, streams])
+    for key in np.unique(keys, axis=0):
+        idx = np.flatnonzero(np.all(keys == key, axis=1))
+        pattern = key[:len(DIMENSIONS)]
+        sc = expectation.scores(dict(zip(DIMENSIONS, pattern)), 0 if streams is None else int(key[-1]))
         pat, mu = node_patients(base, idx, sc, sd)
-        v, s = _evaluate(endpoint, inner, L, times, pat, mu, sc, idx.size, closed, expectation.monte_carlo)
+        sink = None if store is None else (lambda sets, acc, top, n, idx=idx: store.keep(idx[sets], acc, top, n))
+        v, s = _evaluate(endpoint, inner, L, times, pat, mu, sc, idx.size, closed, expectation.monte_carlo, sink)
         values[idx] = v
         if se is not None:
             se[idx] = s
+
+
+def _classes(model, endpoint, inner, L, times, params, expectation, closed) -> Evaluation:
+    """The class mixture: D x C class sets evaluated together, their sums combined per set."""
+    D, given = broadcast(model, params)
+    pi = np.broadcast_to(prevalences(model, params), (D, len(model.classes)))
+    C = len(model.classes)
+    rows, cls = np.repeat(np.arange(D), C), np.tile(np.arange(C), D)
+    sets = {k: np.broadcast_to(v, (D,))[rows] for k, v in given.items()}
+    base = resolve(model, sets, classes=cls)
+    sd = spreads(model, D * C, sets, expectation.individual, cls)
+    K = len(model.organs) if endpoint.per_organ else 1
+    mc = expectation.monte_carlo
+    per = np.empty((D * C, times.size, K))
+    per_se = np.empty((D * C, times.size, K)) if mc else None
+    store = _Store(D * C, times.size, K, mc)
+    active = np.stack([sd[k] > 0 for k in DIMENSIONS], axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        _fill(per, per_se, active, expectation, base, sd, endpoint, inner, L, times, closed, store,
+              cls if mc else None)
+        values, se = mixture(store, pi)
+    shape = (D, C, times.size, K)
+    return Evaluation(values, se, closed, per.reshape(shape), None if per_se is None else per_se.reshape(shape))
+
+
+class _Store:
+    """Each set's weighted sums (scaled by e^{-top}), log scale ``top`` and number of draws."""
+
+    def __init__(self, n: int, T: int, K: int, mc: bool):
+        self.sums = {k: np.zeros((n, T, K)) for k in (("a", "b", "aa", "ab", "bb") if mc else ("a", "b"))}
+        self.top = np.zeros(n)
+        self.n = np.ones(n)
+        self.mc = mc
+
+    def keep(self, sets: np.ndarray, acc: "_Sums", top: np.ndarray, n: int) -> None:
+        """Store the sums of ``sets`` (global indices) from one accumulator."""
+        for k, arr in self.sums.items():
+            arr[sets] = getattr(acc, k)
+        self.top[sets] = top
+        self.n[sets] = n
+
+
+def mixture(store: _Store, pi: np.ndarray):
+    """Values (D, T, K) sum_c pi_c E_c[w a] / sum_c pi_c E_c[w b] and Monte Carlo SE (or None).
+
+    The classes' sums are on their own log scales ``top``; g_c = pi_c e^{top_c - max top} brings
+    them to one. SE (independent draws per class): the delta method over the combined sums,
+    Var R = sum_c g_c^2 Var_c(mean of w a - R w b) / (sum_c g_c E_c[w b])^2.
+    """
+    D, C = pi.shape
+    s = {k: v.reshape((D, C) + v.shape[1:]) for k, v in store.sums.items()}
+    top = store.top.reshape(D, C)
+    g = pi * np.exp(top - top.max(axis=1, keepdims=True))
+    g4 = g[:, :, None, None]
+    num, den = (g4 * s["a"]).sum(axis=1), (g4 * s["b"]).sum(axis=1)
+    val = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    if not store.mc:
+        return np.clip(val, 0.0, 1.0), None
+    R = np.nan_to_num(val)[:, None]
+    n = store.n.reshape(D, C)[:, :, None, None]
+    ss = s["aa"] - 2 * R * s["ab"] + R * R * s["bb"]          # sum of (q w a - R q w b)^2
+    zbar = s["a"] - R * s["b"]                                  # mean of (w a - R w b)
+    var_mean = np.maximum(n * n * ss - n * zbar ** 2, 0.0) / np.maximum(n - 1, 1) / n
+    se = np.where(den > 0, np.sqrt((g4 * g4 * var_mean).sum(axis=1)) / np.where(den > 0, den, 1.0), np.nan)
+    return np.clip(val, 0.0, 1.0), se
 
 
 def _breaks(pat: PatientParams) -> list[float]:
@@ -137,7 +223,7 @@ def _breaks(pat: PatientParams) -> list[float]:
     return b
 
 
-def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool):
+def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink=None):
     """Values and SE (n, T, K') for n sets of P_o patients each (pat set-major).
 
     Patients are taken in chunks of at most TERMS_BUDGET patient x grid x organ elements (whole
@@ -187,6 +273,8 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool):
                 a = np.broadcast_to(a[:, :1], (a.shape[0], t.size, a.shape[2]))
             acc.add(np.arange(r.start, r.stop) // Po, w_all[r].reshape(-1), a, b, J)
         v, s = acc.result(Po * J)
+        if sink is not None:
+            sink(sets, acc, top, Po * J)
         out[sets] = v
         if mc:
             err[sets] = s

@@ -167,7 +167,8 @@ def incidence_batch(model, endpoint, times, params: Mapping | None = None, *, in
 
 
 def incidence(model, endpoint, times, *, individual: bool = False, method: str = "auto", nodes=None,
-              patients: int | None = None, seed=None, params: Mapping | None = None) -> IncidenceResult:
+              patients: int | None = None, seed=None, params: Mapping | None = None,
+              by_class: bool = False) -> IncidenceResult:
     """Organ-specific incidence of ``endpoint`` at ``times`` for the population or one patient.
 
     Parameters
@@ -184,6 +185,8 @@ def incidence(model, endpoint, times, *, individual: bool = False, method: str =
     patients, seed : with a deterministic method, Monte Carlo over ``patients`` seeded
         random-effect draws instead of Gauss-Hermite; with "monte-carlo", the virtual cohort size
     params : dotted-key overrides (numbers, model units) applied on top of the model
+    by_class : also each intrinsic class's own values (``result.by_class``; the model must have
+        classes); the values are always the pooled mixture over the classes
 
     Returns
     -------
@@ -201,18 +204,28 @@ def incidence(model, endpoint, times, *, individual: bool = False, method: str =
     params = _scalars(model, params)
     n = _patients_count(patients)
     check_seed(seed)
+    if by_class and not model.classes:
+        raise InputError(f"by_class: model '{model.name}' has no classes (declare [classes.NAME] tables)")
+    if by_class and by_size:
+        raise InputError("by_class: by_size curves are not split by class; use any, first, distant or site_share")
     if by_size:
         return _by_size(model, ep, t, params, individual=individual, method=m, nodes=nodes, patients=n, seed=seed)
     if m == "monte-carlo":
-        return _monte_carlo(model, ep, t, params, n, seed, individual)
+        return _monte_carlo(model, ep, t, params, n, seed, individual, by_class)
     closed = use_closed_form(model, m)
     how = Expectation(nodes, n, seed, individual)
     ev = evaluate(model, ep, t, params, how, closed)
     values = _finite(ev.values[0], ep, t)
+    method_name = "closed-form" if closed else "numeric"
+    info = {"individual": bool(individual), "expectation": "monte-carlo" if how.monte_carlo else "gauss-hermite"}
+    per = None
+    if by_class:
+        per = {c: IncidenceResult(ep, t, _columns(model, ep), _finite(ev.by_class[0, i], ep, t),
+                                  None if ev.by_class_se is None else ev.by_class_se[0, i], method_name,
+                                  model.name, dict(info))
+               for i, c in enumerate(model.class_names)}
     return IncidenceResult(ep, t, _columns(model, ep), values, None if ev.se is None else ev.se[0],
-                           "closed-form" if closed else "numeric", model.name,
-                           {"individual": bool(individual),
-                            "expectation": "monte-carlo" if how.monte_carlo else "gauss-hermite"})
+                           method_name, model.name, info, per)
 
 
 def _scalars(model: Model, params: Mapping | None) -> dict:
@@ -273,12 +286,20 @@ def _by_size(model, ep: BySize, d: np.ndarray, params, *, individual, method, no
                            {"individual": bool(individual), "horizon": ep.horizon})
 
 
-def _monte_carlo(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, patients, seed, individual):
+def _monte_carlo(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, patients, seed, individual,
+                 by_class: bool = False):
     from ..stochastic.cohort import cohort_incidence, simulate_cohort
 
     n = 100_000 if patients is None else patients
     mod = model.with_values(dict(params)) if params else model
     coh = simulate_cohort(mod, n, seed=seed, individual=individual)
     r = cohort_incidence(coh, ep, t)
+    per = None
+    if by_class:
+        per = {}
+        for c in model.class_names:
+            rc = cohort_incidence(coh.of_class(c), ep, t)
+            per[c] = IncidenceResult(ep, t, _columns(model, ep), rc.values, rc.se, "monte-carlo", model.name,
+                                     {"patients": int(rc.n.max(initial=0)), "seed": seed})
     return IncidenceResult(ep, t, _columns(model, ep), r.values, r.se, "monte-carlo", model.name,
-                           {"patients": n, "seed": seed})
+                           {"patients": n, "seed": seed}, per)

@@ -12,7 +12,9 @@ from ..errors import InputError, nearest
 @dataclass(frozen=True)
 class IncidenceResult:
     """values[i, j]: probability at times[i] (years after diagnosis; diameters in cm for by_size)
-    for columns[j] (organ names, or ('distant',)). se: Monte Carlo standard errors or None."""
+    for columns[j] (organ names, or ('distant',)). se: Monte Carlo standard errors or None.
+    by_class: for a model with classes asked ``by_class=True``, each class's own result (the
+    values above are the pooled mixture)."""
 
     endpoint: Endpoint
     times: np.ndarray
@@ -22,6 +24,7 @@ class IncidenceResult:
     method: str
     model: str
     info: dict = field(default_factory=dict, compare=False)
+    by_class: dict | None = field(default=None, compare=False)
 
     def column(self, name: str) -> np.ndarray:
         """Values (T,) of one column (an organ name or 'distant')."""
@@ -54,4 +57,5 @@ class IncidenceResult:
         return {"endpoint": desc, "times": self.times.tolist(), "columns": list(self.columns),
                 "values": self.values.tolist(),
                 "se": None if self.se is None else self.se.tolist(),
-                "method": self.method, "model": self.model, **({"info": self.info} if self.info else {})}
+                "method": self.method, "model": self.model, **({"info": self.info} if self.info else {}),
+                **({"by_class": {c: r.to_dict() for c, r in self.by_class.items()}} if self.by_class else {})}

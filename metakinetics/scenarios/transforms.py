@@ -50,6 +50,14 @@ def _organ_names(values: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def _scaled(out: dict, values: Mapping[str, Any], key: str, fn) -> None:
+    """Apply ``fn`` to ``key`` and to every intrinsic class's own value of it
+    (``classes.<c>.<key>``): a class that overrides a value is changed by the scenario too."""
+    for k in values:
+        if k == key or (k.startswith("classes.") and k.split(".", 2)[-1] == key):
+            out[k] = fn(values[k])
+
+
 def _check_organ(name: str, organs: tuple[str, ...], scenario: str) -> None:
     if name not in organs:
         hint = nearest(name, organs)
@@ -220,7 +228,7 @@ class OrganDrug(Scenario):
         organs = _organ_names(values)
         for organ, f in self.factors:
             _check_organ(organ, organs, self.key)
-            out[f"organs.{organ}.efficiency"] = values[f"organs.{organ}.efficiency"] * f
+            _scaled(out, values, f"organs.{organ}.efficiency", lambda v, f=f: v * f)
         return out
 
     def describe(self) -> str:
@@ -253,7 +261,7 @@ class DormancyMaintenance(Scenario):
         for organ in self.organs:
             _check_organ(organ, present, self.key)
         for organ in self.organs or present:
-            out[f"organs.{organ}.wake"] = values[f"organs.{organ}.wake"] * self.factor
+            _scaled(out, values, f"organs.{organ}.wake", lambda v: v * self.factor)
         return out
 
     def describe(self) -> str:
@@ -285,7 +293,7 @@ class CTCTherapy(Scenario):
         out = dict(values)
         out["circulation.clearance"] = values["circulation.clearance"] * self.factor
         for organ in _organ_names(values):
-            out[f"organs.{organ}.arrest_fraction"] = values[f"organs.{organ}.arrest_fraction"] / self.factor
+            _scaled(out, values, f"organs.{organ}.arrest_fraction", lambda v: v / self.factor)
         return out
 
     def describe(self) -> str:

@@ -32,7 +32,7 @@ from ..seeds import check_seed
 from ..errors import InputError, nearest
 from ..model import Model, load_model
 from ..model.growth import BIRTH_DEATH
-from ..model.params import resolve
+from ..model.params import prevalences, resolve, value_array
 from ..units import cells_to_diameter
 
 CHUNK = 100_000        # patients per batch (memory ~ tens of MB; results do not depend on it)
@@ -119,6 +119,28 @@ class Cohort:
     death: np.ndarray         # (P,) background death, years after diagnosis
     censor: np.ndarray        # (P,) administrative censoring, years after diagnosis (inf: none)
     seed: object = None
+    klass: np.ndarray | None = None     # (P,) index into ``class_names`` (None: a model without classes)
+    class_names: tuple[str, ...] = ()
+
+    def of_class(self, name: str) -> "Cohort":
+        """The patients of one intrinsic class (a sub-cohort, e.g. for per-class incidence).
+
+        Parameters
+        ----------
+        name : str
+            A class of the cohort's model.
+
+        Returns
+        -------
+        Cohort
+        """
+        if name not in self.class_names:
+            hint = nearest(str(name), self.class_names)
+            raise InputError(f"unknown class '{name}' (the cohort's classes: {', '.join(self.class_names) or 'none'})"
+                             + (f"; did you mean '{hint}'?" if hint else ""))
+        keep = self.klass == self.class_names.index(name)
+        return replace(self, **{f: getattr(self, f)[keep] for f in
+                                ("mu", "rate", "diameter", "t_dx", "m0", "detect", "death", "censor", "klass")})
 
     @property
     def time(self) -> np.ndarray:
@@ -139,7 +161,10 @@ class Cohort:
 
     def columns(self) -> dict[str, np.ndarray]:
         """The cohort as named columns (for CSV): one row per patient."""
-        cols = {"patient": np.arange(self.n), "mu": self.mu, "rate": self.rate, "diameter_cm": self.diameter,
+        cols = {"patient": np.arange(self.n)}
+        if self.klass is not None:
+            cols["class"] = np.asarray(self.class_names, dtype=object)[self.klass]
+        cols |= {"mu": self.mu, "rate": self.rate, "diameter_cm": self.diameter,
                 "t_dx": self.t_dx, "m0": self.m0}
         for k, name in enumerate(self.organs):
             cols[f"detect_{name}"] = self.detect[:, k]
@@ -206,18 +231,28 @@ def simulate_cohort(model, patients: int, *, seed=None, individual: bool = False
     cat["censor"] = np.full(n, np.inf)
     if fu is not None and fu.censors:
         cat["censor"] = fu.draw(rng.spawn(1)[0], n)   # spawning leaves rng's own stream untouched
-    return Cohort(model.name, model.organ_names, seed=seed if not isinstance(seed, np.random.Generator) else None, **cat)
+    if not model.classes:
+        cat.pop("klass")
+    return Cohort(model.name, model.organ_names, seed=seed if not isinstance(seed, np.random.Generator) else None,
+                  class_names=model.class_names, **cat)
 
 
 def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool) -> dict:
-    pop = model.population
+    """One batch of ``n`` patients: (class), random effects, then every organ's cells one by one."""
+    cls = None
+    if model.classes:           # each patient's class from the prevalences, then its class's values
+        cum = np.cumsum(prevalences(model)[0])
+        cls = np.minimum(np.searchsorted(cum / cum[-1], rng.random(n), side="right"), len(model.classes) - 1)
+        base = resolve(model, classes=cls)
+    else:
+        base = resolve(model).take(np.zeros(n, dtype=np.intp))
     z = rng.standard_normal((n, 3))
-    sd = np.zeros(3) if individual else np.array([pop.mu_sd, pop.rate_sd, pop.diameter_sd])
-    base = resolve(model)
-    pat = base.take(np.zeros(n, dtype=np.intp))
-    size = np.clip(base.size * np.exp(3.0 * sd[2] * z[:, 2]), base.x0 * (1 + 1e-6),
+    sd = np.zeros((n, 3)) if individual else np.stack(
+        [value_array(model, n, {}, f"population.{d}_sd", cls, 0.0) for d in ("mu", "rate", "diameter")], axis=1)
+    size = np.clip(base.size * np.exp(3.0 * sd[:, 2] * z[:, 2]), base.x0 * (1 + 1e-6),
                    np.where(np.isfinite(base.K), base.K * (1 - 1e-3), np.inf))
-    pat = replace(pat, mu=base.mu * np.exp(sd[0] * z[:, 0]), rate=base.rate * np.exp(sd[1] * z[:, 1]), size=size)
+    pat = replace(base, mu=base.mu * np.exp(sd[:, 0] * z[:, 0]), rate=base.rate * np.exp(sd[:, 1] * z[:, 1]),
+                  size=size)
     t_dx = pat.diagnosis_time()
     t_s = pat.surgery_time()
     # envelope for thinning: s is increasing on [0, t_s], so on each of ENVELOPE pieces s(piece end)
@@ -236,39 +271,40 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool) -> 
                          f"(~{expected * 80 / 1e9:.3g} GB to follow them one by one; at most {MAX_CELLS:.0e} per "
                          f"{CHUNK:,} patients); use the quadrature (method 'numeric') or fewer patients")
     tau = pat.detection_delay()
-    kd, kc = pat.kill_dormant[0], pat.kill_colony[0]
+    kd, kc = pat.kill_dormant, pat.kill_colony
     detect = np.full((n, len(model.organs)), np.inf)
     for k, name in enumerate(pat.organs):
-        f, om, dl, eps = (float(a[0, k]) for a in (pat.f, pat.wake, pat.dormant_death, pat.eps))
-        p_keep = f * eps * (om / (om + dl) if om > 0 else 0.0)   # arrest here, wake, found a colony
-        if p_keep == 0.0:
+        p_keep = keep[:, k]                                      # arrest here, wake, found a colony
+        if not np.any(p_keep > 0.0):
             continue
         pid = np.repeat(np.arange(n), rng.poisson(p_keep * total))
         piece = np.searchsorted(cum, pid + rng.random(pid.size), side="right") - pid * ENVELOPE
         piece = np.minimum(piece, ENVELOPE - 1)
         r = (piece + rng.random(pid.size)) * h[pid]              # proposal shed times within the piece
-        keep = rng.random(pid.size) * s_env[pid, piece] < _shedding_at(pat, pid, r)   # accept w.p. s(r)/env
-        pid, r = pid[keep], r[keep]
-        arrest = r + rng.exponential(1.0 / pat.kappa[0], pid.size)
-        wake = arrest + rng.exponential(1.0 / (om + dl), pid.size)
+        accept = rng.random(pid.size) * s_env[pid, piece] < _shedding_at(pat, pid, r)   # w.p. s(r)/env
+        pid, r = pid[accept], r[accept]
+        arrest = r + rng.exponential(1.0 / pat.kappa[pid])
+        wake = arrest + rng.exponential(1.0 / pat.exit_rate[pid, k])
         ts = t_s[pid]
-        alive = ~((arrest < ts) & (wake > ts) & (rng.random(pid.size) < kd))
+        alive = ~((arrest < ts) & (wake > ts) & (rng.random(pid.size) < kd[pid]))
         if pat.colony_laws[k] == BIRTH_DEATH.name:
-            b = pat.birth[0, k]
-            d = b - pat.colony_rate[0, k]
+            b = pat.birth[pid, k]
+            d = b - pat.colony_rate[pid, k]
             alive &= rng.random(pid.size) < BIRTH_DEATH.survival(b, d)     # escapes extinction
-            delay = BIRTH_DEATH.sample_delay(rng, np.full(pid.size, b), d, pat.detection[0, k])
+            delay = BIRTH_DEATH.sample_delay(rng, b, d, pat.detection[pid, k])
         else:
-            delay = np.full(pid.size, tau[0, k])
+            delay = tau[pid, k]
         det = wake + delay
-        alive &= ~((wake < ts) & (det > ts) & (rng.random(pid.size) < kc))
+        alive &= ~((wake < ts) & (det > ts) & (rng.random(pid.size) < kc[pid]))
         np.minimum.at(detect[:, k], pid[alive], det[alive])
     detect = detect - t_dx[:, None]
-    hz = pat.hazard[0]
-    death = rng.exponential(1.0 / hz, n) if hz > 0 else np.full(n, np.inf)
+    hz = pat.hazard
+    death = np.full(n, np.inf)
+    if np.any(hz > 0):
+        death = np.where(hz > 0, rng.exponential(1.0 / np.where(hz > 0, hz, 1.0)), np.inf)
     m0 = np.all(detect > 0.0, axis=1)
     return {"mu": pat.mu, "rate": pat.rate, "diameter": cells_to_diameter(size), "t_dx": t_dx, "m0": m0,
-            "detect": detect, "death": death}
+            "detect": detect, "death": death, "klass": np.zeros(n, dtype=np.intp) if cls is None else cls}
 
 
 def _shedding_at(pat, pid: np.ndarray, r: np.ndarray) -> np.ndarray:

@@ -102,3 +102,18 @@ def test_grouped_fit_figures_need_a_group_except_the_data_vs_fit_figure(tmp_path
     corner = next(f for f in figs if f.name == "corner")
     assert "log10 all wake[triple negative]" in corner.labels
     assert "fit subtypes [triple negative]" in corner.caption
+
+
+def test_class_figure_renders_for_a_model_with_classes(tmp_path):
+    figs = render_figure_set(load_model("breast_subtypes"), tmp_path, ("png",), only=["classes"])
+    (fig,) = figs
+    assert fig.name == "classes"
+    png = [p for p in fig.paths if p.suffix == ".png"][0]
+    assert png.stat().st_size > 20_000
+    assert "intrinsic class" in fig.caption and "mixture" in fig.caption
+    assert fig.labels == ("cumulative incidence (fraction)", "time since diagnosis (years)")
+
+
+def test_class_figure_needs_classes(tmp_path):
+    with pytest.raises(InputError, match="needs a model with intrinsic classes"):
+        render_figure_set(load_model("breast"), tmp_path, ("png",), only=["classes"])

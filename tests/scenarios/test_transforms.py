@@ -150,3 +150,18 @@ def test_invalid_result_is_a_model_error(model):
     # efficiency 2e-5 x 1e6 = 20 is not a probability: the model layer says so
     with pytest.raises(MetakineticsError, match="efficiency"):
         OrganDrug({"bone": 1e6}).apply(model)
+
+
+def test_scaling_scenarios_reach_class_values():
+    """A class with its own wake (or efficiency, arrest fraction) is changed by the scenario too,
+    and a class preference is untouched (it multiplies the scaled efficiency)."""
+    from metakinetics.model import load_model
+    from metakinetics.scenarios.transforms import parse_scenario
+
+    v = load_model("breast_subtypes").values()
+    out = parse_scenario("dormancy=0.5").transform(v)
+    assert out["organs.bone.wake"] == v["organs.bone.wake"] * 0.5
+    assert out["classes.triple_negative.organs.bone.wake"] == v["classes.triple_negative.organs.bone.wake"] * 0.5
+    out = parse_scenario("organ_drug:brain=0.3").transform(v)
+    assert out["organs.brain.efficiency"] == v["organs.brain.efficiency"] * 0.3
+    assert out["classes.her2_enriched.organs.brain.preference"] == v["classes.her2_enriched.organs.brain.preference"]
