@@ -37,11 +37,13 @@ class AggregateData:
     """Aggregate rows: a proportion ``value`` of patients at ``time`` years (arrays of shape (N,)).
 
     Blank numeric cells are NaN. ``rows`` holds each row's line number in the file (header = 1),
-    so later checks (e.g. a missing denominator) can name the row.
+    so later checks (e.g. a missing denominator) can name the row. ``class_`` holds each row's
+    intrinsic class (the ``class`` column; "" for rows about the whole population).
     """
 
     info: DatasetInfo
     group: np.ndarray
+    class_: np.ndarray
     organ: np.ndarray
     endpoint: np.ndarray
     time: np.ndarray
@@ -88,7 +90,7 @@ class AggregateData:
         return np.where(np.isfinite(self.events), self.events, self.value * self.denominator)
 
 
-_AGG_ARRAYS = ("group", "organ", "endpoint", "time", "value", "denominator", "events", "lower",
+_AGG_ARRAYS = ("group", "class_", "organ", "endpoint", "time", "value", "denominator", "events", "lower",
                "upper", "se", "landmark", "diameter_cm", "status", "note", "rows")
 
 

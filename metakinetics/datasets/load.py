@@ -106,7 +106,7 @@ def build_aggregate(info: DatasetInfo, header, rows, numbers, organs) -> Aggrega
             raise DataError(path, f"missing column (required: {', '.join(AGGREGATE_REQUIRED)})", column=col)
     n = len(rows)
     num = {c: np.full(n, np.nan) for c in ("time", "value") + AGGREGATE_NUMERIC}
-    text = {c: np.empty(n, dtype=object) for c in ("group", "organ", "endpoint", "status", "note")}
+    text = {c: np.empty(n, dtype=object) for c in ("group", "class_", "organ", "endpoint", "status", "note")}
     for i, (r, row) in enumerate(zip(rows, numbers)):
         for c in ("time", "value"):
             num[c][i] = _number(r[c], path, c, row, required=True)
@@ -114,6 +114,7 @@ def build_aggregate(info: DatasetInfo, header, rows, numbers, organs) -> Aggrega
             if c in r:
                 num[c][i] = _number(r[c], path, c, row, required=False)
         text["group"][i] = r.get("group", "") or "all"
+        text["class_"][i] = r.get("class", "")
         text["organ"][i] = r["organ"]
         text["endpoint"][i] = r["endpoint"]
         text["status"][i] = r.get("status", "")
@@ -158,7 +159,7 @@ def build_aggregate(info: DatasetInfo, header, rows, numbers, organs) -> Aggrega
                             f"not '{r['endpoint']}'", column="organ", row=row)
         if r["endpoint"] == "distant" and r["organ"] != "distant":
             raise DataError(path, f"endpoint distant needs organ 'distant', found '{r['organ']}'", column="organ", row=row)
-    known = set(AGGREGATE_REQUIRED) | set(num) | set(text)
+    known = set(AGGREGATE_REQUIRED) | set(num) | set(text) | {"class"}
     extra = {c: np.array([r[c] for r in rows], dtype=object) for c in header if c not in known}
     data = AggregateData(info=info, rows=np.asarray(numbers), extra=extra,
                          **{c: num[c] for c in num}, **{c: text[c].astype(str) for c in text})
@@ -167,14 +168,15 @@ def build_aggregate(info: DatasetInfo, header, rows, numbers, organs) -> Aggrega
 
 
 def _check_series(data: AggregateData) -> None:
-    """Within one series (group, organ, endpoint, landmark, diameter) times are unique and the
+    """Within one series (group, class, organ, endpoint, landmark, diameter) times are unique and the
     cumulative endpoints do not decrease in time."""
-    keys = list(zip(data.group, data.organ, data.endpoint, np.nan_to_num(data.landmark, nan=-1.0),
+    keys = list(zip(data.group, data.class_, data.organ, data.endpoint, np.nan_to_num(data.landmark, nan=-1.0),
                     np.nan_to_num(data.diameter_cm, nan=-1.0)))
     series: dict[tuple, list[int]] = {}
     for i, k in enumerate(keys):
         series.setdefault(k, []).append(i)
-    for (group, organ, endpoint, _, _), idx in series.items():
+    for (group, cls, organ, endpoint, _, _), idx in series.items():
+        group = f"{group}' class '{cls}" if cls else group
         idx = sorted(idx, key=lambda j: data.time[j])
         for a, b in zip(idx, idx[1:]):
             if data.time[a] == data.time[b]:

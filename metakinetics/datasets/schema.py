@@ -16,7 +16,7 @@ ENDPOINT_NAMES = ("any", "first", "distant", "at_diagnosis", "site_share", "by_s
 CUMULATIVE = ("any", "first", "distant")
 
 AGGREGATE_REQUIRED = ("time", "organ", "endpoint", "value")
-AGGREGATE_OPTIONAL = ("group", "denominator", "events", "lower", "upper", "se", "landmark",
+AGGREGATE_OPTIONAL = ("group", "class", "denominator", "events", "lower", "upper", "se", "landmark",
                       "diameter_cm", "status", "note")
 #: Numeric optional columns (blank cells mean "not given").
 AGGREGATE_NUMERIC = ("denominator", "events", "lower", "upper", "se", "landmark", "diameter_cm")

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from ..inference import FitBands, FitResult, fit_bands
-from ..inference.bands import curve_key, is_category, uncurved
+from ..inference.bands import curve_key, is_category, series_label, uncurved
 
 _COLOURS = {"bone": "#1b9e77", "lung": "#d95f02", "liver": "#7570b3", "brain": "#e7298a",
             "distant": "#333333"}
@@ -87,7 +87,7 @@ def _aggregate_panel(ax, d, b=None, level=0.95):
     no_curve = uncurved(d)
     series = {}
     for r in rows:
-        key = (r["group"], r["organ"])
+        key = (series_label(r), r["organ"])
         series.setdefault(key, []).append(r)
     multi = len({g for g, _ in series}) > 1
     for i, ((group, organ), rs) in enumerate(series.items()):
@@ -110,7 +110,7 @@ def _aggregate_panel(ax, d, b=None, level=0.95):
             ax.errorbar(np.asarray(x, dtype=float) + _offset(x), yp, yerr=yerr, fmt="x", color=c, ms=5, lw=1.5,
                         capsize=3, label="fit" + (f" ({100 * level:g}% band)" if yerr is not None else ""))
         for cv in d.get("curves", []):
-            if cv["group"] == group and organ in cv["y"]:
+            if series_label(cv) == group and organ in cv["y"]:
                 ax.plot(cv["x"], cv["y"][organ], "-", color=c, lw=1.2)
                 bc = bands.get(curve_key(cv))
                 if bc is not None and organ in bc["lo"]:
@@ -121,7 +121,7 @@ def _aggregate_panel(ax, d, b=None, level=0.95):
 
 
 def _category_panel(ax, rows, b=None):
-    labels = [f"{r['group'][:10]} {r['organ']}" if r["group"] != "all" else r["organ"] for r in rows]
+    labels = [f"{series_label(r)[:10]} {r['organ']}" if series_label(r) != "all" else r["organ"] for r in rows]
     x = np.arange(len(rows))
     ax.bar(x - 0.2, [r["observed"] for r in rows], 0.4, label="data", color="#999999")
     pred = np.array([r["predicted"] for r in rows])

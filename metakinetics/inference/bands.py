@@ -61,16 +61,21 @@ def is_category(d: dict) -> bool:
     return bool(rows) and all(r["endpoint"] in ("at_diagnosis", "site_share", "ctc_positive") for r in rows)
 
 
+def series_label(r: dict) -> str:
+    """The group of a stored row or curve, with its intrinsic class when it has one: "all [luminal_a]"."""
+    return f"{r['group']} [{r['class']}]" if r.get("class") else r["group"]
+
+
 def uncurved(d: dict) -> set:
-    """(group, organ) series of an aggregate data-set report that have no fitted curve (e.g. a
-    single CTC-positivity row): figures show their fitted values as points."""
-    have = {(c["group"], o) for c in d.get("curves", []) for o in c["y"]}
-    return {(r["group"], r["organ"]) for r in d.get("rows", [])} - have
+    """(series label, organ) series of an aggregate data-set report that have no fitted curve
+    (e.g. a single CTC-positivity row): figures show their fitted values as points."""
+    have = {(series_label(c), o) for c in d.get("curves", []) for o in c["y"]}
+    return {(series_label(r), r["organ"]) for r in d.get("rows", [])} - have
 
 
 def curve_key(c: dict) -> tuple:
-    """How a stored fitted curve is matched to its band: (group, endpoint name, landmark)."""
-    return (c["group"], c["endpoint"], c.get("landmark"))
+    """How a stored fitted curve is matched to its band: (group, class, endpoint name, landmark)."""
+    return (c["group"], c.get("class", ""), c["endpoint"], c.get("landmark"))
 
 
 #: Points of a curve's band: every other point of the stored curve (its ends kept). A band is a
@@ -140,19 +145,19 @@ class _Predictor:
         self.result, self.model, self.rows, self.nodes = result, model, rows, nodes
         self.n = rows.shape[0]
 
-    def group_model(self, prob: Problem, group: str):
-        over = prob.group_overrides(group)
+    def group_model(self, prob: Problem, group: str, klass: str = ""):
+        over = prob.group_overrides(group, klass)
         return self.model.with_values(over) if over else self.model
 
     def params(self, group: str) -> dict[str, np.ndarray]:
         return self.result.parameters(self.rows, group)
 
-    def incidence(self, prob: Problem, group: str, endpoint, times, extra=None):
-        """(columns, values (n, T, K)) of ``endpoint`` for every draw; a batch that fails is
-        redone draw by draw so that only the failing draws become NaN."""
+    def incidence(self, prob: Problem, group: str, endpoint, times, extra=None, klass: str = ""):
+        """(columns, values (n, T, K)) of ``endpoint`` for every draw (of intrinsic class ``klass``
+        if given); a batch that fails is redone draw by draw so that only the failing draws become NaN."""
         from ..population import incidence, incidence_batch  # inference > population in the layering
 
-        model = self.group_model(prob, group)
+        model = self.group_model(prob, group, klass)
         params = self.params(group)
         params.update(extra or {})
         by_size = isinstance(endpoint, BySize) or (isinstance(endpoint, Landmark) and isinstance(endpoint.inner, BySize))
@@ -176,11 +181,11 @@ class _Predictor:
             raise FitError("none of the parameter draws could be evaluated")
         return cols, out
 
-    def ctc(self, prob: Problem, group: str, endpoint: CtcPositive) -> np.ndarray:
+    def ctc(self, prob: Problem, group: str, endpoint: CtcPositive, klass: str = "") -> np.ndarray:
         """P(>= 1 CTC) per draw (n,), NaN where a draw fails."""
         from ..population import ctc_positivity
 
-        model = self.group_model(prob, group)
+        model = self.group_model(prob, group, klass)
         params = self.params(group)
         out = np.full(self.n, np.nan)
         for i in range(self.n):
@@ -196,9 +201,9 @@ class _Predictor:
         out = np.empty((self.n, prob.n_obs))
         for s in prob.series:
             if isinstance(s.endpoint, CtcPositive):
-                out[:, s.rows] = self.ctc(prob, s.group, s.endpoint)[:, None]
+                out[:, s.rows] = self.ctc(prob, s.group, s.endpoint, s.klass)[:, None]
                 continue
-            cols, vals = self.incidence(prob, s.group, s.endpoint, s.times)
+            cols, vals = self.incidence(prob, s.group, s.endpoint, s.times, klass=s.klass)
             missing = [c for c in s.columns if c not in cols]
             if missing:
                 raise FitError(f"data set '{prob.label}': the {s.endpoint.name} prediction has no column "
@@ -211,13 +216,13 @@ class _Predictor:
         series = {}
         for s in prob.series:
             if not isinstance(s.endpoint, CtcPositive):
-                series[(s.group, s.endpoint.name, getattr(s.endpoint, "at", None))] = s
+                series[(s.group, s.klass, s.endpoint.name, getattr(s.endpoint, "at", None))] = s
         out = []
         for cv in stored:
             s = series.get(curve_key(cv))
             if s is None:
                 raise FitError(f"data set '{prob.label}': no prediction for the stored curve {curve_key(cv)}")
-            cols, vals = self.incidence(prob, s.group, s.endpoint, band_x(cv["x"]))
+            cols, vals = self.incidence(prob, s.group, s.endpoint, band_x(cv["x"]), klass=s.klass)
             out.append({o: vals[:, :, cols.index(o)] for o in cv["y"]})
         return out
 

@@ -276,6 +276,11 @@ def _uncertainty(obj: Objective, x_hat: np.ndarray, method: str):
         if at_bound:
             issues.append({"parameters": [p.label], "issue": "at bound",
                            "detail": f"estimate {v:.4g} is at its bound [{p.min:g}, {p.max:g}]"})
+        shadow = sorted({c.name for c in obj.model.classes for k in p.keys if c.value(k) is not None})
+        if shadow:
+            issues.append({"parameters": [p.label], "issue": "overridden by classes",
+                           "detail": f"classes {', '.join(shadow)} set their own value, so this parameter does "
+                                     f"not act on them (free classes.<name>.{p.key} to fit theirs)"})
     return est, info.cov, corr, info.kind, issues
 
 
@@ -336,7 +341,8 @@ def _dataset_report(obj: Objective, prob: Problem, pred, ll: float, x_hat, curve
                 "within_3pp": bool(np.all(np.abs(pred - obs) <= 0.03))})
     rows = []
     for i in range(prob.n_obs):
-        rows.append({"row": int(d.rows[i]), "group": str(d.group[i]), "organ": str(d.organ[i]),
+        rows.append({"row": int(d.rows[i]), "group": str(d.group[i]),
+                     **({"class": str(d.class_[i])} if d.class_[i] else {}), "organ": str(d.organ[i]),
                      "endpoint": str(d.endpoint[i]), "time": float(d.time[i]),
                      "landmark": float(d.landmark[i]), "diameter_cm": float(d.diameter_cm[i]),
                      "observed": float(obs[i]), "predicted": float(pred[i]),
@@ -367,12 +373,12 @@ def _curves(obj: Objective, prob: Problem, x_hat) -> list:
         else:
             grid = np.linspace(0.25, max(top, 1.0) * 1.15, 40)
         try:
-            model = obj.model_at(x_hat, prob, s.group, cache)
+            model = obj.model_at(x_hat, prob, s.group, cache, s.klass)
             cols, vals = obj.predict(model, s.endpoint, grid, cache)
         except MetakineticsError:
             continue
         keep = [c for c in dict.fromkeys(s.columns) if c in cols]
-        out.append({"group": s.group, "endpoint": s.endpoint.name,
+        out.append({"group": s.group, **({"class": s.klass} if s.klass else {}), "endpoint": s.endpoint.name,
                     "landmark": getattr(s.endpoint, "at", None), "x": grid.tolist(),
                     "y": {c: vals[:, cols.index(c)].tolist() for c in keep}})
     return out
@@ -472,7 +478,8 @@ def compare(model, name: str, *, predictor: Predictor | None = None, nodes=None,
     prob = build_problem(DataSpec(name=name, likelihood="least_squares", sigma=1.0), model)
     obj_pred = predictor or population_predictor(nodes=nodes)
     for s_ in prob.series:
-        cols, vals = obj_pred(model, s_.endpoint, s_.times)
+        over = prob.group_overrides(None, s_.klass)
+        cols, vals = obj_pred(model.with_values(over) if over else model, s_.endpoint, s_.times)
         for r, ti, c in zip(s_.rows, s_.t_index, s_.columns):
             pred = float(vals[ti, cols.index(c)]) if c in cols else math.nan
             rows.append({"group": str(data.group[r]), "organ": c, "endpoint": str(data.endpoint[r]),

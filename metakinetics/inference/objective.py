@@ -112,14 +112,6 @@ class Objective:
         self.best = np.inf
 
     # ------------------------------------------------------------------ models and predictions
-    def model_for(self, x: np.ndarray, problem: Problem, group: str | None) -> Model:
-        """The model at search vector ``x`` for one data set and group: the data set's own settings,
-        then the free parameters' values for ``group``.
-        """
-        over = problem.group_overrides(group)
-        over.update(self.params.overrides(x, group))
-        return self.model.with_values(over) if over else self.model
-
     def evaluate(self, x: np.ndarray) -> Evaluation:
         """Predictions of every data set at search vector ``x``; an Evaluation with ``failed`` set (the
         reason) when the model cannot be evaluated there.
@@ -158,9 +150,10 @@ class Objective:
             cache[key] = p
         return cache[key]
 
-    def model_at(self, x, prob, group, cache) -> Model:
-        """The model at search point ``x`` for ``group`` (its fixed and fitted values), cached."""
-        over = prob.group_overrides(group)
+    def model_at(self, x, prob, group, cache, klass: str = "") -> Model:
+        """The model at search point ``x`` for ``group`` (its fixed and fitted values) and, for rows
+        about one intrinsic class, ``klass``; cached."""
+        over = prob.group_overrides(group, klass)
         over.update(self.params.overrides(x, group))
         key = ("model", tuple(sorted(over.items())))
         if key not in cache:
@@ -170,7 +163,7 @@ class Objective:
     def _row_predictions(self, x, prob: Problem, cache) -> np.ndarray:
         out = np.empty(prob.n_obs)
         for s in prob.series:
-            model = self.model_at(x, prob, s.group, cache)
+            model = self.model_at(x, prob, s.group, cache, s.klass)
             if isinstance(s.endpoint, CtcPositive):
                 out[s.rows] = self._ctc(model, s.endpoint, cache)
                 continue

@@ -439,8 +439,9 @@ def ctc_draw_volume(data: AggregateData, i: int) -> tuple[float, str]:
 
 @dataclass(frozen=True)
 class Series:
-    """One prediction call: ``endpoint`` for ``group`` at ``times`` (years; diameters in cm for
-    by_size), and where each of its data rows sits in the result (time index, column name)."""
+    """One prediction call: ``endpoint`` for ``group`` (and intrinsic class ``klass``) at ``times``
+    (years; diameters in cm for by_size), and where each of its data rows sits in the result
+    (time index, column name)."""
 
     group: str
     endpoint: Endpoint
@@ -448,6 +449,7 @@ class Series:
     rows: np.ndarray
     t_index: np.ndarray
     columns: tuple[str, ...]
+    klass: str = ""          # intrinsic class of the rows ("" = the whole population)
 
 
 @dataclass(frozen=True)
@@ -462,6 +464,7 @@ class Problem:
     causes: tuple[str, ...] = ()
     grid: np.ndarray | None = None
     notes: Mapping[int, str] = field(default_factory=dict)  # per data row: e.g. how a CTC draw volume was read
+    class_names: tuple[str, ...] = ()                       # the model's intrinsic classes
 
     @property
     def label(self) -> str:
@@ -473,11 +476,15 @@ class Problem:
         """Number of observations (rows or patients)."""
         return len(self.data)
 
-    def group_overrides(self, group: str | None) -> dict[str, Any]:
-        """Model keys this data set fixes for ``group``: its ``set`` table, then the group's own values."""
+    def group_overrides(self, group: str | None, klass: str = "") -> dict[str, Any]:
+        """Model keys this data set fixes for ``group``: its ``set`` table, then the group's own
+        values; for rows about one intrinsic class ``klass``, that class's prevalence 1 and every
+        other class's 0 (the mixture is then that class's own incidence, exactly)."""
         out = dict(self.spec.set)
         if group is not None:
             out.update(self.spec.groups.get(group, {}))
+        if klass:
+            out.update({f"classes.{c}.prevalence": float(c == klass) for c in self.class_names})
         return out
 
 
@@ -536,6 +543,7 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
         if data.organ[i] not in organs:
             raise DataError(data.info.path, f"organ '{data.organ[i]}' is not in model '{model.name}' "
                             f"({', '.join(model.organ_names)})", column="organ", row=int(data.rows[i]))
+    _check_classes(data, model)
     unknown_groups = set(spec.groups) - set(data.groups())
     if unknown_groups:
         g = sorted(unknown_groups)[0]
@@ -565,13 +573,14 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
         if data.endpoint[i] == "ctc_positive":
             vol, note = ctc_draw_volume(data, i)
             notes[i] = note
-            ctc.setdefault((data.group[i], vol, float(data.time[i])), []).append(i)
-    for (group, vol, at), idx in ctc.items():
+            ctc.setdefault((data.group[i], data.class_[i], vol, float(data.time[i])), []).append(i)
+    for (group, klass, vol, at), idx in ctc.items():
         # One prediction per (group, volume, time): P(>= 1 CTC in vol mL) at ``at`` years after diagnosis
         # (0: at diagnosis, before surgery), M0 patients (metakinetics.population.ctc_positivity).
         idx = np.asarray(idx)
         series.append(Series(group=group, endpoint=CtcPositive(draw_ml=vol, at=at), times=np.zeros(1),
-                             rows=idx, t_index=np.zeros(idx.size, dtype=int), columns=("blood",) * idx.size))
+                             rows=idx, t_index=np.zeros(idx.size, dtype=int), columns=("blood",) * idx.size,
+                             klass=klass))
     keys: dict[tuple, list[int]] = {}
     for i in range(len(data)):
         ep = data.endpoint[i]
@@ -579,17 +588,27 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
             continue
         lm = data.landmark[i]
         hz = data.time[i] if ep == "by_size" else math.nan
-        keys.setdefault((data.group[i], ep, float(np.nan_to_num(lm, nan=-1)), float(np.nan_to_num(hz, nan=-1))),
-                        []).append(i)
-    for (group, ep, lm, hz), idx in keys.items():
+        keys.setdefault((data.group[i], data.class_[i], ep, float(np.nan_to_num(lm, nan=-1)),
+                         float(np.nan_to_num(hz, nan=-1))), []).append(i)
+    for (group, klass, ep, lm, hz), idx in keys.items():
         idx = np.asarray(idx)
         x = data.diameter_cm[idx] if ep == "by_size" else data.time[idx]
         times = np.unique(x)
         endpoint = _endpoint(ep, lm if lm >= 0 else math.nan, hz if hz >= 0 else 0.0)
         series.append(Series(group=group, endpoint=endpoint, times=times, rows=idx,
-                             t_index=np.searchsorted(times, x), columns=tuple(data.organ[idx])))
+                             t_index=np.searchsorted(times, x), columns=tuple(data.organ[idx]), klass=klass))
     return Problem(spec=spec, data=data, likelihood=lik, series=tuple(series),
-                   groups=tuple(data.groups()), notes=notes)
+                   groups=tuple(data.groups()), notes=notes, class_names=model.class_names)
+
+
+def _check_classes(data: AggregateData, model: Model) -> None:
+    """Every row's class (the ``class`` column) is one of the model's intrinsic classes."""
+    for i, klass in enumerate(data.class_):
+        if klass and klass not in model.class_names:
+            known = ", ".join(model.class_names) or "none: declare [classes.NAME] tables"
+            hint = nearest(klass, model.class_names)
+            raise DataError(data.info.path, f"unknown class '{klass}' (model '{model.name}' has classes: {known})"
+                            + (f"; did you mean '{hint}'?" if hint else ""), column="class", row=int(data.rows[i]))
 
 
 def _individual_problem(spec: DataSpec, data: IndividualData, model: Model, grid_step: float) -> Problem:

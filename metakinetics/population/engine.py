@@ -111,13 +111,14 @@ class Evaluation:
 
 
 def evaluate(model: Model, endpoint: Endpoint, times: np.ndarray, params: Mapping | None,
-             expectation: Expectation, closed: bool) -> Evaluation:
+             expectation: Expectation, closed: bool, by_class: bool = False) -> Evaluation:
     """Population values of ``endpoint`` (checked) at clinical ``times`` (checked) for the D
     parameter sets of ``params`` (dotted keys -> numbers or (D,) arrays, model units); the
-    mixture over the classes for a model with classes."""
+    mixture over the classes for a model with classes. Classes of prevalence 0 in every set are
+    not evaluated (their ``by_class`` values are NaN) unless ``by_class`` asks for each class."""
     inner, L = split(endpoint)
     if model.classes:
-        return _classes(model, endpoint, inner, L, times, params, expectation, closed)
+        return _classes(model, endpoint, inner, L, times, params, expectation, closed, by_class)
     D, given = broadcast(model, params)
     base = resolve(model, params)
     sd = spreads(model, D, given, expectation.individual)
@@ -147,12 +148,16 @@ def _fill(values, se, active, expectation, base, sd, endpoint, inner, L, times, 
             se[idx] = s
 
 
-def _classes(model, endpoint, inner, L, times, params, expectation, closed) -> Evaluation:
-    """The class mixture: D x C class sets evaluated together, their sums combined per set."""
+def _classes(model, endpoint, inner, L, times, params, expectation, closed, by_class) -> Evaluation:
+    """The class mixture: D x C class sets evaluated together, their sums combined per set
+    (classes absent from every set skipped unless ``by_class``: a data row about one class)."""
     D, given = broadcast(model, params)
-    pi = np.broadcast_to(prevalences(model, params), (D, len(model.classes)))
     C = len(model.classes)
-    rows, cls = np.repeat(np.arange(D), C), np.tile(np.arange(C), D)
+    pi_all = np.broadcast_to(prevalences(model, params), (D, C))
+    live = np.flatnonzero(pi_all.any(axis=0) | by_class)
+    pi = pi_all[:, live]
+    C = live.size
+    rows, cls = np.repeat(np.arange(D), C), np.tile(live, D)
     sets = {k: np.broadcast_to(v, (D,))[rows] for k, v in given.items()}
     base = resolve(model, sets, classes=cls)
     sd = spreads(model, D * C, sets, expectation.individual, cls)
@@ -166,8 +171,13 @@ def _classes(model, endpoint, inner, L, times, params, expectation, closed) -> E
         _fill(per, per_se, active, expectation, base, sd, endpoint, inner, L, times, closed, store,
               cls if mc else None)
         values, se = mixture(store, pi)
-    shape = (D, C, times.size, K)
-    return Evaluation(values, se, closed, per.reshape(shape), None if per_se is None else per_se.reshape(shape))
+    full = np.full((D, len(model.classes), times.size, K), np.nan)
+    full[:, live] = per.reshape((D, C, times.size, K))
+    full_se = None
+    if per_se is not None:
+        full_se = np.full(full.shape, np.nan)
+        full_se[:, live] = per_se.reshape((D, C, times.size, K))
+    return Evaluation(values, se, closed, full, full_se)
 
 
 class _Store:

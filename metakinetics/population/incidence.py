@@ -214,7 +214,7 @@ def incidence(model, endpoint, times, *, individual: bool = False, method: str =
         return _monte_carlo(model, ep, t, params, n, seed, individual, by_class)
     closed = use_closed_form(model, m)
     how = Expectation(nodes, n, seed, individual)
-    ev = evaluate(model, ep, t, params, how, closed)
+    ev = evaluate(model, ep, t, params, how, closed, by_class)
     values = _finite(ev.values[0], ep, t)
     method_name = "closed-form" if closed else "numeric"
     info = {"individual": bool(individual), "expectation": "monte-carlo" if how.monte_carlo else "gauss-hermite"}

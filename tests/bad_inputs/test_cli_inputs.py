@@ -64,7 +64,14 @@ CASES = [
      ["network", "a reaction network without reactions (add [[reactions]]), not a model"]),
     ("23_figures_only_fit_on_a_model", ["figures", "breast", "--only", "fit", "--out", "{tmp}/f"],
      ["only: fit needs a fit", "breast is a model: nothing to draw"]),
+    ("24_data_class_unknown_to_the_model", ["fit", "{class_fit}", "--quiet", "--out-dir", "{tmp}/class_fit"],
+     ["data.csv", "row 3", "column 'class'", "unknown class 'luminal_c'", "luminal_a, luminal_b"]),
 ]
+
+#: the data file of each fit set-up case
+FIT_DATA = {"{all_zero_fit}": "id,time,event\n1,0,censored\n2,0,bone\n3,0,censored\n",
+            "{class_fit}": "group,class,organ,endpoint,time,value,denominator\n"
+                           "all,luminal_a,distant,distant,5,0.08,500\nall,luminal_c,distant,distant,5,0.2,400\n"}
 
 
 def _device(tmp_path: Path, name: str, minor: int) -> Path:
@@ -89,11 +96,12 @@ def _fill(argv, tmp_path):
             argv = [str(folder) if a == key else a for a in argv]
     for key, change in (("{one_param_fit}", {}),
                         ("{all_zero_fit}", {'"breast"': '"exponential_one_organ"', '"hess2013"': '"data.csv"',
-                                            '"binomial"': '"time_to_event"'})):
-        if key in argv:   # a fit set-up (and its data: every time 0) in a folder of its own
+                                            '"binomial"': '"time_to_event"'}),
+                        ("{class_fit}", {'"breast"': '"breast_subtypes"', '"hess2013"': '"data.csv"'})):
+        if key in argv:   # a fit set-up (and its data) in a folder of its own
             folder = tmp_path / key.strip("{}")
             folder.mkdir()
-            (folder / "data.csv").write_text("id,time,event\n1,0,censored\n2,0,bone\n3,0,censored\n")
+            (folder / "data.csv").write_text(FIT_DATA.get(key, FIT_DATA["{all_zero_fit}"]))
             text = ONE_PARAM_FIT
             for old, new in change.items():
                 text = text.replace(old, new)
@@ -115,7 +123,7 @@ def test_bad_cli_input_one_line_exit_2(number, argv, words, tmp_path, capsys):
     for word in words:
         assert word in err
     assert set(os.listdir(tmp_path)) - before <= {"a_file", "full", "list_fit", "noest_fit",  # nothing written
-                                                  "one_param_fit", "all_zero_fit"}
+                                                  "one_param_fit", "all_zero_fit", "class_fit"}
 
 
 def test_out_through_a_symlink_writes_the_target_and_keeps_the_link(tmp_path):

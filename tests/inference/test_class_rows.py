@@ -1,0 +1,75 @@
+"""Data rows about one intrinsic class (the ``class`` column): a fit predicts them with that class's
+own incidence, exactly as ``incidence(..., by_class=True)`` gives it; unknown classes are refused."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from metakinetics.errors import DataError
+from metakinetics.inference.objective import Objective
+from metakinetics.inference.problem import DataSpec, FitSetup, build_problem
+from metakinetics.model import load_model
+from metakinetics.population import incidence
+
+ROWS = """group,class,organ,endpoint,time,value,denominator
+all,luminal_a,distant,distant,5,0.08,500
+all,triple_negative,distant,distant,5,0.25,400
+all,triple_negative,brain,any,5,0.05,400
+all,,distant,distant,5,0.12,1000
+"""
+
+
+def _write(tmp_path, rows=ROWS):
+    (tmp_path / "cls.csv").write_text(rows)
+    (tmp_path / "cls.toml").write_text('[dataset]\nname = "cls"\nfile = "cls.csv"\nkind = "aggregate"\n'
+                                       'title = "t"\ncitation = "synthetic"\ncohort = "synthetic"\n'
+                                       'status = "exact"\nlikelihood = "binomial"\n')
+    return tmp_path / "cls.csv"
+
+
+def test_class_rows_are_predicted_with_the_class_incidence(tmp_path):
+    model = load_model("breast_subtypes")
+    path = _write(tmp_path)
+    setup = FitSetup(name="cls", model=model, data=(DataSpec(name=str(path), likelihood="binomial", label="cls"),),
+                     parameters=())
+    obj = Objective(setup)
+    ev = obj.evaluate(np.zeros(0))
+    assert ev.failed is None
+    pred = ev.predictions[0]
+    t = np.array([5.0])
+    per = incidence(model, "distant", t, by_class=True)
+    brain = incidence(model, "any", t, by_class=True).by_class["triple_negative"]
+    # same quadrature, same class parameters: equal to rounding (the skipped classes have weight 0)
+    np.testing.assert_allclose(pred[0], per.by_class["luminal_a"].values[0, 0], rtol=1e-12)
+    np.testing.assert_allclose(pred[1], per.by_class["triple_negative"].values[0, 0], rtol=1e-12)
+    np.testing.assert_allclose(pred[2], brain.values[0, list(brain.columns).index("brain")], rtol=1e-12)
+    np.testing.assert_allclose(pred[3], per.values[0, 0], rtol=1e-12)
+    assert len({round(float(p), 6) for p in pred[[0, 1, 3]]}) == 3     # the classes differ
+
+
+def test_unknown_class_names_file_row_and_known_classes(tmp_path):
+    path = _write(tmp_path, ROWS.replace("triple_negative,brain", "triple_negativ,brain"))
+    with pytest.raises(DataError) as err:
+        build_problem(DataSpec(name=str(path), likelihood="binomial"), load_model("breast_subtypes"))
+    msg = str(err.value)
+    assert "cls.csv" in msg and "class" in msg and "row 4" in msg and "triple_negativ'" in msg
+    assert "luminal_a" in msg and "did you mean 'triple_negative'" in msg
+
+
+def test_class_rows_need_a_model_with_classes(tmp_path):
+    with pytest.raises(DataError, match="unknown class 'luminal_a'.*none"):
+        build_problem(DataSpec(name=str(_write(tmp_path)), likelihood="binomial"), load_model("breast"))
+
+
+def test_a_free_base_value_that_classes_override_is_flagged(tmp_path):
+    from metakinetics.inference.fit import fit
+
+    (tmp_path / "fit.toml").write_text(
+        '[fit]\nname = "c"\n[model]\nname = "breast_subtypes"\n[[data]]\nname = "cls.csv"\n'
+        'likelihood = "binomial"\n[parameters."organs.*.wake"]\nvalue = 0.05\nmin = 1e-3\nmax = 1\nlog = true\n')
+    _write(tmp_path)
+    res = fit(tmp_path / "fit.toml")
+    flags = [i for i in res.identifiability if i["issue"] == "overridden by classes"]
+    # luminal_a, her2_enriched and triple_negative set their own wake; luminal_b does not
+    assert flags and "her2_enriched, luminal_a, triple_negative" in flags[0]["detail"]
+    assert "luminal_b" not in flags[0]["detail"]
