@@ -87,7 +87,11 @@ def endpoint_grid(endpoint: Endpoint, times: np.ndarray, integral: bool, breaks=
     else:
         outer_top, lengths = inner.horizon, np.append(np.minimum(times, inner.within), inner.within)
         clinical = np.array([inner.horizon])
-    g = clinical_grid(np.unique(np.append(clinical, outer_top + lengths.max())), L, True, breaks)
+    # a window's integral E(s, s + l) has a kink in s where s + l crosses a kink of h: break there too
+    shifted = [x - ln for x in breaks for ln in np.unique(lengths) if L < x - ln < outer_top]
+    near = np.concatenate([[L, outer_top], times, np.asarray(breaks, dtype=float)])
+    shifted = [x for x in np.unique(shifted) if np.min(np.abs(near - x)) > 1e-9 * max(x, 1.0)]
+    g = clinical_grid(np.unique(np.append(clinical, outer_top + lengths.max())), L, True, [*breaks, *shifted])
     nb = g.pieces.shape[0] + 1
     b = g.u[:nb]
     outer = np.flatnonzero((g.pieces[:, 0] >= L - 1e-12) & (g.pieces[:, 1] <= outer_top * (1 + 1e-14)))
