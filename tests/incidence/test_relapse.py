@@ -158,3 +158,22 @@ def test_landmark_any_restarts_at_the_landmark():
     got = mk.incidence(model, Landmark(Any(), L), L + np.array([1.0, 4.0]), individual=True).values
     ref = extrapolated(model, top=HORIZON + WITHIN + 0.25, start=L, times=np.array([1.0, 4.0]))
     assert _rel(got, ref["any"]) < TOL
+
+
+def test_no_death_after_relapse_is_todays_model():
+    """after_relapse = 0 gives today's numbers to 1e-12: any, first, distant, site_share and their
+    landmark versions, with and without background death, population quadrature. The golden file
+    was written by main at e227129 (before death after relapse existed) with this same loop."""
+    import json
+    from pathlib import Path
+
+    from metakinetics.endpoints import Distant, First
+
+    golden = json.loads((Path(__file__).parent / "nu0_golden_e227129.json").read_text())
+    t = np.array([0.5, 1.0, 3.0, 5.0, 12.0])
+    for hz in (0.0, 0.04):
+        m = mk.load_model("breast").with_values({"mortality.hazard": hz, "mortality.after_relapse": 0.0})
+        for ep in (Any(), First(), Distant(), SiteShare(), Landmark(Any(), 2.0), Landmark(SiteShare(), 2.0)):
+            tt = t[t > 2.0] if isinstance(ep, Landmark) else t
+            want = np.array(golden[f"{hz}-{ep.name}-{getattr(ep, 'inner', ep).name}"])
+            assert np.max(np.abs(mk.incidence(m, ep, tt).values - want)) <= 1e-12
