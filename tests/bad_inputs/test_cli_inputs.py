@@ -64,6 +64,14 @@ CASES = [
      ["network", "a reaction network without reactions (add [[reactions]]), not a model"]),
     ("23_figures_only_fit_on_a_model", ["figures", "breast", "--only", "fit", "--out", "{tmp}/f"],
      ["only: fit needs a fit", "breast is a model: nothing to draw"]),
+    ("24_multi_organ_window_zero", ["incidence", "breast", "--endpoint", "multi_organ", "--window", "0"],
+     ["window", "must be a positive number of years"]),
+    ("25_window_on_another_endpoint", ["incidence", "breast", "--endpoint", "site_share", "--window", "0.25"],
+     ["window applies to the multi_organ endpoint only", "not 'site_share'"]),
+    ("26_lag_within_negative", ["incidence", "breast", "--endpoint", "lag", "--within", "-1"],
+     ["within", "finite number of years >= 0"]),
+    ("27_death_after_relapse_negative", ["incidence", "breast", "--set", "mortality.after_relapse=-1"],
+     ["mortality.after_relapse", "zero or positive"]),
 ]
 
 
