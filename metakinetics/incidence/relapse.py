@@ -13,8 +13,9 @@ mu h_k(u); death has hazard hb from diagnosis plus nu after the first detected d
   ~1e-15 while nu x piece <= 30).
 * ``window_integral``: E_S(s, s + l) = int_s^{s+l} mu h_S(v) e^{-mu (M_S(v) - M_S(s)) - c (v - s)} dv,
   the chance that organs S are detected alive in (s, s + l] after a first metastasis at s
-  (c = hb + nu), for every outer Gauss node s and window length l: 6 extra Gauss nodes on the
-  partial pieces at both ends, whole pieces summed from a table of positive terms (no cancellation).
+  (c = hb + nu), for every outer Gauss node s and window length l: product integration on the
+  partial pieces at both ends (the same interpolant, exact against e^{-c v}), whole pieces summed
+  from a table of positive terms (no cancellation). No point beyond the grid's nodes is needed.
 """
 from __future__ import annotations
 
@@ -79,68 +80,85 @@ def survival_convolution(grid, f: np.ndarray, nu: np.ndarray, start: int) -> np.
 
 @dataclass(frozen=True)
 class Windows:
-    """Window integrals' nodes for outer Gauss nodes s_i (the nodes of pieces ``outer``) and
-    lengths ``lengths`` (W,): indices into the grid's evaluation points ``u``."""
+    """Where the windows (s_i, s_i + l_j] of the outer Gauss nodes s_i (the nodes of the pieces
+    ``outer``) start and end: piece index and position within the piece (0..1)."""
 
     outer: np.ndarray        # (n_out_pieces,) piece indices whose nodes are outer nodes
     lengths: np.ndarray      # (W,) window lengths (years)
     s: np.ndarray            # (n_o,) indices in u of the outer nodes s_i (n_o = 6 n_out_pieces)
-    nxt: np.ndarray          # (n_o,) break index after s_i
-    start: np.ndarray        # (n_o, 6) nodes on [s_i, b_nxt]
-    start_len: np.ndarray    # (n_o,) its length
-    last: np.ndarray         # (n_o, W) break index of the last break <= s_i + l_j
-    same: np.ndarray         # (n_o, W) s_i + l_j within s_i's piece
-    a: np.ndarray            # (n_o, W) indices in u of the end interval's start (s_i or b_last)
-    end: np.ndarray          # (n_o, W, 6) nodes on the end interval
-    end_len: np.ndarray      # (n_o, W) its length
+    ps: np.ndarray           # (n_o,) piece of s_i
+    zs: np.ndarray           # (n_o,) position of s_i in its piece (a Gauss node)
+    pe: np.ndarray           # (n_o, W) piece of s_i + l_j
+    ze: np.ndarray           # (n_o, W) its position in that piece, in [0, 1]
 
 
-def window_points(b: np.ndarray, pieces: np.ndarray, nodes_u: np.ndarray, outer: np.ndarray,
-                  lengths: np.ndarray, offset: int):
-    """(extra points (n_extra,), Windows) for outer pieces ``outer`` and window ``lengths``; extra
-    points get indices from ``offset`` on (the caller appends them to u)."""
-    s = nodes_u[outer].ravel()                                            # (n_o,)
-    nxt = np.repeat(outer + 1, 6)
-    bn = b[nxt]
-    e = s[:, None] + lengths[None, :]
-    last = np.clip(np.searchsorted(b, e * (1 + 1e-14), side="right") - 1, 0, b.size - 1)
-    same = last < nxt[:, None]
-    a_val = np.where(same, s[:, None], b[last])
-    start_pts = s[:, None] + (bn - s)[:, None] * _XU[None, :]
-    end_pts = a_val[..., None] + (e - a_val)[..., None] * _XU
-    extra = np.concatenate([start_pts.ravel(), end_pts.ravel()])
-    n_o, W = e.shape
-    start_idx = offset + np.arange(n_o * 6).reshape(n_o, 6)
-    end_idx = offset + n_o * 6 + np.arange(n_o * W * 6).reshape(n_o, W, 6)
-    s_idx = b.size + np.repeat(outer * 6, 6) + np.tile(np.arange(6), outer.size)
-    a_idx = np.where(same, s_idx[:, None], last)                          # breaks are u[:b.size]
-    return extra, Windows(outer, lengths, s_idx, nxt, start_idx, bn - s, last, same, a_idx, end_idx,
-                          e - a_val)
+def windows(b: np.ndarray, nodes_u: np.ndarray, outer: np.ndarray, lengths: np.ndarray) -> Windows:
+    """The windows of the outer pieces ``outer`` (indices into the pieces between breaks ``b``;
+    ``nodes_u`` (n, 6) their Gauss nodes) for window ``lengths`` (W,)."""
+    s = nodes_u[outer].ravel()
+    ps = np.repeat(outer, 6)
+    e = s[:, None] + np.asarray(lengths, dtype=float)[None, :]
+    pe = np.clip(np.searchsorted(b, e, side="right") - 1, 0, b.size - 2)
+    ze = np.clip((e - b[pe]) / (b[pe + 1] - b[pe]), 0.0, 1.0)
+    s_idx = b.size + ps * 6 + np.tile(np.arange(6), outer.size)
+    return Windows(outer, np.asarray(lengths, dtype=float), s_idx, ps, np.tile(_XU, outer.size), pe, ze)
 
 
-def window_integral(grid, win: Windows, g: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """E (P, n_o, W, K): int_{s_i}^{s_i + l_j} g(v) e^{-(lam(v) - lam(s_i))} dv, with g = mu h_S
-    and lam = mu M_S + c v (P, N, K) given on the grid's points ``u`` (lam increasing)."""
+def partial_weights(c: float, lengths: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """(..., 6) weights of int_0^{z len} p(v) e^{-c v} dv = sum_m w_m p(node_m), p the degree-5
+    interpolant at the piece's 6 Gauss nodes; ``lengths`` and ``z`` (...) broadcast together."""
+    lengths, z = np.broadcast_arrays(np.asarray(lengths, dtype=float), np.asarray(z, dtype=float))
+    y = z[..., None] * _XF                                               # (..., 32) in [0, z]
+    kern = np.exp(-c * lengths[..., None] * y) * (z * lengths)[..., None] * _WF
+    return np.einsum("...q,...qm->...m", kern, _lagrange(y))
+
+
+def _apply(w: np.ndarray, piece: np.ndarray, ph: np.ndarray, P: int, K: int) -> np.ndarray:
+    """(P, ..., K): sum_m w[..., m] ph[piece[...], m] for weights w (..., 6) on pieces ``piece``
+    (...), ph (n 6, P K) the node values, as one dense matrix product."""
+    shape = piece.shape
+    S = np.zeros((piece.size, ph.shape[0]))
+    cols = piece.reshape(-1, 1) * 6 + np.arange(6)[None, :]
+    np.put_along_axis(S, cols, w.reshape(-1, 6), axis=1)
+    out = (S @ ph).reshape(shape + (P, K))
+    return np.moveaxis(out, -2, 0)
+
+
+def window_integral(grid, win: Windows, g: np.ndarray, m: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """E (P, n_o, W, K): int_{s_i}^{s_i + l_j} g(v) e^{-(lam(v) - lam(s_i))} dv with lam = m + c v,
+    g = mu h_S and m = mu M_S (P, N, K) on the grid's points, c (P,) the death hazard (1/year).
+
+    On each piece g e^{-(m - m(b_p))} is interpolated at its 6 Gauss nodes and integrated against
+    e^{-c (v - b_p)} exactly (product integration), so no point beyond the grid's nodes is needed;
+    whole pieces in between come from a table of sums of positive terms (no cancellation)."""
     Lp = grid.pieces[:, 1] - grid.pieces[:, 0]
-    nb = grid.pieces.shape[0] + 1
-    lam_s = lam[:, win.s]                                                 # (P, n_o, K)
-    # whole pieces: C[q, r] = sum_{p=q}^{r-1} int_p g e^{-(lam - lam(b_q))}, all terms >= 0
-    lam_b = lam[:, :nb]                                                   # breaks first in u
-    piece_terms = (g[:, grid.nodes] * np.exp(-(lam[:, grid.nodes] - lam_b[:, :-1, None]))
-                   * (Lp[:, None] * _WU)[None, :, :, None]).sum(axis=2)   # (P, n, K) relative to b_p
-    q = np.unique(win.nxt)
-    C = np.zeros((g.shape[0], q.size, nb, g.shape[2]))
-    for r in range(int(q.min()), nb - 1):                                 # add piece r to every q <= r
-        on = q <= r
-        C[:, on, r + 1] = C[:, on, r] + piece_terms[:, None, r] * np.exp(-(lam_b[:, None, r] - lam_b[:, q[on]]))
-    qi = np.searchsorted(q, win.nxt)
-    start = (g[:, win.start] * np.exp(-(lam[:, win.start] - lam_s[:, :, None]))
-             * (win.start_len[:, None] * _WU)[None, :, :, None]).sum(axis=2)          # (P, n_o, K)
-    full = C[:, qi[:, None], np.maximum(win.last, 0)]                                 # (P, n_o, W, K)
-    lead = np.exp(-(lam_b[:, win.nxt] - lam_s))                                       # (P, n_o, K)
-    lam_a = lam[:, win.a]                                                             # (P, n_o, W, K)
-    endp = (g[:, win.end] * np.exp(-(lam[:, win.end] - lam_a[:, :, :, None]))
-            * (win.end_len[..., None] * _WU)[None, :, :, :, None]).sum(axis=3)
-    tail = np.exp(-(lam_a - lam_s[:, :, None])) * endp
-    body = (start + 0.0)[:, :, None] + lead[:, :, None] * full
-    return np.where(win.same[None, :, :, None], 0.0, body) + tail
+    n = Lp.size
+    b = grid.pieces[:, 0]
+    m_b = m[:, :n + 1]                                                   # breaks first in u
+    phi = g[:, grid.nodes] * np.exp(-(m[:, grid.nodes] - m_b[:, :-1, None]))   # (P, n, 6, K)
+    P, K = g.shape[0], g.shape[2]
+    out = np.empty((P,) + win.pe.shape + (K,))
+    for val in np.unique(c):
+        rows = np.flatnonzero(c == val)
+        ph = phi[rows].transpose(1, 2, 0, 3).reshape(n * 6, -1)            # (n 6, P' K): one matmul each
+        full = _apply(partial_weights(val, Lp, np.ones(n)), np.arange(n), ph, rows.size, K)     # F_p(1)
+        Fs = _apply(partial_weights(val, Lp[win.ps], win.zs), win.ps, ph, rows.size, K)
+        Fe = _apply(partial_weights(val, Lp[win.pe], win.ze), win.pe, ph, rows.size, K)
+        lam_b = m_b[rows] + val * np.append(b, grid.pieces[-1, 1])[None, :, None]        # (P, n + 1, K)
+        lam_s = m[rows][:, win.s] + val * grid.u[win.s][None, :, None]                    # (P, n_o, K)
+        # C[q, r] = sum_{p=q}^{r-1} e^{-(lam(b_p) - lam(b_q))} F_p(1)
+        q = np.unique(win.ps + 1)
+        C = np.zeros((rows.size, q.size, n + 1, K))
+        for r in range(int(q.min()), n):
+            on = q <= r
+            C[:, on, r + 1] = C[:, on, r] + full[:, None, r] * np.exp(-(lam_b[:, None, r] - lam_b[:, q[on]]))
+        qi = np.searchsorted(q, win.ps + 1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            up = np.exp(np.minimum(lam_s - lam_b[:, win.ps], 700.0))                      # e^{lam(s) - lam(b_ps)}
+            same = up[:, :, None] * (Fe - Fs[:, :, None])
+            head = up * (full[:, win.ps] - Fs)                                             # s to its piece end
+            mid = np.exp(-(lam_b[:, win.ps + 1] - lam_s))[:, :, None] * C[:, qi[:, None], win.pe]
+            tail = np.exp(-(lam_b[:, win.pe] - lam_s[:, :, None])) * Fe
+            E = np.where((win.pe == win.ps[:, None])[None, :, :, None], same, head[:, :, None] + mid + tail)
+        out[rows] = np.nan_to_num(np.maximum(E, 0.0))
+    return out

@@ -21,7 +21,7 @@ import numpy as np
 from ..endpoints import (AtDiagnosis, Any, BySize, Distant, Endpoint, First, Lag, Landmark, MultiOrgan,
                          OrgansPerRelapse, SiteShare)
 from ..errors import InputError
-from .relapse import Windows, survival_convolution, window_integral, window_points
+from .relapse import Windows, survival_convolution, window_integral, windows
 
 PIECE = 0.5         # years: longest integration piece near an event (6-point Gauss-Legendre: error < 1e-9 here)
 GRADE = 0.1         # farther from the last event, pieces of at most GRADE x the distance from it
@@ -95,9 +95,9 @@ def endpoint_grid(endpoint: Endpoint, times: np.ndarray, integral: bool, breaks=
     nb = g.pieces.shape[0] + 1
     b = g.u[:nb]
     outer = np.flatnonzero((g.pieces[:, 0] >= L - 1e-12) & (g.pieces[:, 1] <= outer_top * (1 + 1e-14)))
-    extra, win = window_points(b, g.pieces, g.u[g.nodes], outer, lengths, g.u.size)
-    return Grid(np.concatenate([g.u, extra]), np.searchsorted(b, clinical), g.landmark, g.pieces, g.nodes,
-                win, int(np.searchsorted(b, outer_top)))
+    win = windows(b, g.u[g.nodes], outer, lengths)
+    return Grid(g.u, np.searchsorted(b, clinical), g.landmark, g.pieces, g.nodes, win,
+                int(np.searchsorted(b, outer_top)))
 
 
 def clinical_grid(times: np.ndarray, landmark: float, integral: bool, breaks=()) -> Grid:
@@ -192,19 +192,17 @@ def terms(endpoint: Endpoint, grid: Grid, M0: np.ndarray, M: np.ndarray, h: np.n
             any_k = None if any_k is None else np.where(after, any_k, 0.0)
             dist = None if dist is None else np.where(after, dist, 0.0)
     else:
-        nbase = u.size if grid.windows is None else int(grid.nodes.max()) + 1   # breaks and nodes first
-        dMb, Gb, hb = dM[:, :nbase], G[:, :nbase], h[:, :nbase]
-        decay = np.exp(-hazard[:, None] * np.maximum(u[None, :nbase] - L, 0.0))    # (Po, N) alive since L
-        rel_G = full(np.exp(-mu[:, :, None] * np.maximum(Gb - Gb[:, iL][:, None], 0.0)[:, None]))[..., None]
-        hd = full(m4 * (hb * decay[:, :, None])[:, None])     # (P, N, K) mu h e^{-hazard (u - L)}
+        decay = np.exp(-hazard[:, None] * np.maximum(u[None, :] - L, 0.0))    # (Po, N) alive since L
+        rel_G = full(np.exp(-mu[:, :, None] * np.maximum(G - G[:, iL][:, None], 0.0)[:, None]))[..., None]
+        hd = full(m4 * (h * decay[:, :, None])[:, None])      # (P, N, K) mu h e^{-hazard (u - L)}
         nu_p = np.repeat(nu, J)
         parts = {}
         if isinstance(inner, First):
             parts["first"] = hd * rel_G
         if wants_any:
-            dMk = np.maximum(dMb - dMb[:, iL][:, None], 0.0)                      # (Po, N, K) since L
+            dMk = np.maximum(dM - dM[:, iL][:, None], 0.0)                        # (Po, N, K) since L
             rel_k = full(np.exp(-m4 * dMk[:, None]))
-            parts["any"] = hd * rel_k * _alive(grid, dMb, Gb, hb, mu, nu, nu_p, full)
+            parts["any"] = hd * rel_k * _alive(grid, dM, G, h, mu, nu, nu_p, full)
         if wants_dist:
             parts["dist"] = hd.sum(axis=2, keepdims=True) * rel_G
         if isinstance(inner, (MultiOrgan, Lag)):
@@ -283,11 +281,9 @@ def _windows(inner, grid: Grid, dM, G, h, mu, hazard, nu, full) -> np.ndarray:
     (alive, death hazard hb + nu) the organs other than k within the window (multi_organ), or
     organ k within each lag (lag)."""
     m4 = mu[:, :, None, None]
-    c = full(np.broadcast_to((hazard + nu)[:, None], mu.shape))[:, None, None]   # (P, 1, 1)
+    c = full(np.broadcast_to((hazard + nu)[:, None], mu.shape))              # (P,) death hazard after s
     if isinstance(inner, MultiOrgan):
         g_unit, M_unit = h.sum(axis=2, keepdims=True) - h, G[:, :, None] - dM
     else:
         g_unit, M_unit = h, dM
-    g = full(m4 * g_unit[:, None])
-    lam = full(m4 * M_unit[:, None]) + c * grid.u[None, :, None]
-    return window_integral(grid, grid.windows, g, lam)
+    return window_integral(grid, grid.windows, full(m4 * g_unit[:, None]), full(m4 * M_unit[:, None]), c)
