@@ -54,22 +54,30 @@ def solve(model: Model | str, times, *, params: Mapping | None = None, method: s
 def incidence(model: Model | str, endpoint: str | Endpoint = "any", times=None, *, method: str = "auto",
               individual: bool = False, landmark: float | None = None, horizon: float | None = None,
               patients: int | None = None, seed=None, nodes=None, params: Mapping | None = None,
-              overrides: Mapping[str, Any] | None = None, by_class: bool = False):
+              overrides: Mapping[str, Any] | None = None, window: float | None = None,
+              within: float | None = None, by_class: bool = False):
     """Organ-specific incidence of an endpoint, for the population or the typical patient.
 
     Parameters
     ----------
     model : Model, bundled name or path
     endpoint : "any", "first", "distant", "at_diagnosis", "distant_at_diagnosis", "site_share",
-        "by_size", or an :mod:`metakinetics.endpoints` object
-    times : years after diagnosis (for by_size: diameters at diagnosis in cm)
+        "by_size", "organs_per_relapse", "multi_organ", "lag", or an :mod:`metakinetics.endpoints`
+        object
+    times : years after diagnosis (for by_size: diameters at diagnosis in cm; for lag: years
+        from the first distant metastasis)
     method : "auto", "closed-form", "numeric" or "monte-carlo" (exact event-level simulation of
         ``patients`` virtual patients, seeded)
     individual : the typical patient instead of the population
     landmark : years: the endpoint among patients free of distant metastasis then
-    horizon : by_size only: years after diagnosis. 0 counts a metastasis in any organ at
+    horizon : by_size: years after diagnosis. 0 counts a metastasis in any organ at
         diagnosis among all patients; > 0 counts a distant metastasis by ``horizon`` among
-        patients free of metastasis at diagnosis
+        patients free of metastasis at diagnosis. lag: the first distant metastasis is detected
+        by ``horizon`` years after diagnosis (default 10)
+    window : multi_organ: years after the first distant metastasis within which a second organ
+        makes the first relapse multi-organ (default 0.25, 3 months)
+    within : lag: organ k is detected within ``within`` years of the first metastasis (the
+        conditioning that makes the lag a proper distribution; default 10)
     patients, seed : Monte Carlo size and seed (with a deterministic method: Monte Carlo over
         the random effects instead of Gauss-Hermite quadrature)
     nodes : Gauss-Hermite nodes per random effect
@@ -87,11 +95,12 @@ def incidence(model: Model | str, endpoint: str | Endpoint = "any", times=None, 
 
     mod = _model(model, overrides)
     if isinstance(endpoint, Endpoint):
-        if landmark is not None or horizon is not None:
-            raise InputError("give the landmark / horizon inside the endpoint object or as arguments, not both")
+        if landmark is not None or horizon is not None or window is not None or within is not None:
+            raise InputError("give the landmark / horizon / window / within inside the endpoint object or as "
+                             "arguments, not both")
         ep = endpoint
     elif isinstance(endpoint, str):
-        ep = endpoint_from_name(endpoint, landmark=landmark, horizon=horizon)
+        ep = endpoint_from_name(endpoint, landmark=landmark, horizon=horizon, window=window, within=within)
     else:
         raise InputError(f"endpoint: expected a name or an Endpoint, found {type(endpoint).__name__}")
     if times is None:

@@ -89,8 +89,54 @@ class Landmark(Endpoint):
         return self.inner.per_organ
 
 
+@dataclass(frozen=True)
+class OrgansPerRelapse(Endpoint):
+    """Mean number of organs detected (alive) by u among M0 patients with a distant metastasis by u
+    (a count in [1, K], not a probability)."""
+
+    name = "organs_per_relapse"
+    per_organ = False
+
+
+#: default window (years) within which a second organ makes a first relapse multi-organ (3 months)
+WINDOW = 0.25
+
+
+@dataclass(frozen=True)
+class MultiOrgan(Endpoint):
+    """Among M0 patients whose first distant metastasis is detected by u, the share with a second
+    organ detected alive within ``window`` years of the first (default 3 months; the second organ
+    may come after u: the first relapse's presentation is followed for the whole window)."""
+
+    name = "multi_organ"
+    per_organ = False
+    window: float = WINDOW
+
+    def __post_init__(self):
+        _positive_years(self.window, "window")
+
+
+@dataclass(frozen=True)
+class Lag(Endpoint):
+    """Time from the first distant metastasis to organ k (years), as a CDF over lags: among M0
+    patients whose first distant metastasis is in another organ and detected by ``horizon`` years
+    after diagnosis and whose organ k is detected alive within ``within`` years of it, the share
+    with organ k within the lag. The "times" of this endpoint are lags, in [0, within]."""
+
+    name = "lag"
+    horizon: float = 10.0
+    within: float = 10.0
+
+    def __post_init__(self):
+        _positive_years(self.horizon, "horizon")
+        _positive_years(self.within, "within")
+
+
 ENDPOINTS: dict[str, type[Endpoint]] = {c.name: c for c in (Any, First, Distant, AtDiagnosis, DistantAtDiagnosis,
-                                                             SiteShare, BySize)}
+                                                             SiteShare, BySize, OrgansPerRelapse, MultiOrgan,
+                                                             Lag)}
+#: the options each endpoint takes (name -> option names), checked by :func:`endpoint_from_name`
+OPTIONS = {"by_size": ("horizon",), "multi_organ": ("window",), "lag": ("horizon", "within")}
 
 
 def _years(value, what: str) -> float:
@@ -103,18 +149,39 @@ def _years(value, what: str) -> float:
     return float(value)
 
 
-def endpoint_from_name(name: str, *, landmark: float | None = None, horizon: float | None = None) -> Endpoint:
+def _positive_years(value, what: str) -> float:
+    """A positive, finite number of years (a window or the lag's reach)."""
+    v = _years(value, what)
+    if v <= 0:
+        raise InputError(f"{what} must be a positive number of years, found {v:g}")
+    return v
+
+
+def endpoint_from_name(name: str, *, landmark: float | None = None, horizon: float | None = None,
+                       window: float | None = None, within: float | None = None) -> Endpoint:
     """Endpoint object from its name (``any``, ``first``, ``distant``, ``at_diagnosis``,
-    ``site_share``, ``by_size``), optionally as a landmark version from ``landmark`` years."""
+    ``site_share``, ``by_size``, ``organs_per_relapse``, ``multi_organ``, ``lag``), with its
+    options (``horizon`` for by_size and lag, ``window`` for multi_organ, ``within`` for lag; years),
+    optionally as a landmark version from ``landmark`` years."""
     if name not in ENDPOINTS:
         hint = nearest(name, ENDPOINTS)
         raise InputError(f"unknown endpoint '{name}' (expected one of {', '.join(ENDPOINTS)})"
                          + (f"; did you mean '{hint}'?" if hint else ""))
-    if horizon is not None and name != "by_size":
-        raise InputError(f"a horizon applies to the by_size endpoint only, not '{name}'")
-    if horizon is not None:
-        horizon = _years(horizon, "horizon")
-    ep = BySize(horizon=float(horizon or 0.0)) if name == "by_size" else ENDPOINTS[name]()
+    given = {k: v for k, v in (("horizon", horizon), ("window", window), ("within", within)) if v is not None}
+    for opt in given:
+        if opt not in OPTIONS.get(name, ()):
+            users = [n for n, o in OPTIONS.items() if opt in o]
+            raise InputError(f"a {opt} applies to the {' and '.join(users)} endpoint{'s' if len(users) > 1 else ''} "
+                             f"only, not '{name}'")
+    if name == "by_size":
+        ep = BySize(horizon=_years(horizon, "horizon") if horizon is not None else 0.0)
+    elif name == "multi_organ":
+        ep = MultiOrgan(window=_positive_years(window, "window") if window is not None else WINDOW)
+    elif name == "lag":
+        ep = Lag(horizon=_positive_years(horizon, "horizon") if horizon is not None else Lag.horizon,
+                 within=_positive_years(within, "within") if within is not None else Lag.within)
+    else:
+        ep = ENDPOINTS[name]()
     if landmark is not None:
         ep = Landmark(inner=ep, at=_years(landmark, "landmark time"))
     return ep

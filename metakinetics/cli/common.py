@@ -179,7 +179,8 @@ def emit(text: str, out: str | None = None) -> None:
 
 
 #: default times per endpoint: site_share is undefined at 0, by_size runs over diameters (cm)
-DEFAULT_TIMES = {"site_share": "1:20:1", "by_size": "0.5:5:0.5", "at_diagnosis": "0", "distant_at_diagnosis": "0"}
+DEFAULT_TIMES = {"site_share": "1:20:1", "by_size": "0.5:5:0.5", "at_diagnosis": "0", "distant_at_diagnosis": "0",
+                 "organs_per_relapse": "1:20:1", "multi_organ": "1:20:1", "lag": "0:10:0.5"}
 
 
 def default_times(args) -> str:

@@ -30,6 +30,12 @@ def register(subparsers) -> None:
     p.add_argument("--horizon", type=float, default=None,
                    help="by_size only: years after diagnosis. 0 (default): any organ at diagnosis, all patients; "
                         "> 0: distant metastasis by then among patients free of metastasis at diagnosis")
+    p.add_argument("--window", type=float, default=None,
+                   help="multi_organ only: years after the first distant metastasis within which a second organ "
+                        "counts (default 0.25, 3 months)")
+    p.add_argument("--within", type=float, default=None,
+                   help="lag only: organ k detected within this many years of the first metastasis (default 10); "
+                        "--horizon: the first metastasis by then (default 10); --times are lags in years")
     p.add_argument("--risk", type=float, default=None,
                    help="by_size only: print the diameter (cm) at which the risk reaches this probability")
     p.add_argument("--by-class", action="store_true",
@@ -60,8 +66,8 @@ def run(args) -> int:
     times = parse_times(default_times(args))
     res = incidence(model, args.endpoint, times, landmark=args.landmark, horizon=args.horizon,
                     individual=args.individual, method=args.method, nodes=args.nodes, patients=args.patients,
-                    seed=args.seed, by_class=args.by_class)
-    first = "diameter_cm" if args.endpoint == "by_size" else "time"
+                    seed=args.seed, window=args.window, within=args.within, by_class=args.by_class)
+    first = {"by_size": "diameter_cm", "lag": "lag"}.get(args.endpoint, "time")
     parts = [("pooled", res)] + (list(res.by_class.items()) if res.by_class else [])
     cols = {first: np.concatenate([r.times for _, r in parts])}
     if res.by_class:

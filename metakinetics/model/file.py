@@ -73,6 +73,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
     },
     "mortality": {
         "hazard": Field("float", "nonneg", "1/time", -1, doc="background death hazard (competing risk)"),
+        "after_relapse": Field("float", "nonneg", "1/time", -1,
+                               doc="extra death hazard after the first detected distant metastasis"),
     },
 }
 
@@ -413,7 +415,7 @@ def model_to_dict(model: Model) -> dict[str, Any]:
         "population": {"mu_sd": pop.mu_sd, "rate_sd": pop.rate_sd, "diameter_sd": pop.diameter_sd},
         "treatment": {"kill_dormant": model.treatment.kill_dormant,
                       "kill_colony": model.treatment.kill_colony},
-        "mortality": {"hazard": model.mortality.hazard},
+        "mortality": {"hazard": model.mortality.hazard, "after_relapse": model.mortality.after_relapse},
         **({"classes": classes_to_dict(model.classes)} if model.classes else {}),
     }
 

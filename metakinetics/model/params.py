@@ -64,7 +64,8 @@ class PatientParams:
     colony_K: np.ndarray
     kill_dormant: np.ndarray
     kill_colony: np.ndarray
-    hazard: np.ndarray
+    hazard: np.ndarray         # background death hazard from diagnosis (1/year)
+    after_relapse: np.ndarray  # extra death hazard after the first detected distant metastasis (1/year)
 
     @property
     def n(self) -> int:
@@ -275,7 +276,8 @@ def validate(p: PatientParams) -> None:
     scalar = {"primary.x0": p.x0, "primary.rate": p.rate, "diagnosis.size": p.size,
               "diagnosis.surgery_delay": p.delay, "shedding.mu": p.mu, "shedding.gamma": p.gamma,
               "circulation.clearance": p.kappa, "treatment.kill_dormant": p.kill_dormant,
-              "treatment.kill_colony": p.kill_colony, "mortality.hazard": p.hazard}
+              "treatment.kill_colony": p.kill_colony, "mortality.hazard": p.hazard,
+              "mortality.after_relapse": p.after_relapse}
     if p.law.needs_K:
         scalar["primary.K"] = p.K
     for key, a in scalar.items():
@@ -571,4 +573,4 @@ def _assemble(model: Model, P: int, given: Mapping[str, np.ndarray], cls=None) -
         dormant_death=organ("dormant_death"), eps=organ("efficiency") * np.exp(organ(PREFERENCE, 0.0)), detection=organ("detection"),
         colony_rate=colony_rate, birth=np.where(bd, birth, 0.0), colony_K=organ("K", math.inf),
         kill_dormant=get("treatment.kill_dormant", 0.0), kill_colony=get("treatment.kill_colony", 0.0),
-        hazard=get("mortality.hazard", 0.0))
+        hazard=get("mortality.hazard", 0.0), after_relapse=get("mortality.after_relapse", 0.0))

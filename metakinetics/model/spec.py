@@ -127,9 +127,12 @@ class Treatment:
 
 @dataclass(frozen=True)
 class Mortality:
-    """Background death hazard (1/year), a competing risk that censors metastasis."""
+    """Background death hazard (1/year) from diagnosis, a competing risk that censors metastasis,
+    and ``after_relapse`` (1/year), the extra death hazard after the first detected distant
+    metastasis (0: relapsed patients die at the background rate only)."""
 
     hazard: float = 0.0
+    after_relapse: float = 0.0
 
 
 @dataclass(frozen=True)

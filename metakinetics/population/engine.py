@@ -22,11 +22,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..endpoints import AtDiagnosis, Endpoint, First
+from ..endpoints import AtDiagnosis, Endpoint, OrgansPerRelapse
 from ..errors import SolverError
 from ..incidence import colony_counts
 from ..incidence.forcing import plan
-from ..incidence.terms import clinical_grid, log_weight, split, terms
+from ..incidence.terms import clinical_grid, endpoint_grid, log_weight, needs_integral, split, terms
 from ..model import Model
 from ..model.params import PatientParams, broadcast, prevalences, resolve, value_array
 from .effects import DIMENSIONS, Scores, draws, hermite
@@ -241,12 +241,12 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
     memory stays bounded whatever the number of times, and cost grows linearly with it."""
     Po, J = mu.shape[0] // n, mu.shape[1]
     atdx = isinstance(inner, AtDiagnosis)
-    hz = pat.hazard[::Po]
-    integral = np.array([isinstance(inner, First) or (not atdx and h > 0) for h in hz])
+    hz, nu = pat.hazard[::Po], pat.after_relapse[::Po]
+    integral = np.array([needs_integral(ep, np.array([h]), x) for h, x in zip(hz, nu)])
     grids: dict[bytes, tuple] = {}
     for d in range(n):
         if integral[d]:
-            g = clinical_grid(t, L, True, _breaks(pat.take(slice(d * Po, (d + 1) * Po))))
+            g = endpoint_grid(ep, t, True, _breaks(pat.take(slice(d * Po, (d + 1) * Po))))
             key = b"I" + g.u.tobytes()
         else:
             key, g = b"plain", None
@@ -274,11 +274,12 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
                               "weight underflows to 0), so incidence among M0 patients is undefined; "
                               "shedding or efficiency is too large")
         w_all = np.exp(lwq - top[:, None, None]).reshape(ns * Po, J)
-        acc = _Sums(ns, t.size, K, mc)
+        acc = _Sums(ns, t.size, K, mc, len(pat.organs) if isinstance(inner, OrgansPerRelapse) else 1.0)
         step = max(TERMS_BUDGET // max(J * grid.u.size * M0.shape[1], 1), 1)   # rows per chunk
         for lo in range(0, ns * Po, step):
             r = slice(lo, min(lo + step, ns * Po))
-            _, a, b = terms(ep, grid, M0[r], M[r], None if h is None else h[r], sub.hazard[r], mu_s[r])
+            _, a, b = terms(ep, grid, M0[r], M[r], None if h is None else h[r], sub.hazard[r], mu_s[r],
+                            sub.after_relapse[r])
             if atdx:
                 a = np.broadcast_to(a[:, :1], (a.shape[0], t.size, a.shape[2]))
             acc.add(np.arange(r.start, r.stop) // Po, w_all[r].reshape(-1), a, b, J)
@@ -295,9 +296,9 @@ class _Sums:
     """Weighted sums per set over chunks of patients: sum w a, sum w b (and, for the Monte Carlo
     SE, sums of squares and products), from which the ratio and its delta-method SE follow."""
 
-    def __init__(self, ns: int, T: int, K: int, mc: bool):
+    def __init__(self, ns: int, T: int, K: int, mc: bool, top: float = 1.0):
         z = lambda: np.zeros((ns, T, K))                     # noqa: E731
-        self.mc = mc
+        self.mc, self.top = mc, top
         self.a, self.b = z(), z()
         if mc:
             self.aa, self.ab, self.bb = z(), z(), z()
@@ -317,10 +318,11 @@ class _Sums:
             self.bb[idx] += np.add.reduceat(wb * wb, at, axis=0)
 
     def result(self, n: int):
-        """Values (clipped to [0, 1]; nan where the denominator is 0) and SE (or None)."""
+        """Values (clipped to [0, top]: 1 for probabilities, K for organ counts; nan where the
+        denominator is 0) and SE (or None)."""
         val = np.where(self.b > 0, self.a / np.where(self.b > 0, self.b, 1.0), np.nan)
         if not self.mc:
-            return np.clip(val, 0.0, 1.0), None
+            return np.clip(val, 0.0, self.top), None
         v = np.nan_to_num(val)
         ss = self.aa - 2 * v * self.ab + v * v * self.bb     # sum of (w a - v w b)^2
         mean = (self.a - v * self.b) / n
@@ -328,7 +330,7 @@ class _Sums:
         mb = self.b / n
         se = np.where(mb > 0, np.sqrt(var) / np.sqrt(n) / np.where(mb > 0, mb, 1.0), np.nan) \
             if n > 1 else np.full(val.shape, np.nan)
-        return np.clip(val, 0.0, 1.0), se
+        return np.clip(val, 0.0, self.top), se
 
 
 def _counts(pat: PatientParams, n: int, Po: int, u: np.ndarray, closed: bool, rates: bool):

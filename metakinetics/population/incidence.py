@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..endpoints import AtDiagnosis, BySize, Distant, DistantAtDiagnosis, Endpoint, Landmark, SiteShare
+from ..endpoints import (AtDiagnosis, BySize, Distant, DistantAtDiagnosis, Endpoint, Lag, Landmark, MultiOrgan,
+                         OrgansPerRelapse, SiteShare)
 from ..errors import InputError, SolverError
 from ..model import Model, load_model
 from ..model.params import broadcast
@@ -100,14 +101,18 @@ def check_defined(ep: Endpoint, t: np.ndarray) -> None:
         Naming the first time that is not allowed.
     """
     inner, at = (ep.inner, ep.at) if isinstance(ep, Landmark) else (ep, 0.0)
+    if isinstance(inner, Lag):                       # its times are lags after the first metastasis
+        if inner.horizon <= at:
+            raise InputError(f"lag: the horizon ({inner.horizon:g} years) must come after the landmark ({at:g})")
+        return
     if isinstance(inner, AtDiagnosis) and np.any(t != 0):
         raise InputError(f"times: {inner.name} is the prevalence at diagnosis and has no time axis; found "
                          f"the time {t[t != 0][0]:g}: give 0 (for later years use any, first or distant)")
     if np.any(t < at):
         raise InputError(f"times: the landmark endpoint counts events after {at:g} years; found the time "
                          f"{t[t < at][0]:g} before it")
-    if isinstance(inner, SiteShare) and np.any(t <= at):
-        raise InputError(f"times: site_share is undefined at {t[t <= at][0]:g} years (no distant metastasis "
+    if isinstance(inner, (SiteShare, OrgansPerRelapse, MultiOrgan)) and np.any(t <= at):
+        raise InputError(f"times: {inner.name} is undefined at {t[t <= at][0]:g} years (no distant metastasis "
                          f"can have been detected by then); give times after {at:g}")
 
 
@@ -116,9 +121,11 @@ def _finite(values: np.ndarray, ep: Endpoint, times: np.ndarray) -> np.ndarray:
     bad = ~np.isfinite(values)
     if bad.any():
         i = int(np.argwhere(bad)[0][-2])
-        if isinstance(ep, SiteShare) or (isinstance(ep, Landmark) and isinstance(ep.inner, SiteShare)):
-            raise InputError(f"site_share is undefined at time {times[i]:g}: no patient has a distant "
-                             "metastasis by then (the share's denominator is 0)")
+        inner = ep.inner if isinstance(ep, Landmark) else ep
+        if isinstance(inner, (SiteShare, OrgansPerRelapse, MultiOrgan, Lag)):
+            what = "lag" if isinstance(inner, Lag) else "time"
+            raise InputError(f"{inner.name} is undefined at {what} {times[i]:g}: no patient is in its "
+                             "denominator (no distant metastasis by then, or none reaching the organ)")
         raise SolverError(f"{ep.name}: the computation gave a non-finite value at time {times[i]:g} "
                           "(overflow of the expected colony counts); check the parameters' magnitudes")
     return values

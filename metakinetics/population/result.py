@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..endpoints import BySize, Endpoint, Landmark
+from ..endpoints import BySize, Endpoint, Lag, Landmark
 from ..errors import InputError, nearest
 
 
@@ -35,12 +35,13 @@ class IncidenceResult:
         return self.values[:, self.columns.index(name)]
 
     def to_frame(self):
-        """pandas DataFrame: time (diameter_cm for by_size), one column per organ (or distant), and
+        """pandas DataFrame: time (diameter_cm for by_size, lag for lag), one column per organ (or distant), and
         ``<column>_se`` for Monte Carlo (needs pandas)."""
         from ..results import frame
 
         return frame(self.times, self.columns, self.values, extra={"se": self.se} if self.se is not None else None,
-                     time_name="diameter_cm" if isinstance(self.endpoint, BySize) else "time")
+                     time_name="diameter_cm" if isinstance(self.endpoint, BySize)
+                     else "lag" if isinstance(self.endpoint, Lag) else "time")
 
     def to_dict(self) -> dict:
         """The result as a JSON-ready dict: the endpoint (with landmark and horizon), times, columns,
@@ -48,12 +49,13 @@ class IncidenceResult:
         """
         ep = self.endpoint
         desc = {"name": ep.name}
+        inner = ep
         if isinstance(ep, Landmark):
             desc.update(inner=ep.inner.name, at=ep.at)
-            if isinstance(ep.inner, BySize):
-                desc["horizon"] = ep.inner.horizon
-        if isinstance(ep, BySize):
-            desc["horizon"] = ep.horizon
+            inner = ep.inner
+        for opt in ("horizon", "window", "within"):          # the endpoint's options (by_size, multi_organ, lag)
+            if opt in getattr(inner, "__dataclass_fields__", {}):
+                desc[opt] = getattr(inner, opt)
         return {"endpoint": desc, "times": self.times.tolist(), "columns": list(self.columns),
                 "values": self.values.tolist(),
                 "se": None if self.se is None else self.se.tolist(),

@@ -9,7 +9,10 @@ omega/(omega+delta), founding w.p. eps) have thinned it. Every kept cell then ge
 arrest after Exp(kappa), leaving dormancy after Exp(omega+delta) (killed at surgery w.p.
 kill_dormant if still dormant), a colony that survives w.p. lambda/b (birth-death) and is detected
 after tau_k or ln(x_det / W)/lambda, W ~ Exp(mean b/lambda) (killed at surgery w.p. kill_colony if
-founded before and detected after t_s), and a background death time after diagnosis.
+founded before and detected after t_s), and a death time after diagnosis: background death, or,
+after the first detected distant metastasis, death at the extra hazard ``after_relapse`` (drawn
+only when it is > 0, so a model without it simulates today's cohort exactly); detections after
+death are never observed (status "death").
 Optional administrative censoring (``follow_up``: end of study, staggered accrual, loss to
 follow-up) is drawn from a child generator spawned from the same seed, independent of everything
 else, so the uncensored cohort is the same with or without it. Incidence is the plain proportion
@@ -27,7 +30,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..cumulative_incidence import aalen_johansen, kaplan_meier
-from ..endpoints import AtDiagnosis, Any, Distant, Endpoint, First, Landmark, SiteShare
+from ..endpoints import (AtDiagnosis, Any, Distant, Endpoint, First, Lag, Landmark, MultiOrgan, OrgansPerRelapse,
+                         SiteShare)
 from ..seeds import check_seed
 from ..errors import InputError, nearest
 from ..model import Model, load_model
@@ -106,7 +110,9 @@ def follow_up_spec(spec) -> FollowUp | None:
 @dataclass(frozen=True)
 class Cohort:
     """Virtual patients. Times are years after diagnosis (clinical time u) unless noted;
-    ``detect`` is inf where organ k is never detected, ``death`` inf without background mortality."""
+    ``detect`` is inf where organ k is never detected (latent: a detection after ``death`` is not
+    observed), ``death`` inf without mortality; ``relapse_death`` marks deaths from the hazard after
+    the first detected distant metastasis (None: not recorded)."""
 
     model: str
     organs: tuple[str, ...]
@@ -116,9 +122,10 @@ class Cohort:
     t_dx: np.ndarray          # (P,) diagnosis time, years since the primary was x0 cells
     m0: np.ndarray            # (P,) bool: no detectable metastasis at diagnosis
     detect: np.ndarray        # (P, K) first detection in organ k, years after diagnosis (<= 0: at diagnosis)
-    death: np.ndarray         # (P,) background death, years after diagnosis
+    death: np.ndarray         # (P,) death (background or after relapse), years after diagnosis
     censor: np.ndarray        # (P,) administrative censoring, years after diagnosis (inf: none)
     seed: object = None
+    relapse_death: np.ndarray | None = None   # (P,) bool: died of the hazard after relapse
     klass: np.ndarray | None = None     # (P,) index into ``class_names`` (None: a model without classes)
     class_names: tuple[str, ...] = ()
 
@@ -139,8 +146,8 @@ class Cohort:
             raise InputError(f"unknown class '{name}' (the cohort's classes: {', '.join(self.class_names) or 'none'})"
                              + (f"; did you mean '{hint}'?" if hint else ""))
         keep = self.klass == self.class_names.index(name)
-        return replace(self, **{f: getattr(self, f)[keep] for f in
-                                ("mu", "rate", "diameter", "t_dx", "m0", "detect", "death", "censor", "klass")})
+        fields = ("mu", "rate", "diameter", "t_dx", "m0", "detect", "death", "censor", "klass", "relapse_death")
+        return replace(self, **{f: getattr(self, f)[keep] for f in fields if getattr(self, f) is not None})
 
     @property
     def time(self) -> np.ndarray:
@@ -169,6 +176,8 @@ class Cohort:
         for k, name in enumerate(self.organs):
             cols[f"detect_{name}"] = self.detect[:, k]
         cols["death"] = self.death
+        if self.relapse_death is not None:
+            cols["death_after_relapse"] = self.relapse_death
         cols["censor"] = self.censor
         time, status = self.time, self.status
         for k, name in enumerate(self.organs):
@@ -298,13 +307,21 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool) -> 
         alive &= ~((wake < ts) & (det > ts) & (rng.random(pid.size) < kc[pid]))
         np.minimum.at(detect[:, k], pid[alive], det[alive])
     detect = detect - t_dx[:, None]
-    hz = pat.hazard
+    hz, nu = pat.hazard, pat.after_relapse
     death = np.full(n, np.inf)
     if np.any(hz > 0):
         death = np.where(hz > 0, rng.exponential(1.0 / np.where(hz > 0, hz, 1.0)), np.inf)
+    relapse_death = np.zeros(n, dtype=bool)
+    if np.any(nu > 0):                   # after the first detection seen alive (at diagnosis: from 0)
+        first = np.maximum(detect.min(axis=1), 0.0)
+        wait = rng.exponential(1.0 / np.where(nu > 0, nu, 1.0))
+        after = np.where((first < death) & (nu > 0), first + wait, np.inf)
+        relapse_death = after < death
+        death = np.minimum(death, after)
     m0 = np.all(detect > 0.0, axis=1)
     return {"mu": pat.mu, "rate": pat.rate, "diameter": cells_to_diameter(size), "t_dx": t_dx, "m0": m0,
-            "detect": detect, "death": death, "klass": np.zeros(n, dtype=np.intp) if cls is None else cls}
+            "detect": detect, "death": death, "relapse_death": relapse_death,
+            "klass": np.zeros(n, dtype=np.intp) if cls is None else cls}
 
 
 def _shedding_at(pat, pid: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -364,6 +381,8 @@ def cohort_incidence(cohort: Cohort, endpoint: Endpoint, times, *, estimator: st
         hit = np.broadcast_to(seen[None], (times.size,) + seen.shape)
         p, se, nn = _prop(hit, np.ones_like(hit, dtype=bool))
         return CohortIncidence(endpoint, times, cols, p, se, nn)
+    if isinstance(inner, (OrgansPerRelapse, MultiOrgan, Lag)):
+        return _after_first(cohort, endpoint, inner, L, times, cols)
     if not isinstance(inner, (Any, First, Distant, SiteShare)):
         raise InputError(f"endpoint '{inner.name}' is not available from a cohort")
     first = det.min(axis=1)                                   # first distant detection
@@ -411,3 +430,40 @@ def cohort_incidence(cohort: Cohort, endpoint: Endpoint, times, *, estimator: st
         name = "aalen-johansen"
     p, se = np.where(valid, p, 0.0), np.where(valid, se, 0.0)
     return CohortIncidence(endpoint, times, cols, p, se, nn, name, at_risk)
+
+
+def _after_first(cohort: Cohort, endpoint: Endpoint, inner: Endpoint, L: float, times: np.ndarray,
+                 cols: tuple[str, ...]) -> CohortIncidence:
+    """organs_per_relapse, multi_organ and lag from an uncensored cohort: plain means and
+    proportions among the patients each endpoint conditions on (binomial SE; for the organ
+    count, the sample SD / sqrt(n)). Detections after death are not seen."""
+    det, death = cohort.detect, cohort.death
+    if np.any(np.isfinite(cohort.censor)):
+        raise InputError(f"endpoint '{inner.name}' is computed from an uncensored cohort only "
+                         "(simulate without follow_up)")
+    first = det.min(axis=1)
+    which = det.argmin(axis=1)
+    alive = det <= death[:, None]                             # (P, K) organ k found while alive
+    base = cohort.m0 & (first > L) & (death > L)
+    relapsed = base & np.isfinite(first) & (first <= death)   # first distant metastasis seen alive
+    if isinstance(inner, Lag):                                # times are lags
+        with np.errstate(invalid="ignore"):                   # inf - inf: never relapsed (not among)
+            lag = det - first[:, None]
+        among = (relapsed & (first <= inner.horizon))[:, None] & (which[:, None] != np.arange(det.shape[1])) \
+            & alive & (lag <= inner.within)
+        hit = among[None] & (lag[None] <= times[:, None, None])
+        p, se, nn = _prop(hit, among[None])
+        return CohortIncidence(endpoint, times, cols, p, se, nn)
+    u = times[:, None]
+    dist = relapsed[None] & (first[None] <= u)                # (T, P)
+    if isinstance(inner, OrgansPerRelapse):
+        count = ((det[None] <= u[:, :, None]) & alive[None]).sum(axis=2).astype(float)   # (T, P)
+        nn = dist.sum(axis=1)
+        m = np.where(nn > 0, (count * dist).sum(axis=1) / np.maximum(nn, 1), 0.0)
+        var = np.where(nn > 1, ((count - m[:, None]) ** 2 * dist).sum(axis=1) / np.maximum(nn - 1, 1), 0.0)
+        return CohortIncidence(endpoint, times, cols, m[:, None], np.sqrt(var / np.maximum(nn, 1))[:, None],
+                               nn[:, None])
+    other = np.arange(det.shape[1])[None, :] != which[:, None]
+    second = (other & alive & (det > first[:, None]) & (det <= first[:, None] + inner.window)).any(axis=1)
+    p, se, nn = _prop(second[None, :, None] & dist[:, :, None], dist[:, :, None])
+    return CohortIncidence(endpoint, times, cols, p, se, nn)

@@ -66,6 +66,14 @@ CASES = [
      ["only: fit needs a fit", "breast is a model: nothing to draw"]),
     ("24_data_class_unknown_to_the_model", ["fit", "{class_fit}", "--quiet", "--out-dir", "{tmp}/class_fit"],
      ["data.csv", "row 3", "column 'class'", "unknown class 'luminal_c'", "luminal_a, luminal_b"]),
+    ("25_multi_organ_window_zero", ["incidence", "breast", "--endpoint", "multi_organ", "--window", "0"],
+     ["window", "must be a positive number of years"]),
+    ("26_window_on_another_endpoint", ["incidence", "breast", "--endpoint", "site_share", "--window", "0.25"],
+     ["window applies to the multi_organ endpoint only", "not 'site_share'"]),
+    ("27_lag_within_negative", ["incidence", "breast", "--endpoint", "lag", "--within", "-1"],
+     ["within", "finite number of years >= 0"]),
+    ("28_death_after_relapse_negative", ["incidence", "breast", "--set", "mortality.after_relapse=-1"],
+     ["mortality.after_relapse", "zero or positive"]),
 ]
 
 #: the data file of each fit set-up case

@@ -27,6 +27,14 @@ CASES = [
     ("18_incidence_seed_fraction", lambda: _incidence(patients=100, seed=1.5), "seed: expected a whole number"),
     ("19_incidence_seed_negative", lambda: _incidence(method="monte-carlo", patients=100, seed=-1), "seed: expected"),
     ("20_cohort_seed_fraction", lambda: _cohort(10, seed=1.5), "seed: expected a whole number"),
+    ("21_multi_organ_window_zero", lambda: _incidence("multi_organ", window=0), "window must be a positive number of years"),
+    ("22_multi_organ_window_negative", lambda: _incidence("multi_organ", window=-0.25), "window must be a finite number of years >= 0"),
+    ("23_window_on_any", lambda: _incidence("any", window=0.25), "a window applies to the multi_organ endpoint only"),
+    ("24_lag_within_zero", lambda: _incidence("lag", within=0.0), "within must be a positive number of years"),
+    ("25_lag_horizon_before_landmark", lambda: _incidence("lag", horizon=2.0, landmark=3.0),
+     "lag: the horizon (2 years) must come after the landmark (3)"),
+    ("26_death_after_relapse_negative", lambda: _incidence(params={"mortality.after_relapse": -0.5}),
+     "mortality.after_relapse must be zero or positive"),
 ]
 
 

@@ -19,9 +19,9 @@ BREAST = ROOT / "fits" / "breast"
 
 @pytest.fixture(scope="module")
 def committed_untouched():
-    before = {p.name: p.read_bytes() for p in BREAST.iterdir()}
+    before = {str(p): p.read_bytes() for p in BREAST.rglob("*") if p.is_file()}
     yield
-    assert {p.name: p.read_bytes() for p in BREAST.iterdir()} == before, "reproduce wrote into fits/breast"
+    assert {str(p): p.read_bytes() for p in BREAST.rglob("*") if p.is_file()} == before, "reproduce wrote into fits/breast"
 
 
 def test_committed_default_fit_reproduces(committed_untouched, capsys):

@@ -24,6 +24,7 @@ EXPECTED_LABELS = {
     "organotropism": ["organ", "share of colonies founded (fraction)", "enrichment over blood flow (ratio)"],
     "corner": ["log10 bone.efficiency", "mu_sd"],
     "scenarios": ["time since diagnosis (years)", "incidence (fraction of M0 patients)"],
+    "lag": ["months from the first distant metastasis to brain", "share of patients with brain (CDF)"],
 }
 
 

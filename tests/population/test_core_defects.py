@@ -113,7 +113,7 @@ def test_by_size_horizon_and_inverse_query():
     d = mk.size_for_risk(BREAST, 0.01, horizon=5.0)
     back = mk.incidence(BREAST, "by_size", [d], horizon=5.0).values[0, 0]
     assert back == pytest.approx(0.01, abs=1e-6)
-    with pytest.raises(mk.InputError, match="horizon applies to the by_size endpoint only"):
+    with pytest.raises(mk.InputError, match="horizon applies to the by_size and lag endpoints only"):
         mk.incidence(BREAST, "any", [1.0], horizon=5.0)
     with pytest.raises(mk.InputError, match="horizon must be a finite number"):
         mk.incidence(BREAST, "by_size", [1.0], horizon=-1.0)
@@ -141,4 +141,4 @@ def test_cli_by_size_defaults_and_inverse():
                                                                       abs=1e-4)
     bad = subprocess.run([sys.executable, "-m", "metakinetics.cli.main", "incidence", "breast", "--horizon", "3"],
                          capture_output=True, text=True)
-    assert bad.returncode == 2 and "by_size endpoint only" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2 and "by_size and lag endpoints only" in bad.stderr and "Traceback" not in bad.stderr
