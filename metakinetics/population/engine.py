@@ -170,7 +170,7 @@ def _classes(model, endpoint, inner, L, times, params, expectation, closed, by_c
     with np.errstate(over="ignore", invalid="ignore"):
         _fill(per, per_se, active, expectation, base, sd, endpoint, inner, L, times, closed, store,
               cls if mc else None)
-        values, se = mixture(store, pi)
+        values, se = mixture(store, pi, value_cap(inner, len(model.organs)))
     full = np.full((D, len(model.classes), times.size, K), np.nan)
     full[:, live] = per.reshape((D, C, times.size, K))
     full_se = None
@@ -197,8 +197,14 @@ class _Store:
         self.n[sets] = n
 
 
-def mixture(store: _Store, pi: np.ndarray):
-    """Values (D, T, K) sum_c pi_c E_c[w a] / sum_c pi_c E_c[w b] and Monte Carlo SE (or None).
+def value_cap(inner: Endpoint, organs: int) -> float:
+    """Largest value of an endpoint: K organs for organs_per_relapse, 1 for a probability."""
+    return float(organs) if isinstance(inner, OrgansPerRelapse) else 1.0
+
+
+def mixture(store: _Store, pi: np.ndarray, cap: float = 1.0):
+    """Values (D, T, K) sum_c pi_c E_c[w a] / sum_c pi_c E_c[w b], clipped to [0, ``cap``], and
+    Monte Carlo SE (or None).
 
     The classes' sums are on their own log scales ``top``; g_c = pi_c e^{top_c - max top} brings
     them to one. SE (independent draws per class): the delta method over the combined sums,
@@ -212,14 +218,14 @@ def mixture(store: _Store, pi: np.ndarray):
     num, den = (g4 * s["a"]).sum(axis=1), (g4 * s["b"]).sum(axis=1)
     val = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
     if not store.mc:
-        return np.clip(val, 0.0, 1.0), None
+        return np.clip(val, 0.0, cap), None
     R = np.nan_to_num(val)[:, None]
     n = store.n.reshape(D, C)[:, :, None, None]
     ss = s["aa"] - 2 * R * s["ab"] + R * R * s["bb"]          # sum of (q w a - R q w b)^2
     zbar = s["a"] - R * s["b"]                                  # mean of (w a - R w b)
     var_mean = np.maximum(n * n * ss - n * zbar ** 2, 0.0) / np.maximum(n - 1, 1) / n
     se = np.where(den > 0, np.sqrt((g4 * g4 * var_mean).sum(axis=1)) / np.where(den > 0, den, 1.0), np.nan)
-    return np.clip(val, 0.0, 1.0), se
+    return np.clip(val, 0.0, cap), se
 
 
 def _breaks(pat: PatientParams) -> list[float]:
@@ -274,7 +280,7 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
                               "weight underflows to 0), so incidence among M0 patients is undefined; "
                               "shedding or efficiency is too large")
         w_all = np.exp(lwq - top[:, None, None]).reshape(ns * Po, J)
-        acc = _Sums(ns, t.size, K, mc, len(pat.organs) if isinstance(inner, OrgansPerRelapse) else 1.0)
+        acc = _Sums(ns, t.size, K, mc, value_cap(inner, len(pat.organs)))
         step = max(TERMS_BUDGET // max(J * grid.u.size * M0.shape[1], 1), 1)   # rows per chunk
         for lo in range(0, ns * Po, step):
             r = slice(lo, min(lo + step, ns * Po))
@@ -296,9 +302,9 @@ class _Sums:
     """Weighted sums per set over chunks of patients: sum w a, sum w b (and, for the Monte Carlo
     SE, sums of squares and products), from which the ratio and its delta-method SE follow."""
 
-    def __init__(self, ns: int, T: int, K: int, mc: bool, top: float = 1.0):
+    def __init__(self, ns: int, T: int, K: int, mc: bool, cap: float = 1.0):
         z = lambda: np.zeros((ns, T, K))                     # noqa: E731
-        self.mc, self.top = mc, top
+        self.mc, self.cap = mc, cap
         self.a, self.b = z(), z()
         if mc:
             self.aa, self.ab, self.bb = z(), z(), z()
@@ -318,11 +324,11 @@ class _Sums:
             self.bb[idx] += np.add.reduceat(wb * wb, at, axis=0)
 
     def result(self, n: int):
-        """Values (clipped to [0, top]: 1 for probabilities, K for organ counts; nan where the
+        """Values (clipped to [0, cap]: 1 for probabilities, K for organ counts; nan where the
         denominator is 0) and SE (or None)."""
         val = np.where(self.b > 0, self.a / np.where(self.b > 0, self.b, 1.0), np.nan)
         if not self.mc:
-            return np.clip(val, 0.0, self.top), None
+            return np.clip(val, 0.0, self.cap), None
         v = np.nan_to_num(val)
         ss = self.aa - 2 * v * self.ab + v * v * self.bb     # sum of (w a - v w b)^2
         mean = (self.a - v * self.b) / n
@@ -330,7 +336,7 @@ class _Sums:
         mb = self.b / n
         se = np.where(mb > 0, np.sqrt(var) / np.sqrt(n) / np.where(mb > 0, mb, 1.0), np.nan) \
             if n > 1 else np.full(val.shape, np.nan)
-        return np.clip(val, 0.0, self.top), se
+        return np.clip(val, 0.0, self.cap), se
 
 
 def _counts(pat: PatientParams, n: int, Po: int, u: np.ndarray, closed: bool, rates: bool):
