@@ -25,7 +25,7 @@ import numpy as np
 from ..endpoints import AtDiagnosis, Endpoint, First
 from ..errors import SolverError
 from ..incidence import colony_counts
-from ..incidence.forcing import plan
+from ..model.chain import plan
 from ..incidence.terms import clinical_grid, log_weight, split, terms
 from ..model import Model
 from ..model.params import PatientParams, broadcast, prevalences, resolve, value_array
@@ -371,5 +371,5 @@ def _counts(pat: PatientParams, n: int, Po: int, u: np.ndarray, closed: bool, ra
 
 def _regimes(pat: PatientParams, starts: np.ndarray) -> np.ndarray:
     """(units, 3): the piece count, exact-C flag and no-overflow flag that the numeric moments
-    choose for each block of patients (incidence.forcing.plan, the rule Moments applies)."""
+    choose for each block of patients (model.chain.plan, the rule Moments applies)."""
     return np.stack(plan(pat, pat.surgery_time(), starts), axis=1).astype(float)
