@@ -53,8 +53,7 @@ def plan(pat: PatientParams, t_s: np.ndarray, starts: np.ndarray):
     """How :class:`Moments` integrates each block of patients (blocks start at ``starts``): piece
     count N (the piece length is at most G_STEP / (fastest log-growth of s on [0, t_s] + fastest
     dormant exit rate), and 4 / kappa when C is integrated piecewise), whether C is integrated
-    piecewise (kappa < KAPPA_QUASI_STEADY or < LAGUERRE_RATIO x the log-growth of s) and whether
-    the cumulative-sum form cannot overflow."""
+    piecewise (kappa < KAPPA_QUASI_STEADY or < LAGUERRE_RATIO x the log-growth of s)."""
     sizes = np.diff(np.append(starts, pat.n))
     unit = np.repeat(np.arange(starts.size), sizes)
     g0 = _max_growth(pat, t_s)
@@ -63,9 +62,7 @@ def plan(pat: PatientParams, t_s: np.ndarray, starts: np.ndarray):
     hmax = G_STEP / (g0 + pat.exit_rate.max(axis=1))
     hmax = np.where(exact_c[unit], np.minimum(hmax, 4.0 / pat.kappa), hmax)   # each patient's own kernel
     N = np.minimum(np.maximum(np.ceil(np.maximum.reduceat(t_s / hmax, starts)), 1), 20000)
-    bt = (pat.exit_rate * t_s[:, None]).max(axis=1)
-    bt = np.where(exact_c[unit], np.maximum(bt, pat.kappa * t_s), bt)
-    return N, exact_c, np.maximum.reduceat(bt, starts) < 600.0
+    return N, exact_c
 
 
 def _edges(knots: np.ndarray, end: float, n: int) -> np.ndarray:
@@ -90,7 +87,7 @@ class Moments:
         self.beta = pat.exit_rate                          # (P, K)
         if closed:
             return
-        N, exact_c, no_overflow = (v[0] for v in plan(pat, t_s, np.zeros(1, dtype=np.intp)))
+        N, exact_c = (v[0] for v in plan(pat, t_s, np.zeros(1, dtype=np.intp)))
         self.exact_c, N = bool(exact_c), int(N)
         if knots is None:
             self.edges = t_s[:, None] / N * np.arange(N + 1)                     # (P, N + 1)

@@ -344,7 +344,7 @@ def _counts(pat: PatientParams, n: int, Po: int, u: np.ndarray, closed: bool, ra
     chunk = max(BLOCK_BUDGET // per, 1)
     starts = np.array([d * Po + lo for d in range(n) for lo in range(0, Po, chunk)], dtype=np.intp)
     sizes = np.diff(np.append(starts, n * Po))
-    keys = np.zeros((starts.size, 3)) if closed else _regimes(pat, starts)
+    keys = np.zeros((starts.size, 2)) if closed else _regimes(pat, starts)
     K = len(pat.organs)
     M = np.empty((n * Po, N, K))
     h = np.empty((n * Po, N, K)) if rates else None
@@ -370,6 +370,6 @@ def _counts(pat: PatientParams, n: int, Po: int, u: np.ndarray, closed: bool, ra
 
 
 def _regimes(pat: PatientParams, starts: np.ndarray) -> np.ndarray:
-    """(units, 3): the piece count, exact-C flag and no-overflow flag that the numeric moments
-    choose for each block of patients (model.chain.plan, the rule Moments applies)."""
+    """(units, 2): the piece count and piecewise-C flag that the numeric moments choose for each
+    block of patients (model.chain.plan, the rule Moments applies)."""
     return np.stack(plan(pat, pat.surgery_time(), starts), axis=1).astype(float)
