@@ -19,6 +19,8 @@ and the "semi-analytic" method of ``dynamics.solve`` all use it. Numpy only; yea
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .params import PatientParams
@@ -26,18 +28,21 @@ from .params import PatientParams
 _GX, _GW = np.polynomial.legendre.leggauss(6)
 _GU = (_GX + 1.0) / 2.0          # nodes on [0, 1]
 _GWU = _GW / 2.0                 # weights on [0, 1]
-_LX, _LW = np.polynomial.laguerre.laggauss(4)
-#: 1/year: below this, or below LAGUERRE_RATIO x the fastest log-growth of shedding, C is integrated
-#: piecewise like E; above both, by 4-node Gauss-Laguerre, whose relative error for a shedding growing
-#: like e^{g t} is about (g/kappa)^8 (4!)^2/8! <= 2e-10 at g/kappa = 1/LAGUERRE_RATIO
+#: 1/year: below this, or below LAGUERRE_RATIO x the fastest log-growth g of shedding, C is integrated
+#: piecewise like E; above both, by n-node Gauss-Laguerre, whose relative error for a shedding
+#: growing like e^{g t} is (g/kappa)^{2n} (n!)^2/(2n)!: n is the smallest of 2..4 that makes it
+#: <= LAGUERRE_TOL (4 nodes: <= 2e-10 at g/kappa = 1/LAGUERRE_RATIO)
 KAPPA_QUASI_STEADY = 100.0
 LAGUERRE_RATIO = 10.0
+LAGUERRE_TOL = 1e-10
 G_STEP = 2.0                     # piece length x (log-growth of s + beta) <= 2: 6 Gauss nodes, error ~1e-12
 
 
 #: where ``|kappa - beta| <= SINGULAR * kappa`` the dormant death rate is raised by ``2 SINGULAR kappa``,
 #: so the removable singularity beta = kappa is never divided by; relative change of P ~ 1e-7
 SINGULAR = 1e-7
+_LAG_FACTOR = {n: math.factorial(n) ** 2 / math.factorial(2 * n) for n in (2, 3)}
+_LAGUERRE = {n: np.polynomial.laguerre.laggauss(n) for n in (2, 3, 4)}
 
 
 def _pb(a, ndim):
@@ -89,6 +94,10 @@ class Moments:
             return
         N, exact_c = (v[0] for v in plan(pat, t_s, np.zeros(1, dtype=np.intp)))
         self.exact_c, N = bool(exact_c), int(N)
+        if not self.exact_c:
+            ratio = float(np.max(_max_growth(pat, t_s) / pat.kappa))
+            n = next((n for n in (2, 3) if ratio ** (2 * n) * _LAG_FACTOR[n] <= LAGUERRE_TOL), 4)
+            self.laguerre = _LAGUERRE[n]
         if knots is None:
             self.edges = t_s[:, None] / N * np.arange(N + 1)                     # (P, N + 1)
         else:
@@ -154,17 +163,15 @@ class Moments:
             E = np.take_along_axis(self.E_grid[:, :, :K], i, axis=1) * np.ones((1, 1, K))
             C = np.take_along_axis(self.E_grid[:, :, -1], flat, axis=1).reshape(t.shape) if self.exact_c else None
         L = t - a
-        cols = np.flatnonzero((L != 0).any(axis=(0, 2)))   # only times off the edges need a partial piece
+        cols = np.flatnonzero(_per_column(L != 0, np.logical_or))   # times off the edges: a partial piece
         if cols.size:
             Lc, tc = L[:, cols], t[:, cols]
             r = (tc - Lc)[..., None] + Lc[..., None] * _GU                       # (P, m, Kt, 6)
             s = np.exp(self.pat.log_shedding(r)) * _GWU
             S[:, cols] += Lc * s.sum(-1)
-            b = self.beta[:, None, :]
-            E[:, cols] = E[:, cols] * np.exp(-b * Lc) + Lc * (s * np.exp(-b[..., None] * (Lc[..., None] * (1.0 - _GU)))).sum(-1)
+            E[:, cols] = _advance(E[:, cols], self.beta[:, None, :], Lc, s)
             if self.exact_c:
-                k = _pb(self.pat.kappa, 3)
-                C[:, cols] = C[:, cols] * np.exp(-k * Lc) + Lc * (s * np.exp(-k[..., None] * (Lc[..., None] * (1.0 - _GU)))).sum(-1)
+                C[:, cols] = _advance(C[:, cols], _pb(self.pat.kappa, 3), Lc, s)
         return S, E, C
 
     def at(self, t: np.ndarray):
@@ -184,7 +191,7 @@ class Moments:
             return S, E, C
         S, E, C = self._values(t)
         if C is None:
-            C = laguerre_c(pat, t)
+            C = laguerre_c(pat, t, self.laguerre)
         return S, E, C
 
     def state_at_surgery(self):
@@ -192,16 +199,24 @@ class Moments:
         t_s = self.t_s[:, None, None]
         S, E, C = self.at(t_s) if self.closed else self.at_surgery
         if C is None:
-            C = laguerre_c(self.pat, t_s)
+            C = laguerre_c(self.pat, t_s, self.laguerre)
         return S[:, 0, 0], E[:, 0, :], C[:, 0, 0]
 
 
-def laguerre_c(pat: PatientParams, t: np.ndarray) -> np.ndarray:
-    """C(t) = L(t) - e^{-kappa t} L(0), L(t) = int_0^inf s(t - v) e^{-kappa v} dv by 4-node
-    Gauss-Laguerre (cells; t (P, ...) in years, before surgery). Valid for kappa >> d ln s/dt."""
+def _advance(E, b, L, s):
+    """E_b carried from a piece's left edge over a length L: E e^{-b L} + L sum_q s_q e^{-b L (1 - u_q)}
+    (s: shedding at the Gauss nodes times their weights, (..., 6))."""
+    return E * np.exp(-b * L) + L * (s * np.exp(-b[..., None] * (L[..., None] * (1.0 - _GU)))).sum(-1)
+
+
+def laguerre_c(pat: PatientParams, t: np.ndarray, rule: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """C(t) = L(t) - e^{-kappa t} L(0), L(t) = int_0^inf s(t - v) e^{-kappa v} dv by the
+    Gauss-Laguerre ``rule`` (nodes, weights) (cells; t (P, ...) in years, before surgery).
+    Valid for kappa >> d ln s/dt."""
+    x, w = rule
     k = _pb(pat.kappa, t.ndim + 1)
-    lag = np.exp(pat.log_shedding(t[..., None] - _LX / k)) @ _LW
-    L0 = np.exp(pat.log_shedding(-_LX / pat.kappa[:, None])) @ _LW                  # (P,)
+    lag = np.exp(pat.log_shedding(t[..., None] - x / k)) @ w
+    L0 = np.exp(pat.log_shedding(-x / pat.kappa[:, None])) @ w                      # (P,)
     return (lag - np.exp(-k[..., 0] * t) * _pb(L0, t.ndim)) / k[..., 0]
 
 
@@ -213,7 +228,7 @@ def chain(pat: PatientParams, targets: np.ndarray, t_s: np.ndarray, *, closed: b
     primary in closed form; ``knots``: times shared by every patient where values are wanted."""
     targets = np.asarray(targets, dtype=float)
     pat = regularised(pat)
-    last = targets.max(axis=(1, 2))              # no moments beyond the last time asked for
+    last = targets.reshape(targets.shape[0], -1).max(axis=1)   # no moments beyond the last time asked
     horizon = np.minimum(t_s, np.where(last > 0, last, 1.0))
     mom = Moments(pat, horizon, closed, knots)
     f, eps, om, beta = (a[:, None, :] for a in (pat.f, pat.eps, pat.wake, pat.exit_rate))
@@ -222,31 +237,28 @@ def chain(pat: PatientParams, targets: np.ndarray, t_s: np.ndarray, *, closed: b
     q = kap / (kap - beta)                      # and beta / (kappa - beta) = q - 1
     post = targets >= t_s[:, None, None]         # values at t_s are those just after surgery
     C, D, Phi = np.zeros(targets.shape), np.zeros(shape := np.broadcast_shapes(targets.shape, f.shape)), np.zeros(shape)
-    # the shedding moments are needed only at times some patient reaches before surgery, the decay
-    # after it only at times some patient reaches after: compute each on those columns only
-    early = _columns(~post.all(axis=(0, 2)))
-    if _any(early):
+    # the shedding moments are needed only at times some patient reaches before surgery (most
+    # clinical times are well after); the decay after it only if some time is after surgery
+    early = _columns(~_per_column(post, np.logical_and))
+    if isinstance(early, slice) or early.size:
         S, E, Ce = mom.at(targets[:, early])
         C[:, early] = Ce
         D[:, early] = f * q * (E - Ce)
         Phi[:, early] = c * (S - q * E + (q - 1.0) * Ce)
-    late = _columns(post.any(axis=(0, 2)))
-    if _any(late):
+    if post.any():
         Ss, Es, Cs = mom.state_at_surgery()
         Es, Cs = Es[:, None, :], Cs[:, None, None]
         Phis = c * (Ss[:, None, None] - q * Es + (q - 1.0) * Cs)
         Ds = (1.0 - pat.kill_dormant[:, None, None]) * f * q * (Es - Cs)
-        pl = post[:, late]
-        w = np.maximum(targets[:, late] - t_s[:, None, None], 0.0)
+        w = np.maximum(targets - t_s[:, None, None], 0.0)
         eb, ek = np.exp(-beta * w), np.exp(-kap * w)
         ib = _one_minus_exp_over(beta, w)
-        C[:, late] = np.where(pl, Cs * ek, C[:, late])
-        D[:, late] = np.where(pl, Ds * eb + f * q * Cs * (eb - ek), D[:, late])
-        Phi[:, late] = np.where(pl, Phis + eps * om * (Ds * ib + f * q * Cs * (ib - _one_minus_exp_over(kap, w))),
-                                Phi[:, late])
+        np.copyto(C, Cs * ek, where=post)
+        np.copyto(D, Ds * eb + f * q * Cs * (eb - ek), where=post)
+        np.copyto(Phi, Phis + eps * om * (Ds * ib + f * q * Cs * (ib + np.expm1(-kap * w) / kap)), where=post)
     for X in (C, D, Phi):
         np.maximum(X, 0.0, out=X)
-    at_zero = np.flatnonzero((targets <= 0).any(axis=(0, 2)))      # nothing has happened by t <= 0
+    at_zero = np.flatnonzero(_per_column(targets <= 0, np.logical_or))      # nothing has happened by t <= 0
     if at_zero.size:
         C[:, at_zero] = np.where(targets[:, at_zero] > 0, C[:, at_zero], 0.0)
         for X in (D, Phi):
@@ -254,13 +266,15 @@ def chain(pat: PatientParams, targets: np.ndarray, t_s: np.ndarray, *, closed: b
     return C, D, Phi
 
 
+def _per_column(mask, op):
+    """``op`` (logical and/or) of a (P, M, Kt) mask over patients and organs: (M,). Reduced over the
+    leading axis first (vectorised over the rest), much faster than one reduction over (0, 2)."""
+    return op.reduce(op.reduce(mask, axis=0), axis=1)
+
+
 def _columns(mask):
-    """The time columns where ``mask`` holds: a slice when it holds everywhere (no gather)."""
+    """The time columns where ``mask`` holds: a slice when it holds everywhere (no gather), else indices."""
     return slice(None) if mask.all() else np.flatnonzero(mask)
-
-
-def _any(cols):
-    return isinstance(cols, slice) or cols.size > 0
 
 
 def founded(pat: PatientParams, targets: np.ndarray, *, closed: bool) -> tuple[np.ndarray, np.ndarray]:
