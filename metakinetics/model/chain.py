@@ -109,32 +109,32 @@ class Moments:
         r = self.edges[:, :-1, None] + h[..., None] * _GU                        # (P or 1, N, 6)
         s = np.exp(pat.log_shedding(r)) * _GWU * h[..., None]                    # weighted (P, N, 6)
         self.S_grid = np.concatenate([np.zeros((pat.n, 1)), np.cumsum(s.sum(-1), axis=1)], axis=1)
-        Ep = self._piece_sums(s, h)                                              # (P, N, B)
-        # E(g_{j+1}) = E(g_j) e^{-beta h_j} + Ep_j: a loop over pieces on small (P, B) arrays (cache-resident,
-        # never overflows; cheaper than a cumulative sum, which needs e^{+-beta g} at every piece)
-        step = np.moveaxis(np.exp(-self.betas[:, None, :] * h[..., None]), 1, 0)   # (N or 1, P, B)
-        Ep = np.moveaxis(Ep, 1, 0)
-        E = np.zeros((self.N + 1,) + Ep.shape[1:])
+        Ep, step, group = self._piece_sums(s, h)                   # (P, N, B), (P, G, B), (N,)
+        # E(g_{j+1}) = E(g_j) e^{-beta h_j} + Ep_j: a loop over pieces on (P, B) slices (never
+        # overflows; cheaper than a cumulative sum, which needs e^{+-beta g} at every piece)
+        E = np.zeros((pat.n, self.N + 1, self.betas.shape[1]))
         for j in range(self.N):
-            np.multiply(E[j], step[j], out=E[j + 1])
-            E[j + 1] += Ep[j]
-        E = np.ascontiguousarray(np.moveaxis(E, 0, 1))
+            np.multiply(E[:, j], step[:, group[j]], out=E[:, j + 1])
+            E[:, j + 1] += Ep[:, j]
         self.E_grid = E
         self.at_surgery = self._values(t_s[:, None, None])
 
     def _piece_sums(self, s, h):
-        """int over each piece of s(r) e^{-beta (b - r)} (P, N, B): one kernel per distinct width."""
+        """Per piece, int s(r) e^{-beta (b - r)} dr (P, N, B), and e^{-beta h} per distinct piece
+        width (P, G, B) with each piece's width group (N,): one kernel per width, not per piece."""
         if h.shape[0] > 1:                                  # uniform per patient: one width each
-            widths, groups = [h[:, :1]], [slice(None)]
+            widths, groups, group = [h[:, :1]], [slice(None)], np.zeros(h.shape[1], dtype=np.intp)
         else:                                               # shared grid: group equal widths
-            w, first, inv = np.unique(np.round(h[0] / h.max(), 12), return_index=True, return_inverse=True)
+            w, first, group = np.unique(np.round(h[0] / h.max(), 12), return_index=True, return_inverse=True)
             widths = [h[0][i:i + 1] for i in first]
-            groups = [slice(None)] if w.size == 1 else [inv == g for g in range(w.size)]
+            groups = [slice(None)] if w.size == 1 else [group == g for g in range(w.size)]
         Ep = np.empty(s.shape[:2] + (self.betas.shape[1],))
-        for width, cols in zip(widths, groups):
+        step = np.empty((s.shape[0], len(widths), self.betas.shape[1]))
+        for g, (width, cols) in enumerate(zip(widths, groups)):
             dec = np.exp(-self.betas[:, None, :] * (width[..., None] * (1.0 - _GU)[None, :, None]))  # (P, 6, B)
             Ep[:, cols] = s[:, cols] @ dec
-        return Ep
+            step[:, g] = np.exp(-self.betas * width)
+        return Ep, step, group.ravel()
 
     def _locate(self, t):
         """Piece index i in [0, N] (the edge at or left of t) and that edge, for t (P, M, Kt)."""
