@@ -35,6 +35,8 @@ _GWU = _GW / 2.0                 # weights on [0, 1]
 KAPPA_QUASI_STEADY = 100.0
 LAGUERRE_RATIO = 10.0
 LAGUERRE_TOL = 1e-10
+#: patients x exponential rates from which the E recurrence is a loop over pieces, not a cumulative sum
+SCAN_SIZE = 1000
 G_STEP = 2.0                     # piece length x (log-growth of s + beta) <= 2: 6 Gauss nodes, error ~1e-12
 
 
@@ -98,6 +100,7 @@ class Moments:
             ratio = float(np.max(_max_growth(pat, t_s) / pat.kappa))
             n = next((n for n in (2, 3) if ratio ** (2 * n) * _LAG_FACTOR[n] <= LAGUERRE_TOL), 4)
             self.laguerre = _LAGUERRE[n]
+            self.L0 = np.exp(pat.log_shedding(-self.laguerre[0] / pat.kappa[:, None])) @ self.laguerre[1]   # (P,)
         if knots is None:
             self.edges = t_s[:, None] / N * np.arange(N + 1)                     # (P, N + 1)
         else:
@@ -110,14 +113,25 @@ class Moments:
         s = np.exp(pat.log_shedding(r)) * _GWU * h[..., None]                    # weighted (P, N, 6)
         self.S_grid = np.concatenate([np.zeros((pat.n, 1)), np.cumsum(s.sum(-1), axis=1)], axis=1)
         Ep, step, group = self._piece_sums(s, h)                   # (P, N, B), (P, G, B), (N,)
-        # E(g_{j+1}) = E(g_j) e^{-beta h_j} + Ep_j: a loop over pieces on (P, B) slices (never
-        # overflows; cheaper than a cumulative sum, which needs e^{+-beta g} at every piece)
+        # E(g_{j+1}) = E(g_j) e^{-beta h_j} + Ep_j. Few patients: as one cumulative sum,
+        # E(g_j) = e^{-beta g_j} sum_{i<j} Ep_i e^{beta g_{i+1}} (one exp per element; only where
+        # beta g cannot overflow); many (P B >= SCAN_SIZE): a loop over pieces on (P, B) slices,
+        # whose N numpy calls then cost less than the exponentials.
         E = np.zeros((pat.n, self.N + 1, self.betas.shape[1]))
-        for j in range(self.N):
-            np.multiply(E[:, j], step[:, group[j]], out=E[:, j + 1])
-            E[:, j + 1] += Ep[:, j]
+        if pat.n * self.betas.shape[1] < SCAN_SIZE and float(np.max(self.betas * t_s[:, None])) < 600.0:
+            grow = np.exp(self.betas[:, None, :] * self.edges[:, 1:, None])
+            np.cumsum(Ep * grow, axis=1, out=E[:, 1:])
+            E[:, 1:] /= grow
+        else:
+            for j in range(self.N):
+                np.multiply(E[:, j], step[:, group[j]], out=E[:, j + 1])
+                E[:, j + 1] += Ep[:, j]
         self.E_grid = E
-        self.at_surgery = self._values(t_s[:, None, None])
+        if knots is None:                                   # t_s is every patient's last edge
+            K = self.beta.shape[1]
+            self.at_surgery = (self.S_grid[:, -1:, None], E[:, -1:, :K], E[:, -1:, -1:] if self.exact_c else None)
+        else:
+            self.at_surgery = self._values(t_s[:, None, None])
 
     def _piece_sums(self, s, h):
         """Per piece, int s(r) e^{-beta (b - r)} dr (P, N, B), and e^{-beta h} per distinct piece
@@ -191,15 +205,23 @@ class Moments:
             return S, E, C
         S, E, C = self._values(t)
         if C is None:
-            C = laguerre_c(pat, t, self.laguerre)
+            C = self._laguerre_c(t)
         return S, E, C
+
+    def _laguerre_c(self, t):
+        """C(t) = L(t) - e^{-kappa t} L(0), L(t) = int_0^inf s(t - v) e^{-kappa v} dv by Gauss-Laguerre
+        (cells; t (P, ...) years, before surgery; s continued to t < 0 by its growth law)."""
+        x, w = self.laguerre
+        k = _pb(self.pat.kappa, t.ndim)
+        lag = np.exp(self.pat.log_shedding(t[..., None] - x / k[..., None])) @ w
+        return (lag - np.exp(-k * t) * _pb(self.L0, t.ndim)) / k
 
     def state_at_surgery(self):
         """S, E_beta (P, K), C (P,) at t_s."""
         t_s = self.t_s[:, None, None]
         S, E, C = self.at(t_s) if self.closed else self.at_surgery
         if C is None:
-            C = laguerre_c(self.pat, t_s, self.laguerre)
+            C = self._laguerre_c(t_s)
         return S[:, 0, 0], E[:, 0, :], C[:, 0, 0]
 
 
@@ -207,17 +229,6 @@ def _advance(E, b, L, s):
     """E_b carried from a piece's left edge over a length L: E e^{-b L} + L sum_q s_q e^{-b L (1 - u_q)}
     (s: shedding at the Gauss nodes times their weights, (..., 6))."""
     return E * np.exp(-b * L) + L * (s * np.exp(-b[..., None] * (L[..., None] * (1.0 - _GU)))).sum(-1)
-
-
-def laguerre_c(pat: PatientParams, t: np.ndarray, rule: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """C(t) = L(t) - e^{-kappa t} L(0), L(t) = int_0^inf s(t - v) e^{-kappa v} dv by the
-    Gauss-Laguerre ``rule`` (nodes, weights) (cells; t (P, ...) in years, before surgery).
-    Valid for kappa >> d ln s/dt."""
-    x, w = rule
-    k = _pb(pat.kappa, t.ndim + 1)
-    lag = np.exp(pat.log_shedding(t[..., None] - x / k)) @ w
-    L0 = np.exp(pat.log_shedding(-x / pat.kappa[:, None])) @ w                      # (P,)
-    return (lag - np.exp(-k[..., 0] * t) * _pb(L0, t.ndim)) / k[..., 0]
 
 
 def chain(pat: PatientParams, targets: np.ndarray, t_s: np.ndarray, *, closed: bool,
@@ -258,11 +269,9 @@ def chain(pat: PatientParams, targets: np.ndarray, t_s: np.ndarray, *, closed: b
         np.copyto(Phi, Phis + eps * om * (Ds * ib + f * q * Cs * (ib + np.expm1(-kap * w) / kap)), where=post)
     for X in (C, D, Phi):
         np.maximum(X, 0.0, out=X)
-    at_zero = np.flatnonzero(_per_column(targets <= 0, np.logical_or))      # nothing has happened by t <= 0
-    if at_zero.size:
-        C[:, at_zero] = np.where(targets[:, at_zero] > 0, C[:, at_zero], 0.0)
-        for X in (D, Phi):
-            X[:, at_zero] = np.where(targets[:, at_zero] > 0, X[:, at_zero], 0.0)
+    if targets.min() <= 0:                       # nothing has happened by t <= 0
+        for X in (C, D, Phi):
+            np.copyto(X, 0.0, where=targets <= 0)
     return C, D, Phi
 
 
