@@ -22,11 +22,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..endpoints import AtDiagnosis, Endpoint, First
+from ..endpoints import AtDiagnosis, Endpoint
 from ..errors import SolverError
 from ..incidence import colony_counts
 from ..model.chain import plan
-from ..incidence.terms import clinical_grid, log_weight, split, terms
+from ..incidence.terms import clinical_grid, log_weight, needs_integral, split, terms
 from ..model import Model
 from ..model.params import PatientParams, broadcast, prevalences, resolve, value_array
 from .effects import DIMENSIONS, Scores, draws, hermite
@@ -242,7 +242,7 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
     Po, J = mu.shape[0] // n, mu.shape[1]
     atdx = isinstance(inner, AtDiagnosis)
     hz = pat.hazard[::Po]
-    integral = np.array([isinstance(inner, First) or (not atdx and h > 0) for h in hz])
+    integral = np.array([needs_integral(inner, h) for h in hz])
     grids: dict[bytes, tuple] = {}
     for d in range(n):
         if integral[d]:
