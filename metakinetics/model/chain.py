@@ -32,7 +32,7 @@ _GWU = _GW / 2.0                 # weights on [0, 1]
 #: piecewise like E; above both, by n-node Gauss-Laguerre, whose relative error for a shedding
 #: growing like e^{g t} is (g/kappa)^{2n} (n!)^2/(2n)!: n is the smallest of 2..4 that makes it
 #: <= LAGUERRE_TOL (4 nodes: <= 2e-10 at g/kappa = 1/LAGUERRE_RATIO)
-KAPPA_QUASI_STEADY = 100.0
+KAPPA_PIECEWISE = 100.0
 LAGUERRE_RATIO = 10.0
 LAGUERRE_TOL = 1e-10
 #: patients x exponential rates from which the E recurrence is a loop over pieces, not a cumulative sum
@@ -60,12 +60,12 @@ def plan(pat: PatientParams, t_s: np.ndarray, starts: np.ndarray):
     """How :class:`Moments` integrates each block of patients (blocks start at ``starts``): piece
     count N (the piece length is at most G_STEP / (fastest log-growth of s on [0, t_s] + fastest
     dormant exit rate), and 4 / kappa when C is integrated piecewise), whether C is integrated
-    piecewise (kappa < KAPPA_QUASI_STEADY or < LAGUERRE_RATIO x the log-growth of s)."""
+    piecewise (kappa < KAPPA_PIECEWISE or < LAGUERRE_RATIO x the log-growth of s)."""
     sizes = np.diff(np.append(starts, pat.n))
     unit = np.repeat(np.arange(starts.size), sizes)
     g0 = _max_growth(pat, t_s)
     kmin = np.minimum.reduceat(pat.kappa, starts)
-    exact_c = kmin < np.maximum(KAPPA_QUASI_STEADY, LAGUERRE_RATIO * np.maximum.reduceat(g0, starts))
+    exact_c = kmin < np.maximum(KAPPA_PIECEWISE, LAGUERRE_RATIO * np.maximum.reduceat(g0, starts))
     hmax = G_STEP / (g0 + pat.exit_rate.max(axis=1))
     hmax = np.where(exact_c[unit], np.minimum(hmax, 4.0 / pat.kappa), hmax)   # each patient's own kernel
     N = np.minimum(np.maximum(np.ceil(np.maximum.reduceat(t_s / hmax, starts)), 1), 20000)
