@@ -53,7 +53,7 @@ def _pb(a, ndim):
 
 def _max_growth(pat: PatientParams, t_s: np.ndarray) -> np.ndarray:
     """Fastest log-growth of shedding on [0, t_s] (1/year, (P,)): growth laws slow down as they grow."""
-    return np.maximum(pat.shedding_growth(np.zeros((pat.n, 1)))[:, 0], pat.shedding_growth(t_s[:, None])[:, 0])
+    return pat.shedding_growth(np.stack([np.zeros(pat.n), t_s], axis=1)).max(axis=1)
 
 
 def plan(pat: PatientParams, t_s: np.ndarray, starts: np.ndarray):
@@ -309,6 +309,8 @@ def _ratio(a, b):
 
 def _one_minus_exp_over(b, w):
     """(1 - e^{-b w}) / b, with its limit w at b = 0."""
+    if np.all(b > 0):                           # the usual case: no limit to take
+        return -np.expm1(-b * w) / b
     b, w = np.broadcast_arrays(b, w)
     return np.where(b > 0, -np.expm1(-b * w) / np.where(b > 0, b, 1.0), w)
 
