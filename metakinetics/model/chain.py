@@ -56,14 +56,15 @@ def _max_growth(pat: PatientParams, t_s: np.ndarray) -> np.ndarray:
     return pat.shedding_growth(np.stack([np.zeros(pat.n), t_s], axis=1)).max(axis=1)
 
 
-def plan(pat: PatientParams, t_s: np.ndarray, starts: np.ndarray):
+def plan(pat: PatientParams, t_s: np.ndarray, starts: np.ndarray, g0: np.ndarray | None = None):
     """How :class:`Moments` integrates each block of patients (blocks start at ``starts``): piece
     count N (the piece length is at most G_STEP / (fastest log-growth of s on [0, t_s] + fastest
     dormant exit rate), and 4 / kappa when C is integrated piecewise), whether C is integrated
-    piecewise (kappa < KAPPA_PIECEWISE or < LAGUERRE_RATIO x the log-growth of s)."""
+    piecewise (kappa < KAPPA_PIECEWISE or < LAGUERRE_RATIO x the log-growth of s). ``g0``: that
+    fastest log-growth per patient (1/year), when the caller has it already."""
     sizes = np.diff(np.append(starts, pat.n))
     unit = np.repeat(np.arange(starts.size), sizes)
-    g0 = _max_growth(pat, t_s)
+    g0 = _max_growth(pat, t_s) if g0 is None else g0
     kmin = np.minimum.reduceat(pat.kappa, starts)
     exact_c = kmin < np.maximum(KAPPA_PIECEWISE, LAGUERRE_RATIO * np.maximum.reduceat(g0, starts))
     hmax = G_STEP / (g0 + pat.exit_rate.max(axis=1))
@@ -94,10 +95,11 @@ class Moments:
         self.beta = pat.exit_rate                          # (P, K)
         if closed:
             return
-        N, exact_c = (v[0] for v in plan(pat, t_s, np.zeros(1, dtype=np.intp)))
+        g0 = _max_growth(pat, t_s)
+        N, exact_c = (v[0] for v in plan(pat, t_s, np.zeros(1, dtype=np.intp), g0))
         self.exact_c, N = bool(exact_c), int(N)
         if not self.exact_c:
-            ratio = float(np.max(_max_growth(pat, t_s) / pat.kappa))
+            ratio = float(np.max(g0 / pat.kappa))
             n = next((n for n in (2, 3) if ratio ** (2 * n) * _LAG_FACTOR[n] <= LAGUERRE_TOL), 4)
             self.laguerre = _LAGUERRE[n]
             self.L0 = np.exp(pat.log_shedding(-self.laguerre[0] / pat.kappa[:, None])) @ self.laguerre[1]   # (P,)
@@ -232,11 +234,12 @@ def _advance(E, b, L, s):
 
 
 def chain(pat: PatientParams, targets: np.ndarray, t_s: np.ndarray, *, closed: bool,
-          knots: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+          knots: np.ndarray | None = None, circulating: bool = True):
     """Expected circulating cells C, dormant cells D_k and colonies founded Phi_k (= A_k) at
     absolute times ``targets`` (P, M, Kt), Kt = K (a time per organ) or 1; surgery at ``t_s`` (P,)
-    (inf: none). Returns C (P, M, Kt) and D, Phi (P, M, K); zero for t <= 0. ``closed``: exponential
-    primary in closed form; ``knots``: times shared by every patient where values are wanted."""
+    (inf: none). Returns C (P, M, Kt; None unless ``circulating``) and D, Phi (P, M, K); zero for
+    t <= 0. ``closed``: exponential primary in closed form; ``knots``: times shared by every
+    patient where values are wanted."""
     targets = np.asarray(targets, dtype=float)
     pat = regularised(pat)
     last = targets.reshape(targets.shape[0], -1).max(axis=1)   # no moments beyond the last time asked
@@ -247,13 +250,15 @@ def chain(pat: PatientParams, targets: np.ndarray, t_s: np.ndarray, *, closed: b
     c = f * eps * _ratio(om, beta)              # 0 where no cell ever leaves dormancy (omega = delta = 0)
     q = kap / (kap - beta)                      # and beta / (kappa - beta) = q - 1
     post = targets >= t_s[:, None, None]         # values at t_s are those just after surgery
-    C, D, Phi = np.zeros(targets.shape), np.zeros(shape := np.broadcast_shapes(targets.shape, f.shape)), np.zeros(shape)
+    shape = np.broadcast_shapes(targets.shape, f.shape)
+    C, D, Phi = np.zeros(targets.shape) if circulating else None, np.zeros(shape), np.zeros(shape)
     # the shedding moments are needed only at times some patient reaches before surgery (most
     # clinical times are well after); the decay after it only if some time is after surgery
     early = _columns(~_per_column(post, np.logical_and))
     if isinstance(early, slice) or early.size:
         S, E, Ce = mom.at(targets[:, early])
-        C[:, early] = Ce
+        if circulating:
+            C[:, early] = Ce
         D[:, early] = f * q * (E - Ce)
         Phi[:, early] = c * (S - q * E + (q - 1.0) * Ce)
     if post.any():
@@ -264,13 +269,15 @@ def chain(pat: PatientParams, targets: np.ndarray, t_s: np.ndarray, *, closed: b
         w = np.maximum(targets - t_s[:, None, None], 0.0)
         eb, ek = np.exp(-beta * w), np.exp(-kap * w)
         ib = _one_minus_exp_over(beta, w)
-        np.copyto(C, Cs * ek, where=post)
+        if circulating:
+            np.copyto(C, Cs * ek, where=post)
         np.copyto(D, Ds * eb + f * q * Cs * (eb - ek), where=post)
         np.copyto(Phi, Phis + eps * om * (Ds * ib + f * q * Cs * (ib + np.expm1(-kap * w) / kap)), where=post)
-    for X in (C, D, Phi):
+    out = (C, D, Phi) if circulating else (D, Phi)
+    for X in out:
         np.maximum(X, 0.0, out=X)
     if targets.min() <= 0:                       # nothing has happened by t <= 0
-        for X in (C, D, Phi):
+        for X in out:
             np.copyto(X, 0.0, where=targets <= 0)
     return C, D, Phi
 
@@ -290,7 +297,7 @@ def founded(pat: PatientParams, targets: np.ndarray, *, closed: bool) -> tuple[n
     """Phi_k and phi_k at absolute times ``targets`` (P, M, K): expected colonies founded by t
     in organ k (column k) and the founding rate eps omega D_k (colonies/year), surgery at the
     patient's t_s. Zero for t <= 0."""
-    _, D, Phi = chain(pat, targets, pat.surgery_time(), closed=closed)
+    _, D, Phi = chain(pat, targets, pat.surgery_time(), closed=closed, circulating=False)
     return Phi, (pat.eps * pat.wake)[:, None, :] * D
 
 
