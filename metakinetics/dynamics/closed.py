@@ -8,13 +8,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import SolverError
-from ..symbolic.compile import chain, free_decay, primary_size
+from ..symbolic.compile import chain, free_decay
 from ..model.params import PatientParams
 from .args import columns, structure_of
 
 
 def solve_closed_form(p: PatientParams, times: np.ndarray, t_s: np.ndarray):
-    """x (P,T), C (P,T), D (P,T,K), A (P,T,K) at ``times``; surgery at t_s (inf: none)."""
+    """C (P,T), D (P,T,K), A (P,T,K) at ``times``; surgery at t_s (inf: none)."""
     f = chain(structure_of(p))
     if f is None:
         raise SolverError(f"closed-form: no closed form for a {structure_of(p).growth} primary "
@@ -27,7 +27,6 @@ def solve_closed_form(p: PatientParams, times: np.ndarray, t_s: np.ndarray):
     with np.errstate(over="ignore", invalid="ignore"):
         pre = [np.asarray(v, dtype=float) * np.ones(before.shape) for v in f(tb, *cols)]
     C, D, A = pre[0], np.stack(pre[1:1 + K], axis=2), np.stack(pre[1 + K:], axis=2)
-    x = np.asarray(primary_size(structure_of(p))(times[None, :], *cols[:3]), dtype=float) * np.ones(before.shape)
     if not np.all(before):
         ts = np.where(np.isfinite(t_s), t_s, 0.0)[:, None]
         at = [np.asarray(v, dtype=float) * np.ones((p.n, 1)) for v in f(ts, *cols)]
@@ -39,4 +38,4 @@ def solve_closed_form(p: PatientParams, times: np.ndarray, t_s: np.ndarray):
         C = np.where(after, post[0], C)
         D = np.where(after[..., None], np.stack(post[1:1 + K], axis=2), D)
         A = np.where(after[..., None], np.stack(post[1 + K:], axis=2), A)
-    return x, C, D, A
+    return C, D, A

@@ -3,7 +3,7 @@
 Clearance (~4000/yr) against growth (0.1-3/yr) makes the system stiff, so a stiff method with the
 analytic sympy Jacobian is used. Surgery is an event at t_s: the primary is removed (x = 0,
 shedding stops) and dormant pools are multiplied by (1 - kill_dormant). One solve per parameter
-set (the reference path; the fast path is :mod:`.semi_analytic`).
+set (the reference path; the fast path is :func:`metakinetics.model.chain.chain`).
 """
 from __future__ import annotations
 

@@ -13,22 +13,16 @@ import numpy as np
 from ..errors import InputError, SolverError
 from ..model.spec import Model
 from ..timegrid import check_times
-from ..symbolic import compile as comp
-from ..model.params import PatientParams, resolve
-from .args import columns, structure_of
+from ..model.chain import chain
+from ..model.params import resolve
 from .trajectory import Trajectory
 
 METHODS = ("auto", "closed-form", "semi-analytic", "ode")
 
 
-def _t_dx(p: PatientParams) -> np.ndarray:
-    return np.asarray(comp.diagnosis_time(structure_of(p))(p.size, *columns(p)[:3]), dtype=float) \
-        * np.ones(p.n)
-
-
 def diagnosis_time(model: Model, params: Mapping | None = None) -> np.ndarray:
     """t_dx (years), shape (P,): when the primary reaches diagnosis.size, closed form per growth law."""
-    return _t_dx(resolve(model, params))
+    return resolve(model, params).diagnosis_time()
 
 
 def solve(model: Model, times, params: Mapping | None = None, *, method: str = "auto",
@@ -36,35 +30,35 @@ def solve(model: Model, times, params: Mapping | None = None, *, method: str = "
     """Expected x, C, D_k and founded colonies at ``times`` (years since onset) for P parameter sets.
 
     method: "auto" (closed form if available, else semi-analytic), "closed-form" (exponential
-    primary), "semi-analytic" (fast, vectorised), "ode" (scipy solve_ivp LSODA, the reference).
+    primary, sympy sums of exponentials), "semi-analytic" (fast, vectorised: the shedding moments
+    of :mod:`metakinetics.model.chain`, shared with incidence), "ode" (scipy solve_ivp LSODA, the
+    reference).
     """
     if method not in METHODS:
         raise InputError(f"method: unknown '{method}' (expected one of {', '.join(METHODS)})")
     t = check_times(times)
     p = resolve(model, params)
-    t_dx = _t_dx(p)
+    t_dx = p.diagnosis_time()
     t_s = t_dx + p.delay
     t_cut = t_s if surgery else np.full(p.n, np.inf)
     if method == "auto":
-        from .semi_analytic import series_order
-
-        if comp.chain(structure_of(p)) is not None:
-            method = "closed-form"
-        else:  # the series needs kappa >> the log-rate of shedding; otherwise the ODE reference
-            method = "semi-analytic" if series_order(p) is not None else "ode"
+        method = "closed-form" if p.law.name == "exponential" else "semi-analytic"
+    K = len(p.organs)
     if method == "ode":
         from .ode import solve_ode
 
         y = solve_ode(p, t, t_cut)
-        x, C, D, A = y[..., 0], y[..., 1], y[..., 2:2 + p.f.shape[1]], y[..., 2 + p.f.shape[1]:]
+        x, C, D, A = y[..., 0], y[..., 1], y[..., 2:2 + K], y[..., 2 + K:]
     elif method == "closed-form":
         from .closed import solve_closed_form
 
-        x, C, D, A = solve_closed_form(p, t, t_cut)
+        C, D, A = solve_closed_form(p, t, t_cut)
+        x = np.exp(p.log_size(np.broadcast_to(t, (p.n, t.size))))
     else:
-        from .semi_analytic import solve_semi_analytic
-
-        x, C, D, A = solve_semi_analytic(p, t, t_cut)
+        C, D, A = chain(p, np.broadcast_to(t[None, :, None], (p.n, t.size, 1)), t_cut,
+                        closed=p.law.name == "exponential", knots=t)
+        C = C[..., 0]
+        x = np.exp(p.log_size(np.broadcast_to(t, (p.n, t.size))))
     x = np.where(t[None, :] >= t_cut[:, None], 0.0, x)
     rate = (p.eps * p.wake)[:, None, :] * D
     traj = Trajectory(times=t, organs=model.organ_names, x=x, C=C, D=D, founded=A, founding_rate=rate,

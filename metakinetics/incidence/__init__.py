@@ -4,7 +4,7 @@ Pure numpy; vectorised over patients (leading axis), times and organs (last axis
 come resolved from :func:`metakinetics.model.params.resolve`.
 """
 from .colonies import colony_counts, delay_nodes
-from .forcing import circulating, founded
+from ..model.chain import circulating, founded
 from .terms import clinical_grid, terms as endpoint_terms
 
 __all__ = ["circulating", "clinical_grid", "colony_counts", "delay_nodes", "endpoint_terms", "founded"]

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..model.growth import BIRTH_DEATH
 from ..model.params import PatientParams
-from .forcing import founded
+from ..model.chain import founded
 
 GUMBEL_NODES = 48   # quantile nodes for birth-death detection delays (relative error ~1e-6, see tests)
 

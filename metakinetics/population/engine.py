@@ -25,8 +25,8 @@ import numpy as np
 from ..endpoints import AtDiagnosis, Endpoint, OrgansPerRelapse
 from ..errors import SolverError
 from ..incidence import colony_counts
-from ..incidence.forcing import plan
 from ..incidence.terms import clinical_grid, endpoint_grid, log_weight, needs_integral, split, terms
+from ..model.chain import plan
 from ..model import Model
 from ..model.params import PatientParams, broadcast, prevalences, resolve, value_array
 from .effects import DIMENSIONS, Scores, draws, hermite
@@ -352,7 +352,7 @@ def _counts(pat: PatientParams, n: int, Po: int, u: np.ndarray, closed: bool, ra
     chunk = max(BLOCK_BUDGET // per, 1)
     starts = np.array([d * Po + lo for d in range(n) for lo in range(0, Po, chunk)], dtype=np.intp)
     sizes = np.diff(np.append(starts, n * Po))
-    keys = np.zeros((starts.size, 3)) if closed else _regimes(pat, starts)
+    keys = np.zeros((starts.size, 2)) if closed else _regimes(pat, starts)
     K = len(pat.organs)
     M = np.empty((n * Po, N, K))
     h = np.empty((n * Po, N, K)) if rates else None
@@ -378,6 +378,6 @@ def _counts(pat: PatientParams, n: int, Po: int, u: np.ndarray, closed: bool, ra
 
 
 def _regimes(pat: PatientParams, starts: np.ndarray) -> np.ndarray:
-    """(units, 3): the piece count, exact-C flag and no-overflow flag that the numeric moments
-    choose for each block of patients (incidence.forcing.plan, the rule Moments applies)."""
+    """(units, 2): the piece count and piecewise-C flag that the numeric moments choose for each
+    block of patients (model.chain.plan, the rule Moments applies)."""
     return np.stack(plan(pat, pat.surgery_time(), starts), axis=1).astype(float)

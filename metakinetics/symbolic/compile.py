@@ -30,32 +30,6 @@ def ode_functions(structure: Structure, primary: bool = True):
 
 
 @lru_cache(maxsize=None)
-def primary_size(structure: Structure):
-    """x(t, x0, rate, K): closed-form primary size (cells), broadcasting over arrays."""
-    s = symbols(structure)
-    return _lambdify([s.t, s.x0, s.rate, s.K], cf.primary_size(structure).expr)
-
-
-@lru_cache(maxsize=None)
-def diagnosis_time(structure: Structure):
-    """t_dx(x_dx, x0, rate, K): years for the primary to reach x_dx cells."""
-    s = symbols(structure)
-    return _lambdify([s.x, s.x0, s.rate, s.K], cf.diagnosis_time(structure).expr)
-
-
-@lru_cache(maxsize=None)
-def circulation_series(structure: Structure, order: int):
-    """``Q(t, x0, rate, K, mu, gamma, kappa) = sum_{n<=order} (-1)^n s^(n)(t) / kappa^(n+1)``.
-
-    The asymptotic expansion in ``1/kappa`` of ``integral_0^t e^{-kappa(t-u)} s(u) du`` minus its
-    transient: ``C(t) = Q(t) - e^{-kappa t} Q(0) + O(|s^(order+1)| / kappa^(order+2))`` (cells;
-    t in years, rates in 1/year). Compiled once per structure and order.
-    """
-    s = symbols(structure)
-    return _lambdify([s.t, s.x0, s.rate, s.K, s.mu, s.gamma, s.kappa], cf.circulation_series(structure, order))
-
-
-@lru_cache(maxsize=None)
 def chain(structure: Structure):
     """Closed-form ``(C, D_1..D_K, A_1..A_K)(t, *params)`` (cells, t in years) from an empty start.
 

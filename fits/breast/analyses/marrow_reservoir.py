@@ -13,8 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
-from metakinetics.incidence import colony_counts
-from metakinetics.incidence.forcing import founded
+from metakinetics.incidence import colony_counts, founded
 from metakinetics.model import load_model
 from metakinetics.model.params import broadcast, resolve
 from metakinetics.population.ctc import mean_ctc
