@@ -55,6 +55,9 @@ def daughter_rate(age, A, g, kappa, beta, c) -> np.ndarray:
 def daughters_by(s, t, t_s, kd, A, g, kappa, beta, c, rate: bool = False):
     """Psi(s, t): expected daughters founded by absolute time ``t`` of a mother founded at ``s``,
     cells dormant at surgery ``t_s`` killed w.p. ``kd``; with ``rate`` also dPsi/dt."""
+    if np.ndim(kd) == 0 and kd == 0:                       # no adjuvant kill: a function of age alone
+        Psi = daughters(t - s, A, g, kappa, beta, c)
+        return (Psi, daughter_rate(t - s, A, g, kappa, beta, c)) if rate else Psi
     kill = np.where((s < t_s) & (t > t_s), kd, 0.0)
     w = np.maximum(t - t_s, 0.0)
     at_surgery = daughter_rate(t_s - s, A, g, kappa, beta, c)

@@ -278,7 +278,7 @@ def _monte_carlo(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, pat
 
     n = 100_000 if patients is None else patients
     mod = model.with_values(dict(params)) if params else model
-    coh = simulate_cohort(mod, n, seed=seed, individual=individual)
+    coh = simulate_cohort(mod, n, seed=seed, individual=individual, horizon=float(t[-1]) if t[-1] > 0 else None)
     r = cohort_incidence(coh, ep, t)
     return IncidenceResult(ep, t, _columns(model, ep), r.values, r.se, "monte-carlo", model.name,
                            {"patients": n, "seed": seed})

@@ -34,6 +34,7 @@ from ..model import Model, load_model
 from ..model.growth import BIRTH_DEATH
 from ..model.params import resolve
 from ..units import cells_to_diameter
+from .secondary import follow
 
 CHUNK = 100_000        # patients per batch (memory ~ tens of MB; results do not depend on it)
 #: Bytes kept per patient (8 float64 columns with 4 organs plus a flag: 81 with the bundled models,
@@ -119,6 +120,9 @@ class Cohort:
     death: np.ndarray         # (P,) background death, years after diagnosis
     censor: np.ndarray        # (P,) administrative censoring, years after diagnosis (inf: none)
     seed: object = None
+    #: years after diagnosis up to which ``detect`` is complete (metastasis-to-metastasis seeding is
+    #: followed up to it; inf without seeding)
+    horizon: float = math.inf
 
     @property
     def time(self) -> np.ndarray:
@@ -169,7 +173,8 @@ class CohortIncidence:
 
 
 def simulate_cohort(model, patients: int, *, seed=None, individual: bool = False, follow_up=None,
-                    progress: Callable[[int], None] | None = None) -> Cohort:
+                    progress: Callable[[int], None] | None = None, horizon: float | None = None,
+                    generations: int | None = None) -> Cohort:
     """Simulate ``patients`` virtual patients of ``model`` (seeded; same seed, same cohort).
 
     individual=True: every patient has the model's typical parameters (no random effects).
@@ -177,6 +182,10 @@ def simulate_cohort(model, patients: int, *, seed=None, individual: bool = False
     end of study), a FollowUp or a mapping of its fields (accrual, loss_rate). Drawn from a child
     generator spawned from ``seed``, so every other column is unchanged by it.
     ``progress(n)`` is called after each batch of n patients (the CLI's progress bar).
+    With metastasis-to-metastasis seeding (``secondary_shedding`` > 0) colonies are followed as
+    sources up to ``horizon`` years after diagnosis (default DEFAULT_HORIZON; detections are
+    complete up to it) and ``generations`` generations of colonies (None: no cap; 1: colonies do
+    not shed).
     """
     fu = follow_up_spec(follow_up)
     if not isinstance(model, Model):
@@ -197,19 +206,40 @@ def simulate_cohort(model, patients: int, *, seed=None, individual: bool = False
                          "per call (memory and time grow linearly): simulate in several seeded calls")
     check_seed(seed)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    secondary = any(o.secondary_shedding > 0 for o in model.organs)
+    horizon = _horizon(horizon, secondary)
+    if generations is not None and (isinstance(generations, bool) or int(generations) != generations
+                                    or generations < 1):
+        raise InputError(f"generations must be a whole number >= 1 (1: colonies do not shed), found {generations!r}")
     parts = []
     for lo in range(0, n, CHUNK):
-        parts.append(_batch(model, min(CHUNK, n - lo), rng, individual))
+        parts.append(_batch(model, min(CHUNK, n - lo), rng, individual, horizon, generations))
         if progress is not None:
             progress(min(CHUNK, n - lo))
     cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     cat["censor"] = np.full(n, np.inf)
     if fu is not None and fu.censors:
         cat["censor"] = fu.draw(rng.spawn(1)[0], n)   # spawning leaves rng's own stream untouched
-    return Cohort(model.name, model.organ_names, seed=seed if not isinstance(seed, np.random.Generator) else None, **cat)
+    return Cohort(model.name, model.organ_names, seed=seed if not isinstance(seed, np.random.Generator) else None,
+                  horizon=horizon, **cat)
 
 
-def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool) -> dict:
+#: years after diagnosis that metastasis-to-metastasis seeding is followed by default
+DEFAULT_HORIZON = 30.0
+
+
+def _horizon(horizon, secondary: bool) -> float:
+    """The simulation horizon: inf without colony shedding (nothing to follow), else checked."""
+    if horizon is None:
+        return DEFAULT_HORIZON if secondary else math.inf
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, float, np.integer, np.floating)) \
+            or not horizon > 0:
+        raise InputError(f"horizon must be a positive number of years after diagnosis, found {horizon!r}")
+    return float(horizon) if secondary else math.inf
+
+
+def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool,
+           horizon: float = math.inf, generations: int | None = None) -> dict:
     pop = model.population
     z = rng.standard_normal((n, 3))
     sd = np.zeros(3) if individual else np.array([pop.mu_sd, pop.rate_sd, pop.diameter_sd])
@@ -238,6 +268,7 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool) -> 
     tau = pat.detection_delay()
     kd, kc = pat.kill_dormant[0], pat.kill_colony[0]
     detect = np.full((n, len(model.organs)), np.inf)
+    colonies = []                                                # (pid, organ, founding time) as sources
     for k, name in enumerate(pat.organs):
         f, om, dl, eps = (float(a[0, k]) for a in (pat.f, pat.wake, pat.dormant_death, pat.eps))
         p_keep = f * eps * (om / (om + dl) if om > 0 else 0.0)   # arrest here, wake, found a colony
@@ -263,6 +294,11 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool) -> 
         det = wake + delay
         alive &= ~((wake < ts) & (det > ts) & (rng.random(pid.size) < kc))
         np.minimum.at(detect[:, k], pid[alive], det[alive])
+        if pat.secondary:
+            colonies.append((pid[alive], np.full(int(alive.sum()), k), wake[alive]))
+    if pat.secondary and colonies:
+        pid, organ, found = (np.concatenate(x) for x in zip(*colonies))
+        detect = follow(pat, pid, organ, found, detect, t_dx, horizon, generations, rng)
     detect = detect - t_dx[:, None]
     hz = pat.hazard[0]
     death = rng.exponential(1.0 / hz, n) if hz > 0 else np.full(n, np.inf)
@@ -316,6 +352,9 @@ def cohort_incidence(cohort: Cohort, endpoint: Endpoint, times, *, estimator: st
         raise InputError(f"unknown estimator '{estimator}' (expected one of {', '.join(ESTIMATORS)})"
                          + (f"; did you mean '{hint}'?" if hint else ""))
     times = np.asarray(times, dtype=float)
+    if times.size and times.max() > cohort.horizon:
+        raise InputError(f"times: the cohort's detections are complete up to {cohort.horizon:g} years after "
+                         f"diagnosis (its horizon); found {times.max():g}: simulate with a longer horizon")
     L = 0.0
     inner = endpoint
     if isinstance(endpoint, Landmark):
