@@ -174,3 +174,9 @@ def terms(endpoint: Endpoint, grid: Grid, M0: np.ndarray, M: np.ndarray, h: np.n
     if isinstance(inner, SiteShare):
         return lw, any_k, dist
     raise InputError(f"endpoint '{inner.name}' cannot be computed here")
+
+
+def cumulative(grid: Grid, f: np.ndarray) -> np.ndarray:
+    """int_0^{b_j} f du at the grid's breakpoints, f (P, N, ...) given on ``grid.u`` (Gauss nodes
+    used); the public form of the piecewise Gauss-Legendre integral the endpoints use."""
+    return _cumulative(grid, f)
