@@ -27,6 +27,12 @@ CASES = [
     ("18_incidence_seed_fraction", lambda: _incidence(patients=100, seed=1.5), "seed: expected a whole number"),
     ("19_incidence_seed_negative", lambda: _incidence(method="monte-carlo", patients=100, seed=-1), "seed: expected"),
     ("20_cohort_seed_fraction", lambda: _cohort(10, seed=1.5), "seed: expected a whole number"),
+    ("21_incidence_negative_secondary_shedding",
+     lambda: _incidence(params={"organs.brain.secondary_shedding": -1.0}),
+     "params: organs.brain.secondary_shedding must be zero or positive, found -1"),
+    ("22_model_negative_secondary_shedding",
+     lambda: MODEL.with_values({"organs.lung.secondary_shedding": -2.0}),
+     "organs.lung.secondary_shedding: must be zero or positive, found -2"),
 ]
 
 
