@@ -188,3 +188,29 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
     # sum_m int phi_m(s) psi_mk(s; d_k) e^{-X_m(s)} ds over s < d_k (psi is 0 for s >= d_k)
     cross = np.einsum("pvmq,pvmqk->pvk", phi_n * surv * w, psi)
     return Lam, own + cross
+
+
+def neglected_colonies(pat: PatientParams, t: np.ndarray, generations: int, *, closed: bool) -> np.ndarray:
+    """Bound on the expected colonies of generations beyond ``generations`` founded by absolute
+    time ``t`` (P,) (the primary's colonies are generation 1; the first-generation formulas keep
+    generations 1 and 2, i.e. ``generations = 2``), per patient at unit mu.
+
+    A colony founded at s <= t has at most m = max_k sum_j Psi_kj(t) daughters founded by t (Psi
+    grows with age and the kill only removes daughters), so generation i has at most E_1 m^{i-1}
+    colonies founded by t, E_1 = sum_k Phi_k(t), and generations beyond n at most
+    E_1 m^n / (1 - m): geometric in the mean offspring number m, inf when m >= 1 (with exponential
+    colony growth m grows like e^{gamma' lambda t}, so the bound is useful only for weak seeding or
+    short spans). P(some such colony) is at most the same number, which bounds the error of
+    exp(-mu Lambda) in every endpoint probability (times mu).
+    """
+    from .forcing import founded, regularised
+
+    pat = regularised(pat)
+    kp = kernel_arrays(pat)
+    age = t[:, None, None]
+    m = daughters(age, kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"]).sum(axis=2).max(axis=1)   # (P,)
+    Phi, _ = founded(pat, np.broadcast_to(t[:, None, None], (pat.n, 1, len(pat.organs))).copy(), closed=closed)
+    E1 = Phi[:, 0].sum(axis=1)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        out = np.where(m < 1.0, E1 * m ** generations / np.where(m < 1.0, 1.0 - m, 1.0), np.inf)
+    return np.where(E1 == 0, 0.0, out)
