@@ -20,8 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from ..incidence.forcing import regularised
-from ..incidence.secondary import daughters_by, kernel_arrays
+from ..model.colony_shedding import daughters_by, kernel_arrays
 from ..model.params import PatientParams
 
 STRIDE = 0.5          # years: a round fires the streams within this of the patient's earliest pending daughter
@@ -36,7 +35,7 @@ def follow(pat: PatientParams, pid: np.ndarray, organ: np.ndarray, found: np.nda
     (``pid``, ``organ``, founding time ``found``: generation 1) followed up to ``generations``
     (None: no cap) and the horizon (years after diagnosis). ``detect`` holds their own detections.
     ``pat``: the batch's parameters (colony and organ parameters equal for every patient)."""
-    one = regularised(pat.take(np.zeros(1, dtype=np.intp)))
+    one = pat.take(np.zeros(1, dtype=np.intp))
     kp = kernel_arrays(one)
     A, g = kp["A"][0, :, 0], kp["g"][0, :, 0]                     # (K,) by mother organ
     kappa, beta, c = float(kp["kappa"][0, 0, 0]), kp["beta"][0, 0], kp["c"][0, 0]    # (K,) by daughter organ

@@ -5,7 +5,7 @@ import pytest
 import sympy as sp
 from scipy import integrate
 
-from metakinetics.incidence.secondary import daughter_rate, daughters, daughters_by
+from metakinetics.model.colony_shedding import daughter_rate, daughters, daughters_by
 from metakinetics.symbolic.secondary_kernel import daughter_kernel, growth_coefficient
 
 # (A, g, kappa, beta, c): breast-like (fast clearance, slow wake), slow clearance, fast dormancy exit
