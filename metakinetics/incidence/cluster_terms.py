@@ -3,13 +3,15 @@
 Detected colonies are then a Poisson cluster process: P(no detected colony in organ j by c_j for
 all j) = exp(-mu Lambda(c)) (incidence.secondary.cluster_lambda, linear in mu), no longer a product
 over organs. Every endpoint of incidence.terms is read off Lambda at suitable thresholds (clinical
-time u after diagnosis t_dx, landmark L; with L = 0 the landmark is the M0 selection at t_dx):
+time u after diagnosis t_dx, landmark L; with L = 0 the landmark is the M0 selection at t_dx)::
+
   selection weight  exp(-mu Lambda(all c = t_dx + L)),
   any_k(u)          1 - exp(-mu [Lambda(c_k = t_dx + u, others t_dx + L) - Lambda(all t_dx + L)]),
   distant(u)        1 - exp(-mu [Lambda(all t_dx + u) - Lambda(all t_dx + L)]),
   site_share        any_k / distant,
   first_k(u)        int_L^u mu dLambda/dc_k(all t_dx + v) exp(-mu [Lambda(all t_dx + v) - ...]) dv,
-  at_diagnosis      1 - exp(-mu Lambda(c_k = t_dx, others unconstrained)) (per organ; all t_dx: distant);
+  at_diagnosis      1 - exp(-mu Lambda(c_k = t_dx, others unconstrained)) (per organ; all t_dx: distant)
+
 with background mortality the any/distant events are integrated like first, weighted by survival.
 """
 from __future__ import annotations

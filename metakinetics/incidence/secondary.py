@@ -57,9 +57,11 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
     """Lambda(c) (P, V) at threshold vectors ``c`` (P, V, K) (absolute years; -inf: no condition on
     that organ), and with ``grad`` dLambda/dc_k (P, V, K), for unit shedding constant mu.
 
-    First generation: colonies founded by the primary (rate phi_m) shed; their daughters do not.
+    First generation: colonies founded by the primary (rate phi_m) shed; their daughters do not::
+
         Lambda(c) = sum_m [Phi_m(c_m - tau_m) + int_{c_m - tau_m} phi_m(s) (1 - exp(-sum_j Psi_mj(s; c_j - tau_j))) ds],
         dLambda/dc_k = phi_k(d_k) exp(-sum_j Psi_kj(d_k; d_j)) + sum_m int_{d_m}^{d_k} phi_m(s) psi_mk(s; d_k) exp(-sum_j Psi_mj(s; d_j)) ds,
+
     d_j = c_j - tau_j. The s-integrals use Gauss-Legendre between the breakpoints (d_j, surgery)
     and the closed form Phi where some Psi_mj > SATURATED (1 - e^{-sum Psi} = 1 to 4e-18).
     """
