@@ -209,10 +209,24 @@ def incidence(model, endpoint, times, *, individual: bool = False, method: str =
     how = Expectation(nodes, n, seed, individual)
     ev = evaluate(model, ep, t, params, how, closed)
     values = _finite(ev.values[0], ep, t)
+    info = {"individual": bool(individual), "expectation": "monte-carlo" if how.monte_carlo else "gauss-hermite"}
+    if _colony_seeding(model, params):
+        info["colony_seeding"] = COLONY_SEEDING_NOTE
     return IncidenceResult(ep, t, _columns(model, ep), values, None if ev.se is None else ev.se[0],
-                           "closed-form" if closed else "numeric", model.name,
-                           {"individual": bool(individual),
-                            "expectation": "monte-carlo" if how.monte_carlo else "gauss-hermite"})
+                           "closed-form" if closed else "numeric", model.name, info)
+
+
+#: what the formulas compute when colonies shed (incidence.cluster_terms); the event-level
+#: Monte Carlo follows every generation
+COLONY_SEEDING_NOTE = ("first generation: colonies founded by the primary shed, their daughters do not "
+                       "(the cohort simulator with generations=2; incidence.secondary.neglected_colonies "
+                       "bounds the rest)")
+
+
+def _colony_seeding(model: Model, params) -> bool:
+    """Whether some organ's colonies shed (metastasis-to-metastasis seeding) with these overrides."""
+    vals = {**model.values(), **dict(params or {})}
+    return any(np.any(np.asarray(v) > 0) for k, v in vals.items() if k.endswith(".secondary_shedding"))
 
 
 def _scalars(model: Model, params: Mapping | None) -> dict:

@@ -10,8 +10,9 @@ detections matter, so nothing founded after T_cut = max_i (min(D_i, t_dx + horiz
 the patient's earliest detection in organ i so far, an upper bound that only decreases) is
 followed: exact for detections up to the horizon. Streams are advanced in rounds, every stream
 whose next daughter comes before the patient's current T_cut and within STRIDE years of the
-patient's earliest pending daughter firing once per round (each daughter drawn is an event of the
-process, whatever the order, and a new colony opens its own streams); a closed-form lower bound of
+patient's earliest pending daughter firing once per round, and only streams whose lower bound is
+within STRIDE of the patient's smallest one inverted (each daughter drawn is an event of the
+process, whatever the order, so the order only sets the work; a new colony opens its own streams); a closed-form lower bound of
 the crossing time, Psi <= c A P (e^{g a} - 1), P = kappa beta / (g (g + beta)(g + kappa)), retires
 most streams without inverting anything. Flat arrays over all streams of all patients.
 """
@@ -23,7 +24,7 @@ from ..errors import InputError
 from ..model.colony_shedding import daughters_by, kernel_arrays
 from ..model.params import PatientParams
 
-STRIDE = 0.5          # years: a round fires the streams within this of the patient's earliest pending daughter
+STRIDE = 1.0          # years: a round fires the streams within this of the patient's earliest pending daughter
 TOLERANCE = 1e-12     # years: founding times by inversion of Psi to this (Newton in a bracket)
 MAX_STEPS = 200       # Newton/bisection steps at most
 MAX_STREAMS = 3e7     # streams followed at once per batch (memory)
@@ -68,7 +69,7 @@ def follow(pat: PatientParams, pid: np.ndarray, organ: np.ndarray, found: np.nda
          "gen": np.zeros(0, np.int64), "level": np.zeros(0), "lb": np.zeros(0), "exact": np.zeros(0, bool)}
 
     def open_streams(p, s, k, gen):
-        sheds = (A[k] > 0) & (gen < cap)
+        sheds = (A[k] > 0) & (gen < cap) & (s < cutoff()[p])     # founded after T_cut: nothing to follow
         p, s, k, gen = p[sheds], s[sheds], k[sheds], gen[sheds]
         n = targets.size
         new = {"pid": np.repeat(p, n), "s": np.repeat(s, n), "k": np.repeat(k, n), "j": np.tile(targets, p.size),
@@ -93,7 +94,12 @@ def follow(pat: PatientParams, pid: np.ndarray, organ: np.ndarray, found: np.nda
         if not alive.any():
             break
         # exact times of the streams that may fire: none before T_cut if Psi(T_cut) < level
-        need = np.flatnonzero(~S["exact"])
+        # invert only near each patient's earliest possible daughter (a lower bound is never after the
+        # exact time): the order of firing is free, so this only saves inversions of streams that a
+        # smaller T_cut retires later
+        near = np.full(P, np.inf)
+        np.minimum.at(near, S["pid"], S["lb"])
+        need = np.flatnonzero(~S["exact"] & (S["lb"] <= near[S["pid"]] + STRIDE))
         if need.size:
             p, s, k, j = S["pid"][need], S["s"][need], S["k"][need], S["j"][need]
             args = (A[k], g[k], kappa, beta[j], c[j])
