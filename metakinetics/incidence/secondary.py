@@ -22,17 +22,18 @@ _GU, _GWU = (_GX + 1.0) / 2.0, _GW / 2.0
 
 
 def _saturation_age(kp: dict, kd: np.ndarray) -> np.ndarray:
-    """(P, K, K) mother age at which Psi_kj reaches SATURATED / (1 - kd) (a lower bound of Psi after
-    the kill); inf where it never does (no shedding, no founding, or kd ~ 1)."""
-    shape = np.broadcast_shapes(kp["A"].shape, kp["c"].shape)
+    """(P, K, K) a mother age after which Psi_kj exceeds SATURATED / (1 - kd) (a lower bound of Psi
+    after the kill); inf where none is known (no shedding, no founding, or kd ~ 1). Closed form from
+    Psi >= c A (P e^{g a} - 1/g), P = kappa beta / (g (g + beta)(g + kappa)) (the other terms of Psi
+    fall from -P to -1/g), so it is never before the true crossing."""
+    A, g, kap, beta, c = kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"]
     target = SATURATED / np.maximum(1.0 - kd, 1e-300)[:, None, None]
-    lo, hi = np.zeros(shape), np.full(shape, 1e3)
-    for _ in range(70):
-        mid = 0.5 * (lo + hi)
-        below = daughters(mid, kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"]) < target
-        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-    never = (daughters(1e3, kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"]) < target) | (kd[:, None, None] > 0.999)
-    return np.where(never, np.inf, hi)
+    cA = c * A
+    lead = kap * beta / (g * (g + beta) * (g + kap))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        age = np.log((target / cA + 1.0 / g) / lead) / g
+    ok = (cA > 0) & (lead > 0) & np.isfinite(age) & (kd[:, None, None] <= 0.999)
+    return np.where(ok, np.maximum(age, 0.0), np.inf)
 
 
 #: patients x threshold vectors per block (memory: ~2,300 floats of kernel values per pair with 4 organs)
@@ -88,6 +89,11 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
                          b[..., None]], axis=3)
     br = np.sort(br, axis=3)                                      # (P, V, M, K + 3)
     L = np.diff(br, axis=3)                                       # (P, V, M, I)
+    used = np.flatnonzero((L > 0).any(axis=(0, 1, 2)))            # intervals of zero length everywhere: dropped
+    if used.size < L.shape[3]:
+        br = np.concatenate([br[..., used], br[..., -1:]], axis=3) if used.size else br[..., :2]
+        L = np.diff(br, axis=3) if used.size else np.zeros(br.shape[:3] + (1,))
+        br = br if used.size else np.concatenate([br[..., :1], br[..., :1]], axis=3)
     frac = (np.arange(PIECES)[:, None] + _GU[None, :]).ravel() / PIECES          # (PIECES * GL,)
     s = br[..., :-1, None] + L[..., None] * frac                  # (P, V, M, I, Q)
     wts = L[..., None] * np.tile(_GWU, PIECES) / PIECES
@@ -110,7 +116,8 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
     tj = np.where(np.isfinite(dd), dd, -np.inf)[:, :, None, None, :]           # (P, V, 1, 1, J)
     ts5, kd5 = t_s[:, None, None, None, None], kd[:, None, None, None, None]
     s5 = sn[..., None]
-    Psi, psi = daughters_by(s5, np.where(np.isfinite(tj), tj, s5), ts5, kd5, A_, g_, kap_, bet_, c_, rate=True)
+    out = daughters_by(s5, np.where(np.isfinite(tj), tj, s5), ts5, kd5, A_, g_, kap_, bet_, c_, rate=grad)
+    Psi, psi = out if grad else (out, None)
     X = Psi.sum(axis=4)                                                       # (P, V, M, IQ)
     surv = np.exp(-X)
     # Lambda: the primary's colonies detected by c_m, and undetected mothers whose daughters are
