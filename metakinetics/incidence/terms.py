@@ -287,3 +287,9 @@ def _windows(inner, grid: Grid, dM, G, h, mu, hazard, nu, full) -> np.ndarray:
     else:
         g_unit, M_unit = h, dM
     return window_integral(grid, grid.windows, full(m4 * g_unit[:, None]), full(m4 * M_unit[:, None]), c)
+
+
+def cumulative(grid: Grid, f: np.ndarray) -> np.ndarray:
+    """int_0^{b_j} f du at the grid's breakpoints, f (P, N, ...) given on ``grid.u`` (Gauss nodes
+    used); the public form of the piecewise Gauss-Legendre integral the endpoints use."""
+    return _cumulative(grid, f)

@@ -57,6 +57,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
     "shedding": {
         "mu": Field("float", "positive", "cells^(1-gamma)/time", -1, required=True, doc="shedding coefficient"),
         "gamma": Field("float", "positive", "", doc="shedding exponent (intensity mu x^gamma)"),
+        "secondary_gamma": Field("float", "positive", "", doc="colony shedding exponent gamma' (mu'_k y^gamma')"),
     },
     "circulation": {
         "clearance": Field("float", "positive", "1/time", -1, required=True, doc="kappa, rate of leaving the blood"),
@@ -91,6 +92,8 @@ ORGAN_SCHEMA: dict[str, Field] = {
     "death": Field("float", "nonneg", "1/time", -1, doc="colony cell death rate (birth_death)"),
     "detection": Field("float", "positive", "cells", required=True, doc="colony size at detection"),
     "blood_flow": Field("float", "prob", doc="share of cardiac output (reference only, for organotropism charts)"),
+    "secondary_shedding": Field("float", "nonneg", "cells^(1-gamma')/time", -1,
+                                doc="mu'_k, shedding of a colony here (metastasis-to-metastasis seeding; 0: none)"),
 }
 
 SECTIONS = tuple(SCHEMA) + ("organs", "classes")
@@ -322,7 +325,8 @@ def model_from_dict(data: Mapping[str, Any], *, path: str | None = None) -> Mode
         vals = rd.section(organs_raw, name, ORGAN_SCHEMA, f"organs.{name}")
         organs.append(_organ(name, vals, path))
     model = Model(name=meta["name"], description=meta.get("description", ""), primary=primary,
-                 diagnosis=diagnosis, shedding=Shedding(mu=shed["mu"], gamma=shed.get("gamma", 1.0)),
+                 diagnosis=diagnosis, shedding=Shedding(mu=shed["mu"], gamma=shed.get("gamma", 1.0),
+                                                  secondary_gamma=shed.get("secondary_gamma", 1.0)),
                  circulation=Circulation(clearance=circ["clearance"]), organs=tuple(organs),
                  population=population, treatment=Treatment(**treat), mortality=Mortality(**mort),
                  classes=read_classes(data["classes"], {**SCHEMA, "organs": ORGAN_SCHEMA}, tuple(organs),
@@ -378,7 +382,8 @@ def _organ(name: str, v: dict[str, Any], path: str | None) -> Organ:
     return Organ(name=name, arrest_fraction=v["arrest_fraction"], wake=v["wake"],
                  dormant_death=v["dormant_death"], efficiency=v["efficiency"], growth=law,
                  detection=v["detection"], rate=rate, K=have["K"], birth=have["birth"],
-                 death=have["death"], blood_flow=v.get("blood_flow"))
+                 death=have["death"], blood_flow=v.get("blood_flow"),
+                 secondary_shedding=v.get("secondary_shedding", 0.0))
 
 
 def model_to_dict(model: Model) -> dict[str, Any]:
@@ -403,13 +408,15 @@ def model_to_dict(model: Model) -> dict[str, Any]:
         t["detection"] = o.detection
         if o.blood_flow is not None:
             t["blood_flow"] = o.blood_flow
+        t["secondary_shedding"] = o.secondary_shedding
         organs[o.name] = t
     pop = model.population
     return {
         "model": {"name": model.name, "description": model.description, "time_unit": "year"},
         "primary": prim,
         "diagnosis": diag,
-        "shedding": {"mu": model.shedding.mu, "gamma": model.shedding.gamma},
+        "shedding": {"mu": model.shedding.mu, "gamma": model.shedding.gamma,
+                     "secondary_gamma": model.shedding.secondary_gamma},
         "circulation": {"clearance": model.circulation.clearance},
         "organs": organs,
         "population": {"mu_sd": pop.mu_sd, "rate_sd": pop.rate_sd, "diameter_sd": pop.diameter_sd},

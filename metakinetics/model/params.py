@@ -66,6 +66,13 @@ class PatientParams:
     kill_colony: np.ndarray
     hazard: np.ndarray         # background death hazard from diagnosis (1/year)
     after_relapse: np.ndarray  # extra death hazard after the first detected distant metastasis (1/year)
+    secondary_shedding: np.ndarray | None = None   # mu'_k (P, K): colony shedding coefficient
+    secondary_gamma: np.ndarray | None = None      # gamma' (P,): colony shedding exponent
+
+    @property
+    def secondary(self) -> bool:
+        """Whether any colony sheds (metastasis-to-metastasis seeding is on for some set)."""
+        return self.secondary_shedding is not None and bool(np.any(self.secondary_shedding > 0))
 
     @property
     def n(self) -> int:
@@ -286,10 +293,14 @@ def validate(p: PatientParams) -> None:
         for fld, a in (("arrest_fraction", p.f), ("wake", p.wake), ("dormant_death", p.dormant_death),
                        ("efficiency", p.eps), ("detection", p.detection)):
             check_value(f"organs.{name}.{fld}", a[:, k])
+        if p.secondary_shedding is not None:
+            check_value(f"organs.{name}.secondary_shedding", p.secondary_shedding[:, k])
         if p.colony_laws[k] == BIRTH_DEATH.name:
             check_value(f"organs.{name}.birth", p.birth[:, k])
         else:
             check_value(f"organs.{name}.rate", p.colony_rate[:, k])
+    if p.secondary_gamma is not None:
+        check_value("shedding.secondary_gamma", p.secondary_gamma)
     _cross_field(p)
 
 
@@ -308,6 +319,16 @@ def _cross_field(p: PatientParams) -> None:
     _rule(p.size >= p.K, "diagnosis.size",
           lambda i: f"diagnosis size {p.size[i]:.4g} cells is not below the carrying capacity "
                     f"K = {p.K[i]:.4g}: the primary never reaches it")
+    if p.secondary:                       # colonies shed: the exact cluster formulas need these
+        sheds = p.secondary_shedding.any(axis=0)
+        for k, name in enumerate(p.organs):
+            if p.colony_laws[k] != "exponential" and (sheds[k] or p.secondary_shedding.any()):
+                _rule(p.secondary_shedding.any(axis=1), f"organs.{name}.growth",
+                      lambda i: f"metastasis-to-metastasis seeding (secondary_shedding > 0) needs exponential "
+                                f"colony growth in every organ, found '{p.colony_laws[k]}'")
+        _rule((p.kill_colony > 0) & p.secondary_shedding.any(axis=1), "treatment.kill_colony",
+              lambda i: f"killing undetected colonies ({p.kill_colony[i]:g}) is not defined with metastasis-to-"
+                        "metastasis seeding (a killed colony's daughters); set it to 0 or secondary_shedding to 0")
     total = p.f.sum(axis=1)
     _rule(total > 1 + 1e-12, "organs.*.arrest_fraction",
           lambda i: f"arrest fractions sum to {total[i]:.6g}, above 1 (they are shares of cleared cells)")
@@ -573,4 +594,5 @@ def _assemble(model: Model, P: int, given: Mapping[str, np.ndarray], cls=None) -
         dormant_death=organ("dormant_death"), eps=organ("efficiency") * np.exp(organ(PREFERENCE, 0.0)), detection=organ("detection"),
         colony_rate=colony_rate, birth=np.where(bd, birth, 0.0), colony_K=organ("K", math.inf),
         kill_dormant=get("treatment.kill_dormant", 0.0), kill_colony=get("treatment.kill_colony", 0.0),
-        hazard=get("mortality.hazard", 0.0), after_relapse=get("mortality.after_relapse", 0.0))
+        hazard=get("mortality.hazard", 0.0), after_relapse=get("mortality.after_relapse", 0.0),
+        secondary_shedding=organ("secondary_shedding", 0.0), secondary_gamma=get("shedding.secondary_gamma", 1.0))

@@ -52,6 +52,8 @@ class Shedding:
 
     mu: float
     gamma: float = 1.0
+    #: exponent gamma' of colony shedding mu'_k y^gamma' (metastasis-to-metastasis seeding)
+    secondary_gamma: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ class Organ:
     birth: float | None = None
     death: float | None = None
     blood_flow: float | None = None
+    #: mu'_k: a colony of y cells here sheds mu'_k y^gamma' cells/year (0: colonies do not shed)
+    secondary_shedding: float = 0.0
 
     @property
     def net_rate(self) -> float:

@@ -23,8 +23,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..endpoints import AtDiagnosis, Endpoint, OrgansPerRelapse
-from ..errors import SolverError
+from ..errors import InputError, SolverError
 from ..incidence import colony_counts
+from ..incidence.cluster_terms import cluster_terms, lambdas
 from ..incidence.terms import clinical_grid, endpoint_grid, log_weight, needs_integral, split, terms
 from ..model.chain import plan
 from ..model import Model
@@ -270,9 +271,20 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
         ns = sets.size
         rows = (sets[:, None] * Po + np.arange(Po)[None, :]).ravel()
         sub = pat if ns == n else pat.take(rows)
-        M0, M, h = _counts(sub, ns, Po, grid.u, closed, integ)
         mu_s = mu.reshape(n, Po, J)[sets].reshape(ns * Po, J)
-        lw = np.zeros(ns * Po * J) if atdx else log_weight(grid, M0, M, mu_s)    # at diagnosis: no M0 selection
+        lam = None
+        if sub.secondary:                     # colonies seed colonies: a cluster process (incidence.cluster_terms)
+            if not atdx and np.any(sub.after_relapse > 0):
+                raise InputError("mortality.after_relapse > 0 with metastasis-to-metastasis seeding: the cluster "
+                                 "formulas do not yet include death after relapse; use method 'monte-carlo' (the "
+                                 "cohort simulator follows both exactly)")
+            lam = lambdas(ep, grid, sub, closed=closed, integral=integ)
+            lw = np.zeros(ns * Po * J) if atdx else (-mu_s * lam.base[:, None]).reshape(-1)
+            K_org = len(sub.organs)
+        else:
+            M0, M, h = _counts(sub, ns, Po, grid.u, closed, integ)
+            lw = np.zeros(ns * Po * J) if atdx else log_weight(grid, M0, M, mu_s)    # at diagnosis: no M0 selection
+            K_org = M0.shape[1]
         lwq = lw.reshape(ns, Po, J) + logq[None]
         top = lwq.reshape(ns, -1).max(axis=1)                    # per set: weights e^{lw - top} <= 1
         if not np.all(np.isfinite(top)):
@@ -281,11 +293,14 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
                               "shedding or efficiency is too large")
         w_all = np.exp(lwq - top[:, None, None]).reshape(ns * Po, J)
         acc = _Sums(ns, t.size, K, mc, value_cap(inner, len(pat.organs)))
-        step = max(TERMS_BUDGET // max(J * grid.u.size * M0.shape[1], 1), 1)   # rows per chunk
+        step = max(TERMS_BUDGET // max(J * grid.u.size * K_org, 1), 1)   # rows per chunk
         for lo in range(0, ns * Po, step):
             r = slice(lo, min(lo + step, ns * Po))
-            _, a, b = terms(ep, grid, M0[r], M[r], None if h is None else h[r], sub.hazard[r], mu_s[r],
-                            sub.after_relapse[r])
+            if lam is not None:
+                _, a, b = cluster_terms(ep, grid, lam.take(r), sub.hazard[r], mu_s[r])
+            else:
+                _, a, b = terms(ep, grid, M0[r], M[r], None if h is None else h[r], sub.hazard[r], mu_s[r],
+                                sub.after_relapse[r])
             if atdx:
                 a = np.broadcast_to(a[:, :1], (a.shape[0], t.size, a.shape[2]))
             acc.add(np.arange(r.start, r.stop) // Po, w_all[r].reshape(-1), a, b, J)

@@ -225,6 +225,8 @@ def incidence(model, endpoint, times, *, individual: bool = False, method: str =
     values = _finite(ev.values[0], ep, t)
     method_name = "closed-form" if closed else "numeric"
     info = {"individual": bool(individual), "expectation": "monte-carlo" if how.monte_carlo else "gauss-hermite"}
+    if _colony_seeding(model, params):
+        info["colony_seeding"] = COLONY_SEEDING_NOTE
     per = None
     if by_class:
         per = {c: IncidenceResult(ep, t, _columns(model, ep), _finite(ev.by_class[0, i], ep, t),
@@ -233,6 +235,19 @@ def incidence(model, endpoint, times, *, individual: bool = False, method: str =
                for i, c in enumerate(model.class_names)}
     return IncidenceResult(ep, t, _columns(model, ep), values, None if ev.se is None else ev.se[0],
                            method_name, model.name, info, per)
+
+
+#: what the formulas compute when colonies shed (incidence.cluster_terms); the event-level
+#: Monte Carlo follows every generation
+COLONY_SEEDING_NOTE = ("first generation: colonies founded by the primary shed, their daughters do not "
+                       "(the cohort simulator with generations=2; incidence.secondary.neglected_colonies "
+                       "bounds the rest)")
+
+
+def _colony_seeding(model: Model, params) -> bool:
+    """Whether some organ's colonies shed (metastasis-to-metastasis seeding) with these overrides."""
+    vals = {**model.values(), **dict(params or {})}
+    return any(np.any(np.asarray(v) > 0) for k, v in vals.items() if k.endswith(".secondary_shedding"))
 
 
 def _scalars(model: Model, params: Mapping | None) -> dict:
@@ -299,7 +314,7 @@ def _monte_carlo(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, pat
 
     n = 100_000 if patients is None else patients
     mod = model.with_values(dict(params)) if params else model
-    coh = simulate_cohort(mod, n, seed=seed, individual=individual)
+    coh = simulate_cohort(mod, n, seed=seed, individual=individual, horizon=float(t[-1]) if t[-1] > 0 else None)
     r = cohort_incidence(coh, ep, t)
     per = None
     if by_class:

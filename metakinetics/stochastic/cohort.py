@@ -38,6 +38,7 @@ from ..model import Model, load_model
 from ..model.growth import BIRTH_DEATH
 from ..model.params import prevalences, resolve, value_array
 from ..units import cells_to_diameter
+from .secondary import follow
 
 CHUNK = 100_000        # patients per batch (memory ~ tens of MB; results do not depend on it)
 #: Bytes kept per patient (8 float64 columns with 4 organs plus a flag: 81 with the bundled models,
@@ -128,6 +129,9 @@ class Cohort:
     relapse_death: np.ndarray | None = None   # (P,) bool: died of the hazard after relapse
     klass: np.ndarray | None = None     # (P,) index into ``class_names`` (None: a model without classes)
     class_names: tuple[str, ...] = ()
+    #: years after diagnosis up to which ``detect`` is complete (metastasis-to-metastasis seeding is
+    #: followed up to it; inf without seeding)
+    horizon: float = math.inf
 
     def of_class(self, name: str) -> "Cohort":
         """The patients of one intrinsic class (a sub-cohort, e.g. for per-class incidence).
@@ -203,7 +207,8 @@ class CohortIncidence:
 
 
 def simulate_cohort(model, patients: int, *, seed=None, individual: bool = False, follow_up=None,
-                    progress: Callable[[int], None] | None = None) -> Cohort:
+                    progress: Callable[[int], None] | None = None, horizon: float | None = None,
+                    generations: int | None = None) -> Cohort:
     """Simulate ``patients`` virtual patients of ``model`` (seeded; same seed, same cohort).
 
     individual=True: every patient has the model's typical parameters (no random effects).
@@ -211,6 +216,10 @@ def simulate_cohort(model, patients: int, *, seed=None, individual: bool = False
     end of study), a FollowUp or a mapping of its fields (accrual, loss_rate). Drawn from a child
     generator spawned from ``seed``, so every other column is unchanged by it.
     ``progress(n)`` is called after each batch of n patients (the CLI's progress bar).
+    With metastasis-to-metastasis seeding (``secondary_shedding`` > 0) colonies are followed as
+    sources up to ``horizon`` years after diagnosis (default DEFAULT_HORIZON; detections are
+    complete up to it) and ``generations`` generations of colonies (None: no cap; 1: colonies do
+    not shed).
     """
     fu = follow_up_spec(follow_up)
     if not isinstance(model, Model):
@@ -231,9 +240,14 @@ def simulate_cohort(model, patients: int, *, seed=None, individual: bool = False
                          "per call (memory and time grow linearly): simulate in several seeded calls")
     check_seed(seed)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    secondary = any(o.secondary_shedding > 0 for o in model.organs)
+    horizon = _horizon(horizon, secondary)
+    if generations is not None and (isinstance(generations, bool) or int(generations) != generations
+                                    or generations < 1):
+        raise InputError(f"generations must be a whole number >= 1 (1: colonies do not shed), found {generations!r}")
     parts = []
     for lo in range(0, n, CHUNK):
-        parts.append(_batch(model, min(CHUNK, n - lo), rng, individual))
+        parts.append(_batch(model, min(CHUNK, n - lo), rng, individual, horizon, generations))
         if progress is not None:
             progress(min(CHUNK, n - lo))
     cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -243,11 +257,27 @@ def simulate_cohort(model, patients: int, *, seed=None, individual: bool = False
     if not model.classes:
         cat.pop("klass")
     return Cohort(model.name, model.organ_names, seed=seed if not isinstance(seed, np.random.Generator) else None,
-                  class_names=model.class_names, **cat)
+                  class_names=model.class_names, horizon=horizon, **cat)
 
 
-def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool) -> dict:
-    """One batch of ``n`` patients: (class), random effects, then every organ's cells one by one."""
+#: years after diagnosis that metastasis-to-metastasis seeding is followed by default
+DEFAULT_HORIZON = 30.0
+
+
+def _horizon(horizon, secondary: bool) -> float:
+    """The simulation horizon: inf without colony shedding (nothing to follow), else checked."""
+    if horizon is None:
+        return DEFAULT_HORIZON if secondary else math.inf
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, float, np.integer, np.floating)) \
+            or not horizon > 0:
+        raise InputError(f"horizon must be a positive number of years after diagnosis, found {horizon!r}")
+    return float(horizon) if secondary else math.inf
+
+
+def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool,
+           horizon: float = math.inf, generations: int | None = None) -> dict:
+    """One batch of ``n`` patients: (class), random effects, then every organ's cells one by one
+    (and, with metastasis-to-metastasis seeding, the colonies' daughters up to ``horizon``)."""
     cls = None
     if model.classes:           # each patient's class from the prevalences, then its class's values
         cum = np.cumsum(prevalences(model)[0])
@@ -282,6 +312,7 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool) -> 
     tau = pat.detection_delay()
     kd, kc = pat.kill_dormant, pat.kill_colony
     detect = np.full((n, len(model.organs)), np.inf)
+    colonies = []                                                # (pid, organ, founding time) as sources
     for k, name in enumerate(pat.organs):
         p_keep = keep[:, k]                                      # arrest here, wake, found a colony
         if not np.any(p_keep > 0.0):
@@ -306,6 +337,18 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool) -> 
         det = wake + delay
         alive &= ~((wake < ts) & (det > ts) & (rng.random(pid.size) < kc[pid]))
         np.minimum.at(detect[:, k], pid[alive], det[alive])
+        if pat.secondary:
+            colonies.append((pid[alive], np.full(int(alive.sum()), k), wake[alive]))
+    if pat.secondary and colonies:
+        pid, organ, found = (np.concatenate(x) for x in zip(*colonies))
+        if cls is None:
+            detect = follow(pat, pid, organ, found, detect, t_dx, horizon, generations, rng)
+        else:                   # follow() takes one set of organ and colony values: class by class
+            for c in np.unique(cls):
+                rows = np.flatnonzero(cls == c)
+                sel = cls[pid] == c
+                detect[rows] = follow(pat.take(rows), np.searchsorted(rows, pid[sel]), organ[sel], found[sel],
+                                      detect[rows], t_dx[rows], horizon, generations, rng)
     detect = detect - t_dx[:, None]
     hz, nu = pat.hazard, pat.after_relapse
     death = np.full(n, np.inf)
@@ -369,6 +412,9 @@ def cohort_incidence(cohort: Cohort, endpoint: Endpoint, times, *, estimator: st
         raise InputError(f"unknown estimator '{estimator}' (expected one of {', '.join(ESTIMATORS)})"
                          + (f"; did you mean '{hint}'?" if hint else ""))
     times = np.asarray(times, dtype=float)
+    if times.size and times.max() > cohort.horizon:
+        raise InputError(f"times: the cohort's detections are complete up to {cohort.horizon:g} years after "
+                         f"diagnosis (its horizon); found {times.max():g}: simulate with a longer horizon")
     L = 0.0
     inner = endpoint
     if isinstance(endpoint, Landmark):

@@ -35,6 +35,15 @@ CASES = [
      "lag: the horizon (2 years) must come after the landmark (3)"),
     ("26_death_after_relapse_negative", lambda: _incidence(params={"mortality.after_relapse": -0.5}),
      "mortality.after_relapse must be zero or positive"),
+    ("27_incidence_negative_secondary_shedding",
+     lambda: _incidence(params={"organs.brain.secondary_shedding": -1.0}),
+     "params: organs.brain.secondary_shedding must be zero or positive, found -1"),
+    ("28_model_negative_secondary_shedding",
+     lambda: MODEL.with_values({"organs.lung.secondary_shedding": -2.0}),
+     "organs.lung.secondary_shedding: must be zero or positive, found -2"),
+    ("29_death_after_relapse_with_colony_seeding",
+     lambda: _incidence(params={"organs.bone.secondary_shedding": 1e4, "mortality.after_relapse": 1.0}),
+     "cluster formulas do not yet include death after relapse; use method 'monte-carlo'"),
 ]
 
 

@@ -1,0 +1,165 @@
+"""Metastasis-to-metastasis seeding in the formulas: Lambda(c), with P(no detected colony in organ j
+by c_j for every j) = exp(-mu Lambda(c)), and the bound on neglected generations. The daughter
+kernel Psi_kj is :mod:`metakinetics.model.colony_shedding`."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..model.colony_shedding import daughter_rate, daughters, daughters_by, kernel_arrays  # noqa: F401
+from ..model.params import PatientParams
+
+
+# ---- P(no detected colony in organ j by c_j for every j) = exp(-mu Lambda(c)), first generation ----
+
+#: where some daughter kernel exceeds SATURATED, 1 - e^{-sum Psi} is 1 to 4e-18: closed form there
+SATURATED = 40.0
+#: Gauss-Legendre nodes per piece and pieces per interval between breakpoints (see tests: the
+#: relative change from doubling both is below 1e-8 on the test models)
+GL_NODES = 8
+PIECES = 3
+_GX, _GW = np.polynomial.legendre.leggauss(GL_NODES)
+_GU, _GWU = (_GX + 1.0) / 2.0, _GW / 2.0
+
+
+def _saturation_age(kp: dict, kd: np.ndarray) -> np.ndarray:
+    """(P, K, K) a mother age after which Psi_kj exceeds SATURATED / (1 - kd) (a lower bound of Psi
+    after the kill); inf where none is known (no shedding, no founding, or kd ~ 1). Closed form from
+    Psi >= c A (P e^{g a} - 1/g), P = kappa beta / (g (g + beta)(g + kappa)) (the other terms of Psi
+    fall from -P to -1/g), so it is never before the true crossing."""
+    A, g, kap, beta, c = kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"]
+    target = SATURATED / np.maximum(1.0 - kd, 1e-300)[:, None, None]
+    cA = c * A
+    lead = kap * beta / (g * (g + beta) * (g + kap))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        age = np.log((target / cA + 1.0 / g) / lead) / g
+    ok = (cA > 0) & (lead > 0) & np.isfinite(age) & (kd[:, None, None] <= 0.999)
+    return np.where(ok, np.maximum(age, 0.0), np.inf)
+
+
+#: patients x threshold vectors per block (memory: ~2,300 floats of kernel values per pair with 4 organs)
+LAMBDA_BUDGET = 600
+
+
+def cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bool = False):
+    """Lambda(c) and its gradient (see :func:`_cluster_lambda`), in blocks of patients."""
+    P, V, K = c.shape
+    step = max(LAMBDA_BUDGET // max(V, 1), 1)
+    out, grads = np.empty((P, V)), np.empty((P, V, K)) if grad else None
+    for lo in range(0, P, step):
+        r = slice(lo, min(lo + step, P))
+        L, gr = _cluster_lambda(pat.take(r), c[r], closed=closed, grad=grad)
+        out[r] = L
+        if grad:
+            grads[r] = gr
+    return out, grads
+
+
+def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bool = False):
+    """Lambda(c) (P, V) at threshold vectors ``c`` (P, V, K) (absolute years; -inf: no condition on
+    that organ), and with ``grad`` dLambda/dc_k (P, V, K), for unit shedding constant mu.
+
+    First generation: colonies founded by the primary (rate phi_m) shed; their daughters do not::
+
+        Lambda(c) = sum_m [Phi_m(c_m - tau_m) + int_{c_m - tau_m} phi_m(s) (1 - exp(-sum_j Psi_mj(s; c_j - tau_j))) ds],
+        dLambda/dc_k = phi_k(d_k) exp(-sum_j Psi_kj(d_k; d_j)) + sum_m int_{d_m}^{d_k} phi_m(s) psi_mk(s; d_k) exp(-sum_j Psi_mj(s; d_j)) ds,
+
+    d_j = c_j - tau_j. The s-integrals use Gauss-Legendre between the breakpoints (d_j, surgery)
+    and the closed form Phi where some Psi_mj > SATURATED (1 - e^{-sum Psi} = 1 to 4e-18).
+    """
+    from ..model.chain import founded, regularised
+
+    pat = regularised(pat)
+    P, V, K = c.shape
+    tau = pat.detection_delay()                                   # (P, K): exponential colonies
+    kp = kernel_arrays(pat)
+    kd = pat.kill_dormant
+    t_s = pat.surgery_time()
+    d = c - tau[:, None, :]                                       # founding deadlines (P, V, K)
+    reach = (kp["c"][:, 0, :] > 0)[:, None, :]                    # (P, 1, K) organs that can be founded
+    dd = np.where(reach & np.isfinite(d), d, -np.inf)
+    hi = dd.max(axis=2)                                           # (P, V): no daughter after this matters
+    sat = _saturation_age(kp, kd)                                 # (P, M, J)
+    s_star = (dd[:, :, None, :] - sat[:, None, :, :]).max(axis=3)  # (P, V, M): below, saturated
+    lo = np.where(np.isfinite(d), d, -np.inf)                     # (P, V, M) mother undetected after lo
+    a = np.maximum(np.maximum(lo, s_star), 0.0)
+    b = np.maximum(hi[:, :, None], a)                             # (P, V, M) quadrature range
+    # breakpoints inside [a, b]: the deadlines and surgery; PIECES Gauss pieces between them
+    br = np.concatenate([a[..., None], np.clip(np.broadcast_to(dd[:, :, None, :], (P, V, K, K)), a[..., None], b[..., None]),
+                         np.clip(np.broadcast_to(t_s[:, None, None, None], (P, V, K, 1)), a[..., None], b[..., None]),
+                         b[..., None]], axis=3)
+    br = np.sort(br, axis=3)                                      # (P, V, M, K + 3)
+    L = np.diff(br, axis=3)                                       # (P, V, M, I)
+    used = np.flatnonzero((L > 0).any(axis=(0, 1, 2)))            # intervals of zero length everywhere: dropped
+    if used.size < L.shape[3]:
+        br = np.concatenate([br[..., used], br[..., -1:]], axis=3) if used.size else br[..., :2]
+        L = np.diff(br, axis=3) if used.size else np.zeros(br.shape[:3] + (1,))
+        br = br if used.size else np.concatenate([br[..., :1], br[..., :1]], axis=3)
+    frac = (np.arange(PIECES)[:, None] + _GU[None, :]).ravel() / PIECES          # (PIECES * GL,)
+    s = br[..., :-1, None] + L[..., None] * frac                  # (P, V, M, I, Q)
+    wts = L[..., None] * np.tile(_GWU, PIECES) / PIECES
+    I, Q = s.shape[3], s.shape[4]
+    nodes = s.reshape(P, V, K, I * Q).transpose(0, 1, 3, 2).reshape(P, V * I * Q, K)    # column m: mother m
+    pts = np.concatenate([nodes, np.where(np.isfinite(d), d, -1.0),
+                          np.where(np.isfinite(a), a, -1.0)], axis=1)
+    Phi, phi = founded(pat, pts, closed=closed)
+    nq = V * I * Q
+    phi_n = phi[:, :nq].reshape(P, V, I * Q, K).transpose(0, 1, 3, 2)        # (P, V, M, IQ)
+    Phi_d, phi_d = Phi[:, nq:nq + V], phi[:, nq:nq + V]                       # at d_m (P, V, M)
+    Phi_a = Phi[:, nq + V:]                                                   # at a_m
+    Phi_d = np.where(np.isfinite(d), Phi_d, 0.0)
+    Phi_a = np.where(np.isfinite(a), Phi_a, 0.0)
+    sn = s.reshape(P, V, K, I * Q)
+    w = wts.reshape(P, V, K, I * Q)
+    # X_m(s) = sum_j Psi_mj(s; d_j) at every node: (P, V, M, IQ, J)
+    A_, g_, kap_, bet_, c_ = (kp["A"][:, None, :, None, :], kp["g"][:, None, :, None, :], kp["kappa"][:, None, :, None, :],
+                              kp["beta"][:, None, :, None, :], kp["c"][:, None, :, None, :])
+    tj = np.where(np.isfinite(dd), dd, -np.inf)[:, :, None, None, :]           # (P, V, 1, 1, J)
+    ts5, kd5 = t_s[:, None, None, None, None], kd[:, None, None, None, None]
+    s5 = sn[..., None]
+    out = daughters_by(s5, np.where(np.isfinite(tj), tj, s5), ts5, kd5, A_, g_, kap_, bet_, c_, rate=grad)
+    Psi, psi = out if grad else (out, None)
+    X = Psi.sum(axis=4)                                                       # (P, V, M, IQ)
+    surv = np.exp(-X)
+    # Lambda: the primary's colonies detected by c_m, and undetected mothers whose daughters are
+    sat_part = np.maximum(Phi_a - Phi_d, 0.0)                     # mothers in [lo, a): all daughters saturated
+    quad = (phi_n * -np.expm1(-X) * w).sum(axis=3)
+    Lam = (Phi_d + sat_part + quad).sum(axis=2)
+    if not grad:
+        return Lam, None
+    # rate: the k-th mother detected at c_k with none of its daughters detected yet, and daughters in
+    # k detected at c_k from undetected mothers (psi_mk at the deadline d_k)
+    Psi_k, _ = daughters_by(np.where(np.isfinite(d), d, 0.0)[:, :, :, None],
+                            np.where(np.isfinite(tj[:, :, 0, 0, :]), tj[:, :, 0, 0, :], -np.inf)[:, :, None, :],
+                            t_s[:, None, None, None], kd[:, None, None, None],
+                            kp["A"][:, None, :, :], kp["g"][:, None, :, :], kp["kappa"][:, None, :, :],
+                            kp["beta"][:, None, :, :], kp["c"][:, None, :, :], rate=True)
+    own = np.where(np.isfinite(d), phi_d * np.exp(-Psi_k.sum(axis=3)), 0.0)   # (P, V, K)
+    # sum_m int phi_m(s) psi_mk(s; d_k) e^{-X_m(s)} ds over s < d_k (psi is 0 for s >= d_k)
+    cross = np.einsum("pvmq,pvmqk->pvk", phi_n * surv * w, psi)
+    return Lam, own + cross
+
+
+def neglected_colonies(pat: PatientParams, t: np.ndarray, generations: int, *, closed: bool) -> np.ndarray:
+    """Bound on the expected colonies of generations beyond ``generations`` founded by absolute
+    time ``t`` (P,) (the primary's colonies are generation 1; the first-generation formulas keep
+    generations 1 and 2, i.e. ``generations = 2``), per patient at unit mu.
+
+    A colony founded at s <= t has at most m = max_k sum_j Psi_kj(t) daughters founded by t (Psi
+    grows with age and the kill only removes daughters), so generation i has at most E_1 m^{i-1}
+    colonies founded by t, E_1 = sum_k Phi_k(t), and generations beyond n at most
+    E_1 m^n / (1 - m): geometric in the mean offspring number m, inf when m >= 1 (with exponential
+    colony growth m grows like e^{gamma' lambda t}, so the bound is useful only for weak seeding or
+    short spans). P(some such colony) is at most the same number, which bounds the error of
+    exp(-mu Lambda) in every endpoint probability (times mu).
+    """
+    from ..model.chain import founded, regularised
+
+    pat = regularised(pat)
+    kp = kernel_arrays(pat)
+    age = t[:, None, None]
+    m = daughters(age, kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"]).sum(axis=2).max(axis=1)   # (P,)
+    Phi, _ = founded(pat, np.broadcast_to(t[:, None, None], (pat.n, 1, len(pat.organs))).copy(), closed=closed)
+    E1 = Phi[:, 0].sum(axis=1)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        out = np.where(m < 1.0, E1 * m ** generations / np.where(m < 1.0, 1.0 - m, 1.0), np.inf)
+    return np.where(E1 == 0, 0.0, out)

@@ -1,0 +1,86 @@
+"""Lambda(c) of metastasis-to-metastasis seeding (incidence.secondary) and the generation bound."""
+import numpy as np
+import pytest
+
+from metakinetics.incidence import secondary as sec
+from metakinetics.incidence.colonies import colony_counts
+from metakinetics.model.chain import founded
+from metakinetics.model import load_model
+from metakinetics.model.params import resolve
+
+TWO = load_model("tests/incidence/exp_two_organs.toml").with_values({"treatment.kill_colony": 0.0})
+
+
+def _thresholds(pat, u):
+    tdx = pat.diagnosis_time()
+    K = len(pat.organs)
+    c = np.broadcast_to((tdx[:, None] + u)[:, :, None], (pat.n, u.size, K)).copy()
+    c[:, 1, 0] = tdx - 1.0                          # unequal thresholds too
+    c[:, 2, 1] = -np.inf                             # and no condition on an organ
+    return c
+
+
+def test_without_colony_shedding_lambda_is_the_sum_of_colony_counts():
+    pat = resolve(TWO, {"shedding.mu": 1.0})
+    c = _thresholds(pat, np.array([0.0, 1.0, 4.0, 12.0]))
+    lam, grad = sec.cluster_lambda(pat, c, closed=True, grad=True)
+    Phi, phi = founded(pat, c - pat.detection_delay()[:, None, :], closed=True)
+    assert lam == pytest.approx(np.where(np.isfinite(c), Phi, 0.0).sum(axis=2), rel=1e-13)
+    assert grad == pytest.approx(np.where(np.isfinite(c), phi, 0.0), rel=1e-13)
+    M, _ = colony_counts(pat, c[:, [0, 3], 0], closed=True)
+    assert lam[:, [0, 3]] == pytest.approx(M.sum(axis=2), rel=1e-13)
+
+
+@pytest.mark.parametrize("closed", [True, False])
+def test_gradient_is_the_derivative_of_lambda(closed):
+    pat = resolve(TWO, {"shedding.mu": 1.0, "organs.bone.secondary_shedding": 1e3,
+                        "organs.liver.secondary_shedding": 30.0})
+    c = _thresholds(pat, np.array([0.5, 2.0, 6.0]))
+    lam, grad = sec.cluster_lambda(pat, c, closed=closed, grad=True)
+    for k in range(2):
+        h = 1e-5
+        up, dn = c.copy(), c.copy()
+        up[:, :, k] += h
+        dn[:, :, k] -= h
+        num = (sec.cluster_lambda(pat, up, closed=closed)[0] - sec.cluster_lambda(pat, dn, closed=closed)[0]) / (2 * h)
+        ok = np.isfinite(c[:, :, k])
+        # central difference: truncation ~ h^2 Lambda''' and rounding ~ 1e-16 Lambda / h
+        assert grad[:, :, k][ok] == pytest.approx(num[ok], rel=1e-6, abs=1e-12)
+
+
+def test_quadrature_is_converged(monkeypatch):
+    pat = resolve(TWO, {"shedding.mu": 1.0, "organs.bone.secondary_shedding": 1e3,
+                        "organs.liver.secondary_shedding": 1e3})
+    c = _thresholds(pat, np.array([0.5, 2.0, 6.0, 15.0]))
+    lam, grad = sec.cluster_lambda(pat, c, closed=True, grad=True)
+    monkeypatch.setattr(sec, "PIECES", 4 * sec.PIECES)
+    fine, gfine = sec.cluster_lambda(pat, c, closed=True, grad=True)
+    assert lam == pytest.approx(fine, rel=1e-8)
+    assert grad == pytest.approx(gfine, rel=1e-6, abs=1e-14)
+
+
+def _generation_counts(pat, T, n=600):
+    """E_2, E_3: expected colonies of generations 2 and 3 founded by T, by Gauss-Legendre in s and t."""
+    x, w = np.polynomial.legendre.leggauss(n)
+    s, ws = (x + 1) * T / 2, w * T / 2
+    _, phi = founded(pat, s[None, :, None], closed=True)
+    kp = {k: v[0, 0, 0] for k, v in sec.kernel_arrays(pat).items()}
+    args = (kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"])
+    E2 = np.sum(phi[0, :, 0] * sec.daughters(T - s, *args) * ws)
+    # E_3 = int phi(s) int_s^T psi(t - s) Psi(T - t) dt ds
+    t = s[:, None] + (x[None, :] + 1) * (T - s[:, None]) / 2
+    wt = w[None, :] * (T - s[:, None]) / 2
+    inner = np.sum(sec.daughter_rate(t - s[:, None], *args) * sec.daughters(T - t, *args) * wt, axis=1)
+    return E2, np.sum(phi[0, :, 0] * inner * ws)
+
+
+def test_generation_bound_bounds_the_next_generations():
+    model = load_model("exponential_one_organ").with_values({"organs.bone.secondary_shedding": 1.0})
+    pat = resolve(model)
+    T = pat.diagnosis_time() + 1.0
+    E2, E3 = _generation_counts(pat, T[0])
+    assert E3 > 0
+    b1 = sec.neglected_colonies(pat, T, 1, closed=True)[0]      # everything beyond the primary's colonies
+    b2 = sec.neglected_colonies(pat, T, 2, closed=True)[0]      # beyond the first-generation formula
+    assert E2 + E3 <= b1 and E3 <= b2 < b1                       # a bound, and geometric in n
+    assert np.isinf(sec.neglected_colonies(pat, T + 30.0, 2, closed=True)[0])   # m >= 1: no bound
