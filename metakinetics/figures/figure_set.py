@@ -3,8 +3,10 @@
 ``render_figure_set(source, out_dir)`` draws, for a fit directory, a fit result or a model:
 fit (data vs fitted curves, fits only), incidence (by endpoint per organ), trajectories
 (compartments before and after surgery), fan (stochastic fan chart), organotropism, corner
-(parameter uncertainty, fits only), scenarios (comparison, bands from the fit's draws) and lag
-(time from the first metastasis to brain, with and without death after relapse).
+(parameter uncertainty, fits only), scenarios (comparison, bands from the fit's draws), lag
+(time from the first metastasis to brain, with and without death after relapse) and seeding (the
+same lag with and without metastasis-to-metastasis seeding, exact simulation); for a model with
+intrinsic classes also classes (incidence per class and pooled).
 """
 from __future__ import annotations
 
@@ -24,7 +26,10 @@ from .style import save
 DEFAULT_SCENARIOS = ("surgery_delay=0.25", "earlier_diagnosis=1.0", "adjuvant:kill_dormant=0.5",
                      "organ_drug:bone=0.619", "dormancy=0.5", "ctc_therapy=2")
 
-FIGURES = ("fit", "incidence", "trajectories", "fan", "organotropism", "corner", "scenarios", "lag")
+FIGURES = ("fit", "incidence", "trajectories", "fan", "organotropism", "corner", "scenarios", "lag", "seeding")
+#: Illustrative colony shedding mu' (cells^(1 - gamma')/year, gamma' = 2/3) of the seeding figure for a model
+#: without it (not fitted: docs/model.md, "Metastasis-to-metastasis seeding"); patients simulated per variant
+SEEDING_ILLUSTRATION, SEEDING_PATIENTS = 1e4, 20_000
 #: Figures drawn only for a model with intrinsic classes (after FIGURES; skipped for others).
 CLASS_FIGURES = ("classes",)
 
@@ -137,6 +142,20 @@ def render_figure_set(source: Any, out_dir: str | Path, formats: Sequence[str] =
             emit(name, scenario_figure(comp), _caption(scenario_caption(comp), desc))
         elif name == "lag":
             emit(name, *_lag(model, desc))
+        elif name == "seeding":
+            from .secondary import brain_lag_figure
+
+            own = max((model.organ(o).secondary_shedding for o in model.organ_names), default=0.0)
+            fig, text = brain_lag_figure(model, own or SEEDING_ILLUSTRATION, patients=SEEDING_PATIENTS, seed=seed)
+            tau = model.organ("brain").detection_delay if "brain" in model.organ_names else None
+            if tau:
+                text += (f" With seeding the lags gather below the brain colony's detection delay ({tau:.2f} years "
+                         "from founding): a daughter founded soon after the first colony still needs that long to "
+                         "be found.")
+            if not own:
+                text += (f" The model has no colony shedding: the rate {SEEDING_ILLUSTRATION:g} is an illustration, "
+                         "not a fitted value.")
+            emit(name, fig, _caption(text, desc))
         elif name == "classes":
             from .classes import class_incidence_figure
             emit(name, class_incidence_figure(model), _caption(

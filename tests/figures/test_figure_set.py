@@ -25,6 +25,7 @@ EXPECTED_LABELS = {
     "corner": ["log10 bone.efficiency", "mu_sd"],
     "scenarios": ["time since diagnosis (years)", "incidence (fraction of M0 patients)"],
     "lag": ["months from the first distant metastasis to brain", "share of patients with brain (CDF)"],
+    "seeding": ["years from first detected metastasis to brain", "density (relapsed patients with brain)"],
 }
 
 
