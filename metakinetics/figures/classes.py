@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from ..model import Model
 from ..population import incidence
-from .style import new_figure
+from .style import label_bottom_row, new_figure
 
 
 def class_incidence_figure(model: Model, *, endpoint: str = "any", horizon: float = 20.0,
@@ -52,12 +52,6 @@ def class_incidence_figure(model: Model, *, endpoint: str = "any", horizon: floa
         ax.set_ylim(0, None)
         ax.set_ylabel("cumulative incidence (fraction)")
     flat[0].legend(loc="upper left", fontsize="small")
-    for ax in flat[n:]:
-        ax.set_visible(False)
-    for j in range(ncols):
-        col = [i for i in range(n) if i % ncols == j]
-        ax = flat[col[-1]]
-        ax.set_xlabel("time since diagnosis (years)")
-        ax.xaxis.set_tick_params(labelbottom=True)
+    label_bottom_row(flat, n, ncols, "time since diagnosis (years)")
     fig.suptitle(f"Incidence ('{endpoint}') by intrinsic class and pooled, model {model.name}")
     return fig

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from ..model import Model
 from ..population import incidence
-from .style import new_figure, organ_colour
+from .style import label_bottom_row, new_figure, organ_colour
 
 #: Endpoints drawn per organ panel: (name, line style, legend label).
 ENDPOINT_LINES = (("any", "-", "any involvement"), ("first", "--", "first site"))
@@ -43,12 +43,6 @@ def incidence_figure(model: Model, *, horizon: float = 20.0, points: int = 41, n
     ax.set_ylabel("cumulative incidence (fraction)")
     ax.legend(loc="lower right")
     flat[0].legend(loc="upper left")
-    for ax in flat[n:]:
-        ax.set_visible(False)
-    for j in range(ncols):
-        col = [i for i in range(n) if i % ncols == j]
-        ax = flat[col[-1]]
-        ax.set_xlabel("time since diagnosis (years)")
-        ax.xaxis.set_tick_params(labelbottom=True)
+    label_bottom_row(flat, n, ncols, "time since diagnosis (years)")
     fig.suptitle(f"Incidence by endpoint among M0 patients, model {model.name} ({res['any'].method})")
     return fig

@@ -35,6 +35,18 @@ RC = {
 FORMATS = ("png", "pdf", "svg")
 
 
+def label_bottom_row(flat, n: int, ncols: int, xlabel: str) -> None:
+    """On a grid of panels ``flat`` (row-major, ``ncols`` wide) of which the first ``n`` are used:
+    hide the unused ones and give the lowest used panel of each column the x label and tick labels."""
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    for j in range(ncols):
+        col = [i for i in range(n) if i % ncols == j]
+        if col:
+            flat[col[-1]].set_xlabel(xlabel)
+            flat[col[-1]].xaxis.set_tick_params(labelbottom=True)
+
+
 def organ_colour(name: str, index: int = 0) -> str:
     """Colour of an organ (fixed for bone/lung/liver/brain/distant, else the palette cycle)."""
     return ORGAN_COLOURS.get(name, CYCLE[index % len(CYCLE)])
