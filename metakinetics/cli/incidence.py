@@ -1,6 +1,8 @@
 """``metakinetics incidence``: organ-specific incidence of an endpoint over time (or diameter)."""
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from ..endpoints import ENDPOINTS
@@ -79,5 +81,9 @@ def run(args) -> int:
             cols[f"{c}_se"] = np.concatenate([r.se[:, j] for _, r in parts])
     meta = {"model": res.model, "endpoint": res.to_dict()["endpoint"], "method": res.method,
             "individual": bool(args.individual)}
+    if "colony_seeding" in res.info:     # the formulas are first-generation: say so beside the numbers
+        meta["colony_seeding"] = res.info["colony_seeding"]
+        print(f"metakinetics incidence: note: colony seeding is computed to the {res.info['colony_seeding']}",
+              file=sys.stderr)
     emit(format_columns(cols, args.format, meta=meta), args.out)
     return 0
