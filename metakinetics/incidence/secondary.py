@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.colony_shedding import daughter_rate, daughters, daughters_by, kernel_arrays  # noqa: F401
+from ..model.colony_shedding import (daughter_rate, daughters, daughters_by, kernel_arrays,  # noqa: F401
+                                     kernel_by, kernel_coefficients)
 from ..model.params import PatientParams
 
 
@@ -111,12 +112,13 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
     sn = s.reshape(P, V, K, I * Q)
     w = wts.reshape(P, V, K, I * Q)
     # X_m(s) = sum_j Psi_mj(s; d_j) at every node: (P, V, M, IQ, J)
-    A_, g_, kap_, bet_, c_ = (kp["A"][:, None, :, None, :], kp["g"][:, None, :, None, :], kp["kappa"][:, None, :, None, :],
-                              kp["beta"][:, None, :, None, :], kp["c"][:, None, :, None, :])
+    coef = kernel_coefficients(*np.broadcast_arrays(kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"]))  # (P, M, J) each
+    kill = bool(np.any(kd != 0))
     tj = np.where(np.isfinite(dd), dd, -np.inf)[:, :, None, None, :]           # (P, V, 1, 1, J)
     ts5, kd5 = t_s[:, None, None, None, None], kd[:, None, None, None, None]
     s5 = sn[..., None]
-    out = daughters_by(s5, np.where(np.isfinite(tj), tj, s5), ts5, kd5, A_, g_, kap_, bet_, c_, rate=grad)
+    out = kernel_by(s5, np.where(np.isfinite(tj), tj, s5), ts5, kd5, tuple(x[:, None, :, None, :] for x in coef),
+                    rate=grad, kill=kill)
     Psi, psi = out if grad else (out, None)
     X = Psi.sum(axis=4)                                                       # (P, V, M, IQ)
     surv = np.exp(-X)
@@ -128,11 +130,10 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
         return Lam, None
     # rate: the k-th mother detected at c_k with none of its daughters detected yet, and daughters in
     # k detected at c_k from undetected mothers (psi_mk at the deadline d_k)
-    Psi_k, _ = daughters_by(np.where(np.isfinite(d), d, 0.0)[:, :, :, None],
-                            np.where(np.isfinite(tj[:, :, 0, 0, :]), tj[:, :, 0, 0, :], -np.inf)[:, :, None, :],
-                            t_s[:, None, None, None], kd[:, None, None, None],
-                            kp["A"][:, None, :, :], kp["g"][:, None, :, :], kp["kappa"][:, None, :, :],
-                            kp["beta"][:, None, :, :], kp["c"][:, None, :, :], rate=True)
+    Psi_k, _ = kernel_by(np.where(np.isfinite(d), d, 0.0)[:, :, :, None],
+                         np.where(np.isfinite(tj[:, :, 0, 0, :]), tj[:, :, 0, 0, :], -np.inf)[:, :, None, :],
+                         t_s[:, None, None, None], kd[:, None, None, None],
+                         tuple(x[:, None, :, :] for x in coef), rate=True, kill=kill)
     own = np.where(np.isfinite(d), phi_d * np.exp(-Psi_k.sum(axis=3)), 0.0)   # (P, V, K)
     # sum_m int phi_m(s) psi_mk(s; d_k) e^{-X_m(s)} ds over s < d_k (psi is 0 for s >= d_k)
     cross = np.einsum("pvmq,pvmqk->pvk", phi_n * surv * w, psi)
