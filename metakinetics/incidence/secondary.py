@@ -99,53 +99,61 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
     s = br[..., :-1, None] + L[..., None] * frac                  # (P, V, M, I, Q)
     wts = L[..., None] * np.tile(_GWU, PIECES) / PIECES
     I, Q = s.shape[3], s.shape[4]
-    nodes = s.reshape(P, V, K, I * Q).transpose(0, 1, 3, 2).reshape(P, V * I * Q, K)    # column m: mother m
-    pts = np.concatenate([nodes, np.where(np.isfinite(d), d, -1.0),
-                          np.where(np.isfinite(a), a, -1.0)], axis=1)
-    Phi, phi = founded(pat, pts, closed=closed)
-    nq = V * I * Q
-    phi_n = phi[:, :nq].reshape(P, V, I * Q, K).transpose(0, 1, 3, 2)        # (P, V, M, IQ)
-    Phi_d, phi_d = Phi[:, nq:nq + V], phi[:, nq:nq + V]                       # at d_m (P, V, M)
-    Phi_a = Phi[:, nq + V:]                                                   # at a_m
-    Phi_d = np.where(np.isfinite(d), Phi_d, 0.0)
-    Phi_a = np.where(np.isfinite(a), Phi_a, 0.0)
-    sn = s.reshape(P, V, K, I * Q)
-    w = wts.reshape(P, V, K, I * Q)
-    # X_m(s) = sum_j Psi_mj(s; d_j) at every node: (P, V, M, IQ, J)
+    IQ = I * Q
+    sn = s.reshape(P, V, K, IQ)                                               # (P, V, M, IQ)
+    w = wts.reshape(P, V, K, IQ)
+    # X_m(s) = sum_j Psi_mj(s; d_j), only at pairs (node, daughter organ j) with the node before j's
+    # deadline and a positive weight: Psi_mj(s; d_j) = 0 for s >= d_j and zero-weight nodes add
+    # nothing (on breast with seeding ~1 pair in 10 is kept). Flat node n = ((p V + v) M + m) IQ + q.
     coef = kernel_coefficients(*np.broadcast_arrays(kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"]))  # (P, M, J) each
     kill = bool(np.any(kd != 0))
-    tj = np.where(np.isfinite(dd), dd, -np.inf)[:, :, None, None, :]           # (P, V, 1, 1, J)
-    # only pairs (node, daughter organ j) with the node before j's deadline and a positive weight:
-    # Psi_mj(s; d_j) = 0 for s >= d_j, and zero-weight nodes add nothing (on the breast model ~1 pair
-    # in 6 is kept). Flat indices: node n = ((p V + v) M + m) IQ + q.
-    IQ = I * Q
-    keep = (sn[..., None] < tj) & (w > 0)[..., None]                            # (P, V, M, IQ, J)
-    node, j = np.nonzero(keep.reshape(-1, K))
+    tj = np.where(np.isfinite(dd), dd, -np.inf)                               # (P, V, J)
+    keep = (sn[..., None] < tj[:, :, None, None, :]) & (w > 0)[..., None]     # (P, V, M, IQ, J)
+    node, j = np.nonzero(keep.reshape(-1, K))                                 # node ascending
     pv = node // (K * IQ)                                                     # p V + v
     p_ = pv // V
     pmj = (p_ * K + (node // IQ) % K) * K + j
-    ps = p_ if kill else None
     table = np.stack([np.broadcast_to(x, (P, K, K)).reshape(-1) for x in coef], axis=1)[pmj]
-    out = kernel_by(sn.reshape(-1)[node], dd.reshape(-1)[pv * K + j], t_s[ps] if kill else None,
-                    kd[ps] if kill else None, tuple(table.T), rate=grad, kill=kill)
+    out = kernel_by(sn.reshape(-1)[node], tj.reshape(-1)[pv * K + j], t_s[p_] if kill else None,
+                    kd[p_] if kill else None, tuple(table.T), rate=grad, kill=kill)
     Psi, psi = out if grad else (out, None)
-    X = np.bincount(node, Psi, minlength=P * V * K * IQ).reshape(P, V, K, IQ)  # (P, V, M, IQ)
-    surv = np.exp(-X)
+    # phi_m(s) is needed only at nodes with some kept pair (elsewhere X = 0: no contribution to
+    # Lambda or its gradient): per (patient, mother) those nodes side by side in the columns of one
+    # founded() call, padded after surgery (the cheap closed form)
+    need, at = np.unique(node, return_inverse=True)
+    X = np.bincount(at, Psi, minlength=need.size)                             # at the needed nodes
+    pn, mn = need // (V * K * IQ), (need // IQ) % K
+    key = pn * K + mn
+    counts = np.bincount(key, minlength=P * K)
+    order = np.argsort(key, kind="stable")
+    rank = np.empty_like(need)
+    rank[order] = np.arange(need.size) - (np.cumsum(counts) - counts)[key[order]]
+    ncol = int(counts.max(initial=0))
+    pad = np.where(np.isfinite(t_s), t_s + 1.0, 1.0)
+    cols = np.broadcast_to(pad[:, None, None], (P, ncol, K)).copy()
+    cols[pn, rank, mn] = sn.reshape(-1)[need]
+    pts = np.concatenate([cols, np.where(np.isfinite(d), d, -1.0), np.where(np.isfinite(a), a, -1.0)], axis=1)
+    Phi, phi = founded(pat, pts, closed=closed)
+    phi_n = phi[pn, rank, mn]                                                 # at the needed nodes
+    Phi_d, phi_d = Phi[:, ncol:ncol + V], phi[:, ncol:ncol + V]               # at d_m (P, V, M)
+    Phi_a = Phi[:, ncol + V:]                                                 # at a_m
+    Phi_d = np.where(np.isfinite(d), Phi_d, 0.0)
+    Phi_a = np.where(np.isfinite(a), Phi_a, 0.0)
+    w_n = w.reshape(-1)[need]
     # Lambda: the primary's colonies detected by c_m, and undetected mothers whose daughters are
     sat_part = np.maximum(Phi_a - Phi_d, 0.0)                     # mothers in [lo, a): all daughters saturated
-    quad = (phi_n * -np.expm1(-X) * w).sum(axis=3)
+    quad = np.bincount(need // IQ, phi_n * -np.expm1(-X) * w_n, minlength=P * V * K).reshape(P, V, K)
     Lam = (Phi_d + sat_part + quad).sum(axis=2)
     if not grad:
         return Lam, None
     # rate: the k-th mother detected at c_k with none of its daughters detected yet, and daughters in
     # k detected at c_k from undetected mothers (psi_mk at the deadline d_k)
-    Psi_k, _ = kernel_by(np.where(np.isfinite(d), d, 0.0)[:, :, :, None],
-                         np.where(np.isfinite(tj[:, :, 0, 0, :]), tj[:, :, 0, 0, :], -np.inf)[:, :, None, :],
+    Psi_k, _ = kernel_by(np.where(np.isfinite(d), d, 0.0)[:, :, :, None], tj[:, :, None, :],
                          t_s[:, None, None, None], kd[:, None, None, None],
                          tuple(x[:, None, :, :] for x in coef), rate=True, kill=kill)
     own = np.where(np.isfinite(d), phi_d * np.exp(-Psi_k.sum(axis=3)), 0.0)   # (P, V, K)
     # sum_m int phi_m(s) psi_mk(s; d_k) e^{-X_m(s)} ds over s < d_k (psi is 0 for s >= d_k)
-    cross = np.bincount(pv * K + j, (phi_n * surv * w).reshape(-1)[node] * psi, minlength=P * V * K).reshape(P, V, K)
+    cross = np.bincount(pv * K + j, (phi_n * np.exp(-X) * w_n)[at] * psi, minlength=P * V * K).reshape(P, V, K)
     return Lam, own + cross
 
 
