@@ -96,42 +96,50 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
         L = np.diff(br, axis=3) if used.size else np.zeros(br.shape[:3] + (1,))
         br = br if used.size else np.concatenate([br[..., :1], br[..., :1]], axis=3)
     frac = (np.arange(PIECES)[:, None] + _GU[None, :]).ravel() / PIECES          # (PIECES * GL,)
-    s = br[..., :-1, None] + L[..., None] * frac                  # (P, V, M, I, Q)
-    wts = L[..., None] * np.tile(_GWU, PIECES) / PIECES
-    I, Q = s.shape[3], s.shape[4]
+    wq = np.tile(_GWU, PIECES)
+    I, Q = L.shape[3], frac.size
     IQ = I * Q
-    sn = s.reshape(P, V, K, IQ)                                               # (P, V, M, IQ)
-    w = wts.reshape(P, V, K, IQ)
-    # X_m(s) = sum_j Psi_mj(s; d_j), only at pairs (node, daughter organ j) with the node before j's
-    # deadline and a positive weight: Psi_mj(s; d_j) = 0 for s >= d_j and zero-weight nodes add
-    # nothing (on breast with seeding ~1 pair in 10 is kept). Flat node n = ((p V + v) M + m) IQ + q.
+    left = br[..., :-1]                                           # (P, V, M, I)
+    tj = np.where(np.isfinite(dd), dd, -np.inf)                   # (P, V, J)
+    # X_m(s) = sum_j Psi_mj(s; d_j) is needed only at pairs (interval, daughter organ j) with the
+    # interval before j's deadline (the deadlines are breakpoints, so a whole interval is on one side;
+    # Psi_mj(s; d_j) = 0 for s >= d_j) and of positive length (zero weight adds nothing): on breast
+    # with seeding ~1 pair in 10. Flat node n = ((p V + v) M + m) IQ + i Q + q, ascending.
+    act = (left[..., None] < tj[:, :, None, None, :]) & (L > 0)[..., None]     # (P, V, M, I, J)
+    ivs = np.flatnonzero(act.any(axis=4))                         # intervals with some pair
+    iv_pair, j_pair = np.nonzero(act.reshape(-1, K)[ivs])
+    qs = np.arange(Q)
+    need = (ivs[:, None] * Q + qs).ravel()                        # the nodes where phi is needed
+    at = (iv_pair[:, None] * Q + qs).ravel()                      # pair -> position in need
+    j = np.repeat(j_pair, Q)
+    Lv, leftv = L.reshape(-1)[ivs][:, None], left.reshape(-1)[ivs][:, None]
+    s_n = (leftv + Lv * frac).ravel()                             # node times (years)
+    w_n = (Lv * wq / PIECES).ravel()                              # node weights
+    pvm = need // IQ                                              # (p V + v) M + m of each node
+    pv = (ivs[iv_pair] // (K * I)).repeat(Q)                      # p V + v of each pair
+    p_ = pv // V
     coef = kernel_coefficients(*np.broadcast_arrays(kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"]))  # (P, M, J) each
     kill = bool(np.any(kd != 0))
-    tj = np.where(np.isfinite(dd), dd, -np.inf)                               # (P, V, J)
-    keep = (sn[..., None] < tj[:, :, None, None, :]) & (w > 0)[..., None]     # (P, V, M, IQ, J)
-    node, j = np.nonzero(keep.reshape(-1, K))                                 # node ascending
-    pv = node // (K * IQ)                                                     # p V + v
-    p_ = pv // V
-    pmj = (p_ * K + (node // IQ) % K) * K + j
+    pmj = (p_ * K + pvm[at] % K) * K + j
     table = np.stack([np.broadcast_to(x, (P, K, K)).reshape(-1) for x in coef], axis=1)[pmj]
-    out = kernel_by(sn.reshape(-1)[node], tj.reshape(-1)[pv * K + j], t_s[p_] if kill else None,
+    out = kernel_by(s_n[at], tj.reshape(-1)[pv * K + j], t_s[p_] if kill else None,
                     kd[p_] if kill else None, tuple(table.T), rate=grad, kill=kill)
     Psi, psi = out if grad else (out, None)
     # phi_m(s) is needed only at nodes with some kept pair (elsewhere X = 0: no contribution to
     # Lambda or its gradient): per (patient, mother) those nodes side by side in the columns of one
     # founded() call, padded after surgery (the cheap closed form)
-    need, at = np.unique(node, return_inverse=True)
     X = np.bincount(at, Psi, minlength=need.size)                             # at the needed nodes
-    pn, mn = need // (V * K * IQ), (need // IQ) % K
+    pn, mn = pvm // (V * K), pvm % K
     key = pn * K + mn
     counts = np.bincount(key, minlength=P * K)
-    order = np.argsort(key, kind="stable")
+    order = np.lexsort((s_n, key))                                # by time: the columns before surgery
+                                                                  # (shedding moments) come first
     rank = np.empty_like(need)
     rank[order] = np.arange(need.size) - (np.cumsum(counts) - counts)[key[order]]
     ncol = int(counts.max(initial=0))
     pad = np.where(np.isfinite(t_s), t_s + 1.0, 1.0)
     cols = np.broadcast_to(pad[:, None, None], (P, ncol, K)).copy()
-    cols[pn, rank, mn] = sn.reshape(-1)[need]
+    cols[pn, rank, mn] = s_n
     pts = np.concatenate([cols, np.where(np.isfinite(d), d, -1.0), np.where(np.isfinite(a), a, -1.0)], axis=1)
     Phi, phi = founded(pat, pts, closed=closed)
     phi_n = phi[pn, rank, mn]                                                 # at the needed nodes
@@ -139,10 +147,9 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
     Phi_a = Phi[:, ncol + V:]                                                 # at a_m
     Phi_d = np.where(np.isfinite(d), Phi_d, 0.0)
     Phi_a = np.where(np.isfinite(a), Phi_a, 0.0)
-    w_n = w.reshape(-1)[need]
     # Lambda: the primary's colonies detected by c_m, and undetected mothers whose daughters are
     sat_part = np.maximum(Phi_a - Phi_d, 0.0)                     # mothers in [lo, a): all daughters saturated
-    quad = np.bincount(need // IQ, phi_n * -np.expm1(-X) * w_n, minlength=P * V * K).reshape(P, V, K)
+    quad = np.bincount(pvm, phi_n * -np.expm1(-X) * w_n, minlength=P * V * K).reshape(P, V, K)
     Lam = (Phi_d + sat_part + quad).sum(axis=2)
     if not grad:
         return Lam, None
