@@ -121,9 +121,10 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
     coef = kernel_coefficients(*np.broadcast_arrays(kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"]))  # (P, M, J) each
     kill = bool(np.any(kd != 0))
     pmj = (p_ * K + pvm[at] % K) * K + j
-    table = np.stack([np.broadcast_to(x, (P, K, K)).reshape(-1) for x in coef], axis=1)[pmj]
+    used_coef = coef if grad or kill else coef[:4] + (None,) * 3 + coef[7:]   # rates: gradient, kill
+    table = tuple(None if x is None else np.broadcast_to(x, (P, K, K)).reshape(-1)[pmj] for x in used_coef)
     out = kernel_by(s_n[at], tj.reshape(-1)[pv * K + j], t_s[p_] if kill else None,
-                    kd[p_] if kill else None, tuple(table.T), rate=grad, kill=kill)
+                    kd[p_] if kill else None, table, rate=grad, kill=kill)
     Psi, psi = out if grad else (out, None)
     # phi_m(s) is needed only at nodes with some kept pair (elsewhere X = 0: no contribution to
     # Lambda or its gradient): per (patient, mother) those nodes side by side in the columns of one
@@ -132,8 +133,8 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
     pn, mn = pvm // (V * K), pvm % K
     key = pn * K + mn
     counts = np.bincount(key, minlength=P * K)
-    order = np.lexsort((s_n, key))                                # by time: the columns before surgery
-                                                                  # (shedding moments) come first
+    order = np.argsort(2 * key + (s_n >= t_s[pn]))                # before surgery first: only those
+                                                                  # columns need the shedding moments
     rank = np.empty_like(need)
     rank[order] = np.arange(need.size) - (np.cumsum(counts) - counts)[key[order]]
     ncol = int(counts.max(initial=0))
