@@ -122,8 +122,7 @@ def follow(pat: PatientParams, pid: np.ndarray, organ: np.ndarray, found: np.nda
         fire = np.flatnonzero(due & (S["lb"] <= first[S["pid"]] + STRIDE))
         p, w, j, gen = S["pid"][fire], S["lb"][fire], S["j"][fire], S["gen"][fire] + 1
         np.minimum.at(D, (p, j), w + tau[j])
-        changed = np.unique(p)
-        Tc[changed] = cutoff(changed)
+        Tc[p] = cutoff(p)                # repeated patients get the same value
         # the fired streams wait for their next daughter
         S["level"][fire] += rng.exponential(1.0, fire.size)
         S["lb"][fire] = np.maximum(bound(S["s"][fire], S["k"][fire], j, S["level"][fire]), w)
