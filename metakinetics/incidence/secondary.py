@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.colony_shedding import daughter_rate, daughters, daughters_by, kernel_arrays  # noqa: F401
+from ..model.colony_shedding import (daughter_rate, daughters, daughters_by, kernel_arrays,  # noqa: F401
+                                     kernel_by, kernel_coefficients)
 from ..model.params import PatientParams
 
 
@@ -95,47 +96,72 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
         L = np.diff(br, axis=3) if used.size else np.zeros(br.shape[:3] + (1,))
         br = br if used.size else np.concatenate([br[..., :1], br[..., :1]], axis=3)
     frac = (np.arange(PIECES)[:, None] + _GU[None, :]).ravel() / PIECES          # (PIECES * GL,)
-    s = br[..., :-1, None] + L[..., None] * frac                  # (P, V, M, I, Q)
-    wts = L[..., None] * np.tile(_GWU, PIECES) / PIECES
-    I, Q = s.shape[3], s.shape[4]
-    nodes = s.reshape(P, V, K, I * Q).transpose(0, 1, 3, 2).reshape(P, V * I * Q, K)    # column m: mother m
-    pts = np.concatenate([nodes, np.where(np.isfinite(d), d, -1.0),
-                          np.where(np.isfinite(a), a, -1.0)], axis=1)
+    wq = np.tile(_GWU, PIECES)
+    I, Q = L.shape[3], frac.size
+    IQ = I * Q
+    left = br[..., :-1]                                           # (P, V, M, I)
+    tj = np.where(np.isfinite(dd), dd, -np.inf)                   # (P, V, J)
+    # X_m(s) = sum_j Psi_mj(s; d_j) is needed only at pairs (interval, daughter organ j) with the
+    # interval before j's deadline (the deadlines are breakpoints, so a whole interval is on one side;
+    # Psi_mj(s; d_j) = 0 for s >= d_j) and of positive length (zero weight adds nothing): on breast
+    # with seeding ~1 pair in 10. Flat node n = ((p V + v) M + m) IQ + i Q + q, ascending.
+    act = (left[..., None] < tj[:, :, None, None, :]) & (L > 0)[..., None]     # (P, V, M, I, J)
+    ivs = np.flatnonzero(act.any(axis=4))                         # intervals with some pair
+    iv_pair, j_pair = np.nonzero(act.reshape(-1, K)[ivs])
+    qs = np.arange(Q)
+    need = (ivs[:, None] * Q + qs).ravel()                        # the nodes where phi is needed
+    at = (iv_pair[:, None] * Q + qs).ravel()                      # pair -> position in need
+    j = np.repeat(j_pair, Q)
+    Lv, leftv = L.reshape(-1)[ivs][:, None], left.reshape(-1)[ivs][:, None]
+    s_n = (leftv + Lv * frac).ravel()                             # node times (years)
+    w_n = (Lv * wq / PIECES).ravel()                              # node weights
+    pvm = need // IQ                                              # (p V + v) M + m of each node
+    pv = (ivs[iv_pair] // (K * I)).repeat(Q)                      # p V + v of each pair
+    p_ = pv // V
+    coef = kernel_coefficients(*np.broadcast_arrays(kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"]))  # (P, M, J) each
+    kill = bool(np.any(kd != 0))
+    pmj = (p_ * K + pvm[at] % K) * K + j
+    used_coef = coef if grad or kill else coef[:4] + (None,) * 3 + coef[7:]   # rates: gradient, kill
+    table = tuple(None if x is None else np.broadcast_to(x, (P, K, K)).reshape(-1)[pmj] for x in used_coef)
+    out = kernel_by(s_n[at], tj.reshape(-1)[pv * K + j], t_s[p_] if kill else None,
+                    kd[p_] if kill else None, table, rate=grad, kill=kill)
+    Psi, psi = out if grad else (out, None)
+    # phi_m(s) is needed only at nodes with some kept pair (elsewhere X = 0: no contribution to
+    # Lambda or its gradient): per (patient, mother) those nodes side by side in the columns of one
+    # founded() call, padded after surgery (the cheap closed form)
+    X = np.bincount(at, Psi, minlength=need.size)                             # at the needed nodes
+    pn, mn = pvm // (V * K), pvm % K
+    key = pn * K + mn
+    counts = np.bincount(key, minlength=P * K)
+    order = np.argsort(2 * key + (s_n >= t_s[pn]))                # before surgery first: only those
+                                                                  # columns need the shedding moments
+    rank = np.empty_like(need)
+    rank[order] = np.arange(need.size) - (np.cumsum(counts) - counts)[key[order]]
+    ncol = int(counts.max(initial=0))
+    pad = np.where(np.isfinite(t_s), t_s + 1.0, 1.0)
+    cols = np.broadcast_to(pad[:, None, None], (P, ncol, K)).copy()
+    cols[pn, rank, mn] = s_n
+    pts = np.concatenate([cols, np.where(np.isfinite(d), d, -1.0), np.where(np.isfinite(a), a, -1.0)], axis=1)
     Phi, phi = founded(pat, pts, closed=closed)
-    nq = V * I * Q
-    phi_n = phi[:, :nq].reshape(P, V, I * Q, K).transpose(0, 1, 3, 2)        # (P, V, M, IQ)
-    Phi_d, phi_d = Phi[:, nq:nq + V], phi[:, nq:nq + V]                       # at d_m (P, V, M)
-    Phi_a = Phi[:, nq + V:]                                                   # at a_m
+    phi_n = phi[pn, rank, mn]                                                 # at the needed nodes
+    Phi_d, phi_d = Phi[:, ncol:ncol + V], phi[:, ncol:ncol + V]               # at d_m (P, V, M)
+    Phi_a = Phi[:, ncol + V:]                                                 # at a_m
     Phi_d = np.where(np.isfinite(d), Phi_d, 0.0)
     Phi_a = np.where(np.isfinite(a), Phi_a, 0.0)
-    sn = s.reshape(P, V, K, I * Q)
-    w = wts.reshape(P, V, K, I * Q)
-    # X_m(s) = sum_j Psi_mj(s; d_j) at every node: (P, V, M, IQ, J)
-    A_, g_, kap_, bet_, c_ = (kp["A"][:, None, :, None, :], kp["g"][:, None, :, None, :], kp["kappa"][:, None, :, None, :],
-                              kp["beta"][:, None, :, None, :], kp["c"][:, None, :, None, :])
-    tj = np.where(np.isfinite(dd), dd, -np.inf)[:, :, None, None, :]           # (P, V, 1, 1, J)
-    ts5, kd5 = t_s[:, None, None, None, None], kd[:, None, None, None, None]
-    s5 = sn[..., None]
-    out = daughters_by(s5, np.where(np.isfinite(tj), tj, s5), ts5, kd5, A_, g_, kap_, bet_, c_, rate=grad)
-    Psi, psi = out if grad else (out, None)
-    X = Psi.sum(axis=4)                                                       # (P, V, M, IQ)
-    surv = np.exp(-X)
     # Lambda: the primary's colonies detected by c_m, and undetected mothers whose daughters are
     sat_part = np.maximum(Phi_a - Phi_d, 0.0)                     # mothers in [lo, a): all daughters saturated
-    quad = (phi_n * -np.expm1(-X) * w).sum(axis=3)
+    quad = np.bincount(pvm, phi_n * -np.expm1(-X) * w_n, minlength=P * V * K).reshape(P, V, K)
     Lam = (Phi_d + sat_part + quad).sum(axis=2)
     if not grad:
         return Lam, None
     # rate: the k-th mother detected at c_k with none of its daughters detected yet, and daughters in
     # k detected at c_k from undetected mothers (psi_mk at the deadline d_k)
-    Psi_k, _ = daughters_by(np.where(np.isfinite(d), d, 0.0)[:, :, :, None],
-                            np.where(np.isfinite(tj[:, :, 0, 0, :]), tj[:, :, 0, 0, :], -np.inf)[:, :, None, :],
-                            t_s[:, None, None, None], kd[:, None, None, None],
-                            kp["A"][:, None, :, :], kp["g"][:, None, :, :], kp["kappa"][:, None, :, :],
-                            kp["beta"][:, None, :, :], kp["c"][:, None, :, :], rate=True)
+    Psi_k, _ = kernel_by(np.where(np.isfinite(d), d, 0.0)[:, :, :, None], tj[:, :, None, :],
+                         t_s[:, None, None, None], kd[:, None, None, None],
+                         tuple(x[:, None, :, :] for x in coef), rate=True, kill=kill)
     own = np.where(np.isfinite(d), phi_d * np.exp(-Psi_k.sum(axis=3)), 0.0)   # (P, V, K)
     # sum_m int phi_m(s) psi_mk(s; d_k) e^{-X_m(s)} ds over s < d_k (psi is 0 for s >= d_k)
-    cross = np.einsum("pvmq,pvmqk->pvk", phi_n * surv * w, psi)
+    cross = np.bincount(pv * K + j, (phi_n * np.exp(-X) * w_n)[at] * psi, minlength=P * V * K).reshape(P, V, K)
     return Lam, own + cross
 
 

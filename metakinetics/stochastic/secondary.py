@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from ..model.colony_shedding import daughters_by, kernel_arrays
+from ..model.colony_shedding import kernel_arrays, kernel_by, kernel_coefficients
 from ..model.params import PatientParams
 
 STRIDE = 1.0          # years: a round fires the streams within this of the patient's earliest pending daughter
@@ -53,10 +53,15 @@ def follow(pat: PatientParams, pid: np.ndarray, organ: np.ndarray, found: np.nda
     K = A.size
     gg, bb = g[:, None], beta[None, :]
     lead = A[:, None] * c[None, :] * kappa * bb / (gg * (gg + bb) * (gg + kappa))   # c A P (K, K)
+    # the kernel's coefficients by (mother organ, daughter organ), gathered per stream
+    coefK = tuple(np.broadcast_to(x, (K, K)) for x in kernel_coefficients(A[:, None], gg, kappa, bb, c[None, :]))
+    kill = kd != 0
 
-    def cutoff():
-        x = np.minimum(D[:, targets], T_H[:, None]) - tau[targets][None, :]
+    def cutoff(rows=slice(None)):
+        x = np.minimum(D[rows][:, targets], T_H[rows, None]) - tau[targets][None, :]
         return x.max(axis=1)
+
+    Tc = cutoff()                       # T_cut per patient, updated where D changes
 
     def bound(s, k, j, level):
         """Lower bound of the time Psi_kj(s, .) reaches ``level``."""
@@ -69,14 +74,14 @@ def follow(pat: PatientParams, pid: np.ndarray, organ: np.ndarray, found: np.nda
          "gen": np.zeros(0, np.int64), "level": np.zeros(0), "lb": np.zeros(0), "exact": np.zeros(0, bool)}
 
     def open_streams(p, s, k, gen):
-        sheds = (A[k] > 0) & (gen < cap) & (s < cutoff()[p])     # founded after T_cut: nothing to follow
+        sheds = (A[k] > 0) & (gen < cap) & (s < Tc[p])     # founded after T_cut: nothing to follow
         p, s, k, gen = p[sheds], s[sheds], k[sheds], gen[sheds]
         n = targets.size
         new = {"pid": np.repeat(p, n), "s": np.repeat(s, n), "k": np.repeat(k, n), "j": np.tile(targets, p.size),
                "gen": np.repeat(gen, n), "level": rng.exponential(1.0, p.size * n)}
         new["lb"] = bound(new["s"], new["k"], new["j"], new["level"])
         new["exact"] = np.zeros(new["lb"].size, bool)
-        alive = new["lb"] < cutoff()[new["pid"]]
+        alive = new["lb"] < Tc[new["pid"]]
         for key in S:
             S[key] = np.concatenate([S[key], new[key][alive]])
 
@@ -85,8 +90,7 @@ def follow(pat: PatientParams, pid: np.ndarray, organ: np.ndarray, found: np.nda
         if S["pid"].size > MAX_STREAMS:
             raise InputError(f"metastasis-to-metastasis seeding: {S['pid'].size:.3g} colony streams at once "
                              f"(at most {MAX_STREAMS:.0e}); use fewer patients or a shorter horizon")
-        T_cut = cutoff()
-        tc = T_cut[S["pid"]]
+        tc = Tc[S["pid"]]
         alive = S["lb"] < tc
         for key in S:
             S[key] = S[key][alive]
@@ -102,13 +106,13 @@ def follow(pat: PatientParams, pid: np.ndarray, organ: np.ndarray, found: np.nda
         need = np.flatnonzero(~S["exact"] & (S["lb"] <= near[S["pid"]] + STRIDE))
         if need.size:
             p, s, k, j = S["pid"][need], S["s"][need], S["k"][need], S["j"][need]
-            args = (A[k], g[k], kappa, beta[j], c[j])
-            top = daughters_by(s, tc[need], t_s[p], kd, *args)
+            cf = tuple(x[k, j] for x in coefK)
+            top = kernel_by(s, tc[need], t_s[p], kd, cf, kill=kill)
             ok = top >= S["level"][need]
             S["lb"][need[~ok]] = np.inf
             i = need[ok]
             S["lb"][i] = _invert(S["level"][i], s[ok], np.maximum(S["lb"][i], s[ok]), tc[i], t_s[p[ok]], kd,
-                                 A[k[ok]], g[k[ok]], kappa, beta[j[ok]], c[j[ok]])
+                                 tuple(x[ok] for x in cf), kill)
             S["exact"][i] = True
         due = S["exact"] & (S["lb"] < tc)
         if not due.any():
@@ -118,6 +122,7 @@ def follow(pat: PatientParams, pid: np.ndarray, organ: np.ndarray, found: np.nda
         fire = np.flatnonzero(due & (S["lb"] <= first[S["pid"]] + STRIDE))
         p, w, j, gen = S["pid"][fire], S["lb"][fire], S["j"][fire], S["gen"][fire] + 1
         np.minimum.at(D, (p, j), w + tau[j])
+        Tc[p] = cutoff(p)                # repeated patients get the same value
         # the fired streams wait for their next daughter
         S["level"][fire] += rng.exponential(1.0, fire.size)
         S["lb"][fire] = np.maximum(bound(S["s"][fire], S["k"][fire], j, S["level"][fire]), w)
@@ -126,26 +131,40 @@ def follow(pat: PatientParams, pid: np.ndarray, organ: np.ndarray, found: np.nda
     return D
 
 
-def _invert(level, s, lo, hi, t_s, kd, A, g, kappa, beta, c) -> np.ndarray:
-    """The time t in [lo, hi] with Psi(s, t) = level (Psi increasing in t, Psi(lo) <= level <= Psi(hi)):
+def _invert(level, s, lo, hi, t_s, kd, coef, kill) -> np.ndarray:
+    """The time t in [lo, hi] with Psi(s, t) = level (Psi increasing in t, Psi(lo) <= level <= Psi(hi);
+    ``coef`` from :func:`metakinetics.model.colony_shedding.kernel_coefficients`, per stream):
     Newton's method on ln Psi (nearly linear in t once the colony's e^{g a} dominates) kept inside
-    a shrinking bracket (bisection whenever Newton would leave it), to TOLERANCE."""
+    a shrinking bracket (bisection whenever Newton would leave it), to TOLERANCE. Started at the
+    root of the dominant terms, P1 e^{g a} - P4 = level, where that is inside the bracket (else at
+    lo); the streams still iterating are kept contiguous."""
+    out = np.empty(level.size)
     a, b = lo.copy(), hi.copy()
-    t = lo.copy()
-    todo = np.arange(level.size)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        guess = s + np.log((level + coef[3]) / coef[0]) / coef[7]
+    t = np.where((guess > a) & (guess < b), guess, a)
+    idx = np.arange(level.size)
     log_level = np.log(level)
     for _ in range(MAX_STEPS):
-        F, f = daughters_by(s[todo], t[todo], t_s[todo], kd, A[todo], g[todo], kappa, beta[todo], c[todo], rate=True)
-        below = F < level[todo]
-        a[todo] = np.where(below, t[todo], a[todo])
-        b[todo] = np.where(below, b[todo], t[todo])
+        F, f = kernel_by(s, t, t_s, kd, coef, rate=True, kill=kill)
+        below = F < level
+        a = np.where(below, t, a)
+        b = np.where(below, b, t)
         with np.errstate(divide="ignore", invalid="ignore"):
-            nt = t[todo] - (np.log(F) - log_level[todo]) * F / f
-        inside = (nt > a[todo]) & (nt < b[todo]) & np.isfinite(nt)
-        nt = np.where(inside, nt, 0.5 * (a[todo] + b[todo]))
-        done = (np.abs(nt - t[todo]) <= TOLERANCE) | (b[todo] - a[todo] <= TOLERANCE)
-        t[todo] = nt
-        todo = todo[~done]
-        if todo.size == 0:
-            break
-    return t
+            nt = t - (np.log(F) - log_level) * F / f
+        inside = (nt > a) & (nt < b) & np.isfinite(nt)
+        # a Newton step within TOLERANCE ends the search (also when rounding puts it on the bracket's
+        # edge, where a bisection would only halve a bracket already ~TOLERANCE wide)
+        conv = np.abs(nt - t) <= TOLERANCE
+        nt = np.where(conv, np.clip(nt, a, b), np.where(inside, nt, 0.5 * (a + b)))
+        done = conv | (np.abs(nt - t) <= TOLERANCE) | (b - a <= TOLERANCE)
+        t = nt
+        out[idx[done]] = nt[done]
+        if done.all():
+            return out
+        go = ~done
+        idx, s, t, a, b, level, log_level = idx[go], s[go], t[go], a[go], b[go], level[go], log_level[go]
+        t_s = t_s[go]
+        coef = tuple(x[go] for x in coef)
+    out[idx] = t
+    return out
