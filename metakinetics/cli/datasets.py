@@ -53,7 +53,8 @@ def show_text(name: str, fmt: str) -> str:
     else:
         cols = {"group": data.group, "organ": data.organ, "endpoint": data.endpoint, "time": data.time,
                 "value": data.value}
-        for c in ("denominator", "events", "lower", "upper", "se", "landmark", "diameter_cm"):
+        for c in ("denominator", "events", "lower", "upper", "se", "landmark", "diameter_cm", "window", "horizon",
+                  "within"):
             arr = getattr(data, c)
             if np.isfinite(arr).any():
                 cols[c] = arr

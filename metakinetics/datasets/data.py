@@ -36,6 +36,11 @@ class DatasetInfo:
 class AggregateData:
     """Aggregate rows: a proportion ``value`` of patients at ``time`` years (arrays of shape (N,)).
 
+    ``organs_per_relapse`` rows hold a mean count of organs (>= 1) instead of a proportion;
+    ``lag`` rows hold a proportion at ``time`` = a lag in years after the first distant metastasis.
+    ``window`` (multi_organ), ``horizon`` and ``within`` (lag) are the rows' endpoint options in
+    years (NaN: the endpoint's default).
+
     Blank numeric cells are NaN. ``rows`` holds each row's line number in the file (header = 1),
     so later checks (e.g. a missing denominator) can name the row. ``class_`` holds each row's
     intrinsic class (the ``class`` column; "" for rows about the whole population).
@@ -55,6 +60,9 @@ class AggregateData:
     se: np.ndarray
     landmark: np.ndarray
     diameter_cm: np.ndarray
+    window: np.ndarray
+    horizon: np.ndarray
+    within: np.ndarray
     status: np.ndarray
     note: np.ndarray
     rows: np.ndarray
@@ -91,7 +99,7 @@ class AggregateData:
 
 
 _AGG_ARRAYS = ("group", "class_", "organ", "endpoint", "time", "value", "denominator", "events", "lower",
-               "upper", "se", "landmark", "diameter_cm", "status", "note", "rows")
+               "upper", "se", "landmark", "diameter_cm", "window", "horizon", "within", "status", "note", "rows")
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,10 @@ import numpy as np
 
 from ..errors import DataError, nearest
 from .data import AggregateData, DatasetInfo, IndividualData
-from .schema import (AGGREGATE_NUMERIC, AGGREGATE_REQUIRED, CUMULATIVE, DATASET_KINDS,
-                     ENDPOINT_NAMES, EVENT_CODES, INDIVIDUAL_REQUIRED, LIKELIHOODS, STANDARD_ORGANS)
+from ..endpoints import Lag
+from .schema import (AGGREGATE_NUMERIC, AGGREGATE_REQUIRED, COUNT_ENDPOINTS, CUMULATIVE, DATASET_KINDS,
+                     DISTANT_ONLY, ENDPOINT_NAMES, EVENT_CODES, INDIVIDUAL_REQUIRED, LIKELIHOODS, ROW_OPTIONS,
+                     STANDARD_ORGANS)
 
 
 def read_metadata(toml_path: str | Path, *, csv_path: str | None = None, text: str | None = None) -> dict:
@@ -121,44 +123,7 @@ def build_aggregate(info: DatasetInfo, header, rows, numbers, organs) -> Aggrega
         text["note"][i] = r.get("note", "")
         _check_name(r["organ"], organs, path, "organ", row, "organ")
         _check_name(r["endpoint"], ENDPOINT_NAMES, path, "endpoint", row, "endpoint")
-        t, v = num["time"][i], num["value"][i]
-        if t < 0:
-            raise DataError(path, f"time must be zero or positive, found {t:g}", column="time", row=row)
-        if not 0.0 <= v <= 1.0:
-            raise DataError(path, f"value must be a proportion in [0, 1], found {v:g}", column="value", row=row)
-        d, e = num["denominator"][i], num["events"][i]
-        if math.isfinite(d) and d <= 0:
-            raise DataError(path, f"denominator must be positive, found {d:g}", column="denominator", row=row)
-        if math.isfinite(e) and (e < 0 or (math.isfinite(d) and e > d)):
-            raise DataError(path, f"events must lie in [0, denominator], found {e:g}", column="events", row=row)
-        if math.isfinite(e) and math.isfinite(d):
-            tol = rounding_tolerance(r["value"])
-            if abs(e / d - v) > tol:
-                raise DataError(path, f"events/denominator = {e:g}/{d:g} = {e / d:.4g} contradicts value {v:g} "
-                                f"(allowed: rounding, |difference| <= {tol:g})", column="events", row=row)
-        lo, up = num["lower"][i], num["upper"][i]
-        if math.isfinite(lo) != math.isfinite(up):
-            raise DataError(path, "give both confidence limits or neither",
-                            column="upper" if math.isfinite(lo) else "lower", row=row)
-        if math.isfinite(lo) and not lo <= v <= up:
-            raise DataError(path, f"value {v:g} is outside its limits [{lo:g}, {up:g}]", column="lower", row=row)
-        se = num["se"][i]
-        if math.isfinite(se) and se < 0:
-            raise DataError(path, f"se must be zero or positive, found {se:g}", column="se", row=row)
-        lm = num["landmark"][i]
-        if math.isfinite(lm) and not 0 <= lm < t:
-            raise DataError(path, f"landmark must lie in [0, time), found {lm:g} with time {t:g}",
-                            column="landmark", row=row)
-        dia = num["diameter_cm"][i]
-        if r["endpoint"] == "by_size" and not (math.isfinite(dia) and dia > 0):
-            raise DataError(path, "endpoint by_size needs a positive diameter_cm", column="diameter_cm", row=row)
-        if math.isfinite(dia) and dia <= 0:
-            raise DataError(path, f"diameter_cm must be positive, found {dia:g}", column="diameter_cm", row=row)
-        if r["endpoint"] not in ("distant", "by_size") and r["organ"] == "distant" and r["endpoint"] != "at_diagnosis":
-            raise DataError(path, f"organ 'distant' goes with endpoint distant, by_size or at_diagnosis, "
-                            f"not '{r['endpoint']}'", column="organ", row=row)
-        if r["endpoint"] == "distant" and r["organ"] != "distant":
-            raise DataError(path, f"endpoint distant needs organ 'distant', found '{r['organ']}'", column="organ", row=row)
+        _check_row(r, {c: num[c][i] for c in num}, path, row)
     known = set(AGGREGATE_REQUIRED) | set(num) | set(text) | {"class"}
     extra = {c: np.array([r[c] for r in rows], dtype=object) for c in header if c not in known}
     data = AggregateData(info=info, rows=np.asarray(numbers), extra=extra,
@@ -167,15 +132,93 @@ def build_aggregate(info: DatasetInfo, header, rows, numbers, organs) -> Aggrega
     return data
 
 
+def _check_row(r: dict, x: dict, path: str, row: int) -> None:
+    """One aggregate row's values against its endpoint (``x``: the row's numbers, NaN = blank): value
+    range (a proportion, or a mean organ count >= 1 for organs_per_relapse), counts, limits, landmark,
+    diameter, the organ the endpoint goes with, and the endpoint options (window, horizon, within:
+    positive years, each only on its own endpoint)."""
+    ep = r["endpoint"]
+    t, v = x["time"], x["value"]
+    if t < 0:
+        raise DataError(path, f"time must be zero or positive, found {t:g}", column="time", row=row)
+    if ep in COUNT_ENDPOINTS:
+        if not v >= 1.0:
+            raise DataError(path, f"{ep} is a mean number of organs per relapsed patient (>= 1), found {v:g}",
+                            column="value", row=row)
+        if math.isfinite(x["events"]):
+            raise DataError(path, f"{ep} is a mean count, not a proportion of patients: events do not apply "
+                            "(give the relapsed patients as denominator, and se or limits)", column="events", row=row)
+    elif not 0.0 <= v <= 1.0:
+        raise DataError(path, f"value must be a proportion in [0, 1], found {v:g}", column="value", row=row)
+    d, e = x["denominator"], x["events"]
+    if math.isfinite(d) and d <= 0:
+        raise DataError(path, f"denominator must be positive, found {d:g}", column="denominator", row=row)
+    if math.isfinite(e) and (e < 0 or (math.isfinite(d) and e > d)):
+        raise DataError(path, f"events must lie in [0, denominator], found {e:g}", column="events", row=row)
+    if math.isfinite(e) and math.isfinite(d):
+        tol = rounding_tolerance(r["value"])
+        if abs(e / d - v) > tol:
+            raise DataError(path, f"events/denominator = {e:g}/{d:g} = {e / d:.4g} contradicts value {v:g} "
+                            f"(allowed: rounding, |difference| <= {tol:g})", column="events", row=row)
+    lo, up = x["lower"], x["upper"]
+    if math.isfinite(lo) != math.isfinite(up):
+        raise DataError(path, "give both confidence limits or neither",
+                        column="upper" if math.isfinite(lo) else "lower", row=row)
+    if math.isfinite(lo) and not lo <= v <= up:
+        raise DataError(path, f"value {v:g} is outside its limits [{lo:g}, {up:g}]", column="lower", row=row)
+    se = x["se"]
+    if math.isfinite(se) and se < 0:
+        raise DataError(path, f"se must be zero or positive, found {se:g}", column="se", row=row)
+    for opt, users in ROW_OPTIONS.items():
+        o = x[opt]
+        if not math.isfinite(o):
+            continue
+        if ep not in users:
+            raise DataError(path, f"{opt} applies to {' and '.join(users)} rows only, not endpoint '{ep}'",
+                            column=opt, row=row)
+        if o <= 0:
+            raise DataError(path, f"{opt} must be a positive number of years, found {o:g}", column=opt, row=row)
+    lm = x["landmark"]
+    if ep == "lag":  # time is a lag after the first metastasis, in [0, within]; a landmark precedes the horizon
+        within = x["within"] if math.isfinite(x["within"]) else Lag.within
+        horizon = x["horizon"] if math.isfinite(x["horizon"]) else Lag.horizon
+        if t > within:
+            raise DataError(path, f"a lag row's time is the lag after the first distant metastasis, at most "
+                            f"within = {within:g} years; found {t:g}", column="time", row=row)
+        if math.isfinite(lm) and not 0 <= lm < horizon:
+            raise DataError(path, f"landmark must lie in [0, horizon), found {lm:g} with horizon {horizon:g}",
+                            column="landmark", row=row)
+    elif math.isfinite(lm) and not 0 <= lm < t:
+        raise DataError(path, f"landmark must lie in [0, time), found {lm:g} with time {t:g}",
+                        column="landmark", row=row)
+    if ep in ("organs_per_relapse", "multi_organ") and t == 0:
+        raise DataError(path, f"{ep} is undefined at time 0 (no distant metastasis can have been detected "
+                        "after diagnosis yet): give a time > 0", column="time", row=row)
+    dia = x["diameter_cm"]
+    if ep == "by_size" and not (math.isfinite(dia) and dia > 0):
+        raise DataError(path, "endpoint by_size needs a positive diameter_cm", column="diameter_cm", row=row)
+    if math.isfinite(dia) and dia <= 0:
+        raise DataError(path, f"diameter_cm must be positive, found {dia:g}", column="diameter_cm", row=row)
+    if r["organ"] == "distant" and ep not in DISTANT_ONLY and ep != "at_diagnosis":
+        raise DataError(path, f"organ 'distant' goes with endpoint {', '.join(DISTANT_ONLY)} or at_diagnosis, "
+                        f"not '{ep}'", column="organ", row=row)
+    if ep in DISTANT_ONLY and ep != "by_size" and r["organ"] != "distant":
+        raise DataError(path, f"endpoint {ep} needs organ 'distant', found '{r['organ']}'", column="organ", row=row)
+    if ep == "lag" and r["organ"] == "blood":
+        raise DataError(path, "a lag row names the organ reached after the first distant metastasis, not 'blood'",
+                        column="organ", row=row)
+
+
 def _check_series(data: AggregateData) -> None:
-    """Within one series (group, class, organ, endpoint, landmark, diameter) times are unique and the
-    cumulative endpoints do not decrease in time."""
-    keys = list(zip(data.group, data.class_, data.organ, data.endpoint, np.nan_to_num(data.landmark, nan=-1.0),
-                    np.nan_to_num(data.diameter_cm, nan=-1.0)))
+    """Within one series (group, class, organ, endpoint, landmark, diameter, window, horizon, within)
+    times are unique and the cumulative endpoints do not decrease in time (lag: in the lag)."""
+    keys = list(zip(data.group, data.class_, data.organ, data.endpoint,
+                    *(np.nan_to_num(getattr(data, c), nan=-1.0)
+                      for c in ("landmark", "diameter_cm", "window", "horizon", "within"))))
     series: dict[tuple, list[int]] = {}
     for i, k in enumerate(keys):
         series.setdefault(k, []).append(i)
-    for (group, cls, organ, endpoint, _, _), idx in series.items():
+    for (group, cls, organ, endpoint, *_), idx in series.items():
         group = f"{group}' class '{cls}" if cls else group
         idx = sorted(idx, key=lambda j: data.time[j])
         for a, b in zip(idx, idx[1:]):
@@ -184,7 +227,9 @@ def _check_series(data: AggregateData) -> None:
                                 f"(group '{group}', organ '{organ}', endpoint '{endpoint}')",
                                 column="time", row=int(data.rows[b]))
             if endpoint in CUMULATIVE and data.value[b] < data.value[a]:
-                raise DataError(data.info.path, f"cumulative {endpoint} incidence decreases in time "
+                what = ("the lag distribution decreases as the lag grows" if endpoint == "lag"
+                        else f"cumulative {endpoint} incidence decreases in time")
+                raise DataError(data.info.path, f"{what} "
                                 f"({data.value[a]:g} at {data.time[a]:g} y, then {data.value[b]:g} at "
                                 f"{data.time[b]:g} y; group '{group}', organ '{organ}')",
                                 column="value", row=int(data.rows[b]))

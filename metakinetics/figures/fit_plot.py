@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..inference import FitBands, FitResult, fit_bands
+from ..datasets.schema import CLINICIAN_ENDPOINTS, COUNT_ENDPOINTS
 from ..inference.bands import curve_key, is_category, series_label, uncurved
 
 _COLOURS = {"bone": "#1b9e77", "lung": "#d95f02", "liver": "#7570b3", "brain": "#e7298a",
@@ -61,10 +62,10 @@ def plot_fit(result, *, ncols: int = 2, figsize_per_panel=(4.6, 3.4), band: bool
 
 def _interval(r):
     lo, up = r.get("lower"), r.get("upper")
-    if lo is not None and up is not None:
+    if lo is not None and up is not None and math.isfinite(lo) and math.isfinite(up):
         return lo, up
     n = r.get("denominator")
-    if n:
+    if n and r.get("endpoint") not in COUNT_ENDPOINTS:  # a binomial interval only for a proportion
         p = r["observed"]
         s = 1.96 * math.sqrt(max(p * (1 - p), 1e-12) / n)
         return max(p - s, 0.0), p + s
@@ -77,6 +78,44 @@ def _offset(x) -> float:
     return 0.03 * (span or 1.0)
 
 
+def _row_kind(r: dict) -> tuple:
+    """What separates a clinician-endpoint series from the others on a panel: (endpoint, options);
+    () for the other endpoints (drawn per group and organ, as before)."""
+    if r["endpoint"] not in CLINICIAN_ENDPOINTS:
+        return ()
+    return (r["endpoint"], tuple(sorted((k, float(r[k])) for k in ("window", "horizon", "within") if k in r)))
+
+
+def _curve_kind(cv: dict) -> tuple:
+    """:func:`_row_kind` of a stored fitted curve (its ``inner`` endpoint and ``options``)."""
+    if cv.get("inner") not in CLINICIAN_ENDPOINTS:
+        return ()
+    return (cv["inner"], tuple(sorted((k, float(v)) for k, v in cv.get("options", {}).items())))
+
+
+def _kind_label(kind: tuple) -> str:
+    """' lag (horizon 10, within 5)' for a clinician series; '' otherwise."""
+    if not kind:
+        return ""
+    opts = ", ".join(f"{k} {v:g}" for k, v in kind[1])
+    return f" {kind[0]}" + (f" ({opts})" if opts else "")
+
+
+def _axis_labels(rows) -> tuple[str, str, str]:
+    """(x label, y label of proportions, y label of counts) for a panel's rows: lag rows run over
+    years after the first distant metastasis; organs_per_relapse rows are mean organ counts."""
+    eps = {r["endpoint"] for r in rows}
+    if "by_size" in eps:
+        xl = "primary diameter (cm)"
+    elif eps == {"lag"}:
+        xl = "lag: years after the first distant metastasis"
+    elif "lag" in eps:
+        xl = "years after diagnosis (lag rows: after the first distant metastasis)"
+    else:
+        xl = "years after diagnosis"
+    return xl, "proportion of patients", "organs per relapsed patient (mean)"
+
+
 def _aggregate_panel(ax, d, b=None, level=0.95):
     rows = d.get("rows", [])
     by_size = any(r["endpoint"] == "by_size" for r in rows)
@@ -87,19 +126,23 @@ def _aggregate_panel(ax, d, b=None, level=0.95):
     no_curve = uncurved(d)
     series = {}
     for r in rows:
-        key = (series_label(r), r["organ"])
+        key = (series_label(r), r["organ"], _row_kind(r))
         series.setdefault(key, []).append(r)
-    multi = len({g for g, _ in series}) > 1
-    for i, ((group, organ), rs) in enumerate(series.items()):
-        c = _colour(organ if not multi else f"{group}:{organ}", i)
+    counts = {k for k in series if k[2] and k[2][0] in COUNT_ENDPOINTS}
+    # a mean organ count (>= 1) beside proportions gets its own axis on the right
+    cax = ax.twinx() if counts and len(counts) < len(series) else ax
+    multi = len({g for g, _, _ in series}) > 1
+    for i, ((group, organ, kind), rs) in enumerate(series.items()):
+        c = _colour(organ if not (multi or kind) else f"{group}:{organ}{kind}", i)
+        axi = cax if (group, organ, kind) in counts else ax
         x = [r["diameter_cm"] if by_size else r["time"] for r in rs]
         y = [r["observed"] for r in rs]
-        label = organ if group == "all" else f"{group}: {organ}"
-        ax.plot(x, y, "o", color=c, label=label, ms=4)
+        label = (organ if group == "all" else f"{group}: {organ}") + _kind_label(kind)
+        axi.plot(x, y, "o", color=c, label=label, ms=4)
         for xi, r in zip(x, rs):
             iv = _interval(r)
             if iv:
-                ax.plot([xi, xi], iv, "-", color=c, lw=1)
+                axi.plot([xi, xi], iv, "-", color=c, lw=1)
         if (group, organ) in no_curve:  # no curve: the fitted value itself, with its band as a bar
             idx = [rows.index(r) for r in rs]
             yp = [r["predicted"] for r in rs]
@@ -107,16 +150,20 @@ def _aggregate_panel(ax, d, b=None, level=0.95):
             if b is not None and "lo" in b:
                 lo, hi = np.array(b["lo"])[idx], np.array(b["hi"])[idx]
                 yerr = np.vstack([np.clip(yp - lo, 0, None), np.clip(hi - yp, 0, None)])
-            ax.errorbar(np.asarray(x, dtype=float) + _offset(x), yp, yerr=yerr, fmt="x", color=c, ms=5, lw=1.5,
-                        capsize=3, label="fit" + (f" ({100 * level:g}% band)" if yerr is not None else ""))
+            axi.errorbar(np.asarray(x, dtype=float) + _offset(x), yp, yerr=yerr, fmt="x", color=c, ms=5, lw=1.5,
+                         capsize=3, label="fit" + (f" ({100 * level:g}% band)" if yerr is not None else ""))
         for cv in d.get("curves", []):
-            if series_label(cv) == group and organ in cv["y"]:
-                ax.plot(cv["x"], cv["y"][organ], "-", color=c, lw=1.2)
+            if series_label(cv) == group and organ in cv["y"] and _curve_kind(cv) == kind:
+                axi.plot(cv["x"], cv["y"][organ], "-", color=c, lw=1.2)
                 bc = bands.get(curve_key(cv))
                 if bc is not None and organ in bc["lo"]:
-                    ax.fill_between(bc["x"], bc["lo"][organ], bc["hi"][organ], color=c, alpha=0.2, lw=0)
-    ax.set_xlabel("primary diameter (cm)" if by_size else "years after diagnosis")
-    ax.set_ylabel("proportion of patients")
+                    axi.fill_between(bc["x"], bc["lo"][organ], bc["hi"][organ], color=c, alpha=0.2, lw=0)
+    xl, yl, yc = _axis_labels(rows)
+    ax.set_xlabel(xl)
+    ax.set_ylabel(yc if counts and cax is ax else yl)
+    if cax is not ax:
+        cax.set_ylabel(yc)
+        cax.legend(fontsize=6, frameon=False, loc="lower right")
     ax.legend(fontsize=6, frameon=False)
 
 

@@ -20,7 +20,8 @@ from .competing import crude_incidence
 from .draws import percentile_bands
 from .fixed import fixed_model
 from .likelihood import CensoredTimeToEvent
-from .problem import CtcPositive, FitSetup, Problem, build_problem, endpoint_for_causes, load_setup
+from .problem import (CtcPositive, FitSetup, Problem, build_problem, endpoint_for_causes, endpoint_options,
+                      load_setup)
 from .results import FitResult
 
 
@@ -74,8 +75,10 @@ def uncurved(d: dict) -> set:
 
 
 def curve_key(c: dict) -> tuple:
-    """How a stored fitted curve is matched to its band: (group, class, endpoint name, landmark)."""
-    return (c["group"], c.get("class", ""), c["endpoint"], c.get("landmark"))
+    """How a stored fitted curve is matched to its band: (group, class, endpoint name, landmark,
+    options), the options (window of multi_organ, horizon and within of lag) as sorted pairs."""
+    return (c["group"], c.get("class", ""), c["endpoint"], c.get("landmark"),
+            tuple(sorted((k, float(v)) for k, v in c.get("options", {}).items())))
 
 
 #: Points of a curve's band: every other point of the stored curve (its ends kept). A band is a
@@ -216,7 +219,8 @@ class _Predictor:
         series = {}
         for s in prob.series:
             if not isinstance(s.endpoint, CtcPositive):
-                series[(s.group, s.klass, s.endpoint.name, getattr(s.endpoint, "at", None))] = s
+                series[(s.group, s.klass, s.endpoint.name, getattr(s.endpoint, "at", None),
+                        tuple(sorted(endpoint_options(s.endpoint).items())))] = s
         out = []
         for cv in stored:
             s = series.get(curve_key(cv))

@@ -19,7 +19,10 @@ from .intervals import correlations, identifiability, information, profile, wald
 from .competing import crude_incidence
 from .likelihood import Binomial, CensoredTimeToEvent
 from .objective import CtcPredictor, Objective, Predictor
-from .problem import INTERVALS, CtcPositive, FitSetup, Problem, ctc_draw_volume, load_setup
+from ..datasets.schema import CLINICIAN_ENDPOINTS
+from ..endpoints import Lag, Landmark
+from .problem import (INTERVALS, CtcPositive, FitSetup, Problem, ctc_draw_volume, endpoint_options, load_setup,
+                      row_options)
 from .results import Estimate, FitResult
 
 DEFAULT_FIT = "breast"
@@ -347,7 +350,8 @@ def _dataset_report(obj: Objective, prob: Problem, pred, ll: float, x_hat, curve
                      "landmark": float(d.landmark[i]), "diameter_cm": float(d.diameter_cm[i]),
                      "observed": float(obs[i]), "predicted": float(pred[i]),
                      "lower": float(d.lower[i]), "upper": float(d.upper[i]),
-                     "denominator": float(d.denominator[i])})
+                     "denominator": float(d.denominator[i]),
+                     **{opt: v for opt, v in row_options(d, i)}})
         if i in prob.notes:  # ctc_positive: the blood volume the prediction used
             s_ = next(s_ for s_ in prob.series if i in s_.rows)
             rows[-1].update({"blood_volume_ml": s_.endpoint.draw_ml, "volume_note": prob.notes[i],
@@ -365,8 +369,12 @@ def _curves(obj: Objective, prob: Problem, x_hat) -> list:
         if s.endpoint.name in ("at_diagnosis",) or isinstance(s.endpoint, CtcPositive):
             continue
         top = float(s.times.max())
+        inner = s.endpoint.inner if isinstance(s.endpoint, Landmark) else s.endpoint
         if s.endpoint.name == "by_size":
             grid = np.linspace(max(0.1, float(s.times.min())), top, 60)
+        elif isinstance(inner, Lag):  # lags after the first distant metastasis, up to the endpoint's reach
+            # 16 points, not 40: each lag costs ~0.2 s per evaluation (and per band draw)
+            grid = np.linspace(0.0, min(max(top, 1.0) * 1.15, inner.within), 16)
         elif s.endpoint.name == "landmark":
             at = s.endpoint.at
             grid = np.linspace(at + 0.25, max(top, at + 1.0), 40)
@@ -378,8 +386,11 @@ def _curves(obj: Objective, prob: Problem, x_hat) -> list:
         except MetakineticsError:
             continue
         keep = [c for c in dict.fromkeys(s.columns) if c in cols]
+        opts = endpoint_options(s.endpoint)
         out.append({"group": s.group, **({"class": s.klass} if s.klass else {}), "endpoint": s.endpoint.name,
-                    "landmark": getattr(s.endpoint, "at", None), "x": grid.tolist(),
+                    "landmark": getattr(s.endpoint, "at", None),
+                    **({"inner": inner.name, "options": opts} if inner.name in CLINICIAN_ENDPOINTS else {}),
+                    "x": grid.tolist(),
                     "y": {c: vals[:, cols.index(c)].tolist() for c in keep}})
     return out
 

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..datasets import AggregateData, IndividualData, load_dataset
-from ..endpoints import BySize, Distant, Endpoint, First, Landmark, endpoint_from_name
+from ..datasets.schema import COUNT_ENDPOINTS, ROW_OPTIONS
+from ..endpoints import ENDPOINTS, BySize, Distant, Endpoint, First, Landmark, endpoint_from_name
 from ..errors import DataError, FitError, MetakineticsError, ModelFileError, nearest
 from ..model import Model
 from ..model.text import decode_text
@@ -488,14 +489,38 @@ class Problem:
         return out
 
 
-def _endpoint(name: str, landmark: float, time: float) -> Endpoint:
+def _endpoint(name: str, landmark: float, time: float, options: Mapping[str, float] | None = None) -> Endpoint:
+    """The endpoint of a series: by_size with its horizon ``time``; multi_organ and lag with the
+    rows' options (window, horizon, within in years; absent = the endpoint's default); a landmark
+    version from ``landmark`` years (NaN: none)."""
     if name == "by_size":
         ep: Endpoint = BySize(horizon=float(time))
     else:
-        ep = endpoint_from_name(name)
+        ep = endpoint_from_name(name, **dict(options or {}))
     if math.isfinite(landmark):
         ep = Landmark(inner=ep, at=float(landmark))
     return ep
+
+
+def row_options(data: AggregateData, i: int) -> tuple[tuple[str, float], ...]:
+    """The endpoint options of row ``i`` (window of multi_organ, horizon and within of lag; years), as
+    sorted (name, value) pairs, blank cells as the endpoint's defaults (so a blank window and 0.25
+    make one series); () for endpoints without options."""
+    ep = str(data.endpoint[i])
+    out = []
+    for opt in sorted(ROW_OPTIONS):
+        if ep in ROW_OPTIONS[opt]:
+            v = float(getattr(data, opt)[i])
+            out.append((opt, v if math.isfinite(v) else float(getattr(ENDPOINTS[ep], opt))))
+    return tuple(out)
+
+
+def endpoint_options(endpoint: Endpoint) -> dict[str, float]:
+    """The row options of a series' endpoint (window of multi_organ; horizon and within of lag; years),
+    looking through a landmark; {} for the other endpoints. Stored with fitted curves so a curve is
+    matched to its band and its rows."""
+    inner = endpoint.inner if isinstance(endpoint, Landmark) else endpoint
+    return {opt: float(getattr(inner, opt)) for opt in sorted(ROW_OPTIONS) if inner.name in ROW_OPTIONS[opt]}
 
 
 def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Problem:
@@ -550,6 +575,12 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
         raise FitError(f"data set '{spec.label}': groups.{g}: no rows with that group "
                        f"(groups: {', '.join(data.groups())})")
     if lik_name == "binomial":
+        counts = np.isin(data.endpoint, COUNT_ENDPOINTS)
+        if counts.any():
+            i = int(np.argmax(counts))
+            raise DataError(data.info.path, f"{data.endpoint[i]} is a mean count of organs, not a proportion: "
+                            "the binomial likelihood does not apply (use likelihood = 'least_squares' with se, "
+                            "limits or a sigma)", column="endpoint", row=int(data.rows[i]))
         missing = ~np.isfinite(data.denominator)
         if missing.any():
             i = int(np.argmax(missing))
@@ -589,12 +620,12 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
         lm = data.landmark[i]
         hz = data.time[i] if ep == "by_size" else math.nan
         keys.setdefault((data.group[i], data.class_[i], ep, float(np.nan_to_num(lm, nan=-1)),
-                         float(np.nan_to_num(hz, nan=-1))), []).append(i)
-    for (group, klass, ep, lm, hz), idx in keys.items():
+                         float(np.nan_to_num(hz, nan=-1)), row_options(data, i)), []).append(i)
+    for (group, klass, ep, lm, hz, opts), idx in keys.items():
         idx = np.asarray(idx)
-        x = data.diameter_cm[idx] if ep == "by_size" else data.time[idx]
+        x = data.diameter_cm[idx] if ep == "by_size" else data.time[idx]   # lag: lags after the first metastasis
         times = np.unique(x)
-        endpoint = _endpoint(ep, lm if lm >= 0 else math.nan, hz if hz >= 0 else 0.0)
+        endpoint = _endpoint(ep, lm if lm >= 0 else math.nan, hz if hz >= 0 else 0.0, dict(opts))
         series.append(Series(group=group, endpoint=endpoint, times=times, rows=idx,
                              t_index=np.searchsorted(times, x), columns=tuple(data.organ[idx]), klass=klass))
     return Problem(spec=spec, data=data, likelihood=lik, series=tuple(series),

@@ -1,5 +1,7 @@
 """Bad data rows (issue 14 item 6): ``events`` contradicting ``value`` beyond rounding is refused
 (half a unit in the last decimal written in value, at least 0.0005); rounded values pass."""
+import math
+
 import pytest
 
 from metakinetics import DataError
@@ -33,3 +35,50 @@ def test_every_bundled_data_set_still_loads():
 
     for name in list_datasets():
         load_dataset(name)
+
+
+# Clinician endpoints (issue 10 item 4): value ranges per endpoint, options only on their endpoint.
+CLIN_HEADER = "group,organ,endpoint,time,value,se,denominator,events,lower,upper,landmark,window,horizon,within\n"
+
+
+@pytest.mark.parametrize("number,row,column,reason", [
+    ("06_organs_per_relapse_below_1", "all,distant,organs_per_relapse,5,0.8,0.1,,,,,,,,\n", "value",
+     "mean number of organs per relapsed patient (>= 1)"),
+    ("07_organs_per_relapse_with_events", "all,distant,organs_per_relapse,5,1.5,0.1,100,150,,,,,,\n", "events",
+     "events do not apply"),
+    ("08_organs_per_relapse_on_an_organ", "all,bone,organs_per_relapse,5,1.5,0.1,,,,,,,,\n", "organ",
+     "needs organ 'distant'"),
+    ("09_multi_organ_above_1", "all,distant,multi_organ,5,1.2,0.1,,,,,,,,\n", "value", "proportion in [0, 1]"),
+    ("10_multi_organ_window_zero", "all,distant,multi_organ,5,0.2,0.1,,,,,,0,,\n", "window",
+     "positive number of years"),
+    ("11_window_on_a_lag_row", "all,brain,lag,1,0.2,0.1,,,,,,0.5,,\n", "window", "multi_organ rows only"),
+    ("12_horizon_on_multi_organ", "all,distant,multi_organ,5,0.2,0.1,,,,,,,10,\n", "horizon", "lag rows only"),
+    ("13_lag_within_negative", "all,brain,lag,1,0.2,0.1,,,,,,,,-2\n", "within", "positive number of years"),
+    ("14_lag_beyond_within", "all,brain,lag,6,0.2,0.1,,,,,,,,5\n", "time", "at most within = 5"),
+    ("15_lag_on_distant", "all,distant,lag,1,0.2,0.1,,,,,,,,\n", "organ", "organ 'distant' goes with"),
+    ("16_lag_landmark_after_horizon", "all,brain,lag,1,0.2,0.1,,,,,12,,10,\n", "landmark", "[0, horizon)"),
+    ("17_multi_organ_at_time_0", "all,distant,multi_organ,0,0.2,0.1,,,,,,,,\n", "time", "undefined at time 0"),
+    ("18_lag_decreasing", "all,brain,lag,1,0.4,0.1,,,,,,,,\nall,brain,lag,2,0.3,0.1,,,,,,,,\n", "value",
+     "lag distribution decreases"),
+])
+def test_clinician_endpoint_rows_are_checked(tmp_path, number, row, column, reason):
+    path = tmp_path / f"{number}.csv"
+    path.write_text(CLIN_HEADER + row)
+    with pytest.raises(DataError) as info:
+        load_dataset(str(path))
+    msg = str(info.value)
+    assert str(path) in msg and "row " in msg and f"column '{column}'" in msg and reason in msg, msg
+    assert "\n" not in msg
+
+
+def test_clinician_endpoint_rows_load_with_their_options(tmp_path):
+    path = tmp_path / "ok.csv"
+    path.write_text(CLIN_HEADER + "all,distant,organs_per_relapse,5,1.6,0.1,120,,,,,,,\n"
+                    "all,distant,multi_organ,5,0.2,,,,0.1,0.3,,,,\n"
+                    "all,distant,multi_organ,5,0.3,0.1,,,,,,0.5,,\n"
+                    "all,brain,lag,0.5,0.2,0.1,,,,,,,8,3\n"
+                    "all,brain,lag,2,0.6,0.1,,,,,,,8,3\n")
+    data = load_dataset(str(path))
+    assert len(data) == 5
+    assert data.window[2] == 0.5 and math.isnan(data.window[1])
+    assert data.horizon[3] == 8 and data.within[4] == 3
