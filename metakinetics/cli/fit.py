@@ -150,8 +150,9 @@ def report(result, path, fig_path) -> str:
         extra = ""
         if "value" in d:
             extra = f"{d['statistic']} {d['value']:.2f} on {d['df']} rows (p = {d['p_value']:.3g}); "
+        counts = f"; organs per relapse within {d['max_abs_diff_organs']:.2f}" if "max_abs_diff_organs" in d else ""
         lines.append(f"    {d['label']}: {extra}largest |data - model| = {d['max_abs_diff_pp']:.2f} pp"
-                     f" ({'within' if d['within_3pp'] else 'NOT within'} 3 pp)")
+                     f" ({'within' if d['within_3pp'] else 'NOT within'} 3 pp){counts}")
     if result.identifiability:
         lines.append("")
         lines.append("  identifiability warnings:")

@@ -76,6 +76,11 @@ def test_fit_result_bands_and_figure(tmp_path):
     d = json.loads(json.dumps(res.to_dict()))["datasets"][0]
     rows = {(r["endpoint"], r.get("window")): r for r in d["rows"]}
     assert rows[("multi_organ", 0.5)]["window"] == 0.5 and rows[("organs_per_relapse", None)]["predicted"] >= 1
+    # an organ count is not a proportion: its difference is reported in organs, not percentage points
+    opr = rows[("organs_per_relapse", None)]
+    props = [r for r in d["rows"] if r["endpoint"] != "organs_per_relapse"]
+    assert d["max_abs_diff_organs"] == abs(opr["predicted"] - opr["observed"])
+    assert abs(d["max_abs_diff_pp"] - 100 * max(abs(r["predicted"] - r["observed"]) for r in props)) < 1e-9
     lag_row = next(r for r in d["rows"] if r["endpoint"] == "lag")
     assert (lag_row["horizon"], lag_row["within"]) == (8.0, 3.0)
     lag_curve = next(c for c in d["curves"] if c["endpoint"] == "lag")
