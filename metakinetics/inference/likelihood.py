@@ -209,7 +209,3 @@ def joint_loglik(parts) -> float:
     """
     return float(sum(parts))
 
-
-def normal_prior_residual(x: float, mean: float, sd: float) -> float:
-    """Residual of a normal prior on the search scale: -2 log p = r^2 + const."""
-    return (x - mean) / sd

@@ -1,16 +1,13 @@
-"""A network's propensities, extra rows and mass-action ODE compiled once to numpy code
+"""A network's propensities and mass-action ODE compiled once to numpy code
 (sympy common-subexpression elimination; cached per network).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 
-from ..model.expressions import Expression
 from ..model.network import TIME, Network
-from .expression_sympy import to_sympy
 from .network_equations import symbolic
 
 
@@ -55,23 +52,6 @@ def compile_propensities(net: Network):
     return _compile(src, ns, "propensities")
 
 
-def compile_rows(exprs: Sequence[Expression], net: Network, *, name: str = "rows"):
-    """Compile extra expressions (rules, triggers' sides) of a network like its propensities."""
-    import sympy as sp
-
-    sym = symbolic(net, substitute=True)
-    table = {str(s): s for s in sym.species}
-    table.update({p: sym.parameters[p] for p in net.dynamic_parameters})
-    table[TIME] = sym.t
-    vals = net.parameter_values
-    for p, v in vals.items():
-        table.setdefault(p, sp.Float(v, 17))
-    exprs_s = [to_sympy(e, dict(table)) for e in exprs]
-    inputs = list(sym.species) + [sym.parameters[p] for p in net.dynamic_parameters]
-    src, ns = _source(exprs_s, inputs, name)
-    return _compile(src, ns, name)
-
-
 @lru_cache(maxsize=64)
 def compile_ode(net: Network):
     """Mass-action ODE right-hand side f(t, y) -> dy/dt (S,), for scipy's solve_ivp (vectorised y
@@ -90,10 +70,3 @@ def compile_ode(net: Network):
         return (N @ out).reshape(y.shape)
 
     return rhs
-
-
-@lru_cache(maxsize=64)
-def compile_cle(net: Network):
-    """Compiled chemical Langevin terms: returns (propensities, N (S, R)); the CLE is
-    dX = N a dt + N diag(sqrt(a)) dW with R independent Wiener increments."""
-    return compile_propensities(net), net.stoichiometry.T.astype(float)
