@@ -18,7 +18,8 @@ from metakinetics.model import load_model
 from metakinetics.population import incidence
 
 
-def _times(model, endpoint, times, repeat):
+def incidence_walls(model, endpoint, times, repeat):
+    """Wall times (s) of ``repeat`` population incidence calls after one warm-up call."""
     incidence(model, endpoint, times)                                     # warm-up
     wall = []
     for _ in range(repeat):
@@ -36,8 +37,8 @@ def main() -> None:
     four = load_model("breast_subtypes")
     one = replace(four, classes=())
     times = np.linspace(0.5, 20.0, 50)
-    w1 = _times(one, args.endpoint, times, args.repeat)
-    w4 = _times(four, args.endpoint, times, args.repeat)
+    w1 = incidence_walls(one, args.endpoint, times, args.repeat)
+    w4 = incidence_walls(four, args.endpoint, times, args.repeat)
     print(json.dumps({"benchmark": "incidence_classes", "model": "breast_subtypes", "endpoint": args.endpoint,
                       "classes": len(four.classes), "organs": len(four.organs), "times": times.size,
                       "one_class_best_ms": round(1e3 * min(w1), 2), "one_class_median_ms": round(1e3 * float(np.median(w1)), 2),

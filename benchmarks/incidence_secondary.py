@@ -13,24 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 
 import numpy as np
 
 from metakinetics.model import load_model
-from metakinetics.population import incidence
+from incidence_classes import incidence_walls  # benchmarks/ is on sys.path when run as a script
 
 ORGANS = ("bone", "lung", "liver", "brain")
-
-
-def _times(model, endpoint, times, repeat):
-    incidence(model, endpoint, times)                                     # warm-up
-    wall = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        incidence(model, endpoint, times)
-        wall.append(time.perf_counter() - t0)
-    return wall
 
 
 def main() -> None:
@@ -48,7 +37,7 @@ def main() -> None:
            "times": times.size, "secondary_shedding": args.shedding, "repeat": args.repeat}
     walls = {}
     for name, model in cases.items():
-        walls[name] = w = _times(model, args.endpoint, times, args.repeat)
+        walls[name] = w = incidence_walls(model, args.endpoint, times, args.repeat)
         out[f"{name}_best_ms"] = round(1e3 * min(w), 2)
         out[f"{name}_median_ms"] = round(1e3 * float(np.median(w)), 2)
     for name in ("one_class_seeding", "classes_seeding"):
