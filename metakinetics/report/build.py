@@ -148,16 +148,25 @@ def _datasets(rec: dict, fit_setup, draws: int, seed: int) -> str:
             part.append(f"<figure>{img(png, f'data versus fit: {label}')}<figcaption>Data (points, 95% "
                         f"intervals) and the fitted model for {esc(label)}. {esc(caption)}</figcaption></figure>")
         if d.get("rows"):
-            part.append(table(("group", "organ", "endpoint", "time (y)", "landmark", "observed", "fitted", "denominator"),
-                              [(r.get("group"), r.get("organ"), r.get("endpoint"), _num(r.get("time"), "g"),
-                                _num(r.get("landmark"), "g"), _num(r.get("observed")), _num(r.get("predicted")),
-                                _num(r.get("denominator"), "g")) for r in d["rows"]], numeric=(3, 4, 5, 6, 7)))
+            part.append(table(("group", "organ", "endpoint", "options", "time (y; lag rows: the lag)", "landmark",
+                               "observed", "fitted", "denominator"),
+                              [(r.get("group"), r.get("organ"), r.get("endpoint"), _row_options(r),
+                                _num(r.get("time"), "g"), _num(r.get("landmark"), "g"), _num(r.get("observed")),
+                                _num(r.get("predicted")), _num(r.get("denominator"), "g")) for r in d["rows"]],
+                              numeric=(4, 5, 6, 7, 8)))
         if d.get("groups"):
             part.append(table(("group", "patients", "events", "deaths", "death hazard (/y)"),
                               [(g.get("group"), g.get("patients"), g.get("events"), g.get("deaths"),
                                 _num(g.get("death_hazard"))) for g in d["groups"]], numeric=(1, 2, 3, 4)))
         body.append("\n".join(part))
     return section("datasets", "Data sets and fit", "\n".join(body))
+
+
+def _row_options(r: dict) -> str:
+    """A data row's intrinsic class and endpoint options (window, horizon, within; years), or ''."""
+    parts = [f"class {r['class']}"] if r.get("class") else []
+    parts += [f"{k} {r[k]:g} y" for k in ("window", "horizon", "within") if isinstance(r.get(k), (int, float))]
+    return "; ".join(parts)
 
 
 def _version(package: str) -> str:

@@ -73,3 +73,18 @@ def test_a_free_base_value_that_classes_override_is_flagged(tmp_path):
     # luminal_a, her2_enriched and triple_negative set their own wake; luminal_b does not
     assert flags and "her2_enriched, luminal_a, triple_negative" in flags[0]["detail"]
     assert "luminal_b" not in flags[0]["detail"]
+
+
+def test_report_names_each_rows_class(tmp_path):
+    from metakinetics.inference.fit import fit
+    from metakinetics.inference.results import write_result
+    from metakinetics.report.build import build_report
+
+    (tmp_path / "fit.toml").write_text(
+        '[fit]\nname = "c"\nmax_nfev = 3\n[model]\nname = "breast_subtypes"\n[[data]]\nname = "cls.csv"\n'
+        'likelihood = "binomial"\n[parameters."classes.luminal_a.organs.*.wake"]\nvalue = 0.03\nmin = 1e-3\n'
+        'max = 1\nlog = true\n')
+    _write(tmp_path)
+    write_result(fit(tmp_path / "fit.toml"), tmp_path / "result.json")
+    html = build_report(tmp_path / "fit.toml", draws=0)
+    assert "class luminal_a" in html and "class triple_negative" in html
