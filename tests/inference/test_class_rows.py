@@ -11,6 +11,8 @@ from metakinetics.inference.problem import DataSpec, FitSetup, build_problem
 from metakinetics.model import load_model
 from metakinetics.population import incidence
 
+from .synthetic_data import write_dataset
+
 ROWS = """group,class,organ,endpoint,time,value,denominator
 all,luminal_a,distant,distant,5,0.08,500
 all,triple_negative,distant,distant,5,0.25,400
@@ -20,11 +22,7 @@ all,,distant,distant,5,0.12,1000
 
 
 def _write(tmp_path, rows=ROWS):
-    (tmp_path / "cls.csv").write_text(rows)
-    (tmp_path / "cls.toml").write_text('[dataset]\nname = "cls"\nfile = "cls.csv"\nkind = "aggregate"\n'
-                                       'title = "t"\ncitation = "synthetic"\ncohort = "synthetic"\n'
-                                       'status = "exact"\nlikelihood = "binomial"\n')
-    return tmp_path / "cls.csv"
+    return write_dataset(tmp_path, "cls", rows, "binomial")
 
 
 def test_class_rows_are_predicted_with_the_class_incidence(tmp_path):

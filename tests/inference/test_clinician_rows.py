@@ -17,6 +17,8 @@ from metakinetics.inference.problem import DataSpec, FitSetup, build_problem
 from metakinetics.model import load_model
 from metakinetics.population import incidence
 
+from .synthetic_data import write_dataset
+
 MODEL = Path(__file__).parents[1] / "incidence" / "exp_two_organs.toml"   # organs bone, liver
 ROWS = """group,organ,endpoint,time,value,se,window,horizon,within,denominator
 all,distant,organs_per_relapse,10,1.2,0.1,,,,80
@@ -28,11 +30,7 @@ all,distant,distant,10,0.12,0.02,,,,
 
 
 def _write(tmp_path, rows=ROWS):
-    (tmp_path / "clin.csv").write_text(rows)
-    (tmp_path / "clin.toml").write_text('[dataset]\nname = "clin"\nfile = "clin.csv"\nkind = "aggregate"\n'
-                                        'title = "t"\ncitation = "synthetic"\ncohort = "synthetic"\n'
-                                        'status = "exact"\nlikelihood = "least_squares"\n')
-    return tmp_path / "clin.csv"
+    return write_dataset(tmp_path, "clin", rows, "least_squares")
 
 
 def test_series_carry_the_rows_options_and_predictions_are_the_engine_values(tmp_path):
