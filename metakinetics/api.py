@@ -55,7 +55,7 @@ def incidence(model: Model | str, endpoint: str | Endpoint = "any", times=None, 
               individual: bool = False, landmark: float | None = None, horizon: float | None = None,
               patients: int | None = None, seed=None, nodes=None, params: Mapping | None = None,
               overrides: Mapping[str, Any] | None = None, window: float | None = None,
-              within: float | None = None, by_class: bool = False):
+              within: float | None = None, by_class: bool = False, generations: int | None = 2):
     """Organ-specific incidence of an endpoint, for the population or the typical patient.
 
     Parameters
@@ -85,6 +85,11 @@ def incidence(model: Model | str, endpoint: str | Endpoint = "any", times=None, 
     overrides : dotted keys -> values applied to the model first (model units)
     by_class : for a model with intrinsic classes, also each class's own result
         (``result.by_class``, a dict by class name); the values are the pooled mixture
+    generations : with metastasis-to-metastasis seeding, the generations of colonies followed
+        by the formulas and the simulator alike (1: colonies do not shed; 2, the default: the
+        primary's colonies shed, their daughters do not, the first-generation formula; None:
+        every generation, the formulas iterating to convergence, about 30x slower: see
+        :mod:`metakinetics.incidence.generations`)
 
     Returns
     -------
@@ -106,7 +111,7 @@ def incidence(model: Model | str, endpoint: str | Endpoint = "any", times=None, 
     if times is None:
         raise InputError("times: give the times (years after diagnosis; diameters in cm for by_size)")
     return _incidence(mod, ep, times, individual=individual, method=str(method), nodes=nodes, patients=patients,
-                      seed=seed, params=params, by_class=by_class)
+                      seed=seed, params=params, by_class=by_class, generations=generations)
 
 
 def size_for_risk(model: Model | str, risk: float, *, horizon: float, individual: bool = False,

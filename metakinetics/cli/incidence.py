@@ -1,13 +1,23 @@
 """``metakinetics incidence``: organ-specific incidence of an endpoint over time (or diameter)."""
 from __future__ import annotations
 
-import sys
+import argparse
 
 import numpy as np
 
 from ..endpoints import ENDPOINTS
 from ..errors import InputError
 from .common import add_format_argument, add_model_arguments, check_out, default_times, emit, format_columns, model_from_args, parse_times
+
+
+def _generations(text: str):
+    """--generations: a whole number >= 1, or 'all' (None)."""
+    if text.strip().lower() in ("all", "none"):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1 or 'all', found {text!r}") from None
 
 
 def register(subparsers) -> None:
@@ -43,6 +53,10 @@ def register(subparsers) -> None:
     p.add_argument("--by-class", action="store_true",
                    help="a model with intrinsic classes: one block of rows per class and one pooled "
                         "(the mixture), with a 'class' column")
+    p.add_argument("--generations", type=_generations, default=2,
+                   help="with metastasis-to-metastasis seeding: generations of colonies followed, by the formulas "
+                        "and the simulator alike (1: colonies do not shed; 2, the default: the primary's colonies "
+                        "shed, their daughters do not; 'all': every generation, slower)")
     p.add_argument("--out", default=None, help="write to this file (atomically) instead of stdout")
     add_format_argument(p)
     p.set_defaults(func=run)
@@ -68,7 +82,8 @@ def run(args) -> int:
     times = parse_times(default_times(args))
     res = incidence(model, args.endpoint, times, landmark=args.landmark, horizon=args.horizon,
                     individual=args.individual, method=args.method, nodes=args.nodes, patients=args.patients,
-                    seed=args.seed, window=args.window, within=args.within, by_class=args.by_class)
+                    seed=args.seed, window=args.window, within=args.within, by_class=args.by_class,
+                    generations=args.generations)
     first = {"by_size": "diameter_cm", "lag": "lag"}.get(args.endpoint, "time")
     parts = [("pooled", res)] + (list(res.by_class.items()) if res.by_class else [])
     cols = {first: np.concatenate([r.times for _, r in parts])}
@@ -81,9 +96,7 @@ def run(args) -> int:
             cols[f"{c}_se"] = np.concatenate([r.se[:, j] for _, r in parts])
     meta = {"model": res.model, "endpoint": res.to_dict()["endpoint"], "method": res.method,
             "individual": bool(args.individual)}
-    if "colony_seeding" in res.info:     # the formulas are first-generation: say so beside the numbers
-        meta["colony_seeding"] = res.info["colony_seeding"]
-        print(f"metakinetics incidence: note: colony seeding is computed to the {res.info['colony_seeding']}",
-              file=sys.stderr)
+    if "generations" in res.info:        # colonies seed colonies: how many generations were followed
+        meta["generations"] = res.info["generations"]
     emit(format_columns(cols, args.format, meta=meta), args.out)
     return 0

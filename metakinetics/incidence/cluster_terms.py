@@ -52,7 +52,8 @@ class Lambdas:
                                 if getattr(self, f.name) is not None})
 
 
-def lambdas(endpoint: Endpoint, grid: Grid, pat: PatientParams, *, closed: bool, integral: bool) -> Lambdas:
+def lambdas(endpoint: Endpoint, grid: Grid, pat: PatientParams, *, closed: bool, integral: bool,
+            generations: int | None = 2) -> Lambdas:
     """Lambda and its gradients for ``endpoint`` on ``grid`` (clinical years) for every patient.
 
     Parameters
@@ -66,6 +67,9 @@ def lambdas(endpoint: Endpoint, grid: Grid, pat: PatientParams, *, closed: bool,
         Closed-form primary moments (exponential primary).
     integral : bool
         Whether the endpoint is integrated in time (first, or background mortality).
+    generations : int or None
+        Generations of colonies followed (2: the primary's colonies shed, their daughters do
+        not; None: every generation).
 
     Returns
     -------
@@ -82,7 +86,7 @@ def lambdas(endpoint: Endpoint, grid: Grid, pat: PatientParams, *, closed: bool,
             c[:, idx, idx] = tdx[:, None]
         else:
             c = np.broadcast_to(tdx[:, None, None], (P, 1, K)).copy()
-        return Lambdas(cluster_lambda(pat, c, closed=closed)[0])
+        return Lambdas(cluster_lambda(pat, c, closed=closed, generations=generations)[0])
     u = grid.u
     N = u.size
     ref = tdx + L
@@ -97,7 +101,8 @@ def lambdas(endpoint: Endpoint, grid: Grid, pat: PatientParams, *, closed: bool,
         blocks.append(c.reshape(P, N * K, K))
     if want_all:
         blocks.append(np.broadcast_to(uu[:, :, None], (P, N, K)))
-    Lam, grad = cluster_lambda(pat, np.concatenate(blocks, axis=1), closed=closed, grad=integral)
+    Lam, grad = cluster_lambda(pat, np.concatenate(blocks, axis=1), closed=closed, grad=integral,
+                               generations=generations)
     base = Lam[:, 0]
     out = {"base": base}
     pos = 1

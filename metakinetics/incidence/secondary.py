@@ -1,6 +1,7 @@
 """Metastasis-to-metastasis seeding in the formulas: Lambda(c), with P(no detected colony in organ j
-by c_j for every j) = exp(-mu Lambda(c)), and the bound on neglected generations. The daughter
-kernel Psi_kj is :mod:`metakinetics.model.colony_shedding`."""
+by c_j for every j) = exp(-mu Lambda(c)); the first generation here, later ones in
+:mod:`metakinetics.incidence.generations`. The daughter kernel Psi_kj is
+:mod:`metakinetics.model.colony_shedding`."""
 from __future__ import annotations
 
 import numpy as np
@@ -44,9 +45,23 @@ def _saturation_age(kp: dict, kd: np.ndarray) -> np.ndarray:
 LAMBDA_BUDGET = 600
 
 
-def cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bool = False):
-    """Lambda(c) and its gradient (see :func:`_cluster_lambda`), in blocks of patients."""
+#: years: the central-difference step of the later-generation correction's gradient (relative to
+#: the correction's scale of years, the truncation error ~ (STEP / 1 y)^2 of it)
+STEP = 1e-3
+
+
+def cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bool = False,
+                   generations: int | None = 2):
+    """Lambda(c) and its gradient (see :func:`_cluster_lambda`), in blocks of patients, following
+    ``generations`` generations of colonies (1: colonies do not shed; 2: the primary's colonies
+    shed, their daughters do not;
+    None: every generation; more than 2 adds :func:`metakinetics.incidence.generations.correction`,
+    whose gradient is a central difference)."""
+    from .generations import correction
+
     P, V, K = c.shape
+    if generations == 1:                     # colonies do not shed: today's model
+        pat = pat.with_arrays(secondary_shedding=np.zeros_like(pat.secondary_shedding))
     step = max(LAMBDA_BUDGET // max(V, 1), 1)
     out, grads = np.empty((P, V)), np.empty((P, V, K)) if grad else None
     for lo in range(0, P, step):
@@ -55,6 +70,19 @@ def cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: boo
         out[r] = L
         if grad:
             grads[r] = gr
+    if generations is not None and generations <= 2:
+        return out, grads
+    out += correction(pat, c, generations, closed=closed)
+    if grad:
+        for k in range(K):
+            ok = np.isfinite(c[:, :, k])
+            if not ok.any():
+                continue
+            up, dn = c.copy(), c.copy()
+            up[:, :, k] = np.where(ok, c[:, :, k] + STEP, c[:, :, k])
+            dn[:, :, k] = np.where(ok, c[:, :, k] - STEP, c[:, :, k])
+            diff = correction(pat, up, generations, closed=closed) - correction(pat, dn, generations, closed=closed)
+            grads[:, :, k] += np.where(ok, diff / (2 * STEP), 0.0)
     return out, grads
 
 
@@ -166,29 +194,3 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
     # sum_m int phi_m(s) psi_mk(s; d_k) e^{-X_m(s)} ds over s < d_k (psi is 0 for s >= d_k)
     cross = np.bincount(pv * K + j, (phi_n * np.exp(-X) * w_n)[at] * psi, minlength=P * V * K).reshape(P, V, K)
     return Lam, own + cross
-
-
-def neglected_colonies(pat: PatientParams, t: np.ndarray, generations: int, *, closed: bool) -> np.ndarray:
-    """Bound on the expected colonies of generations beyond ``generations`` founded by absolute
-    time ``t`` (P,) (the primary's colonies are generation 1; the first-generation formulas keep
-    generations 1 and 2, i.e. ``generations = 2``), per patient at unit mu.
-
-    A colony founded at s <= t has at most m = max_k sum_j Psi_kj(t) daughters founded by t (Psi
-    grows with age and the kill only removes daughters), so generation i has at most E_1 m^{i-1}
-    colonies founded by t, E_1 = sum_k Phi_k(t), and generations beyond n at most
-    E_1 m^n / (1 - m): geometric in the mean offspring number m, inf when m >= 1 (with exponential
-    colony growth m grows like e^{gamma' lambda t}, so the bound is useful only for weak seeding or
-    short spans). P(some such colony) is at most the same number, which bounds the error of
-    exp(-mu Lambda) in every endpoint probability (times mu).
-    """
-    from ..model.chain import founded, regularised
-
-    pat = regularised(pat)
-    kp = kernel_arrays(pat)
-    age = t[:, None, None]
-    m = daughters(age, kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"]).sum(axis=2).max(axis=1)   # (P,)
-    Phi, _ = founded(pat, np.broadcast_to(t[:, None, None], (pat.n, 1, len(pat.organs))).copy(), closed=closed)
-    E1 = Phi[:, 0].sum(axis=1)
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        out = np.where(m < 1.0, E1 * m ** generations / np.where(m < 1.0, 1.0 - m, 1.0), np.inf)
-    return np.where(E1 == 0, 0.0, out)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
 from .params import PatientParams
 
 #: largest exponent g a used (e^700 ~ 1e304): beyond it Psi is astronomically large either way
@@ -28,6 +29,18 @@ MAX_EXPONENT = 700.0
 #: where ``|kappa - beta| <= SINGULAR * kappa`` beta is raised by ``2 SINGULAR kappa`` (the removable
 #: singularity beta = kappa is never divided by), the rule of model.chain.regularised
 SINGULAR = 1e-7
+
+
+def check_generations(generations) -> int | None:
+    """``generations`` checked: a whole number >= 1 (1: colonies do not shed; 2: the primary's
+    colonies shed, their daughters do not) or None (every generation)."""
+    if generations is None:
+        return None
+    if isinstance(generations, bool) or not isinstance(generations, (int, float, np.integer, np.floating)) \
+            or generations != int(generations) or generations < 1:
+        raise InputError(f"generations must be a whole number >= 1 (1: colonies do not shed) or None "
+                         f"(every generation), found {generations!r}")
+    return int(generations)
 
 
 def kernel_arrays(pat: PatientParams) -> dict[str, np.ndarray]:

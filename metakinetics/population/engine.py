@@ -44,12 +44,15 @@ BLOCK_BUDGET = 3_000_000
 class Expectation:
     """How the population expectation is taken: Gauss-Hermite ``nodes`` (None: defaults), or
     Monte Carlo over ``patients`` random-effect draws from ``seed``; ``individual``: the typical
-    patient (no random effects)."""
+    patient (no random effects); ``generations``: with metastasis-to-metastasis seeding, the
+    generations of colonies the formulas follow (1: colonies do not shed; 2: the primary's
+    colonies shed, their daughters do not (the default); None: every generation)."""
 
     nodes: object = None
     patients: int | None = None
     seed: object = None
     individual: bool = False
+    generations: int | None = 2
 
     @property
     def monte_carlo(self) -> bool:
@@ -143,7 +146,8 @@ def _fill(values, se, active, expectation, base, sd, endpoint, inner, L, times, 
         sc = expectation.scores(dict(zip(DIMENSIONS, pattern)), 0 if streams is None else int(key[-1]))
         pat, mu = node_patients(base, idx, sc, sd)
         sink = None if store is None else (lambda sets, acc, top, n, idx=idx: store.keep(idx[sets], acc, top, n))
-        v, s = _evaluate(endpoint, inner, L, times, pat, mu, sc, idx.size, closed, expectation.monte_carlo, sink)
+        v, s = _evaluate(endpoint, inner, L, times, pat, mu, sc, idx.size, closed, expectation.monte_carlo, sink,
+                         expectation.generations)
         values[idx] = v
         if se is not None:
             se[idx] = s
@@ -240,7 +244,7 @@ def _breaks(pat: PatientParams) -> list[float]:
     return b
 
 
-def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink=None):
+def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink=None, generations=None):
     """Values and SE (n, T, K') for n sets of P_o patients each (pat set-major).
 
     Patients are taken in chunks of at most TERMS_BUDGET patient x grid x organ elements (whole
@@ -278,7 +282,7 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
                 raise InputError("mortality.after_relapse > 0 with metastasis-to-metastasis seeding: the cluster "
                                  "formulas do not yet include death after relapse; use method 'monte-carlo' (the "
                                  "cohort simulator follows both exactly)")
-            lam = lambdas(ep, grid, sub, closed=closed, integral=integ)
+            lam = lambdas(ep, grid, sub, closed=closed, integral=integ, generations=generations)
             lw = np.zeros(ns * Po * J) if atdx else (-mu_s * lam.base[:, None]).reshape(-1)
             K_org = len(sub.organs)
         else:

@@ -15,6 +15,7 @@ from ..endpoints import (AtDiagnosis, BySize, Distant, DistantAtDiagnosis, Endpo
                          OrgansPerRelapse, SiteShare)
 from ..errors import InputError, SolverError
 from ..model import Model, load_model
+from ..model.colony_shedding import check_generations
 from ..model.params import broadcast
 from ..seeds import check_seed
 from .checks import as_endpoint, check_method, check_times, use_closed_form
@@ -132,7 +133,8 @@ def _finite(values: np.ndarray, ep: Endpoint, times: np.ndarray) -> np.ndarray:
 
 
 def incidence_batch(model, endpoint, times, params: Mapping | None = None, *, individual: bool = False,
-                    method: str = "auto", nodes=None, patients: int | None = None, seed=None) -> IncidenceBatch:
+                    method: str = "auto", nodes=None, patients: int | None = None, seed=None,
+                    generations: int | None = 2) -> IncidenceBatch:
     """Incidence of ``endpoint`` at ``times`` (years after diagnosis) for D parameter sets.
 
     Parameters
@@ -147,6 +149,9 @@ def incidence_batch(model, endpoint, times, params: Mapping | None = None, *, in
     nodes : Gauss-Hermite nodes per dimension (int or {dimension: count})
     patients, seed : Monte Carlo expectation over ``patients`` seeded random-effect draws instead
         of quadrature (the same draws for every set: common random numbers)
+    generations : with metastasis-to-metastasis seeding, the generations of colonies followed
+        (1: colonies do not shed; 2, the default: the primary's colonies shed, their daughters do
+        not; None: every generation)
 
     Returns
     -------
@@ -165,7 +170,7 @@ def incidence_batch(model, endpoint, times, params: Mapping | None = None, *, in
     check_defined(ep, t)
     closed = use_closed_form(model, m)
     check_seed(seed)
-    how = Expectation(nodes, _patients_count(patients), seed, individual)
+    how = Expectation(nodes, _patients_count(patients), seed, individual, check_generations(generations))
     ev = evaluate(model, ep, t, params, how, closed)
     values = _finite(ev.values, ep, t)
     return IncidenceBatch(ep, t, _columns(model, ep), values, "closed-form" if closed else "numeric", model.name,
@@ -175,7 +180,7 @@ def incidence_batch(model, endpoint, times, params: Mapping | None = None, *, in
 
 def incidence(model, endpoint, times, *, individual: bool = False, method: str = "auto", nodes=None,
               patients: int | None = None, seed=None, params: Mapping | None = None,
-              by_class: bool = False) -> IncidenceResult:
+              by_class: bool = False, generations: int | None = 2) -> IncidenceResult:
     """Organ-specific incidence of ``endpoint`` at ``times`` for the population or one patient.
 
     Parameters
@@ -194,6 +199,9 @@ def incidence(model, endpoint, times, *, individual: bool = False, method: str =
     params : dotted-key overrides (numbers, model units) applied on top of the model
     by_class : also each intrinsic class's own values (``result.by_class``; the model must have
         classes); the values are always the pooled mixture over the classes
+    generations : with metastasis-to-metastasis seeding, the generations of colonies followed
+        by the formulas and by the simulator alike (1: colonies do not shed; 2, the default: the
+        primary's colonies shed, their daughters do not; None: every generation)
 
     Returns
     -------
@@ -211,22 +219,24 @@ def incidence(model, endpoint, times, *, individual: bool = False, method: str =
     params = _scalars(model, params)
     n = _patients_count(patients)
     check_seed(seed)
+    generations = check_generations(generations)
     if by_class and not model.classes:
         raise InputError(f"by_class: model '{model.name}' has no classes (declare [classes.NAME] tables)")
     if by_class and by_size:
         raise InputError("by_class: by_size curves are not split by class; use any, first, distant or site_share")
     if by_size:
-        return _by_size(model, ep, t, params, individual=individual, method=m, nodes=nodes, patients=n, seed=seed)
+        return _by_size(model, ep, t, params, individual=individual, method=m, nodes=nodes, patients=n, seed=seed,
+                        generations=generations)
     if m == "monte-carlo":
-        return _monte_carlo(model, ep, t, params, n, seed, individual, by_class)
+        return _monte_carlo(model, ep, t, params, n, seed, individual, by_class, generations)
     closed = use_closed_form(model, m)
-    how = Expectation(nodes, n, seed, individual)
+    how = Expectation(nodes, n, seed, individual, generations)
     ev = evaluate(model, ep, t, params, how, closed, by_class)
     values = _finite(ev.values[0], ep, t)
     method_name = "closed-form" if closed else "numeric"
     info = {"individual": bool(individual), "expectation": "monte-carlo" if how.monte_carlo else "gauss-hermite"}
     if _colony_seeding(model, params):
-        info["colony_seeding"] = COLONY_SEEDING_NOTE
+        info["generations"] = "all" if generations is None else generations
     per = None
     if by_class:
         per = {c: IncidenceResult(ep, t, _columns(model, ep), _finite(ev.by_class[0, i], ep, t),
@@ -235,13 +245,6 @@ def incidence(model, endpoint, times, *, individual: bool = False, method: str =
                for i, c in enumerate(model.class_names)}
     return IncidenceResult(ep, t, _columns(model, ep), values, None if ev.se is None else ev.se[0],
                            method_name, model.name, info, per)
-
-
-#: what the formulas compute when colonies shed (incidence.cluster_terms); the event-level
-#: Monte Carlo follows every generation
-COLONY_SEEDING_NOTE = ("first generation: colonies founded by the primary shed, their daughters do not "
-                       "(the cohort simulator with generations=2; incidence.secondary.neglected_colonies "
-                       "bounds the rest)")
 
 
 def _colony_seeding(model: Model, params) -> bool:
@@ -290,17 +293,17 @@ def by_size_sets(ep: BySize, diameters: np.ndarray, params: Mapping) -> tuple[En
     return DistantAtDiagnosis(), np.zeros(1), sets
 
 
-def _by_size(model, ep: BySize, d: np.ndarray, params, *, individual, method, nodes, patients, seed):
+def _by_size(model, ep: BySize, d: np.ndarray, params, *, individual, method, nodes, patients, seed, generations):
     inner, tt, sets = by_size_sets(ep, d, params)
     if method == "monte-carlo":
         parts = [_monte_carlo(model, inner, tt, {k: (float(v[i]) if np.ndim(v) else v) for k, v in sets.items()},
-                              patients, seed, individual) for i in range(d.size)]
+                              patients, seed, individual, generations=generations) for i in range(d.size)]
         values = np.concatenate([p.values for p in parts])
         se = np.concatenate([p.se for p in parts])
         return IncidenceResult(ep, d, ("distant",), values, se, "monte-carlo", model.name,
                                {"patients": parts[0].info["patients"], "seed": seed})
     closed = use_closed_form(model, method)
-    how = Expectation(nodes, patients, seed, individual)
+    how = Expectation(nodes, patients, seed, individual, generations)
     ev = evaluate(model, inner, tt, sets, how, closed)
     values = _finite(ev.values[:, 0, :], inner, tt.repeat(d.size))
     return IncidenceResult(ep, d, ("distant",), values, None if ev.se is None else ev.se[:, 0, :],
@@ -309,12 +312,13 @@ def _by_size(model, ep: BySize, d: np.ndarray, params, *, individual, method, no
 
 
 def _monte_carlo(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, patients, seed, individual,
-                 by_class: bool = False):
+                 by_class: bool = False, generations: int | None = 2):
     from ..stochastic.cohort import cohort_incidence, simulate_cohort
 
     n = 100_000 if patients is None else patients
     mod = model.with_values(dict(params)) if params else model
-    coh = simulate_cohort(mod, n, seed=seed, individual=individual, horizon=float(t[-1]) if t[-1] > 0 else None)
+    coh = simulate_cohort(mod, n, seed=seed, individual=individual, horizon=float(t[-1]) if t[-1] > 0 else None,
+                          generations=generations)
     r = cohort_incidence(coh, ep, t)
     per = None
     if by_class:

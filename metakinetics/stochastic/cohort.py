@@ -38,6 +38,7 @@ from ..model import Model, load_model
 from ..model.growth import BIRTH_DEATH
 from ..model.params import prevalences, resolve, value_array
 from ..units import cells_to_diameter
+from ..model.colony_shedding import check_generations
 from .secondary import follow
 
 CHUNK = 100_000        # patients per batch (memory ~ tens of MB; results do not depend on it)
@@ -242,9 +243,7 @@ def simulate_cohort(model, patients: int, *, seed=None, individual: bool = False
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     secondary = any(o.secondary_shedding > 0 for o in model.organs)
     horizon = _horizon(horizon, secondary)
-    if generations is not None and (isinstance(generations, bool) or int(generations) != generations
-                                    or generations < 1):
-        raise InputError(f"generations must be a whole number >= 1 (1: colonies do not shed), found {generations!r}")
+    generations = check_generations(generations)
     parts = []
     for lo in range(0, n, CHUNK):
         parts.append(_batch(model, min(CHUNK, n - lo), rng, individual, horizon, generations))

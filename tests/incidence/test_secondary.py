@@ -59,33 +59,6 @@ def test_quadrature_is_converged(monkeypatch):
     assert grad == pytest.approx(gfine, rel=1e-6, abs=1e-14)
 
 
-def _generation_counts(pat, T, n=600):
-    """E_2, E_3: expected colonies of generations 2 and 3 founded by T, by Gauss-Legendre in s and t."""
-    x, w = np.polynomial.legendre.leggauss(n)
-    s, ws = (x + 1) * T / 2, w * T / 2
-    _, phi = founded(pat, s[None, :, None], closed=True)
-    kp = {k: v[0, 0, 0] for k, v in sec.kernel_arrays(pat).items()}
-    args = (kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"])
-    E2 = np.sum(phi[0, :, 0] * sec.daughters(T - s, *args) * ws)
-    # E_3 = int phi(s) int_s^T psi(t - s) Psi(T - t) dt ds
-    t = s[:, None] + (x[None, :] + 1) * (T - s[:, None]) / 2
-    wt = w[None, :] * (T - s[:, None]) / 2
-    inner = np.sum(sec.daughter_rate(t - s[:, None], *args) * sec.daughters(T - t, *args) * wt, axis=1)
-    return E2, np.sum(phi[0, :, 0] * inner * ws)
-
-
-def test_generation_bound_bounds_the_next_generations():
-    model = load_model("exponential_one_organ").with_values({"organs.bone.secondary_shedding": 1.0})
-    pat = resolve(model)
-    T = pat.diagnosis_time() + 1.0
-    E2, E3 = _generation_counts(pat, T[0])
-    assert E3 > 0
-    b1 = sec.neglected_colonies(pat, T, 1, closed=True)[0]      # everything beyond the primary's colonies
-    b2 = sec.neglected_colonies(pat, T, 2, closed=True)[0]      # beyond the first-generation formula
-    assert E2 + E3 <= b1 and E3 <= b2 < b1                       # a bound, and geometric in n
-    assert np.isinf(sec.neglected_colonies(pat, T + 30.0, 2, closed=True)[0])   # m >= 1: no bound
-
-
 def test_quadrature_on_breast_with_strong_seeding(monkeypatch):
     """Where kernels saturate (breast, mu' = 1e4 in every organ) the default pieces are within
     1e-7 relative of twice as many (measured 3e-8; with half as many, 6.6e-6)."""
