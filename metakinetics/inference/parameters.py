@@ -106,10 +106,6 @@ class ParameterSet:
             out.add(p.name, value=float(np.clip(xi, lo, hi)), min=lo, max=hi)
         return out
 
-    def vector(self, lm: lmfit.Parameters) -> np.ndarray:
-        """The search vector held by lmfit Parameters ``lm``, in parameter order."""
-        return np.array([lm[n].value for n in self.names])
-
     def natural(self, x: np.ndarray) -> np.ndarray:
         """Search vector ``x`` -> natural-scale values."""
         return np.array([float(p.from_search(xi)) for p, xi in zip(self.params, x)])
@@ -130,11 +126,6 @@ class ParameterSet:
         res = [(xi - p.to_search(p.prior_mean)) / p.prior_sd
                for p, xi in zip(self.params, x) if p.prior_sd is not None]
         return np.asarray(res, dtype=float)
-
-    def random_starts(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``n`` starting vectors uniform on the search-scale box (log-uniform for log params)."""
-        lo, hi = self.bounds()
-        return lo + (hi - lo) * rng.random((n, len(self)))
 
 
 def check_overlaps(params, path: str | None) -> None:

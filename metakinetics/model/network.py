@@ -106,11 +106,6 @@ class Network:
         return tuple(s.name for s in self.species)
 
     @property
-    def reaction_names(self) -> tuple[str, ...]:
-        """Reaction names, in order."""
-        return tuple(r.name for r in self.reactions)
-
-    @property
     def parameter_values(self) -> dict[str, float]:
         """The parameters as a dict name -> value."""
         return dict(self.parameters)

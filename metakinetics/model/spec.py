@@ -89,13 +89,6 @@ class Organ:
     secondary_shedding: float = 0.0
 
     @property
-    def net_rate(self) -> float:
-        """Net colony growth rate lambda_k (1/year): rate, or birth - death."""
-        if self.growth == "birth_death":
-            return self.birth - self.death
-        return self.rate
-
-    @property
     def survival(self) -> float:
         """Probability that a founded colony escapes extinction (lambda/b; 1 for deterministic growth)."""
         if self.growth == "birth_death":
@@ -198,11 +191,6 @@ class Model:
     def class_names(self) -> tuple[str, ...]:
         """Names of the intrinsic classes in file order (empty: one homogeneous population)."""
         return tuple(c.name for c in self.classes)
-
-    @property
-    def surgery_time_offset(self) -> float:
-        """Years from diagnosis to surgery."""
-        return self.diagnosis.surgery_delay
 
     def to_dict(self) -> dict[str, Any]:
         """The model as a TOML-shaped dict in years (inverse of ``model.file.model_from_dict``)."""

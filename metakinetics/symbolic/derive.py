@@ -70,11 +70,6 @@ class Symbols:
             + self.delta + self.eps
 
 
-#: Names of the scalar parameters, then of the per-organ vectors, in compiled-parameter order.
-SCALAR_PARAMS = ("x0", "rate", "K", "mu", "gamma", "kappa")
-ORGAN_PARAMS = ("f", "omega", "delta", "eps")
-
-
 @lru_cache(maxsize=None)
 def symbols(structure: Structure) -> Symbols:
     """The symbols of a structure (organs numbered 1..K)."""
@@ -160,8 +155,3 @@ def sde(structure: Structure) -> tuple[sp.Matrix, sp.Matrix]:
     G = S * sp.diag(*[sp.sqrt(ai) for ai in a])
     return drift, G
 
-
-def diffusion_covariance(structure: Structure) -> sp.Matrix:
-    """G G^T = S diag(a) S^T, e.g. Var rate of C is s + kappa C."""
-    _, G = sde(structure)
-    return (G * G.T).applyfunc(sp.simplify)
