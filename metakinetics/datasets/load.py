@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError, nearest
+from ..errors import DataError, did_you_mean
 from .data import AggregateData, DatasetInfo, IndividualData
 from ..endpoints import Lag
 from .schema import (AGGREGATE_NUMERIC, AGGREGATE_REQUIRED, COUNT_ENDPOINTS, CUMULATIVE, DATASET_KINDS,
@@ -95,9 +95,8 @@ def _number(cell: str, path: str, column: str, row: int, *, required: bool) -> f
 
 def _check_name(word: str, allowed, path: str, column: str, row: int, what: str) -> None:
     if word not in allowed:
-        hint = nearest(word, allowed)
         raise DataError(path, f"unknown {what} '{word}' (expected one of {', '.join(allowed)})"
-                        + (f"; did you mean '{hint}'?" if hint else ""), column=column, row=row)
+                        + did_you_mean(word, allowed), column=column, row=row)
 
 
 def build_aggregate(info: DatasetInfo, header, rows, numbers, organs) -> AggregateData:

@@ -20,7 +20,7 @@ import numpy as np
 from ..datasets import AggregateData, IndividualData, load_dataset
 from ..datasets.schema import COUNT_ENDPOINTS, ROW_OPTIONS
 from ..endpoints import ENDPOINTS, BySize, Distant, Endpoint, First, Landmark, endpoint_from_name
-from ..errors import DataError, FitError, MetakineticsError, ModelFileError, nearest
+from ..errors import DataError, FitError, MetakineticsError, ModelFileError, did_you_mean, nearest
 from ..model import Model
 from ..model.text import decode_text
 from ..population.effects import DIMENSIONS
@@ -637,9 +637,8 @@ def _check_classes(data: AggregateData, model: Model) -> None:
     for i, klass in enumerate(data.class_):
         if klass and klass not in model.class_names:
             known = ", ".join(model.class_names) or "none: declare [classes.NAME] tables"
-            hint = nearest(klass, model.class_names)
             raise DataError(data.info.path, f"unknown class '{klass}' (model '{model.name}' has classes: {known})"
-                            + (f"; did you mean '{hint}'?" if hint else ""), column="class", row=int(data.rows[i]))
+                            + did_you_mean(klass, model.class_names), column="class", row=int(data.rows[i]))
 
 
 def _individual_problem(spec: DataSpec, data: IndividualData, model: Model, grid_step: float) -> Problem:

@@ -181,11 +181,10 @@ class Model:
         for o in self.organs:
             if o.name == name:
                 return o
-        from ..errors import InputError, nearest
+        from ..errors import InputError, did_you_mean
 
-        hint = nearest(name, self.organ_names)
         raise InputError(f"unknown organ '{name}' (model '{self.name}' has "
-                         f"{', '.join(self.organ_names)})" + (f"; did you mean '{hint}'?" if hint else ""))
+                         f"{', '.join(self.organ_names)})" + did_you_mean(name, self.organ_names))
 
     @property
     def class_names(self) -> tuple[str, ...]:
@@ -225,10 +224,9 @@ class Model:
         """Value of one numeric parameter by dotted key."""
         vals = self._flat
         if dotted not in vals:
-            from ..errors import InputError, nearest
+            from ..errors import InputError, did_you_mean
 
-            hint = nearest(dotted, vals)
-            raise InputError(f"unknown parameter '{dotted}'" + (f"; did you mean '{hint}'?" if hint else ""))
+            raise InputError(f"unknown parameter '{dotted}'" + did_you_mean(dotted, vals))
         return vals[dotted]
 
     def with_values(self, overrides: dict[str, Any] | None = None, **kw: Any) -> "Model":

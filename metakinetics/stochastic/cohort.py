@@ -33,7 +33,7 @@ from ..cumulative_incidence import aalen_johansen, kaplan_meier
 from ..endpoints import (AtDiagnosis, Any, Distant, Endpoint, First, Lag, Landmark, MultiOrgan, OrgansPerRelapse,
                          SiteShare)
 from ..seeds import check_seed
-from ..errors import InputError, nearest
+from ..errors import InputError, did_you_mean
 from ..model import Model, load_model
 from ..model.growth import BIRTH_DEATH
 from ..model.params import prevalences, resolve, value_array
@@ -146,9 +146,8 @@ class Cohort:
         Cohort
         """
         if name not in self.class_names:
-            hint = nearest(str(name), self.class_names)
             raise InputError(f"unknown class '{name}' (the cohort's classes: {', '.join(self.class_names) or 'none'})"
-                             + (f"; did you mean '{hint}'?" if hint else ""))
+                             + did_you_mean(str(name), self.class_names))
         keep = self.klass == self.class_names.index(name)
         fields = ("mu", "rate", "diameter", "t_dx", "m0", "detect", "death", "censor", "klass", "relapse_death")
         return replace(self, **{f: getattr(self, f)[keep] for f in fields if getattr(self, f) is not None})
@@ -408,9 +407,8 @@ def cohort_incidence(cohort: Cohort, endpoint: Endpoint, times, *, estimator: st
     under censoring, kept to show why the censoring-aware estimator matters).
     """
     if estimator not in ESTIMATORS:
-        hint = nearest(str(estimator), ESTIMATORS)
         raise InputError(f"unknown estimator '{estimator}' (expected one of {', '.join(ESTIMATORS)})"
-                         + (f"; did you mean '{hint}'?" if hint else ""))
+                         + did_you_mean(str(estimator), ESTIMATORS))
     times = np.asarray(times, dtype=float)
     if times.size and times.max() > cohort.horizon:
         raise InputError(f"times: the cohort's detections are complete up to {cohort.horizon:g} years after "
