@@ -282,10 +282,8 @@ def _windows(inner, grid: Grid, dM, G, h, mu, hazard, nu, full) -> np.ndarray:
     organ k within each lag (lag)."""
     m4 = mu[:, :, None, None]
     c = full(np.broadcast_to((hazard + nu)[:, None], mu.shape))              # (P,) death hazard after s
-    if isinstance(inner, MultiOrgan):
-        g_unit, M_unit = h.sum(axis=2, keepdims=True) - h, G[:, :, None] - dM
-    else:
-        g_unit, M_unit = h, dM
+    multi = isinstance(inner, MultiOrgan)
+    g_unit, M_unit = (h.sum(axis=2, keepdims=True) - h, G[:, :, None] - dM) if multi else (h, dM)
     return window_integral(grid, grid.windows, full(m4 * g_unit[:, None]), full(m4 * M_unit[:, None]), c)
 
 

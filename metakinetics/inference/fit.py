@@ -136,9 +136,7 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
     optimiser = setup.optimiser
     if not obj.has_residuals and optimiser in ("least_squares", "leastsq"):
         optimiser = "lbfgsb"  # time-to-event data give no residual vector: minimise -2 log L directly
-    runs = []
-    for p in pts:
-        runs.append(_minimise(obj, p, optimiser, setup.max_nfev))
+    runs = [_minimise(obj, p, optimiser, setup.max_nfev) for p in pts]
     best = min(runs, key=lambda r: r["objective"])
     x_hat = best["x"]
     status, message = _status(obj, best, runs)

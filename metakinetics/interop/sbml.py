@@ -86,9 +86,7 @@ def _convert(lib, model, where: str) -> Network:
             raise ModelFileError(where, f"species {sid}", f"initial amount {amount!r} is not a whole number >= 0")
         species.append(Species(sid, float(amount), bool(s.getBoundaryCondition() or s.getConstant())))
         spec_meta[sid] = (size, s.getHasOnlySubstanceUnits())
-    params = {}
-    for p in model.getListOfParameters():
-        params[p.getId()] = p.getValue() if p.isSetValue() else 0.0
+    params = {p.getId(): p.getValue() if p.isSetValue() else 0.0 for p in model.getListOfParameters()}
     for cid, size in comp.items():
         params.setdefault(cid, size)
     rules: dict[str, tuple] = {}

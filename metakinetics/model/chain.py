@@ -206,9 +206,7 @@ class Moments:
             C = A * (egt - np.exp(-kap * t)) / (g + kap)
             return S, E, C
         S, E, C = self._values(t)
-        if C is None:
-            C = self._laguerre_c(t)
-        return S, E, C
+        return S, E, self._laguerre_c(t) if C is None else C
 
     def _laguerre_c(self, t):
         """C(t) = L(t) - e^{-kappa t} L(0), L(t) = int_0^inf s(t - v) e^{-kappa v} dv by Gauss-Laguerre
@@ -222,8 +220,7 @@ class Moments:
         """S, E_beta (P, K), C (P,) at t_s."""
         t_s = self.t_s[:, None, None]
         S, E, C = self.at(t_s) if self.closed else self.at_surgery
-        if C is None:
-            C = self._laguerre_c(t_s)
+        C = self._laguerre_c(t_s) if C is None else C
         return S[:, 0, 0], E[:, 0, :], C[:, 0, 0]
 
 

@@ -218,9 +218,7 @@ class _Reader:
 
     def section(self, data: Mapping[str, Any], name: str, schema: Mapping[str, Field],
                 prefix: str) -> dict[str, Any]:
-        raw = data.get(name)
-        if raw is None:
-            raw = {}
+        raw = {} if data.get(name) is None else data[name]
         if not isinstance(raw, Mapping):
             raise ModelFileError(self.path, prefix, f"expected a table [{prefix}], found {type(raw).__name__}")
         for key in raw:

@@ -101,9 +101,8 @@ def network_from_toml(text: str, *, path: str | None = None) -> Network:
                        for k, v in _table(data, "parameters", path).items())
     snames = {s.name for s in species}
     pnames = {p for p, _ in parameters}
-    forcings = []
-    for k, v in _table(data, "forcings", path).items():
-        forcings.append((k, _expr(v, pnames | {TIME}, f"forcings.{k}", path)))
+    forcings = [(k, _expr(v, pnames | {TIME}, f"forcings.{k}", path))
+                for k, v in _table(data, "forcings", path).items()]
     fnames = {f for f, _ in forcings}
     allowed = snames | pnames | fnames | {TIME}
     raw = data.get("reactions", [])

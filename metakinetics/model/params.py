@@ -520,10 +520,8 @@ def value_array(model: Model, P: int, given: Mapping[str, np.ndarray], key: str,
     numpy.ndarray
         Shape (P,), float.
     """
-    if key in given:
-        out = np.broadcast_to(given[key], (P,)).astype(float)
-    else:
-        out = np.full(P, float(model.values().get(key, default)))
+    out = np.broadcast_to(given[key], (P,)).astype(float) if key in given \
+        else np.full(P, float(model.values().get(key, default)))
     if classes is None:
         return out
     for c, spec in enumerate(model.classes):

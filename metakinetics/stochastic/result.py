@@ -73,8 +73,4 @@ class Ensemble:
 def summarise(paths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and SD (ddof=1; 0 for a single path) over the first axis of (n, T, V)."""
     mean = paths.mean(axis=0)
-    if paths.shape[0] > 1:
-        sd = paths.std(axis=0, ddof=1)
-    else:
-        sd = np.zeros_like(mean)
-    return mean, sd
+    return mean, paths.std(axis=0, ddof=1) if paths.shape[0] > 1 else np.zeros_like(mean)
