@@ -148,10 +148,7 @@ class IntrinsicClass:
 
     def value(self, key: str) -> float | None:
         """This class's own value of a dotted base key, or None (the base model's value applies)."""
-        for k, v in self.values:
-            if k == key:
-                return v
-        return None
+        return next((v for k, v in self.values if k == key), None)
 
 
 @dataclass(frozen=True)
