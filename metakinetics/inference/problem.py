@@ -27,7 +27,7 @@ from ..population.effects import DIMENSIONS
 from .fixed import fixed_model
 from .likelihood import Binomial, CensoredTimeToEvent, LeastSquares
 from .parameters import FreeParameter, check_overlaps
-from .setup_types import boolean, number, string, table, unknown, value_list
+from .setup_types import boolean, choice, number, string, table, unknown, value_list
 
 LIKELIHOODS = ("binomial", "least_squares", "time_to_event")
 INTERVALS = ("wald", "profile", "conf_interval")
@@ -178,14 +178,10 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
     for k, t in params_raw.items():
         params.extend(_free_parameters(k, t, where, known_keys, specs, all_groups))
     check_overlaps(params, where)
-    intervals = string(fit.get("intervals", "wald"), where, "fit.intervals")
-    if intervals not in INTERVALS:
-        raise ModelFileError(where, "fit.intervals", f"expected one of {', '.join(INTERVALS)}, found {intervals!r}",
-                             suggestion=nearest(str(intervals), INTERVALS))
-    optimiser = string(fit.get("optimiser", "least_squares"), where, "fit.optimiser")
-    if optimiser not in OPTIMISERS:
-        raise ModelFileError(where, "fit.optimiser", f"expected one of {', '.join(OPTIMISERS)}, found {optimiser!r}",
-                             suggestion=nearest(str(optimiser), OPTIMISERS))
+    intervals = choice(string(fit.get("intervals", "wald"), where, "fit.intervals"), INTERVALS, where,
+                       "fit.intervals")
+    optimiser = choice(string(fit.get("optimiser", "least_squares"), where, "fit.optimiser"), OPTIMISERS, where,
+                       "fit.optimiser")
     return FitSetup(
         name=string(fit.get("name", Path(path).parent.name if path else "fit"), where, "fit.name"), model=model_name,
         model_set=model_set, data=tuple(specs), parameters=tuple(params),
@@ -210,9 +206,8 @@ def _data_spec(d, key: str, where: str, base: Path, check_keys) -> DataSpec:
     if name.endswith((".csv", ".toml")) or "/" in name:
         name = str((base / name).resolve()) if not Path(name).is_absolute() else name
     lik = d.get("likelihood")
-    if lik is not None and lik not in LIKELIHOODS:
-        raise ModelFileError(where, key + ".likelihood", f"expected one of {', '.join(LIKELIHOODS)}, found {lik!r}",
-                             suggestion=nearest(str(lik), LIKELIHOODS))
+    if lik is not None:
+        choice(lik, LIKELIHOODS, where, key + ".likelihood")
     groups = {}
     for g, gt in table(d.get("groups"), where, key + ".groups").items():
         gt = table(gt, where, f"{key}.groups.{g}", what="a table with 'set'")
@@ -329,15 +324,14 @@ def _declared_groups(specs) -> tuple[str, ...]:
 
 
 def _filter(data, spec: DataSpec):
+    mask = np.ones(len(data), dtype=bool)
     if isinstance(data, AggregateData):
-        mask = np.ones(len(data), dtype=bool)
         for col, allowed in spec.select.items():
             if col not in ("group", "organ", "endpoint", "status") and col not in data.extra:
                 raise DataError(data.info.path, "cannot select on this column", column=col)
             vals = getattr(data, col) if col in ("group", "organ", "endpoint", "status") else data.extra[col]
             mask &= np.isin(vals.astype(str), list(allowed))
     else:
-        mask = np.ones(len(data), dtype=bool)
         for col, allowed in spec.where.items():
             mask &= np.isin(data.covariate(col).astype(str), list(allowed))
     if not mask.any():
@@ -408,31 +402,28 @@ def ctc_draw_volume(data: AggregateData, i: int) -> tuple[float, str]:
         try:
             vals = [float(raw)]
         except ValueError:
-            vals = None
-        try:
-            if vals is None:  # a range "23-30" (mL)
+            try:                 # a range "23-30" (mL)
                 if col != "blood_volume_ml" or raw.count("-") != 1:
                     raise ValueError(raw)
                 vals = [float(x) for x in raw.split("-")]
-        except ValueError:
-            raise DataError(data.info.path, f"blood volume must be a number of mL (or a range a-b), found {raw!r}",
-                            column=col, row=int(data.rows[i])) from None
+            except ValueError:
+                raise bad(f"blood volume must be a number of mL (or a range a-b), found {raw!r}", col) from None
         if not all(math.isfinite(v) and v > 0 for v in vals):
-            raise DataError(data.info.path, f"blood volume must be positive, found {raw!r}", column=col,
-                            row=int(data.rows[i]))
+            raise bad(f"blood volume must be positive, found {raw!r}", col)
         return vals
+
+    def bad(reason: str, col: str = "blood_volume_ml") -> DataError:
+        return DataError(data.info.path, reason, column=col, row=int(data.rows[i]))
 
     lo = num("blood_volume_ml")
     hi = num("blood_volume_ml_upper")
     if lo is None:
         if hi is not None:
-            raise DataError(data.info.path, "blood_volume_ml_upper without blood_volume_ml", column="blood_volume_ml",
-                            row=int(data.rows[i]))
+            raise bad("blood_volume_ml_upper without blood_volume_ml")
         return CELLSEARCH_DRAW_ML, f"no volume given: CellSearch standard {CELLSEARCH_DRAW_ML:g} mL"
     a, b = lo[0], (lo[-1] if len(lo) > 1 else (hi[0] if hi is not None else lo[0]))
     if b < a:
-        raise DataError(data.info.path, f"blood volume range {a:g}-{b:g} mL is decreasing", column="blood_volume_ml",
-                        row=int(data.rows[i]))
+        raise bad(f"blood volume range {a:g}-{b:g} mL is decreasing")
     if b == a:
         return a, f"{a:g} mL"
     return (a + b) / 2, f"midpoint of {a:g}-{b:g} mL"
