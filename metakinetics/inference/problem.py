@@ -367,6 +367,10 @@ class CtcPositive(Endpoint):
     at: float = 0.0
 
 
+def _row_error(data, i: int, column: str, reason: str) -> DataError:
+    return DataError(data.info.path, reason, column=column, row=int(data.rows[i]))
+
+
 def ctc_draw_volume(data: AggregateData, i: int) -> tuple[float, str]:
     """Blood volume (mL) of ctc_positive row ``i`` and how it was found.
 
@@ -407,23 +411,20 @@ def ctc_draw_volume(data: AggregateData, i: int) -> tuple[float, str]:
                     raise ValueError(raw)
                 vals = [float(x) for x in raw.split("-")]
             except ValueError:
-                raise bad(f"blood volume must be a number of mL (or a range a-b), found {raw!r}", col) from None
+                raise _row_error(data, i, col, f"blood volume must be a number of mL (or a range a-b), found {raw!r}") \
+                    from None
         if not all(math.isfinite(v) and v > 0 for v in vals):
-            raise bad(f"blood volume must be positive, found {raw!r}", col)
+            raise _row_error(data, i, col, f"blood volume must be positive, found {raw!r}")
         return vals
-
-    def bad(reason: str, col: str = "blood_volume_ml") -> DataError:
-        return DataError(data.info.path, reason, column=col, row=int(data.rows[i]))
-
     lo = num("blood_volume_ml")
     hi = num("blood_volume_ml_upper")
     if lo is None:
         if hi is not None:
-            raise bad("blood_volume_ml_upper without blood_volume_ml")
+            raise _row_error(data, i, "blood_volume_ml", "blood_volume_ml_upper without blood_volume_ml")
         return CELLSEARCH_DRAW_ML, f"no volume given: CellSearch standard {CELLSEARCH_DRAW_ML:g} mL"
     a, b = lo[0], (lo[-1] if len(lo) > 1 else (hi[0] if hi is not None else lo[0]))
     if b < a:
-        raise bad(f"blood volume range {a:g}-{b:g} mL is decreasing")
+        raise _row_error(data, i, "blood_volume_ml", f"blood volume range {a:g}-{b:g} mL is decreasing")
     if b == a:
         return a, f"{a:g} mL"
     return (a + b) / 2, f"midpoint of {a:g}-{b:g} mL"
@@ -550,15 +551,13 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
     for i in range(len(data)):
         if data.endpoint[i] == "ctc_positive":
             if data.organ[i] != "blood":
-                raise DataError(data.info.path, f"ctc_positive rows have organ 'blood', found '{data.organ[i]}'",
-                                column="organ", row=int(data.rows[i]))
+                raise _row_error(data, i, "organ", f"ctc_positive rows have organ 'blood', found '{data.organ[i]}'")
             if data.time[i] < 0:
-                raise DataError(data.info.path, "a CTC draw before diagnosis (time < 0) is outside the model",
-                                column="time", row=int(data.rows[i]))
+                raise _row_error(data, i, "time", "a CTC draw before diagnosis (time < 0) is outside the model")
             continue
         if data.organ[i] not in organs:
-            raise DataError(data.info.path, f"organ '{data.organ[i]}' is not in model '{model.name}' "
-                            f"({', '.join(model.organ_names)})", column="organ", row=int(data.rows[i]))
+            raise _row_error(data, i, "organ", f"organ '{data.organ[i]}' is not in model '{model.name}' "
+                             f"({', '.join(model.organ_names)})")
     _check_classes(data, model)
     unknown_groups = set(spec.groups) - set(data.groups())
     if unknown_groups:
@@ -569,14 +568,14 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
         counts = np.isin(data.endpoint, COUNT_ENDPOINTS)
         if counts.any():
             i = int(np.argmax(counts))
-            raise DataError(data.info.path, f"{data.endpoint[i]} is a mean count of organs, not a proportion: "
-                            "the binomial likelihood does not apply (use likelihood = 'least_squares' with se, "
-                            "limits or a sigma)", column="endpoint", row=int(data.rows[i]))
+            raise _row_error(data, i, "endpoint", f"{data.endpoint[i]} is a mean count of organs, not a proportion: "
+                             "the binomial likelihood does not apply (use likelihood = 'least_squares' with se, "
+                             "limits or a sigma)")
         missing = ~np.isfinite(data.denominator)
         if missing.any():
             i = int(np.argmax(missing))
-            raise DataError(data.info.path, "the binomial likelihood needs a denominator (or use "
-                            "likelihood = 'least_squares' with sigma)", column="denominator", row=int(data.rows[i]))
+            raise _row_error(data, i, "denominator", "the binomial likelihood needs a denominator (or use "
+                             "likelihood = 'least_squares' with sigma)")
         lik: Binomial | LeastSquares = Binomial(events=data.event_counts(), n=data.denominator)
     else:
         sigma = data.sigma()
@@ -585,8 +584,8 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
         missing = ~np.isfinite(sigma) | (sigma <= 0)
         if missing.any():
             i = int(np.argmax(missing))
-            raise DataError(data.info.path, "least squares needs a standard error: give se or lower/upper "
-                            "in the file, or sigma in the fit set-up", column="se", row=int(data.rows[i]))
+            raise _row_error(data, i, "se", "least squares needs a standard error: give se or lower/upper in the file, "
+                             "or sigma in the fit set-up")
         lik = LeastSquares(values=data.value, sigma=sigma)
     series = []
     ctc: dict[tuple, list[int]] = {}
@@ -628,8 +627,8 @@ def _check_classes(data: AggregateData, model: Model) -> None:
     for i, klass in enumerate(data.class_):
         if klass and klass not in model.class_names:
             known = ", ".join(model.class_names) or "none: declare [classes.NAME] tables"
-            raise DataError(data.info.path, f"unknown class '{klass}' (model '{model.name}' has classes: {known})"
-                            + did_you_mean(klass, model.class_names), column="class", row=int(data.rows[i]))
+            raise _row_error(data, i, "class", f"unknown class '{klass}' (model '{model.name}' has classes: {known})"
+                             + did_you_mean(klass, model.class_names))
 
 
 def _individual_problem(spec: DataSpec, data: IndividualData, model: Model, grid_step: float) -> Problem:
