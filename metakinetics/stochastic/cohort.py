@@ -250,9 +250,8 @@ def simulate_cohort(model, patients: int, *, seed=None, individual: bool = False
         if progress is not None:
             progress(min(CHUNK, n - lo))
     cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    cat["censor"] = np.full(n, np.inf)
-    if fu is not None and fu.censors:
-        cat["censor"] = fu.draw(rng.spawn(1)[0], n)   # spawning leaves rng's own stream untouched
+    # spawning leaves rng's own stream untouched
+    cat["censor"] = fu.draw(rng.spawn(1)[0], n) if fu is not None and fu.censors else np.full(n, np.inf)
     if not model.classes:
         cat.pop("klass")
     return Cohort(model.name, model.organ_names, seed=seed if not isinstance(seed, np.random.Generator) else None,
@@ -350,9 +349,8 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool,
                                       detect[rows], t_dx[rows], horizon, generations, rng)
     detect = detect - t_dx[:, None]
     hz, nu = pat.hazard, pat.after_relapse
-    death = np.full(n, np.inf)
-    if np.any(hz > 0):
-        death = np.where(hz > 0, rng.exponential(1.0 / np.where(hz > 0, hz, 1.0)), np.inf)
+    death = np.where(hz > 0, rng.exponential(1.0 / np.where(hz > 0, hz, 1.0)), np.inf) if np.any(hz > 0) \
+        else np.full(n, np.inf)
     relapse_death = np.zeros(n, dtype=bool)
     if np.any(nu > 0):                   # after the first detection seen alive (at diagnosis: from 0)
         first = np.maximum(detect.min(axis=1), 0.0)
@@ -413,10 +411,7 @@ def cohort_incidence(cohort: Cohort, endpoint: Endpoint, times, *, estimator: st
     if times.size and times.max() > cohort.horizon:
         raise InputError(f"times: the cohort's detections are complete up to {cohort.horizon:g} years after "
                          f"diagnosis (its horizon); found {times.max():g}: simulate with a longer horizon")
-    L = 0.0
-    inner = endpoint
-    if isinstance(endpoint, Landmark):
-        inner, L = endpoint.inner, endpoint.at
+    inner, L = (endpoint.inner, endpoint.at) if isinstance(endpoint, Landmark) else (endpoint, 0.0)
     cols = cohort.organs if inner.per_organ else ("distant",)
     det, death, cens = cohort.detect, cohort.death, cohort.censor
     u = times[:, None, None]                                  # (T, 1, 1)
