@@ -154,10 +154,9 @@ class Moments:
 
     def _locate(self, t):
         """Piece index i in [0, N] (the edge at or left of t) and that edge, for t (P, M, Kt)."""
-        if self.edges.shape[0] == 1:
-            i = np.searchsorted(self.edges[0], t, side="right") - 1
-        else:
-            i = np.floor(t / _pb(self.edges[:, 1], t.ndim)).astype(np.intp)
+        shared = self.edges.shape[0] == 1
+        i = np.searchsorted(self.edges[0], t, side="right") - 1 if shared \
+            else np.floor(t / _pb(self.edges[:, 1], t.ndim)).astype(np.intp)
         i = np.clip(i, 0, self.N)
         a = np.take_along_axis(self.edges, i.reshape(i.shape[0], -1), axis=1).reshape(t.shape) \
             if self.edges.shape[0] > 1 else self.edges[0][i]
