@@ -42,8 +42,7 @@ def _bundled_pair(name: str):
 
 def dataset_text(name: str) -> str:
     """The CSV text of a bundled data set."""
-    _, csv_res = _bundled_pair(name)
-    return csv_res.read_text(encoding="utf-8")
+    return _bundled_pair(name)[1].read_text(encoding="utf-8")
 
 
 def load_dataset(name_or_path: str | Path, *, organs=None) -> AggregateData | IndividualData:
