@@ -592,8 +592,7 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
     notes: dict[int, str] = {}
     for i in range(len(data)):
         if data.endpoint[i] == "ctc_positive":
-            vol, note = ctc_draw_volume(data, i)
-            notes[i] = note
+            vol, notes[i] = ctc_draw_volume(data, i)
             ctc.setdefault((data.group[i], data.class_[i], vol, float(data.time[i])), []).append(i)
     for (group, klass, vol, at), idx in ctc.items():
         # One prediction per (group, volume, time): P(>= 1 CTC in vol mL) at ``at`` years after diagnosis
@@ -607,9 +606,8 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
         ep = data.endpoint[i]
         if ep == "ctc_positive":
             continue
-        lm = data.landmark[i]
         hz = data.time[i] if ep == "by_size" else math.nan
-        keys.setdefault((data.group[i], data.class_[i], ep, float(np.nan_to_num(lm, nan=-1)),
+        keys.setdefault((data.group[i], data.class_[i], ep, float(np.nan_to_num(data.landmark[i], nan=-1)),
                          float(np.nan_to_num(hz, nan=-1)), row_options(data, i)), []).append(i)
     for (group, klass, ep, lm, hz, opts), idx in keys.items():
         idx = np.asarray(idx)

@@ -418,16 +418,14 @@ def _build(name: str, value: str | None, kwargs: dict[str, str], text: str) -> S
         if value is not None or kwargs:
             raise InputError(f"scenario '{text}': baseline takes no arguments")
         return Baseline()
-    if name == "surgery_delay":
+    one_value = {"surgery_delay": (SurgeryDelay, "years", _duration),          # NAME=VALUE or NAME:KEY=VALUE
+                 "earlier_diagnosis": (EarlierDiagnosis, "diameter_cm", _number),
+                 "ctc_therapy": (CTCTherapy, "factor", _number)}
+    if name in one_value:
+        cls, key, read = one_value[name]
         if kwargs:
-            only(("years",))
-            return SurgeryDelay(_duration(kwargs["years"], text))
-        return SurgeryDelay(_duration(need_value(), text))
-    if name == "earlier_diagnosis":
-        if kwargs:
-            only(("diameter_cm",))
-            return EarlierDiagnosis(_number(kwargs["diameter_cm"], text))
-        return EarlierDiagnosis(_number(need_value(), text))
+            only((key,))
+        return cls(read(kwargs[key] if kwargs else need_value(), text))
     if name == "adjuvant":
         if value is not None:  # adjuvant=0.5: kill dormant cells only
             return Adjuvant(kill_dormant=_number(value, text))
@@ -451,11 +449,6 @@ def _build(name: str, value: str | None, kwargs: dict[str, str], text: str) -> S
         if len(factors) > 1:  # one factor per scenario; compose several for different organs
             return compose(*(DormancyMaintenance(_number(v, text), (k,)) for k, v in kwargs.items()))
         return DormancyMaintenance(factors.pop(), tuple(kwargs))
-    if name == "ctc_therapy":
-        if kwargs:
-            only(("factor",))
-            return CTCTherapy(_number(kwargs["factor"], text))
-        return CTCTherapy(_number(need_value(), text))
     if name == "set":
         if value is not None or not kwargs:
             raise InputError(f"scenario '{text}': set needs key=value pairs, e.g. {EXAMPLES['set']}")
