@@ -150,8 +150,7 @@ def profile(obj: Objective, x_hat: np.ndarray, j: int, se: float, *, max_steps: 
             prev_v, prev_d = v, d
             if v == bound:
                 break
-        out.append(found if found is not None else bound)
-        out.append(flat)
+        out += [found if found is not None else bound, flat]
     return out[0], out[2], out[1], out[3]
 
 

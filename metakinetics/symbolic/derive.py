@@ -108,8 +108,7 @@ def reactions(structure: Structure) -> tuple[tuple[str, dict, sp.Expr], ...]:
     """
     s = symbols(structure)
     out = [("shed", {s.C: 1}, shedding(structure))]
-    for k in range(structure.n_organs):
-        out.append((f"arrest_{k + 1}", {s.C: -1, s.D[k]: 1}, s.kappa * s.f[k] * s.C))
+    out += [(f"arrest_{k + 1}", {s.C: -1, s.D[k]: 1}, s.kappa * s.f[k] * s.C) for k in range(structure.n_organs)]
     out.append(("loss", {s.C: -1}, s.kappa * (1 - sum(s.f)) * s.C))
     for k in range(structure.n_organs):
         out.append((f"found_{k + 1}", {s.D[k]: -1, s.A[k]: 1}, s.eps[k] * s.omega[k] * s.D[k]))
