@@ -276,11 +276,10 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
                                  "cohort simulator follows both exactly)")
             lam = lambdas(ep, grid, sub, closed=closed, integral=integ)
             lw = np.zeros(ns * Po * J) if atdx else (-mu_s * lam.base[:, None]).reshape(-1)
-            K_org = len(sub.organs)
         else:
             M0, M, h = _counts(sub, ns, Po, grid.u, closed, integ)
             lw = np.zeros(ns * Po * J) if atdx else log_weight(grid, M0, M, mu_s)    # at diagnosis: no M0 selection
-            K_org = M0.shape[1]
+        K_org = len(sub.organs)
         lwq = lw.reshape(ns, Po, J) + logq[None]
         top = lwq.reshape(ns, -1).max(axis=1)                    # per set: weights e^{lw - top} <= 1
         if not np.all(np.isfinite(top)):
