@@ -115,11 +115,8 @@ def build_aggregate(info: DatasetInfo, header, rows, numbers, organs) -> Aggrega
             if c in r:
                 num[c][i] = _number(r[c], path, c, row, required=False)
         text["group"][i] = r.get("group", "") or "all"
-        text["class_"][i] = r.get("class", "")
-        text["organ"][i] = r["organ"]
-        text["endpoint"][i] = r["endpoint"]
-        text["status"][i] = r.get("status", "")
-        text["note"][i] = r.get("note", "")
+        for c in text.keys() - {"group"}:          # organ and endpoint are required columns: always there
+            text[c][i] = r.get("class" if c == "class_" else c, "")
         _check_name(r["organ"], organs, path, "organ", row, "organ")
         _check_name(r["endpoint"], ENDPOINT_NAMES, path, "endpoint", row, "endpoint")
         _check_row(r, {c: num[c][i] for c in num}, path, row)
