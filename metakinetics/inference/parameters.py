@@ -113,11 +113,8 @@ class ParameterSet:
     def overrides(self, x: np.ndarray, group: str | None) -> dict[str, float]:
         """Model dotted-key values for one data group: shared values, then that group's copies."""
         out: dict[str, float] = {}
-        for p, xi in zip(self.params, x):
-            if p.group is None:
-                out.update(dict.fromkeys(p.keys, float(p.from_search(xi))))
-        for p, xi in zip(self.params, x):
-            if p.group is not None and p.group == group:
+        for p, xi in sorted(zip(self.params, x), key=lambda px: px[0].group is not None):   # shared first (stable)
+            if p.group is None or p.group == group:
                 out.update(dict.fromkeys(p.keys, float(p.from_search(xi))))
         return out
 
