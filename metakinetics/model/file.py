@@ -380,27 +380,16 @@ def _organ(name: str, v: dict[str, Any], path: str | None) -> Organ:
 def model_to_dict(model: Model) -> dict[str, Any]:
     """TOML-shaped dict of a model, in years; ``model_from_dict`` of it gives the model back."""
     p = model.primary
-    prim: dict[str, Any] = {"growth": p.growth, "x0": p.x0, "rate": p.rate}
-    if p.K is not None:
-        prim["K"] = p.K
-    diag: dict[str, Any] = {"surgery_delay": model.diagnosis.surgery_delay}
-    if model.diagnosis.diameter_cm is not None:
-        diag["diameter_cm"] = model.diagnosis.diameter_cm
-    else:
-        diag["size"] = model.diagnosis.size
-    organs: dict[str, Any] = {}
-    for o in model.organs:
-        t: dict[str, Any] = {"arrest_fraction": o.arrest_fraction, "wake": o.wake,
-                             "dormant_death": o.dormant_death, "efficiency": o.efficiency,
-                             "growth": o.growth}
-        for key in ("rate", "K", "birth", "death"):
-            if getattr(o, key) is not None:
-                t[key] = getattr(o, key)
-        t["detection"] = o.detection
-        if o.blood_flow is not None:
-            t["blood_flow"] = o.blood_flow
-        t["secondary_shedding"] = o.secondary_shedding
-        organs[o.name] = t
+    prim: dict[str, Any] = {"growth": p.growth, "x0": p.x0, "rate": p.rate, **({"K": p.K} if p.K is not None else {})}
+    d = model.diagnosis
+    diag = {"surgery_delay": d.surgery_delay,
+            **({"diameter_cm": d.diameter_cm} if d.diameter_cm is not None else {"size": d.size})}
+    organs = {o.name: {"arrest_fraction": o.arrest_fraction, "wake": o.wake, "dormant_death": o.dormant_death,
+                       "efficiency": o.efficiency, "growth": o.growth,
+                       **{k: getattr(o, k) for k in ("rate", "K", "birth", "death") if getattr(o, k) is not None},
+                       "detection": o.detection, **({"blood_flow": o.blood_flow} if o.blood_flow is not None else {}),
+                       "secondary_shedding": o.secondary_shedding}
+              for o in model.organs}
     pop = model.population
     return {
         "model": {"name": model.name, "description": model.description, "time_unit": "year"},
