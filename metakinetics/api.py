@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .endpoints import BySize, Endpoint, endpoint_from_name
-from .errors import InputError, nearest
+from .errors import InputError, did_you_mean
 from .model import Model, list_models, load_model
 
 
@@ -230,10 +230,8 @@ def load_source(source, overrides: Mapping[str, Any] | None = None, *, method: s
         return load_model(text, overrides=overrides or None)
     if text not in list_networks():
         names = list_models() + list_networks()
-        hint = nearest(text, names)
         raise InputError(f"'{text}' is not a bundled model ({', '.join(list_models())}), a bundled network "
-                         f"({', '.join(list_networks())}) or an existing .toml/.xml file"
-                         + (f"; did you mean '{hint}'?" if hint else ""))
+                         f"({', '.join(list_networks())}) or an existing .toml/.xml file" + did_you_mean(text, names))
     net = load_network(text)
     return net.with_parameters(overrides) if overrides else net
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputError, nearest
+from .errors import InputError, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -164,9 +164,8 @@ def endpoint_from_name(name: str, *, landmark: float | None = None, horizon: flo
     options (``horizon`` for by_size and lag, ``window`` for multi_organ, ``within`` for lag; years),
     optionally as a landmark version from ``landmark`` years."""
     if name not in ENDPOINTS:
-        hint = nearest(name, ENDPOINTS)
         raise InputError(f"unknown endpoint '{name}' (expected one of {', '.join(ENDPOINTS)})"
-                         + (f"; did you mean '{hint}'?" if hint else ""))
+                         + did_you_mean(name, ENDPOINTS))
     given = {k: v for k, v in (("horizon", horizon), ("window", window), ("within", within)) if v is not None}
     for opt in given:
         if opt not in OPTIONS.get(name, ()):

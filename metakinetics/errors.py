@@ -78,3 +78,9 @@ def nearest(word: str, choices: Iterable[str]) -> str | None:
     """The closest valid name to a misspelt one, or None when nothing is close."""
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return match[0] if match else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` naming the closest valid name to ``word``, or "" when nothing is close."""
+    hint = nearest(word, choices)
+    return f"; did you mean '{hint}'?" if hint else ""

@@ -177,13 +177,11 @@ def write_files_atomic(items: Sequence[tuple[str | os.PathLike, bytes]]) -> list
         with _signals_deferred():
             for target, tmp in staged:
                 os.replace(tmp, target)
-    except OSError as exc:
+    except BaseException as exc:
         for _, tmp in staged:
             _unlink(tmp)
-        raise _oserror(exc.filename or "output", exc) from None
-    except BaseException:
-        for _, tmp in staged:
-            _unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _oserror(exc.filename or "output", exc) from None
         raise
     for target, data in in_place:
         try:

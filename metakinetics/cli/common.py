@@ -97,8 +97,7 @@ def add_format_argument(parser, choices: Sequence[str] = ("table", "csv", "json"
 
 def model_from_args(args) -> Model:
     """Load MODEL with the --set overrides applied."""
-    overrides = dict(parse_override(s) for s in args.sets)
-    return load_model(args.model, overrides=overrides or None)
+    return load_model(args.model, overrides=dict(parse_override(s) for s in args.sets) or None)
 
 
 def format_columns(columns: Mapping[str, Sequence], fmt: str, *, meta: Mapping | None = None) -> str:

@@ -53,11 +53,9 @@ def show_text(name: str, fmt: str) -> str:
     else:
         cols = {"group": data.group, "organ": data.organ, "endpoint": data.endpoint, "time": data.time,
                 "value": data.value}
-        for c in ("denominator", "events", "lower", "upper", "se", "landmark", "diameter_cm", "window", "horizon",
-                  "within"):
-            arr = getattr(data, c)
-            if np.isfinite(arr).any():
-                cols[c] = arr
+        cols.update({c: getattr(data, c) for c in ("denominator", "events", "lower", "upper", "se", "landmark",
+                                                   "diameter_cm", "window", "horizon", "within")
+                     if np.isfinite(getattr(data, c)).any()})
         cols["status"] = data.status
     if fmt == "json":
         return format_columns(cols, fmt, meta={"dataset": info.to_dict()})
@@ -71,5 +69,4 @@ def show_text(name: str, fmt: str) -> str:
         if val:
             head.append(textwrap.fill(val, width=100, initial_indent=f"  {label}: ",
                                       subsequent_indent=" " * (len(label) + 4)))
-    table = format_columns(cols, "table")
-    return "\n".join(head) + "\n\n" + table
+    return "\n".join(head) + "\n\n" + format_columns(cols, "table")

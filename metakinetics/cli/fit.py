@@ -144,20 +144,15 @@ def report(result, path, fig_path) -> str:
     for e in result.estimates:
         flag = "  (at bound)" if e.at_bound else ""
         lines.append(f"  {e.name.ljust(w)}  {_fmt(e.value):>11}  {_fmt(e.lower):>11}  {_fmt(e.upper):>11}{flag}")
-    lines.append("")
-    lines.append("  goodness of fit per data set:")
+    lines += ["", "  goodness of fit per data set:"]
     for d in result.datasets:
-        extra = ""
-        if "value" in d:
-            extra = f"{d['statistic']} {d['value']:.2f} on {d['df']} rows (p = {d['p_value']:.3g}); "
+        extra = f"{d['statistic']} {d['value']:.2f} on {d['df']} rows (p = {d['p_value']:.3g}); " \
+            if "value" in d else ""
         counts = f"; organs per relapse within {d['max_abs_diff_organs']:.2f}" if "max_abs_diff_organs" in d else ""
         lines.append(f"    {d['label']}: {extra}largest |data - model| = {d['max_abs_diff_pp']:.2f} pp"
                      f" ({'within' if d['within_3pp'] else 'NOT within'} 3 pp){counts}")
     if result.identifiability:
-        lines.append("")
-        lines.append("  identifiability warnings:")
-        for i in result.identifiability:
-            lines.append(f"    {', '.join(i['parameters'])}: {i['issue']}: {i['detail']}")
-    lines.append("")
-    lines.append(f"  wrote {path}" + (f" and {fig_path}" if fig_path else ""))
+        lines += ["", "  identifiability warnings:"]
+        lines += [f"    {', '.join(i['parameters'])}: {i['issue']}: {i['detail']}" for i in result.identifiability]
+    lines += ["", f"  wrote {path}" + (f" and {fig_path}" if fig_path else "")]
     return "\n".join(lines) + "\n"

@@ -89,11 +89,9 @@ def run(args) -> int:
     cols = {first: np.concatenate([r.times for _, r in parts])}
     if res.by_class:
         cols["class"] = np.concatenate([np.full(r.times.size, name, dtype=object) for name, r in parts])
-    for j, c in enumerate(res.columns):
-        cols[c] = np.concatenate([r.values[:, j] for _, r in parts])
+    cols.update({c: np.concatenate([r.values[:, j] for _, r in parts]) for j, c in enumerate(res.columns)})
     if res.se is not None and args.format != "csv":
-        for j, c in enumerate(res.columns):
-            cols[f"{c}_se"] = np.concatenate([r.se[:, j] for _, r in parts])
+        cols.update({f"{c}_se": np.concatenate([r.se[:, j] for _, r in parts]) for j, c in enumerate(res.columns)})
     meta = {"model": res.model, "endpoint": res.to_dict()["endpoint"], "method": res.method,
             "individual": bool(args.individual)}
     if "generations" in res.info:        # colonies seed colonies: how many generations were followed

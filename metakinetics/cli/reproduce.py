@@ -56,8 +56,7 @@ def run(args) -> int:
         lines.append(f"  note: status recorded {rec.get('status')!r}, re-run {new.get('status')!r}")
     if rep.data_matched:
         lines.append(f"  data checksums match: {', '.join(rep.data_matched)}")
-    for d in rep.differences:
-        lines.append(f"  DIFFERS {d.describe()}")
+    lines += [f"  DIFFERS {d.describe()}" for d in rep.differences]
     n_bad = len(rep.differences)
     verdict = ("reproduced" if rep.agrees else "NOT reproduced")
     lines.append(f"  {verdict}: {rep.checked - n_bad} of {rep.checked} compared values agree"

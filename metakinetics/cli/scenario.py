@@ -116,10 +116,7 @@ def run(args) -> int:
     if workers is None and args.scheduler is None:
         workers = default_workers() if args.draws else 1
     options = {"method": args.method}
-    if args.nodes is not None:
-        options["nodes"] = args.nodes
-    if args.patients is not None:
-        options["patients"] = args.patients
+    options.update({k: v for k, v in (("nodes", args.nodes), ("patients", args.patients)) if v is not None})
     comparison = compare(source, scenarios, endpoint, times, draws=args.draws, uncertainty=args.uncertainty,
                          seed=args.seed, level=args.level, workers=workers, scheduler=args.scheduler,
                          progress=_progress_bar(args.no_progress), **options)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 from ..api import load_source, simulate
-from ..errors import InputError, MetakineticsError
+from ..errors import InputError
 from ..model import parse_override
 from .common import add_format_argument, check_out, emit, format_columns, parse_times
 
@@ -66,8 +66,6 @@ def run(args) -> int:
         ens = simulate(source, times, paths=args.paths, seed=args.seed, method=args.method, step=args.step,
                        sigma=args.sigma, scheme=args.scheme, keep_paths=not args.summary,
                        progress=progress)
-    except MetakineticsError:
-        raise
     finally:
         if bar is not None:
             bar.close()
@@ -80,7 +78,6 @@ def run(args) -> int:
 
         n, T = ens.paths.shape[:2]
         cols = {"path": np.repeat(np.arange(n), T), "time": np.tile(ens.times, n)}
-        for i, name in enumerate(ens.names):
-            cols[name] = ens.paths[:, :, i].reshape(-1)
+        cols.update({name: ens.paths[:, :, i].reshape(-1) for i, name in enumerate(ens.names)})
     emit(format_columns(cols, args.format, meta=meta), args.out)
     return 0

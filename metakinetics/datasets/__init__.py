@@ -8,7 +8,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from ..errors import DataError, nearest
+from ..errors import DataError, did_you_mean
 from .data import AggregateData, DatasetInfo, IndividualData
 from .load import load_files, read_metadata
 from .schema import ENDPOINT_NAMES, EVENT_CODES, STANDARD_ORGANS
@@ -32,8 +32,7 @@ def _bundled_pair(name: str):
     toml = _bundled() / f"{name}.toml"
     if not toml.is_file():
         raise DataError(name, "no bundled data set of that name (bundled: "
-                        f"{', '.join(list_datasets())})"
-                        + (f"; did you mean '{h}'?" if (h := nearest(name, list_datasets())) else ""))
+                        f"{', '.join(list_datasets())})" + did_you_mean(name, list_datasets()))
     meta = read_metadata(f"datasets/{name}.toml", text=toml.read_text(encoding="utf-8"))
     csv_res = _bundled() / meta.get("file", f"{name}.csv")
     if not csv_res.is_file():
@@ -43,8 +42,7 @@ def _bundled_pair(name: str):
 
 def dataset_text(name: str) -> str:
     """The CSV text of a bundled data set."""
-    _, csv_res = _bundled_pair(name)
-    return csv_res.read_text(encoding="utf-8")
+    return _bundled_pair(name)[1].read_text(encoding="utf-8")
 
 
 def load_dataset(name_or_path: str | Path, *, organs=None) -> AggregateData | IndividualData:

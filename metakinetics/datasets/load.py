@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError, nearest
+from ..errors import DataError, did_you_mean
 from .data import AggregateData, DatasetInfo, IndividualData
 from ..endpoints import Lag
 from .schema import (AGGREGATE_NUMERIC, AGGREGATE_REQUIRED, COUNT_ENDPOINTS, CUMULATIVE, DATASET_KINDS,
@@ -95,9 +95,8 @@ def _number(cell: str, path: str, column: str, row: int, *, required: bool) -> f
 
 def _check_name(word: str, allowed, path: str, column: str, row: int, what: str) -> None:
     if word not in allowed:
-        hint = nearest(word, allowed)
         raise DataError(path, f"unknown {what} '{word}' (expected one of {', '.join(allowed)})"
-                        + (f"; did you mean '{hint}'?" if hint else ""), column=column, row=row)
+                        + did_you_mean(word, allowed), column=column, row=row)
 
 
 def build_aggregate(info: DatasetInfo, header, rows, numbers, organs) -> AggregateData:
@@ -116,11 +115,8 @@ def build_aggregate(info: DatasetInfo, header, rows, numbers, organs) -> Aggrega
             if c in r:
                 num[c][i] = _number(r[c], path, c, row, required=False)
         text["group"][i] = r.get("group", "") or "all"
-        text["class_"][i] = r.get("class", "")
-        text["organ"][i] = r["organ"]
-        text["endpoint"][i] = r["endpoint"]
-        text["status"][i] = r.get("status", "")
-        text["note"][i] = r.get("note", "")
+        for c in text.keys() - {"group"}:          # organ and endpoint are required columns: always there
+            text[c][i] = r.get("class" if c == "class_" else c, "")
         _check_name(r["organ"], organs, path, "organ", row, "organ")
         _check_name(r["endpoint"], ENDPOINT_NAMES, path, "endpoint", row, "endpoint")
         _check_row(r, {c: num[c][i] for c in num}, path, row)
@@ -137,76 +133,73 @@ def _check_row(r: dict, x: dict, path: str, row: int) -> None:
     range (a proportion, or a mean organ count >= 1 for organs_per_relapse), counts, limits, landmark,
     diameter, the organ the endpoint goes with, and the endpoint options (window, horizon, within:
     positive years, each only on its own endpoint)."""
+    def bad(column: str, reason: str) -> DataError:
+        return DataError(path, reason, column=column, row=row)
+
     ep = r["endpoint"]
     t, v = x["time"], x["value"]
     if t < 0:
-        raise DataError(path, f"time must be zero or positive, found {t:g}", column="time", row=row)
+        raise bad("time", f"time must be zero or positive, found {t:g}")
     if ep in COUNT_ENDPOINTS:
         if not v >= 1.0:
-            raise DataError(path, f"{ep} is a mean number of organs per relapsed patient (>= 1), found {v:g}",
-                            column="value", row=row)
+            raise bad("value", f"{ep} is a mean number of organs per relapsed patient (>= 1), found {v:g}")
         if math.isfinite(x["events"]):
-            raise DataError(path, f"{ep} is a mean count, not a proportion of patients: events do not apply "
-                            "(give the relapsed patients as denominator, and se or limits)", column="events", row=row)
+            raise bad("events", f"{ep} is a mean count, not a proportion of patients: events do not apply "
+                                "(give the relapsed patients as denominator, and se or limits)")
     elif not 0.0 <= v <= 1.0:
-        raise DataError(path, f"value must be a proportion in [0, 1], found {v:g}", column="value", row=row)
+        raise bad("value", f"value must be a proportion in [0, 1], found {v:g}")
     d, e = x["denominator"], x["events"]
     if math.isfinite(d) and d <= 0:
-        raise DataError(path, f"denominator must be positive, found {d:g}", column="denominator", row=row)
+        raise bad("denominator", f"denominator must be positive, found {d:g}")
     if math.isfinite(e) and (e < 0 or (math.isfinite(d) and e > d)):
-        raise DataError(path, f"events must lie in [0, denominator], found {e:g}", column="events", row=row)
+        raise bad("events", f"events must lie in [0, denominator], found {e:g}")
     if math.isfinite(e) and math.isfinite(d):
         tol = rounding_tolerance(r["value"])
         if abs(e / d - v) > tol:
-            raise DataError(path, f"events/denominator = {e:g}/{d:g} = {e / d:.4g} contradicts value {v:g} "
-                            f"(allowed: rounding, |difference| <= {tol:g})", column="events", row=row)
+            raise bad("events", f"events/denominator = {e:g}/{d:g} = {e / d:.4g} contradicts value {v:g} "
+                                f"(allowed: rounding, |difference| <= {tol:g})")
     lo, up = x["lower"], x["upper"]
     if math.isfinite(lo) != math.isfinite(up):
-        raise DataError(path, "give both confidence limits or neither",
-                        column="upper" if math.isfinite(lo) else "lower", row=row)
+        raise bad("upper" if math.isfinite(lo) else "lower", "give both confidence limits or neither")
     if math.isfinite(lo) and not lo <= v <= up:
-        raise DataError(path, f"value {v:g} is outside its limits [{lo:g}, {up:g}]", column="lower", row=row)
+        raise bad("lower", f"value {v:g} is outside its limits [{lo:g}, {up:g}]")
     se = x["se"]
     if math.isfinite(se) and se < 0:
-        raise DataError(path, f"se must be zero or positive, found {se:g}", column="se", row=row)
+        raise bad("se", f"se must be zero or positive, found {se:g}")
     for opt, users in ROW_OPTIONS.items():
         o = x[opt]
         if not math.isfinite(o):
             continue
         if ep not in users:
-            raise DataError(path, f"{opt} applies to {' and '.join(users)} rows only, not endpoint '{ep}'",
-                            column=opt, row=row)
+            raise bad(opt, f"{opt} applies to {' and '.join(users)} rows only, not endpoint '{ep}'")
         if o <= 0:
-            raise DataError(path, f"{opt} must be a positive number of years, found {o:g}", column=opt, row=row)
+            raise bad(opt, f"{opt} must be a positive number of years, found {o:g}")
     lm = x["landmark"]
     if ep == "lag":  # time is a lag after the first metastasis, in [0, within]; a landmark precedes the horizon
         within = x["within"] if math.isfinite(x["within"]) else Lag.within
         horizon = x["horizon"] if math.isfinite(x["horizon"]) else Lag.horizon
         if t > within:
-            raise DataError(path, f"a lag row's time is the lag after the first distant metastasis, at most "
-                            f"within = {within:g} years; found {t:g}", column="time", row=row)
+            raise bad("time", f"a lag row's time is the lag after the first distant metastasis, at most "
+                              f"within = {within:g} years; found {t:g}")
         if math.isfinite(lm) and not 0 <= lm < horizon:
-            raise DataError(path, f"landmark must lie in [0, horizon), found {lm:g} with horizon {horizon:g}",
-                            column="landmark", row=row)
+            raise bad("landmark", f"landmark must lie in [0, horizon), found {lm:g} with horizon {horizon:g}")
     elif math.isfinite(lm) and not 0 <= lm < t:
-        raise DataError(path, f"landmark must lie in [0, time), found {lm:g} with time {t:g}",
-                        column="landmark", row=row)
+        raise bad("landmark", f"landmark must lie in [0, time), found {lm:g} with time {t:g}")
     if ep in ("organs_per_relapse", "multi_organ") and t == 0:
-        raise DataError(path, f"{ep} is undefined at time 0 (no distant metastasis can have been detected "
-                        "after diagnosis yet): give a time > 0", column="time", row=row)
+        raise bad("time", f"{ep} is undefined at time 0 (no distant metastasis can have been detected "
+                          "after diagnosis yet): give a time > 0")
     dia = x["diameter_cm"]
     if ep == "by_size" and not (math.isfinite(dia) and dia > 0):
-        raise DataError(path, "endpoint by_size needs a positive diameter_cm", column="diameter_cm", row=row)
+        raise bad("diameter_cm", "endpoint by_size needs a positive diameter_cm")
     if math.isfinite(dia) and dia <= 0:
-        raise DataError(path, f"diameter_cm must be positive, found {dia:g}", column="diameter_cm", row=row)
+        raise bad("diameter_cm", f"diameter_cm must be positive, found {dia:g}")
     if r["organ"] == "distant" and ep not in DISTANT_ONLY and ep != "at_diagnosis":
-        raise DataError(path, f"organ 'distant' goes with endpoint {', '.join(DISTANT_ONLY)} or at_diagnosis, "
-                        f"not '{ep}'", column="organ", row=row)
+        raise bad("organ", f"organ 'distant' goes with endpoint {', '.join(DISTANT_ONLY)} or at_diagnosis, "
+                           f"not '{ep}'")
     if ep in DISTANT_ONLY and ep != "by_size" and r["organ"] != "distant":
-        raise DataError(path, f"endpoint {ep} needs organ 'distant', found '{r['organ']}'", column="organ", row=row)
+        raise bad("organ", f"endpoint {ep} needs organ 'distant', found '{r['organ']}'")
     if ep == "lag" and r["organ"] == "blood":
-        raise DataError(path, "a lag row names the organ reached after the first distant metastasis, not 'blood'",
-                        column="organ", row=row)
+        raise bad("organ", "a lag row names the organ reached after the first distant metastasis, not 'blood'")
 
 
 def _check_series(data: AggregateData) -> None:

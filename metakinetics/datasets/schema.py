@@ -37,8 +37,6 @@ DISTANT_ONLY = ("distant", "by_size", "organs_per_relapse", "multi_organ")
 ROW_OPTIONS = {"window": ("multi_organ",), "horizon": ("lag",), "within": ("lag",)}
 
 AGGREGATE_REQUIRED = ("time", "organ", "endpoint", "value")
-AGGREGATE_OPTIONAL = ("group", "class", "denominator", "events", "lower", "upper", "se", "landmark",
-                      "diameter_cm", "window", "horizon", "within", "status", "note")
 #: Numeric optional columns (blank cells mean "not given").
 AGGREGATE_NUMERIC = ("denominator", "events", "lower", "upper", "se", "landmark", "diameter_cm", "window",
                      "horizon", "within")

@@ -57,10 +57,8 @@ def _integrate(rhs, jac, row, t0, t1, y0, t_eval, method, rtol, atol, *, end_sta
         return np.asarray(jac(t, y, *row), dtype=float)
 
     if t1 <= t0:
-        res_y = np.repeat(y0[:, None], t_eval.size, axis=1)
-        return res_y.T
-    evals = np.concatenate([t_eval, [t1]]) if end_state else t_eval
-    evals = np.clip(evals, t0, t1)
+        return np.repeat(y0[:, None], t_eval.size, axis=1).T
+    evals = np.clip(np.concatenate([t_eval, [t1]]) if end_state else t_eval, t0, t1)
     sol = solve_ivp(f, (t0, t1), y0, method=method, jac=J, t_eval=evals, rtol=rtol, atol=atol)
     if not sol.success:
         raise SolverError(f"ODE solver ({method}) failed between t = {t0:g} and {t1:g} years: {sol.message}")

@@ -126,8 +126,7 @@ def _aggregate_panel(ax, d, b=None, level=0.95):
     no_curve = uncurved(d)
     series = {}
     for r in rows:
-        key = (series_label(r), r["organ"], _row_kind(r))
-        series.setdefault(key, []).append(r)
+        series.setdefault((series_label(r), r["organ"], _row_kind(r)), []).append(r)
     counts = {k for k in series if k[2] and k[2][0] in COUNT_ENDPOINTS}
     # a mean organ count (>= 1) beside proportions gets its own axis on the right
     cax = ax.twinx() if counts and len(counts) < len(series) else ax
@@ -172,9 +171,9 @@ def _category_panel(ax, rows, b=None):
     x = np.arange(len(rows))
     ax.bar(x - 0.2, [r["observed"] for r in rows], 0.4, label="data", color="#999999")
     pred = np.array([r["predicted"] for r in rows])
-    yerr = None
-    if b is not None:  # asymmetric error bars: the band's ends around the fitted value
-        yerr = np.vstack([np.clip(pred - np.array(b["lo"]), 0, None), np.clip(np.array(b["hi"]) - pred, 0, None)])
+    # asymmetric error bars: the band's ends around the fitted value
+    yerr = np.vstack([np.clip(pred - np.array(b["lo"]), 0, None), np.clip(np.array(b["hi"]) - pred, 0, None)]) \
+        if b is not None else None
     ax.bar(x + 0.2, pred, 0.4, label="fit", color="#1f78b4", yerr=yerr, error_kw={"lw": 0.8, "capsize": 1.5})
     ax.set_xticks(x)
     ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=6)

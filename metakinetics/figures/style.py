@@ -90,11 +90,8 @@ def save(fig: Figure, out_dir: str | Path, name: str, formats: Sequence[str], ca
     with styled():
         for fmt in formats:
             buf = io.BytesIO()
-            metadata = {"Creator": "metakinetics"} if fmt in ("png", "svg", "pdf") else None
-            if fmt == "pdf":
-                metadata = {"Creator": "metakinetics", "CreationDate": None}
-            elif fmt == "svg":
-                metadata = {"Creator": "metakinetics", "Date": None}
+            dates = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}.get(fmt, {})   # no dates: reproducible
+            metadata = {"Creator": "metakinetics", **dates} if fmt in ("png", "svg", "pdf") else None
             fig.savefig(buf, format=fmt, metadata=metadata)
             paths.append(write_bytes_atomic(out / f"{name}.{fmt}", buf.getvalue()))
     paths.append(write_text_atomic(out / f"{name}.txt", caption.rstrip() + "\n"))

@@ -120,8 +120,7 @@ def _apply(w: np.ndarray, piece: np.ndarray, ph: np.ndarray, P: int, K: int) -> 
     S = np.zeros((piece.size, ph.shape[0]))
     cols = piece.reshape(-1, 1) * 6 + np.arange(6)[None, :]
     np.put_along_axis(S, cols, w.reshape(-1, 6), axis=1)
-    out = (S @ ph).reshape(shape + (P, K))
-    return np.moveaxis(out, -2, 0)
+    return np.moveaxis((S @ ph).reshape(shape + (P, K)), -2, 0)
 
 
 def window_integral(grid, win: Windows, g: np.ndarray, m: np.ndarray, c: np.ndarray) -> np.ndarray:

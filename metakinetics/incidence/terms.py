@@ -130,8 +130,9 @@ def clinical_grid(times: np.ndarray, landmark: float, integral: bool, breaks=())
                 nb + np.arange(nodes.size).reshape(nodes.shape))
 
 
-def _cumulative(grid: Grid, f: np.ndarray) -> np.ndarray:
-    """int_0^{b_j} f du at the breakpoints, f given at the Gauss nodes: f (P, N, ...)."""
+def cumulative(grid: Grid, f: np.ndarray) -> np.ndarray:
+    """int_0^{b_j} f du at the grid's breakpoints, f (P, N, ...) given on ``grid.u`` (Gauss nodes
+    used): the piecewise Gauss-Legendre integral the endpoints use."""
     L = grid.pieces[:, 1] - grid.pieces[:, 0]
     vals = f[:, grid.nodes]                                   # (P, n_pieces, 6, ...)
     w = (L[:, None] * _WU).reshape((1,) + L.shape + (6,) + (1,) * (f.ndim - 2))
@@ -219,7 +220,7 @@ def terms(endpoint: Endpoint, grid: Grid, M0: np.ndarray, M: np.ndarray, h: np.n
                 return lw, np.maximum(cum[:, :-1], 0.0), np.maximum(cum[:, -1:], 0.0)
         out = {}
         for key, f in parts.items():
-            cum = _cumulative(grid, f)                        # (P, n_break, K or 1)
+            cum = cumulative(grid, f)                        # (P, n_break, K or 1)
             out[key] = np.where(after, np.maximum(cum[:, grid.user] - cum[:, iL][:, None], 0.0), 0.0)
         any_k, dist = out.get("any"), out.get("dist")
         if isinstance(inner, First):
@@ -282,14 +283,6 @@ def _windows(inner, grid: Grid, dM, G, h, mu, hazard, nu, full) -> np.ndarray:
     organ k within each lag (lag)."""
     m4 = mu[:, :, None, None]
     c = full(np.broadcast_to((hazard + nu)[:, None], mu.shape))              # (P,) death hazard after s
-    if isinstance(inner, MultiOrgan):
-        g_unit, M_unit = h.sum(axis=2, keepdims=True) - h, G[:, :, None] - dM
-    else:
-        g_unit, M_unit = h, dM
+    multi = isinstance(inner, MultiOrgan)
+    g_unit, M_unit = (h.sum(axis=2, keepdims=True) - h, G[:, :, None] - dM) if multi else (h, dM)
     return window_integral(grid, grid.windows, full(m4 * g_unit[:, None]), full(m4 * M_unit[:, None]), c)
-
-
-def cumulative(grid: Grid, f: np.ndarray) -> np.ndarray:
-    """int_0^{b_j} f du at the grid's breakpoints, f (P, N, ...) given on ``grid.u`` (Gauss nodes
-    used); the public form of the piecewise Gauss-Legendre integral the endpoints use."""
-    return _cumulative(grid, f)

@@ -10,7 +10,7 @@ from .bands import FitBands, find_setup, fit_bands
 from .draws import draw_natural, percentile_bands
 from .fit import default_setup_path, fit, organ_summary, resolve_setup_path
 from .fixed import fixed_model
-from .likelihood import Binomial, CensoredTimeToEvent, LeastSquares, joint_loglik
+from .likelihood import Binomial, CensoredTimeToEvent, LeastSquares
 from .objective import Objective, population_ctc_predictor, population_predictor
 from .parameters import FreeParameter, ParameterSet
 from .problem import CtcPositive, DataSpec, FitSetup, Problem, build_problem, ctc_draw_volume, load_setup, parse_setup
@@ -19,5 +19,5 @@ from .results import Estimate, FitResult, read_result, write_result
 __all__ = ["Binomial", "CensoredTimeToEvent", "CtcPositive", "DataSpec", "Estimate", "FitBands", "FitResult", "FitSetup",
            "FreeParameter", "LeastSquares", "Objective", "ParameterSet", "Problem", "build_problem",
            "ctc_draw_volume", "default_setup_path", "draw_natural", "find_setup", "fit", "fit_bands", "fixed_model",
-           "joint_loglik", "load_setup", "organ_summary", "parse_setup", "percentile_bands",
+           "load_setup", "organ_summary", "parse_setup", "percentile_bands",
            "population_ctc_predictor", "population_predictor", "read_result", "resolve_setup_path", "write_result"]

@@ -216,11 +216,9 @@ class _Predictor:
 
     def curves_of(self, prob: Problem, stored: list[dict]) -> list[dict[str, np.ndarray]]:
         """Each stored curve predicted at its own x for every draw: organ -> (n, X)."""
-        series = {}
-        for s in prob.series:
-            if not isinstance(s.endpoint, CtcPositive):
-                series[(s.group, s.klass, s.endpoint.name, getattr(s.endpoint, "at", None),
-                        tuple(sorted(endpoint_options(s.endpoint).items())))] = s
+        series = {(s.group, s.klass, s.endpoint.name, getattr(s.endpoint, "at", None),
+                   tuple(sorted(endpoint_options(s.endpoint).items()))): s
+                  for s in prob.series if not isinstance(s.endpoint, CtcPositive)}
         out = []
         for cv in stored:
             s = series.get(curve_key(cv))
@@ -305,31 +303,23 @@ def fit_bands(result: FitResult, *, draws: int = 200, seed: int | None = 0, leve
 
     def band(a):
         lo, _, hi = percentile_bands(a[ok], level)
-        return lo.tolist(), hi.tolist()
+        return {"lo": lo.tolist(), "hi": hi.tolist()}
 
     out = []
     for d, (kind, smp) in zip(stored, samples):
         if kind == "rows":
-            lo, hi = band(smp)
-            out.append({"kind": kind, "lo": lo, "hi": hi})
+            out.append({"kind": kind, **band(smp)})
         elif kind == "tte":
-            groups = []
-            for grp, a in zip(d.get("groups", []), smp):
-                lo, hi = band(a)
-                groups.append({"group": grp["group"], "x": grp["curve"]["x"], "lo": lo, "hi": hi})
-            out.append({"kind": kind, "groups": groups})
+            out.append({"kind": kind, "groups": [{"group": grp["group"], "x": grp["curve"]["x"], **band(a)}
+                                                 for grp, a in zip(d.get("groups", []), smp)]})
         else:
             curves = []
             for cv, per in zip(d.get("curves", []), smp[0]):
                 bands = {o: band(a) for o, a in per.items()}
                 curves.append({"key": curve_key(cv), "x": band_x(cv["x"]).tolist(),
-                               "lo": {o: b[0] for o, b in bands.items()},
-                               "hi": {o: b[1] for o, b in bands.items()}})
-            entry = {"kind": kind, "curves": curves}
-            if smp[1] is not None:
-                lo, hi = band(smp[1])
-                entry.update({"lo": lo, "hi": hi})
-            out.append(entry)
+                               "lo": {o: b["lo"] for o, b in bands.items()},
+                               "hi": {o: b["hi"] for o, b in bands.items()}})
+            out.append({"kind": kind, "curves": curves, **(band(smp[1]) if smp[1] is not None else {})})
     return FitBands(draws=draws, seed=seed, method=method, level=level, failed=int((~ok).sum()),
                     datasets=tuple(out))
 

@@ -39,8 +39,7 @@ def default_setup_path() -> Path:
     here = Path(__file__).resolve().parents[2] / "fits" / DEFAULT_FIT / "fit.toml"
     if here.is_file():
         return here
-    res = resources.files("metakinetics._fits") / DEFAULT_FIT / "fit.toml"
-    return Path(str(res))
+    return Path(str(resources.files("metakinetics._fits") / DEFAULT_FIT / "fit.toml"))
 
 
 def resolve_setup_path(name_or_path: str | Path | None) -> Path:
@@ -136,9 +135,7 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
     optimiser = setup.optimiser
     if not obj.has_residuals and optimiser in ("least_squares", "leastsq"):
         optimiser = "lbfgsb"  # time-to-event data give no residual vector: minimise -2 log L directly
-    runs = []
-    for p in pts:
-        runs.append(_minimise(obj, p, optimiser, setup.max_nfev))
+    runs = [_minimise(obj, p, optimiser, setup.max_nfev) for p in pts]
     best = min(runs, key=lambda r: r["objective"])
     x_hat = best["x"]
     status, message = _status(obj, best, runs)
@@ -195,15 +192,11 @@ def _minimise(obj: Objective, x0: np.ndarray, optimiser: str, max_nfev: int | No
     params = obj.params.to_lmfit(x0)
     names = obj.params.names
     vec = lambda p: np.array([p[nm].value for nm in names])  # noqa: E731
-    if optimiser in ("least_squares", "leastsq"):
-        fcn = lambda p: obj.residuals(vec(p))  # noqa: E731
-    else:
-        fcn = lambda p: obj.minus2ll(vec(p))  # noqa: E731
-    kws = {}
-    if optimiser == "least_squares":
-        # x_scale='jac' makes the trust region scale-free; tolerances 1e-10 on a -2 log L of order
-        # 1e1-1e4 stop far below the 0.1 units that matter for intervals.
-        kws = {"x_scale": "jac", "ftol": 1e-10, "xtol": 1e-10, "gtol": 1e-10}
+    target = obj.residuals if optimiser in ("least_squares", "leastsq") else obj.minus2ll
+    fcn = lambda p: target(vec(p))  # noqa: E731
+    # x_scale='jac' makes the trust region scale-free; tolerances 1e-10 on a -2 log L of order
+    # 1e1-1e4 stop far below the 0.1 units that matter for intervals.
+    kws = {"x_scale": "jac", "ftol": 1e-10, "xtol": 1e-10, "gtol": 1e-10} if optimiser == "least_squares" else {}
     mini = lmfit.Minimizer(fcn, params, scale_covar=False, max_nfev=max_nfev, nan_policy="raise")
     try:
         res = mini.minimize(method=optimiser, **kws)
@@ -259,8 +252,7 @@ def _uncertainty(obj: Objective, x_hat: np.ndarray, method: str):
         lo, hi, flat = _lmfit_conf_interval(obj, x_hat, se)
     elif method == "profile":
         for j in range(x_hat.size):
-            lo_j, hi_j, flat_lo, flat_hi = profile(obj, x_hat, j, se[j])
-            lo[j], hi[j] = lo_j, hi_j
+            lo[j], hi[j], flat_lo, flat_hi = profile(obj, x_hat, j, se[j])
             sides = [s for s, f in (("lower", flat_lo), ("upper", flat_hi)) if f]
             if sides:
                 flat[j] = sides
@@ -333,9 +325,7 @@ def _dataset_report(obj: Objective, prob: Problem, pred, ll: float, x_hat, curve
            "likelihood": prob.likelihood.kind, "n_rows": prob.n_obs, "loglik": ll,
            "citation": d.info.citation}
     if isinstance(prob.likelihood, CensoredTimeToEvent):
-        grid, cif, hd = pred
-        rep.update(_tte_report(prob, grid, cif, hd))
-        return rep
+        return {**rep, **_tte_report(prob, *pred)}
     obs = prob.likelihood.observed
     dev = prob.likelihood.deviance(pred)
     share = d.endpoint != "organs_per_relapse"          # proportions; organ counts are not points

@@ -36,9 +36,7 @@ class Information:
 
 def _steps(obj: Objective, x: np.ndarray):
     lo, hi = obj.params.bounds()
-    plus = np.minimum(x + FD_STEP, hi)
-    minus = np.maximum(x - FD_STEP, lo)
-    return plus, minus
+    return np.minimum(x + FD_STEP, hi), np.maximum(x - FD_STEP, lo)
 
 
 def information(obj: Objective, x: np.ndarray) -> Information:
@@ -112,25 +110,24 @@ def profile(obj: Objective, x_hat: np.ndarray, j: int, se: float, *, max_steps: 
     f_hat = -2 * obj.loglik(x_hat)
     others = [i for i in range(x_hat.size) if i != j]
 
+    def at(v: float, z=None) -> np.ndarray:      # x_hat with parameter j at v (and the others at z)
+        x = x_hat.copy()
+        x[j] = v
+        if z is not None:
+            x[others] = z
+        return x
+
     def prof(v: float, start: np.ndarray) -> tuple[float, np.ndarray]:
         if not others:
-            x = x_hat.copy()
-            x[j] = v
-            return -2 * obj.loglik(x), x
+            return -2 * obj.loglik(at(v)), at(v)
 
         def f(z):
-            x = x_hat.copy()
-            x[j] = v
-            x[others] = z
-            ll = obj.loglik(x)
+            ll = obj.loglik(at(v, z))
             return -2 * ll if np.isfinite(ll) else 1e12
 
         res = minimize(f, start[others], method="L-BFGS-B",
                        bounds=list(zip(lo_b[others], hi_b[others])), options={"maxiter": 200})
-        x = x_hat.copy()
-        x[j] = v
-        x[others] = res.x
-        return float(res.fun), x
+        return float(res.fun), at(v, res.x)
 
     out = []
     step0 = se if np.isfinite(se) and se > 0 else 0.5
@@ -153,8 +150,7 @@ def profile(obj: Objective, x_hat: np.ndarray, j: int, se: float, *, max_steps: 
             prev_v, prev_d = v, d
             if v == bound:
                 break
-        out.append(found if found is not None else bound)
-        out.append(flat)
+        out += [found if found is not None else bound, flat]
     return out[0], out[2], out[1], out[3]
 
 

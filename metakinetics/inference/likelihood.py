@@ -8,8 +8,9 @@ information:
 - :class:`LeastSquares`: a proportion with a standard error (from confidence limits, ``se``, or a
   stated sigma), Gaussian;
 - :class:`CensoredTimeToEvent`: individual times to first metastasis by organ, censored, with
-  death as an independent competing risk, from the model's cumulative incidence on a time grid;
-- :func:`joint_loglik`: independent data sets add.
+  death as an independent competing risk, from the model's cumulative incidence on a time grid.
+
+Independent data sets add: the fit's objective is the sum of their log-likelihoods.
 """
 from __future__ import annotations
 
@@ -175,16 +176,10 @@ class CensoredTimeToEvent:
             s_m = np.clip(1.0 - F.sum(axis=1), EPS, 1.0)
             log_sd = -h[g] * t
             ll = np.log(s_m) + log_sd           # censored
-            ev = c >= 0
-            if ev.any():
-                f = dens[np.flatnonzero(ev), c[ev]]
-                ll[ev] = np.log(np.maximum(f, EPS)) + log_sd[ev]
-            anyc = c == self.ANY
-            if anyc.any():
-                ll[anyc] = np.log(np.maximum(dens[anyc].sum(axis=1), EPS)) + log_sd[anyc]
-            dead = c == self.DEATH
-            if dead.any():
-                ll[dead] = np.log(max(h[g], EPS)) + log_sd[dead] + np.log(s_m[dead])
+            ev, anyc, dead = c >= 0, c == self.ANY, c == self.DEATH      # (empty selections change nothing)
+            ll[ev] = np.log(np.maximum(dens[np.flatnonzero(ev), c[ev]], EPS)) + log_sd[ev]
+            ll[anyc] = np.log(np.maximum(dens[anyc].sum(axis=1), EPS)) + log_sd[anyc]
+            ll[dead] = np.log(max(h[g], EPS)) + log_sd[dead] + np.log(s_m[dead])
             out[sel] = ll
         return out
 
@@ -193,19 +188,4 @@ class CensoredTimeToEvent:
         incidence by group and cause, ``death_hazard`` (1/year) per group or one for all.
         """
         return float(np.sum(self.row_loglik(grid, cif, death_hazard)))
-
-
-def joint_loglik(parts) -> float:
-    """Sum of independent log-likelihoods (a joint objective over several data sets).
-
-    Parameters
-    ----------
-    parts : iterable of float
-        Log-likelihoods of independent data sets.
-
-    Returns
-    -------
-    float
-    """
-    return float(sum(parts))
 

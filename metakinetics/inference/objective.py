@@ -118,13 +118,9 @@ class Objective:
         """
         x = np.asarray(x, dtype=float)
         cache: dict = {}
-        preds = []
         try:
-            for prob in self.problems:
-                if isinstance(prob.likelihood, CensoredTimeToEvent):
-                    preds.append(self._tte_predictions(x, prob, cache))
-                else:
-                    preds.append(self._row_predictions(x, prob, cache))
+            preds = [self._tte_predictions(x, prob, cache) if isinstance(prob.likelihood, CensoredTimeToEvent)
+                     else self._row_predictions(x, prob, cache) for prob in self.problems]
         except MetakineticsError as exc:
             return Evaluation(x=x, predictions=[], failed=str(exc))
         return Evaluation(x=x, predictions=preds)
@@ -192,14 +188,8 @@ class Objective:
     # ------------------------------------------------------------------ objective
     def problem_loglik(self, ev: Evaluation) -> list[float]:
         """Log-likelihood of each data set (in order) given the predictions of ``ev``."""
-        out = []
-        for prob, pred in zip(self.problems, ev.predictions):
-            if isinstance(prob.likelihood, CensoredTimeToEvent):
-                grid, cif, hd = pred
-                out.append(prob.likelihood.loglik(grid, cif, hd))
-            else:
-                out.append(prob.likelihood.loglik(pred))
-        return out
+        return [prob.likelihood.loglik(*pred) if isinstance(prob.likelihood, CensoredTimeToEvent)  # (grid, cif, hd)
+                else prob.likelihood.loglik(pred) for prob, pred in zip(self.problems, ev.predictions)]
 
     def prior_logpdf(self, x) -> float:
         """Log density of the Gaussian priors (search scale) at ``x``; 0 without priors."""

@@ -106,10 +106,6 @@ class ParameterSet:
             out.add(p.name, value=float(np.clip(xi, lo, hi)), min=lo, max=hi)
         return out
 
-    def vector(self, lm: lmfit.Parameters) -> np.ndarray:
-        """The search vector held by lmfit Parameters ``lm``, in parameter order."""
-        return np.array([lm[n].value for n in self.names])
-
     def natural(self, x: np.ndarray) -> np.ndarray:
         """Search vector ``x`` -> natural-scale values."""
         return np.array([float(p.from_search(xi)) for p, xi in zip(self.params, x)])
@@ -117,11 +113,8 @@ class ParameterSet:
     def overrides(self, x: np.ndarray, group: str | None) -> dict[str, float]:
         """Model dotted-key values for one data group: shared values, then that group's copies."""
         out: dict[str, float] = {}
-        for p, xi in zip(self.params, x):
-            if p.group is None:
-                out.update(dict.fromkeys(p.keys, float(p.from_search(xi))))
-        for p, xi in zip(self.params, x):
-            if p.group is not None and p.group == group:
+        for p, xi in sorted(zip(self.params, x), key=lambda px: px[0].group is not None):   # shared first (stable)
+            if p.group is None or p.group == group:
                 out.update(dict.fromkeys(p.keys, float(p.from_search(xi))))
         return out
 
@@ -130,11 +123,6 @@ class ParameterSet:
         res = [(xi - p.to_search(p.prior_mean)) / p.prior_sd
                for p, xi in zip(self.params, x) if p.prior_sd is not None]
         return np.asarray(res, dtype=float)
-
-    def random_starts(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``n`` starting vectors uniform on the search-scale box (log-uniform for log params)."""
-        lo, hi = self.bounds()
-        return lo + (hi - lo) * rng.random((n, len(self)))
 
 
 def check_overlaps(params, path: str | None) -> None:

@@ -20,14 +20,14 @@ import numpy as np
 from ..datasets import AggregateData, IndividualData, load_dataset
 from ..datasets.schema import COUNT_ENDPOINTS, ROW_OPTIONS
 from ..endpoints import ENDPOINTS, BySize, Distant, Endpoint, First, Landmark, endpoint_from_name
-from ..errors import DataError, FitError, MetakineticsError, ModelFileError, nearest
+from ..errors import DataError, FitError, MetakineticsError, ModelFileError, did_you_mean, nearest
 from ..model import Model
 from ..model.text import decode_text
 from ..population.effects import DIMENSIONS
 from .fixed import fixed_model
 from .likelihood import Binomial, CensoredTimeToEvent, LeastSquares
 from .parameters import FreeParameter, check_overlaps
-from .setup_types import boolean, number, string, table, unknown, value_list
+from .setup_types import boolean, choice, number, string, table, unknown, value_list
 
 LIKELIHOODS = ("binomial", "least_squares", "time_to_event")
 INTERVALS = ("wald", "profile", "conf_interval")
@@ -178,14 +178,10 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
     for k, t in params_raw.items():
         params.extend(_free_parameters(k, t, where, known_keys, specs, all_groups))
     check_overlaps(params, where)
-    intervals = string(fit.get("intervals", "wald"), where, "fit.intervals")
-    if intervals not in INTERVALS:
-        raise ModelFileError(where, "fit.intervals", f"expected one of {', '.join(INTERVALS)}, found {intervals!r}",
-                             suggestion=nearest(str(intervals), INTERVALS))
-    optimiser = string(fit.get("optimiser", "least_squares"), where, "fit.optimiser")
-    if optimiser not in OPTIMISERS:
-        raise ModelFileError(where, "fit.optimiser", f"expected one of {', '.join(OPTIMISERS)}, found {optimiser!r}",
-                             suggestion=nearest(str(optimiser), OPTIMISERS))
+    intervals = choice(string(fit.get("intervals", "wald"), where, "fit.intervals"), INTERVALS, where,
+                       "fit.intervals")
+    optimiser = choice(string(fit.get("optimiser", "least_squares"), where, "fit.optimiser"), OPTIMISERS, where,
+                       "fit.optimiser")
     return FitSetup(
         name=string(fit.get("name", Path(path).parent.name if path else "fit"), where, "fit.name"), model=model_name,
         model_set=model_set, data=tuple(specs), parameters=tuple(params),
@@ -210,9 +206,8 @@ def _data_spec(d, key: str, where: str, base: Path, check_keys) -> DataSpec:
     if name.endswith((".csv", ".toml")) or "/" in name:
         name = str((base / name).resolve()) if not Path(name).is_absolute() else name
     lik = d.get("likelihood")
-    if lik is not None and lik not in LIKELIHOODS:
-        raise ModelFileError(where, key + ".likelihood", f"expected one of {', '.join(LIKELIHOODS)}, found {lik!r}",
-                             suggestion=nearest(str(lik), LIKELIHOODS))
+    if lik is not None:
+        choice(lik, LIKELIHOODS, where, key + ".likelihood")
     groups = {}
     for g, gt in table(d.get("groups"), where, key + ".groups").items():
         gt = table(gt, where, f"{key}.groups.{g}", what="a table with 'set'")
@@ -329,15 +324,14 @@ def _declared_groups(specs) -> tuple[str, ...]:
 
 
 def _filter(data, spec: DataSpec):
+    mask = np.ones(len(data), dtype=bool)
     if isinstance(data, AggregateData):
-        mask = np.ones(len(data), dtype=bool)
         for col, allowed in spec.select.items():
             if col not in ("group", "organ", "endpoint", "status") and col not in data.extra:
                 raise DataError(data.info.path, "cannot select on this column", column=col)
             vals = getattr(data, col) if col in ("group", "organ", "endpoint", "status") else data.extra[col]
             mask &= np.isin(vals.astype(str), list(allowed))
     else:
-        mask = np.ones(len(data), dtype=bool)
         for col, allowed in spec.where.items():
             mask &= np.isin(data.covariate(col).astype(str), list(allowed))
     if not mask.any():
@@ -371,6 +365,10 @@ class CtcPositive(Endpoint):
     per_organ = False
     draw_ml: float = CELLSEARCH_DRAW_ML
     at: float = 0.0
+
+
+def _row_error(data, i: int, column: str, reason: str) -> DataError:
+    return DataError(data.info.path, reason, column=column, row=int(data.rows[i]))
 
 
 def ctc_draw_volume(data: AggregateData, i: int) -> tuple[float, str]:
@@ -408,31 +406,25 @@ def ctc_draw_volume(data: AggregateData, i: int) -> tuple[float, str]:
         try:
             vals = [float(raw)]
         except ValueError:
-            vals = None
-        try:
-            if vals is None:  # a range "23-30" (mL)
+            try:                 # a range "23-30" (mL)
                 if col != "blood_volume_ml" or raw.count("-") != 1:
                     raise ValueError(raw)
                 vals = [float(x) for x in raw.split("-")]
-        except ValueError:
-            raise DataError(data.info.path, f"blood volume must be a number of mL (or a range a-b), found {raw!r}",
-                            column=col, row=int(data.rows[i])) from None
+            except ValueError:
+                raise _row_error(data, i, col, f"blood volume must be a number of mL (or a range a-b), found {raw!r}") \
+                    from None
         if not all(math.isfinite(v) and v > 0 for v in vals):
-            raise DataError(data.info.path, f"blood volume must be positive, found {raw!r}", column=col,
-                            row=int(data.rows[i]))
+            raise _row_error(data, i, col, f"blood volume must be positive, found {raw!r}")
         return vals
-
     lo = num("blood_volume_ml")
     hi = num("blood_volume_ml_upper")
     if lo is None:
         if hi is not None:
-            raise DataError(data.info.path, "blood_volume_ml_upper without blood_volume_ml", column="blood_volume_ml",
-                            row=int(data.rows[i]))
+            raise _row_error(data, i, "blood_volume_ml", "blood_volume_ml_upper without blood_volume_ml")
         return CELLSEARCH_DRAW_ML, f"no volume given: CellSearch standard {CELLSEARCH_DRAW_ML:g} mL"
     a, b = lo[0], (lo[-1] if len(lo) > 1 else (hi[0] if hi is not None else lo[0]))
     if b < a:
-        raise DataError(data.info.path, f"blood volume range {a:g}-{b:g} mL is decreasing", column="blood_volume_ml",
-                        row=int(data.rows[i]))
+        raise _row_error(data, i, "blood_volume_ml", f"blood volume range {a:g}-{b:g} mL is decreasing")
     if b == a:
         return a, f"{a:g} mL"
     return (a + b) / 2, f"midpoint of {a:g}-{b:g} mL"
@@ -559,15 +551,13 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
     for i in range(len(data)):
         if data.endpoint[i] == "ctc_positive":
             if data.organ[i] != "blood":
-                raise DataError(data.info.path, f"ctc_positive rows have organ 'blood', found '{data.organ[i]}'",
-                                column="organ", row=int(data.rows[i]))
+                raise _row_error(data, i, "organ", f"ctc_positive rows have organ 'blood', found '{data.organ[i]}'")
             if data.time[i] < 0:
-                raise DataError(data.info.path, "a CTC draw before diagnosis (time < 0) is outside the model",
-                                column="time", row=int(data.rows[i]))
+                raise _row_error(data, i, "time", "a CTC draw before diagnosis (time < 0) is outside the model")
             continue
         if data.organ[i] not in organs:
-            raise DataError(data.info.path, f"organ '{data.organ[i]}' is not in model '{model.name}' "
-                            f"({', '.join(model.organ_names)})", column="organ", row=int(data.rows[i]))
+            raise _row_error(data, i, "organ", f"organ '{data.organ[i]}' is not in model '{model.name}' "
+                             f"({', '.join(model.organ_names)})")
     _check_classes(data, model)
     unknown_groups = set(spec.groups) - set(data.groups())
     if unknown_groups:
@@ -578,14 +568,14 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
         counts = np.isin(data.endpoint, COUNT_ENDPOINTS)
         if counts.any():
             i = int(np.argmax(counts))
-            raise DataError(data.info.path, f"{data.endpoint[i]} is a mean count of organs, not a proportion: "
-                            "the binomial likelihood does not apply (use likelihood = 'least_squares' with se, "
-                            "limits or a sigma)", column="endpoint", row=int(data.rows[i]))
+            raise _row_error(data, i, "endpoint", f"{data.endpoint[i]} is a mean count of organs, not a proportion: "
+                             "the binomial likelihood does not apply (use likelihood = 'least_squares' with se, "
+                             "limits or a sigma)")
         missing = ~np.isfinite(data.denominator)
         if missing.any():
             i = int(np.argmax(missing))
-            raise DataError(data.info.path, "the binomial likelihood needs a denominator (or use "
-                            "likelihood = 'least_squares' with sigma)", column="denominator", row=int(data.rows[i]))
+            raise _row_error(data, i, "denominator", "the binomial likelihood needs a denominator (or use "
+                             "likelihood = 'least_squares' with sigma)")
         lik: Binomial | LeastSquares = Binomial(events=data.event_counts(), n=data.denominator)
     else:
         sigma = data.sigma()
@@ -594,16 +584,15 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
         missing = ~np.isfinite(sigma) | (sigma <= 0)
         if missing.any():
             i = int(np.argmax(missing))
-            raise DataError(data.info.path, "least squares needs a standard error: give se or lower/upper "
-                            "in the file, or sigma in the fit set-up", column="se", row=int(data.rows[i]))
+            raise _row_error(data, i, "se", "least squares needs a standard error: give se or lower/upper in the file, "
+                             "or sigma in the fit set-up")
         lik = LeastSquares(values=data.value, sigma=sigma)
     series = []
     ctc: dict[tuple, list[int]] = {}
     notes: dict[int, str] = {}
     for i in range(len(data)):
         if data.endpoint[i] == "ctc_positive":
-            vol, note = ctc_draw_volume(data, i)
-            notes[i] = note
+            vol, notes[i] = ctc_draw_volume(data, i)
             ctc.setdefault((data.group[i], data.class_[i], vol, float(data.time[i])), []).append(i)
     for (group, klass, vol, at), idx in ctc.items():
         # One prediction per (group, volume, time): P(>= 1 CTC in vol mL) at ``at`` years after diagnosis
@@ -617,9 +606,8 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
         ep = data.endpoint[i]
         if ep == "ctc_positive":
             continue
-        lm = data.landmark[i]
         hz = data.time[i] if ep == "by_size" else math.nan
-        keys.setdefault((data.group[i], data.class_[i], ep, float(np.nan_to_num(lm, nan=-1)),
+        keys.setdefault((data.group[i], data.class_[i], ep, float(np.nan_to_num(data.landmark[i], nan=-1)),
                          float(np.nan_to_num(hz, nan=-1)), row_options(data, i)), []).append(i)
     for (group, klass, ep, lm, hz, opts), idx in keys.items():
         idx = np.asarray(idx)
@@ -637,9 +625,8 @@ def _check_classes(data: AggregateData, model: Model) -> None:
     for i, klass in enumerate(data.class_):
         if klass and klass not in model.class_names:
             known = ", ".join(model.class_names) or "none: declare [classes.NAME] tables"
-            hint = nearest(klass, model.class_names)
-            raise DataError(data.info.path, f"unknown class '{klass}' (model '{model.name}' has classes: {known})"
-                            + (f"; did you mean '{hint}'?" if hint else ""), column="class", row=int(data.rows[i]))
+            raise _row_error(data, i, "class", f"unknown class '{klass}' (model '{model.name}' has classes: {known})"
+                             + did_you_mean(klass, model.class_names))
 
 
 def _individual_problem(spec: DataSpec, data: IndividualData, model: Model, grid_step: float) -> Problem:

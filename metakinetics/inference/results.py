@@ -159,8 +159,7 @@ class FitResult:
 
     def values(self, group: str | None = None) -> dict[str, float]:
         """Fitted values (natural scale) by dotted model key for ``group`` (checked)."""
-        g = self.check_group(group)
-        return self.parameters([e.value for e in self.estimates], g)
+        return self.parameters([e.value for e in self.estimates], self.check_group(group))
 
     def base_model(self):
         """The fit's model with its fixed values (``fixed``, years), before the estimates."""

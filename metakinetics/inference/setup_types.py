@@ -58,6 +58,14 @@ def number(val, path, key, *, positive=False, integer=False, nonnegative=False):
     return int(val) if integer else float(val)
 
 
+def choice(val: Any, choices, path: str, key: str) -> Any:
+    """``val`` if it is one of ``choices``, else ModelFileError suggesting the nearest one."""
+    if val not in choices:
+        raise ModelFileError(path, key, f"expected one of {', '.join(choices)}, found {val!r}",
+                             suggestion=nearest(str(val), choices))
+    return val
+
+
 def value_list(val, path, key) -> tuple:
     """A value or a list of values (strings or numbers), as strings."""
     vals = val if isinstance(val, list) else [val]

@@ -86,9 +86,7 @@ def _convert(lib, model, where: str) -> Network:
             raise ModelFileError(where, f"species {sid}", f"initial amount {amount!r} is not a whole number >= 0")
         species.append(Species(sid, float(amount), bool(s.getBoundaryCondition() or s.getConstant())))
         spec_meta[sid] = (size, s.getHasOnlySubstanceUnits())
-    params = {}
-    for p in model.getListOfParameters():
-        params[p.getId()] = p.getValue() if p.isSetValue() else 0.0
+    params = {p.getId(): p.getValue() if p.isSetValue() else 0.0 for p in model.getListOfParameters()}
     for cid, size in comp.items():
         params.setdefault(cid, size)
     rules: dict[str, tuple] = {}
@@ -308,63 +306,35 @@ def write_sbml(source: Network | Model) -> str:
     m.setId(_sid(net.name))
     if net.description:
         m.setName(net.description)
-    c = m.createCompartment()
-    c.setId("cell")
-    c.setSize(1.0)
-    c.setConstant(True)
-    c.setSpatialDimensions(3)
+    _new(m.createCompartment, Id="cell", Size=1.0, Constant=True, SpatialDimensions=3)
     for s in net.species:
-        sp_ = m.createSpecies()
-        sp_.setId(s.name)
-        sp_.setCompartment("cell")
-        sp_.setInitialAmount(s.initial)
-        sp_.setHasOnlySubstanceUnits(True)
-        sp_.setBoundaryCondition(s.boundary)
-        sp_.setConstant(False)
+        _new(m.createSpecies, Id=s.name, Compartment="cell", InitialAmount=s.initial, HasOnlySubstanceUnits=True,
+             BoundaryCondition=s.boundary, Constant=False)
     dyn = set(net.dynamic_parameters)
     for p, v in net.parameters:
-        par = m.createParameter()
-        par.setId(p)
-        par.setValue(v)
-        par.setConstant(p not in dyn)
+        _new(m.createParameter, Id=p, Value=v, Constant=p not in dyn)
     for f, e in net.forcings:
         _assigned_parameter(lib, m, f, e)
     for r in net.reactions:
-        rx = m.createReaction()
-        rx.setId(_sid(r.name))
-        rx.setReversible(False)
-        rx.setFast(False)
+        rx = _new(m.createReaction, Id=_sid(r.name), Reversible=False, Fast=False)
         for s, k in r.reactants:
-            ref = rx.createReactant()
-            ref.setSpecies(s)
-            ref.setStoichiometry(k)
-            ref.setConstant(True)
+            _new(rx.createReactant, Species=s, Stoichiometry=k, Constant=True)
         for s, k in r.products:
-            ref = rx.createProduct()
-            ref.setSpecies(s)
-            ref.setStoichiometry(k)
-            ref.setConstant(True)
-        kl = rx.createKineticLaw()
-        kl.setMath(_ast(lib, r.propensity.tree))
+            _new(rx.createProduct, Species=s, Stoichiometry=k, Constant=True)
+        _new(rx.createKineticLaw, Math=_ast(lib, r.propensity.tree))
     for e in net.events:
         if e.survive:
             raise ModelError(f"event '{e.name}': binomial survival (a kill fraction) has no SBML core "
                              "equivalent; write the model without it")
-        ev = m.createEvent()
-        ev.setId(_sid(e.name))
-        ev.setUseValuesFromTriggerTime(True)
-        tr = ev.createTrigger()
-        tr.setInitialValue(False)
-        tr.setPersistent(True)
+        ev = _new(m.createEvent, Id=_sid(e.name), UseValuesFromTriggerTime=True)
         if e.time is not None:
-            tr.setMath(_ast(lib, ("geq", ("name", TIME), ("num", e.time))))
+            math_ = _ast(lib, ("geq", ("name", TIME), ("num", e.time)))
         else:
             op = {">=": "geq", ">": "gt", "<=": "leq", "<": "lt"}[e.trigger.op]
-            tr.setMath(_ast(lib, (op, e.trigger.lhs.tree, e.trigger.rhs.tree)))
+            math_ = _ast(lib, (op, e.trigger.lhs.tree, e.trigger.rhs.tree))
+        _new(ev.createTrigger, InitialValue=False, Persistent=True, Math=math_)
         for var, expr in e.assignments:
-            ea = ev.createEventAssignment()
-            ea.setVariable(var)
-            ea.setMath(_ast(lib, expr.tree))
+            _new(ev.createEventAssignment, Variable=var, Math=_ast(lib, expr.tree))
     for name, e in net.rules:
         _assigned_parameter(lib, m, name, e)
     return lib.writeSBMLToString(doc)
@@ -375,6 +345,15 @@ def save_sbml(source: Network | Model, path: str | Path) -> None:
     from ..io_atomic import write_text_atomic
 
     write_text_atomic(str(path), write_sbml(source))
+
+
+def _new(create, *args, **values):
+    """An SBML element (or MathML node) from ``create(*args)``, with ``set<Name>(value)`` called for each
+    keyword, in order."""
+    element = create(*args)
+    for name, value in values.items():
+        getattr(element, f"set{name}")(value)
+    return element
 
 
 def _sid(name: str) -> str:
@@ -388,50 +367,36 @@ def _ast(lib, tree):
     """Expression tree -> libsbml ASTNode (t -> the csymbol time)."""
     k = tree[0]
     if k == "num":
-        node = lib.ASTNode(lib.AST_REAL)
-        node.setValue(float(tree[1]))
-        return node
+        return _new(lib.ASTNode, lib.AST_REAL, Value=float(tree[1]))
+    if k == "name" and tree[1] == TIME:
+        return _new(lib.ASTNode, lib.AST_NAME_TIME, Name="time", DefinitionURL="http://www.sbml.org/sbml/symbols/time")
     if k == "name":
-        if tree[1] == TIME:
-            node = lib.ASTNode(lib.AST_NAME_TIME)
-            node.setName("time")
-            node.setDefinitionURL("http://www.sbml.org/sbml/symbols/time")
-            return node
-        node = lib.ASTNode(lib.AST_NAME)
-        node.setName(tree[1])
-        return node
+        return _new(lib.ASTNode, lib.AST_NAME, Name=tree[1])
     types = {"add": lib.AST_PLUS, "sub": lib.AST_MINUS, "mul": lib.AST_TIMES, "div": lib.AST_DIVIDE,
              "pow": lib.AST_FUNCTION_POWER, "neg": lib.AST_MINUS, "geq": lib.AST_RELATIONAL_GEQ,
              "gt": lib.AST_RELATIONAL_GT, "leq": lib.AST_RELATIONAL_LEQ, "lt": lib.AST_RELATIONAL_LT}
     if k in types:
-        node = lib.ASTNode(types[k])
-        for child in tree[1:]:
-            node.addChild(_ast(lib, child))
-        return node
+        return _node(lib, types[k], tree[1:])
     if k == "call":
         f, args = tree[1], tree[2]
         if f in ("min", "max"):
             # SBML core has no min/max outside piecewise: max(a, b) = piecewise(a, a >= b, b)
             a, b = args
-            node = lib.ASTNode(lib.AST_FUNCTION_PIECEWISE)
-            node.addChild(_ast(lib, a))
-            node.addChild(_ast(lib, ("geq" if f == "max" else "leq", a, b)))
-            node.addChild(_ast(lib, b))
-            return node
+            return _node(lib, lib.AST_FUNCTION_PIECEWISE, (a, ("geq" if f == "max" else "leq", a, b), b))
         t = {"exp": lib.AST_FUNCTION_EXP, "log": lib.AST_FUNCTION_LN, "sqrt": lib.AST_FUNCTION_ROOT,
              "pow": lib.AST_FUNCTION_POWER}[f]
-        node = lib.ASTNode(t)
-        for a in args:
-            node.addChild(_ast(lib, a))
-        return node
+        return _node(lib, t, args)
     raise AssertionError(k)
+
+
+def _node(lib, kind, children):
+    node = lib.ASTNode(kind)
+    for child in children:
+        node.addChild(_ast(lib, child))
+    return node
 
 
 def _assigned_parameter(lib, m, name: str, expr) -> None:
     """A non-constant SBML parameter whose value is given by an assignment rule (forcings, rules)."""
-    par = m.createParameter()
-    par.setId(name)
-    par.setConstant(False)
-    rule = m.createAssignmentRule()
-    rule.setVariable(name)
-    rule.setMath(_ast(lib, expr.tree))
+    _new(m.createParameter, Id=name, Constant=False)
+    _new(m.createAssignmentRule, Variable=name, Math=_ast(lib, expr.tree))

@@ -154,10 +154,9 @@ class Moments:
 
     def _locate(self, t):
         """Piece index i in [0, N] (the edge at or left of t) and that edge, for t (P, M, Kt)."""
-        if self.edges.shape[0] == 1:
-            i = np.searchsorted(self.edges[0], t, side="right") - 1
-        else:
-            i = np.floor(t / _pb(self.edges[:, 1], t.ndim)).astype(np.intp)
+        shared = self.edges.shape[0] == 1
+        i = np.searchsorted(self.edges[0], t, side="right") - 1 if shared \
+            else np.floor(t / _pb(self.edges[:, 1], t.ndim)).astype(np.intp)
         i = np.clip(i, 0, self.N)
         a = np.take_along_axis(self.edges, i.reshape(i.shape[0], -1), axis=1).reshape(t.shape) \
             if self.edges.shape[0] > 1 else self.edges[0][i]
@@ -206,9 +205,7 @@ class Moments:
             C = A * (egt - np.exp(-kap * t)) / (g + kap)
             return S, E, C
         S, E, C = self._values(t)
-        if C is None:
-            C = self._laguerre_c(t)
-        return S, E, C
+        return S, E, self._laguerre_c(t) if C is None else C
 
     def _laguerre_c(self, t):
         """C(t) = L(t) - e^{-kappa t} L(0), L(t) = int_0^inf s(t - v) e^{-kappa v} dv by Gauss-Laguerre
@@ -222,8 +219,7 @@ class Moments:
         """S, E_beta (P, K), C (P,) at t_s."""
         t_s = self.t_s[:, None, None]
         S, E, C = self.at(t_s) if self.closed else self.at_surgery
-        if C is None:
-            C = self._laguerre_c(t_s)
+        C = self._laguerre_c(t_s) if C is None else C
         return S[:, 0, 0], E[:, 0, :], C[:, 0, 0]
 
 

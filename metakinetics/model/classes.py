@@ -159,7 +159,5 @@ def class_key(model, key: str) -> tuple[str, str] | None:
     if base == PREVALENCE or base in _SIZE_KEYS:
         return parts[1], base
     if len(parts) == 5 and parts[2] == "organs" and parts[3] in model.organ_names:
-        organ = model.organ(parts[3])
-        return (parts[1], base) if parts[4] in organ_keys(organ) else None
-    values = model.values()
-    return (parts[1], base) if base in values and not base.startswith("classes.") else None
+        return (parts[1], base) if parts[4] in organ_keys(model.organ(parts[3])) else None
+    return (parts[1], base) if base in model.values() and not base.startswith("classes.") else None

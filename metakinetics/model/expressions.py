@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import math
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -113,6 +114,8 @@ def _convert(node: ast.AST, names: set[str], where: str, text: str, depth: int) 
         "(only numbers, names, + - * / ** and exp/log/sqrt/pow/min/max)")
 
 
+_MATH_BINARY = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
+                "pow": math.pow}
 _MATH_FUNCS = {"exp": math.exp, "log": math.log, "sqrt": math.sqrt, "pow": math.pow, "min": min, "max": max}
 
 
@@ -135,12 +138,7 @@ def constant(tree: Tree) -> float | None:
     args = [constant(a) for a in (tree[2] if kind == "call" else tree[1:])]
     if any(a is None for a in args):
         return None
-    if kind == "call":
-        v = _MATH_FUNCS[tree[1]](*args)
-    else:
-        a, b = args
-        v = {"add": lambda: a + b, "sub": lambda: a - b, "mul": lambda: a * b, "div": lambda: a / b,
-             "pow": lambda: math.pow(a, b)}[kind]()
+    v = _MATH_FUNCS[tree[1]](*args) if kind == "call" else _MATH_BINARY[kind](*args)
     if not math.isfinite(v):
         raise OverflowError("not a finite number")
     return float(v)
@@ -174,6 +172,7 @@ def _safe_constant(tree: Tree, where: str, shown: str) -> float | None:
 
 _NP_FUNCS = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "pow": np.power,
              "min": np.minimum, "max": np.maximum}
+_NP_BINARY = {**_MATH_BINARY, "pow": np.power}
 
 
 def _evaluate(tree: Tree, env: Mapping[str, object]):
@@ -186,18 +185,7 @@ def _evaluate(tree: Tree, env: Mapping[str, object]):
         return -_evaluate(tree[1], env)
     if kind == "call":
         return _NP_FUNCS[tree[1]](*(_evaluate(a, env) for a in tree[2]))
-    a, b = _evaluate(tree[1], env), _evaluate(tree[2], env)
-    if kind == "add":
-        return a + b
-    if kind == "sub":
-        return a - b
-    if kind == "mul":
-        return a * b
-    if kind == "div":
-        return a / b
-    if kind == "pow":
-        return np.power(a, b)
-    raise AssertionError(kind)  # pragma: no cover - the parser builds no other node
+    return _NP_BINARY[kind](_evaluate(tree[1], env), _evaluate(tree[2], env))
 
 
 def fold(tree: Tree, num, name, neg, binop, call):

@@ -218,9 +218,7 @@ class _Reader:
 
     def section(self, data: Mapping[str, Any], name: str, schema: Mapping[str, Field],
                 prefix: str) -> dict[str, Any]:
-        raw = data.get(name)
-        if raw is None:
-            raw = {}
+        raw = {} if data.get(name) is None else data[name]
         if not isinstance(raw, Mapping):
             raise ModelFileError(self.path, prefix, f"expected a table [{prefix}], found {type(raw).__name__}")
         for key in raw:
@@ -293,17 +291,10 @@ def model_from_dict(data: Mapping[str, Any], *, path: str | None = None) -> Mode
     unit = pre.value(unit_raw, SCHEMA["model"]["time_unit"], "model.time_unit")
     rd = _Reader(path, YEARS_PER[unit])
 
-    meta = rd.section(data, "model", SCHEMA["model"], "model")
-    prim = rd.section(data, "primary", SCHEMA["primary"], "primary")
-    diag = rd.section(data, "diagnosis", SCHEMA["diagnosis"], "diagnosis")
-    shed = rd.section(data, "shedding", SCHEMA["shedding"], "shedding")
-    circ = rd.section(data, "circulation", SCHEMA["circulation"], "circulation")
-    popu = rd.section(data, "population", SCHEMA["population"], "population")
-    treat = rd.section(data, "treatment", SCHEMA["treatment"], "treatment")
-    mort = rd.section(data, "mortality", SCHEMA["mortality"], "mortality")
-
-    primary = _primary(prim, path)
-    diagnosis = _diagnosis(diag, primary, path)
+    sec = {name: rd.section(data, name, schema, name) for name, schema in SCHEMA.items()}
+    meta, shed, popu, circ = sec["model"], sec["shedding"], sec["population"], sec["circulation"]
+    primary = _primary(sec["primary"], path)
+    diagnosis = _diagnosis(sec["diagnosis"], primary, path)
     if "rate_sd" in popu and "alpha_sd" in popu:
         raise ModelFileError(path, "population.alpha_sd", "give rate_sd or alpha_sd, not both")
     population = Population(mu_sd=popu.get("mu_sd", 0.0),
@@ -327,8 +318,8 @@ def model_from_dict(data: Mapping[str, Any], *, path: str | None = None) -> Mode
     model = Model(name=meta["name"], description=meta.get("description", ""), primary=primary,
                  diagnosis=diagnosis, shedding=Shedding(mu=shed["mu"], gamma=shed.get("gamma", 1.0),
                                                   secondary_gamma=shed.get("secondary_gamma", 1.0)),
-                 circulation=Circulation(clearance=circ["clearance"]), organs=tuple(organs),
-                 population=population, treatment=Treatment(**treat), mortality=Mortality(**mort),
+                 circulation=Circulation(clearance=circ["clearance"]), organs=tuple(organs), population=population,
+                 treatment=Treatment(**sec["treatment"]), mortality=Mortality(**sec["mortality"]),
                  classes=read_classes(data["classes"], {**SCHEMA, "organs": ORGAN_SCHEMA}, tuple(organs),
                                       rd.value, path) if "classes" in data else (),
                  source=path)
@@ -389,27 +380,16 @@ def _organ(name: str, v: dict[str, Any], path: str | None) -> Organ:
 def model_to_dict(model: Model) -> dict[str, Any]:
     """TOML-shaped dict of a model, in years; ``model_from_dict`` of it gives the model back."""
     p = model.primary
-    prim: dict[str, Any] = {"growth": p.growth, "x0": p.x0, "rate": p.rate}
-    if p.K is not None:
-        prim["K"] = p.K
-    diag: dict[str, Any] = {"surgery_delay": model.diagnosis.surgery_delay}
-    if model.diagnosis.diameter_cm is not None:
-        diag["diameter_cm"] = model.diagnosis.diameter_cm
-    else:
-        diag["size"] = model.diagnosis.size
-    organs: dict[str, Any] = {}
-    for o in model.organs:
-        t: dict[str, Any] = {"arrest_fraction": o.arrest_fraction, "wake": o.wake,
-                             "dormant_death": o.dormant_death, "efficiency": o.efficiency,
-                             "growth": o.growth}
-        for key in ("rate", "K", "birth", "death"):
-            if getattr(o, key) is not None:
-                t[key] = getattr(o, key)
-        t["detection"] = o.detection
-        if o.blood_flow is not None:
-            t["blood_flow"] = o.blood_flow
-        t["secondary_shedding"] = o.secondary_shedding
-        organs[o.name] = t
+    prim: dict[str, Any] = {"growth": p.growth, "x0": p.x0, "rate": p.rate, **({"K": p.K} if p.K is not None else {})}
+    d = model.diagnosis
+    diag = {"surgery_delay": d.surgery_delay,
+            **({"diameter_cm": d.diameter_cm} if d.diameter_cm is not None else {"size": d.size})}
+    organs = {o.name: {"arrest_fraction": o.arrest_fraction, "wake": o.wake, "dormant_death": o.dormant_death,
+                       "efficiency": o.efficiency, "growth": o.growth,
+                       **{k: getattr(o, k) for k in ("rate", "K", "birth", "death") if getattr(o, k) is not None},
+                       "detection": o.detection, **({"blood_flow": o.blood_flow} if o.blood_flow is not None else {}),
+                       "secondary_shedding": o.secondary_shedding}
+              for o in model.organs}
     pop = model.population
     return {
         "model": {"name": model.name, "description": model.description, "time_unit": "year"},
@@ -431,29 +411,18 @@ def dump_toml(model: Model) -> str:
     """The model as TOML text (years), readable by :func:`load_model_text`."""
     lines: list[str] = []
 
-    def fmt(v: Any) -> str:
-        if isinstance(v, str):
-            return toml_string(v)
-        return repr(float(v))
-
-    data = model_to_dict(model)
-
     def nested(prefix: str, table: dict) -> None:
         lines.append(f"\n[{prefix}]")
-        lines.extend(f"{k} = {fmt(v)}" for k, v in table.items() if not isinstance(v, dict))
+        lines.extend(f"{k} = {toml_string(v) if isinstance(v, str) else repr(float(v))}" for k, v in table.items()
+                     if not isinstance(v, dict))
         for k, v in table.items():
             if isinstance(v, dict):
                 nested(f"{prefix}.{k}", v)
 
-    for section, table in data.items():
-        if section == "classes":
-            for name, cls in table.items():
-                nested(f"classes.{name}", cls)
-        elif section == "organs":
-            for name, organ in table.items():
-                lines.append(f"\n[organs.{name}]")
-                lines += [f"{k} = {fmt(v)}" for k, v in organ.items()]
+    for section, table in model_to_dict(model).items():
+        if section in ("classes", "organs"):     # one [section.NAME] table each
+            for name, sub in table.items():
+                nested(f"{section}.{name}", sub)
         else:
-            lines.append(f"\n[{section}]")
-            lines += [f"{k} = {fmt(v)}" for k, v in table.items()]
+            nested(section, table)
     return "\n".join(lines).lstrip() + "\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -106,11 +106,6 @@ class Network:
         return tuple(s.name for s in self.species)
 
     @property
-    def reaction_names(self) -> tuple[str, ...]:
-        """Reaction names, in order."""
-        return tuple(r.name for r in self.reactions)
-
-    @property
     def parameter_values(self) -> dict[str, float]:
         """The parameters as a dict name -> value."""
         return dict(self.parameters)
@@ -139,12 +134,7 @@ class Network:
     def dynamic_parameters(self) -> tuple[str, ...]:
         """Parameters that events change (simulated as per-path values, not compiled constants)."""
         pars = set(self.parameter_values)
-        names = []
-        for e in self.events:
-            for target, _ in e.assignments:
-                if target in pars and target not in names:
-                    names.append(target)
-        return tuple(names)
+        return tuple(dict.fromkeys(target for e in self.events for target, _ in e.assignments if target in pars))
 
     @property
     def time_dependent(self) -> np.ndarray:
@@ -161,8 +151,7 @@ class Network:
                 raise ModelError(f"network '{self.name}': unknown parameter '{k}'"
                                  + (f" (did you mean '{hint}'?)" if hint else ""))
         pars.update({k: float(v) for k, v in values.items()})
-        return Network(self.name, self.species, tuple(pars.items()), self.reactions, self.forcings,
-                       self.events, self.rules, self.description, self.source)
+        return replace(self, parameters=tuple(pars.items()))
 
     def with_initial(self, values: Mapping[str, float]) -> "Network":
         """A copy with some initial amounts replaced."""
@@ -170,9 +159,8 @@ class Network:
         for k in values:
             if k not in names:
                 raise ModelError(f"network '{self.name}': unknown species '{k}'")
-        sp_ = tuple(Species(s.name, float(values.get(s.name, s.initial)), s.boundary) for s in self.species)
-        return Network(self.name, sp_, self.parameters, self.reactions, self.forcings, self.events,
-                       self.rules, self.description, self.source)
+        return replace(self, species=tuple(Species(s.name, float(values.get(s.name, s.initial)), s.boundary)
+                                           for s in self.species))
 
 def check_network(net: Network, path: str | None = None) -> Network:
     """Validate names and references; returns the network (ModelFileError naming the key otherwise)."""

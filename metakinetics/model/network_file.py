@@ -87,9 +87,7 @@ def network_from_toml(text: str, *, path: str | None = None) -> Network:
         line = re.search(r"line (\d+)", str(exc))   # as the model loader: the line for editors
         raise ModelFileError(path, None, f"not valid TOML: {exc}",
                              line=int(line.group(1)) if line else None) from None
-    for k in data:
-        if k not in _TOP_KEYS:
-            raise ModelFileError(path, k, "unknown section", suggestion=nearest(k, _TOP_KEYS))
+    _known(data, _TOP_KEYS, path, "", "unknown section")
     head = _table(data, "network", path, required=True)
     name = head.get("name")
     if not isinstance(name, str) or not name:
@@ -101,9 +99,8 @@ def network_from_toml(text: str, *, path: str | None = None) -> Network:
                        for k, v in _table(data, "parameters", path).items())
     snames = {s.name for s in species}
     pnames = {p for p, _ in parameters}
-    forcings = []
-    for k, v in _table(data, "forcings", path).items():
-        forcings.append((k, _expr(v, pnames | {TIME}, f"forcings.{k}", path)))
+    forcings = [(k, _expr(v, pnames | {TIME}, f"forcings.{k}", path))
+                for k, v in _table(data, "forcings", path).items()]
     fnames = {f for f, _ in forcings}
     allowed = snames | pnames | fnames | {TIME}
     raw = data.get("reactions", [])
@@ -112,10 +109,7 @@ def network_from_toml(text: str, *, path: str | None = None) -> Network:
     reactions = []
     for j, r in enumerate(raw):
         where = f"reactions[{j}]"
-        for k in r:
-            if k not in ("name", "reactants", "products", "propensity"):
-                raise ModelFileError(path, f"{where}.{k}", "unknown key",
-                                     suggestion=nearest(k, ("name", "reactants", "products", "propensity")))
+        _known(r, ("name", "reactants", "products", "propensity"), path, f"{where}.")
         rname = r.get("name", f"r{j + 1}")
         if "propensity" not in r:
             raise ModelFileError(path, f"{where}.propensity", "required (events per unit time)")
@@ -128,10 +122,7 @@ def network_from_toml(text: str, *, path: str | None = None) -> Network:
         raise ModelFileError(path, "events", "expected [[events]] tables")
     for j, e in enumerate(raw_ev):
         where = f"events[{j}]"
-        for k in e:
-            if k not in ("name", "time", "trigger", "set", "survive"):
-                raise ModelFileError(path, f"{where}.{k}", "unknown key",
-                                     suggestion=nearest(k, ("name", "time", "trigger", "set", "survive")))
+        _known(e, ("name", "time", "trigger", "set", "survive"), path, f"{where}.")
         time, trig = None, None
         if "time" in e:
             time = _number(e["time"], f"{where}.time", path)
@@ -163,6 +154,12 @@ def network_from_toml(text: str, *, path: str | None = None) -> Network:
     net = Network(name, species, parameters, tuple(reactions), tuple(forcings), tuple(events), rules,
                   str(desc), source=path)
     return check_network(net, path)
+
+
+def _known(table, allowed, path, prefix: str, what: str = "unknown key") -> None:
+    for k in table:
+        if k not in allowed:
+            raise ModelFileError(path, f"{prefix}{k}", what, suggestion=nearest(k, allowed))
 
 
 def _table(data, key, path, *, required=False, prefix=None) -> dict:

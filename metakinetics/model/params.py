@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..errors import InputError, nearest
+from ..errors import InputError, did_you_mean
 from ..units import diameter_to_cells
 from .classes import PREFERENCE, PREVALENCE, PREVALENCE_TOLERANCE, class_key
 from .file import field_info
@@ -376,9 +376,8 @@ def broadcast(model: Model, params: Mapping[str, object] | None) -> tuple[int, d
         raise InputError(f"params: expected a mapping of dotted keys to values, found {type(params).__name__}")
     for key, val in (params or {}).items():
         if key not in values and key not in SIZE_KEYS and class_key(model, key) is None:
-            hint = nearest(key, list(values) + list(SIZE_KEYS))
             raise InputError(f"params: unknown parameter '{key}' for model '{model.name}'"
-                             + (f"; did you mean '{hint}'?" if hint else ""))
+                             + did_you_mean(key, list(values) + list(SIZE_KEYS)))
         try:
             arr = np.asarray(val, dtype=float)
         except (TypeError, ValueError):
@@ -521,10 +520,8 @@ def value_array(model: Model, P: int, given: Mapping[str, np.ndarray], key: str,
     numpy.ndarray
         Shape (P,), float.
     """
-    if key in given:
-        out = np.broadcast_to(given[key], (P,)).astype(float)
-    else:
-        out = np.full(P, float(model.values().get(key, default)))
+    out = np.broadcast_to(given[key], (P,)).astype(float) if key in given \
+        else np.full(P, float(model.values().get(key, default)))
     if classes is None:
         return out
     for c, spec in enumerate(model.classes):

@@ -89,13 +89,6 @@ class Organ:
     secondary_shedding: float = 0.0
 
     @property
-    def net_rate(self) -> float:
-        """Net colony growth rate lambda_k (1/year): rate, or birth - death."""
-        if self.growth == "birth_death":
-            return self.birth - self.death
-        return self.rate
-
-    @property
     def survival(self) -> float:
         """Probability that a founded colony escapes extinction (lambda/b; 1 for deterministic growth)."""
         if self.growth == "birth_death":
@@ -155,10 +148,7 @@ class IntrinsicClass:
 
     def value(self, key: str) -> float | None:
         """This class's own value of a dotted base key, or None (the base model's value applies)."""
-        for k, v in self.values:
-            if k == key:
-                return v
-        return None
+        return next((v for k, v in self.values if k == key), None)
 
 
 @dataclass(frozen=True)
@@ -188,21 +178,15 @@ class Model:
         for o in self.organs:
             if o.name == name:
                 return o
-        from ..errors import InputError, nearest
+        from ..errors import InputError, did_you_mean
 
-        hint = nearest(name, self.organ_names)
         raise InputError(f"unknown organ '{name}' (model '{self.name}' has "
-                         f"{', '.join(self.organ_names)})" + (f"; did you mean '{hint}'?" if hint else ""))
+                         f"{', '.join(self.organ_names)})" + did_you_mean(name, self.organ_names))
 
     @property
     def class_names(self) -> tuple[str, ...]:
         """Names of the intrinsic classes in file order (empty: one homogeneous population)."""
         return tuple(c.name for c in self.classes)
-
-    @property
-    def surgery_time_offset(self) -> float:
-        """Years from diagnosis to surgery."""
-        return self.diagnosis.surgery_delay
 
     def to_dict(self) -> dict[str, Any]:
         """The model as a TOML-shaped dict in years (inverse of ``model.file.model_from_dict``)."""
@@ -237,10 +221,9 @@ class Model:
         """Value of one numeric parameter by dotted key."""
         vals = self._flat
         if dotted not in vals:
-            from ..errors import InputError, nearest
+            from ..errors import InputError, did_you_mean
 
-            hint = nearest(dotted, vals)
-            raise InputError(f"unknown parameter '{dotted}'" + (f"; did you mean '{hint}'?" if hint else ""))
+            raise InputError(f"unknown parameter '{dotted}'" + did_you_mean(dotted, vals))
         return vals[dotted]
 
     def with_values(self, overrides: dict[str, Any] | None = None, **kw: Any) -> "Model":

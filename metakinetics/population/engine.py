@@ -77,11 +77,8 @@ def spreads(model: Model, D: int, given: Mapping[str, np.ndarray], individual: b
             classes=None) -> dict[str, np.ndarray]:
     """(D,) standard deviations of log mu, log rate and log diameter for every parameter set
     (``classes``: (D,) class index of each set, whose own spreads apply)."""
-    out = {}
-    for dim in ("mu", "rate", "diameter"):
-        key = f"population.{dim}_sd"
-        out[dim] = np.zeros(D) if individual else value_array(model, D, given, key, classes, 0.0)
-    return out
+    return {dim: np.zeros(D) if individual else value_array(model, D, given, f"population.{dim}_sd", classes, 0.0)
+            for dim in ("mu", "rate", "diameter")}
 
 
 def node_patients(base: PatientParams, idx: np.ndarray, sc: Scores, sd: Mapping[str, np.ndarray]):
@@ -176,13 +173,12 @@ def _classes(model, endpoint, inner, L, times, params, expectation, closed, by_c
         _fill(per, per_se, active, expectation, base, sd, endpoint, inner, L, times, closed, store,
               cls if mc else None)
         values, se = mixture(store, pi, value_cap(inner, len(model.organs)))
-    full = np.full((D, len(model.classes), times.size, K), np.nan)
-    full[:, live] = per.reshape((D, C, times.size, K))
-    full_se = None
-    if per_se is not None:
-        full_se = np.full(full.shape, np.nan)
-        full_se[:, live] = per_se.reshape((D, C, times.size, K))
-    return Evaluation(values, se, closed, full, full_se)
+    def every_class(a):                      # (D, all classes, T, K'): NaN for the classes skipped
+        full = np.full((D, len(model.classes), times.size, K), np.nan)
+        full[:, live] = a.reshape((D, C, times.size, K))
+        return full
+
+    return Evaluation(values, se, closed, every_class(per), None if per_se is None else every_class(per_se))
 
 
 class _Store:
@@ -284,11 +280,10 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
                                  "cohort simulator follows both exactly)")
             lam = lambdas(ep, grid, sub, closed=closed, integral=integ, generations=generations)
             lw = np.zeros(ns * Po * J) if atdx else (-mu_s * lam.base[:, None]).reshape(-1)
-            K_org = len(sub.organs)
         else:
             M0, M, h = _counts(sub, ns, Po, grid.u, closed, integ)
             lw = np.zeros(ns * Po * J) if atdx else log_weight(grid, M0, M, mu_s)    # at diagnosis: no M0 selection
-            K_org = M0.shape[1]
+        K_org = len(sub.organs)
         lwq = lw.reshape(ns, Po, J) + logq[None]
         top = lwq.reshape(ns, -1).max(axis=1)                    # per set: weights e^{lw - top} <= 1
         if not np.all(np.isfinite(top)):

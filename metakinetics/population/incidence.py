@@ -237,12 +237,10 @@ def incidence(model, endpoint, times, *, individual: bool = False, method: str =
     info = {"individual": bool(individual), "expectation": "monte-carlo" if how.monte_carlo else "gauss-hermite"}
     if _colony_seeding(model, params):
         info["generations"] = "all" if generations is None else generations
-    per = None
-    if by_class:
-        per = {c: IncidenceResult(ep, t, _columns(model, ep), _finite(ev.by_class[0, i], ep, t),
-                                  None if ev.by_class_se is None else ev.by_class_se[0, i], method_name,
-                                  model.name, dict(info))
-               for i, c in enumerate(model.class_names)}
+    per = {c: IncidenceResult(ep, t, _columns(model, ep), _finite(ev.by_class[0, i], ep, t),
+                              None if ev.by_class_se is None else ev.by_class_se[0, i], method_name, model.name,
+                              dict(info))
+           for i, c in enumerate(model.class_names)} if by_class else None
     return IncidenceResult(ep, t, _columns(model, ep), values, None if ev.se is None else ev.se[0],
                            method_name, model.name, info, per)
 
@@ -320,12 +318,11 @@ def _monte_carlo(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, pat
     coh = simulate_cohort(mod, n, seed=seed, individual=individual, horizon=float(t[-1]) if t[-1] > 0 else None,
                           generations=generations)
     r = cohort_incidence(coh, ep, t)
-    per = None
-    if by_class:
-        per = {}
-        for c in model.class_names:
-            rc = cohort_incidence(coh.of_class(c), ep, t)
-            per[c] = IncidenceResult(ep, t, _columns(model, ep), rc.values, rc.se, "monte-carlo", model.name,
-                                     {"patients": int(rc.n.max(initial=0)), "seed": seed})
-    return IncidenceResult(ep, t, _columns(model, ep), r.values, r.se, "monte-carlo", model.name,
-                           {"patients": n, "seed": seed}, per)
+
+    def result(r, patients: int, per=None) -> IncidenceResult:
+        return IncidenceResult(ep, t, _columns(model, ep), r.values, r.se, "monte-carlo", model.name,
+                               {"patients": patients, "seed": seed}, per)
+
+    by = {c: cohort_incidence(coh.of_class(c), ep, t) for c in model.class_names} if by_class else {}
+    per = {c: result(rc, int(rc.n.max(initial=0))) for c, rc in by.items()} if by_class else None
+    return result(r, n, per)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..endpoints import BySize, Endpoint, Lag, Landmark
-from ..errors import InputError, nearest
+from ..errors import InputError, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -29,9 +29,8 @@ class IncidenceResult:
     def column(self, name: str) -> np.ndarray:
         """Values (T,) of one column (an organ name or 'distant')."""
         if name not in self.columns:
-            hint = nearest(name, self.columns)
             raise InputError(f"unknown organ '{name}' (columns: {', '.join(self.columns)})"
-                             + (f"; did you mean '{hint}'?" if hint else ""))
+                             + did_you_mean(name, self.columns))
         return self.values[:, self.columns.index(name)]
 
     def to_frame(self):

@@ -82,10 +82,8 @@ def _flags(rec: dict) -> dict[str, list[str]]:
         names = [str(p) for p in issue.get("parameters", ())]
         for p in names:
             others = [o for o in names if o != p]
-            what = str(issue.get("issue", "issue"))
-            if others:
-                what += f" with {', '.join(others)}"
-            out.setdefault(p, []).append(what)
+            with_others = f" with {', '.join(others)}" if others else ""
+            out.setdefault(p, []).append(str(issue.get("issue", "issue")) + with_others)
     return out
 
 
@@ -119,9 +117,8 @@ def _figures(rec: dict, fit_setup, draws: int, seed: int) -> tuple[list[bytes | 
     out = []
     for i, d in enumerate(result.datasets):
         one = dataclasses.replace(result, datasets=(d,))
-        b = None
-        if bands is not None:
-            b = dataclasses.replace(bands, datasets=(bands.datasets[i],) if bands.datasets else ())
+        b = dataclasses.replace(bands, datasets=(bands.datasets[i],) if bands.datasets else ()) \
+            if bands is not None else None
         out.append(figure_png(plot_fit(one, band=b is not None, bands=b, ncols=1)))
     caption = bands.caption() if bands is not None else "No confidence band (0 draws)."
     return out, caption

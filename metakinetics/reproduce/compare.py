@@ -81,11 +81,7 @@ def _check(what: str, a, b, *, rtol: float = 0.0, atol: float = 0.0) -> Differen
 
 
 def _by(items, key: str) -> dict:
-    out = {}
-    for item in items or ():
-        if isinstance(item, dict) and key in item:
-            out[str(item[key])] = item
-    return out
+    return {str(item[key]): item for item in items or () if isinstance(item, dict) and key in item}
 
 
 def compare_checksums(recorded: dict, rerun: dict) -> tuple[list[Difference], list[str]]:

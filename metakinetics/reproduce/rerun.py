@@ -1,6 +1,7 @@
 """Re-run a fit set-up with the public inference API, into a temporary folder, and compare."""
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 import time
@@ -59,11 +60,9 @@ def rerun(setup: str | Path | None, *, result: str | Path | None = None, toleran
                          "the recorded result")
     t0 = time.perf_counter()
     fresh = fit(load_setup(setup_path))
-    if out_dir is None:
-        with tempfile.TemporaryDirectory(prefix="metakinetics-reproduce-") as tmp:
-            again = read_recorded(write_result(fresh, Path(tmp) / "result.json"))
-    else:
-        again = read_recorded(write_result(fresh, Path(out_dir) / "result.json"))
+    with tempfile.TemporaryDirectory(prefix="metakinetics-reproduce-") if out_dir is None \
+            else contextlib.nullcontext(out_dir) as folder:
+        again = read_recorded(write_result(fresh, Path(folder) / "result.json"))
     diffs, checked = compare_results(recorded, again, tolerance)
     _, matched = compare_checksums(recorded, again)
     return Reproduction(setup_path=setup_path, result_path=result_path, recorded=recorded, rerun=again,

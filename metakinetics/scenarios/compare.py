@@ -10,6 +10,7 @@ Deterministic (Gauss-Hermite or typical-patient) sweeps evaluate all rows of a c
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -22,7 +23,7 @@ import numpy as np
 
 from ..endpoints import BySize, Endpoint, endpoint_from_name
 from ..errors import InputError
-from ..model import Model
+from ..model import Model, load_model
 from .sweep import Progress, chunk_ranges, make_executor, run_chunks, task_seeds
 from .transforms import Baseline, Scenario, as_scenario
 from .uncertainty import FitSummary, ParameterDraws, draw_parameters, percentile_bands
@@ -188,11 +189,9 @@ def sweep(model: Model, scenarios: Sequence[Scenario], endpoint: Endpoint, times
     spec = SweepSpec(model=model, scenarios=scen, endpoint=endpoint, times=times, targets=targets,
                      options=tuple(sorted(incidence_options.items())))
     payloads = [(spec, None if rows is None else rows[a:b], seeds[a:b]) for a, b in chunk_ranges(n_rows, size)]
-    if executor is not None:
-        parts = run_chunks(_run_chunk, payloads, executor=executor, progress=progress)
-    else:
-        with make_executor(workers=workers, scheduler=scheduler, tasks=len(payloads)) as ex:
-            parts = run_chunks(_run_chunk, payloads, executor=ex, progress=progress)
+    with contextlib.nullcontext(executor) if executor is not None else \
+            make_executor(workers=workers, scheduler=scheduler, tasks=len(payloads)) as ex:
+        parts = run_chunks(_run_chunk, payloads, executor=ex, progress=progress)
     values = np.concatenate([p[0] for p in parts])
     return SweepResult(spec=spec, columns=parts[0][1], values=values, method=parts[0][2], draws=draws)
 
@@ -357,12 +356,7 @@ def resolve_source(model_or_fit: Any, *, group: str | None = None) -> tuple[Mode
     if isinstance(model_or_fit, Model) or (is_path and not looks_like_fit(model_or_fit)):
         if group is not None:
             raise InputError(f"group '{group}': groups belong to a fit with group-specific parameters, not a model")
-        if isinstance(model_or_fit, Model):
-            m = model_or_fit
-        else:
-            from ..model import load_model
-
-            m = load_model(str(model_or_fit))
+        m = model_or_fit if isinstance(model_or_fit, Model) else load_model(str(model_or_fit))
         return m, None, f"model {m.name}" + (f" ({m.source})" if m.source else "")
     fit = as_fit_summary(model_or_fit, group=group)
     return fit.model, fit, f"fit {fit.name}" + (f" ({fit.source})" if fit.source else "")

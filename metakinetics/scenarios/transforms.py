@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import InputError, nearest
+from ..errors import InputError, did_you_mean
 from ..model import Model
 from ..units import diameter_to_cells
 
@@ -60,9 +60,8 @@ def _scaled(out: dict, values: Mapping[str, Any], key: str, fn) -> None:
 
 def _check_organ(name: str, organs: tuple[str, ...], scenario: str) -> None:
     if name not in organs:
-        hint = nearest(name, organs)
         raise InputError(f"scenario '{scenario}': unknown organ '{name}' (the model has "
-                         f"{', '.join(organs)})" + (f"; did you mean '{hint}'?" if hint else ""))
+                         f"{', '.join(organs)})" + did_you_mean(name, organs))
 
 
 @dataclass(frozen=True)
@@ -321,9 +320,7 @@ class SetValues(Scenario):
         out = dict(values)
         for key, v in self.items:
             if key not in values:
-                hint = nearest(key, values)
-                raise InputError(f"scenario 'set': unknown parameter '{key}'"
-                                 + (f"; did you mean '{hint}'?" if hint else ""))
+                raise InputError(f"scenario 'set': unknown parameter '{key}'" + did_you_mean(key, values))
             out[key] = v
         return out
 
@@ -409,9 +406,8 @@ def _build(name: str, value: str | None, kwargs: dict[str, str], text: str) -> S
     def only(allowed: tuple[str, ...]) -> None:
         bad = [k for k in kwargs if k not in allowed]
         if bad:
-            hint = nearest(bad[0], allowed)
             raise InputError(f"scenario '{text}': unknown argument '{bad[0]}' for {name} (expected "
-                             f"{', '.join(allowed)})" + (f"; did you mean '{hint}'?" if hint else ""))
+                             f"{', '.join(allowed)})" + did_you_mean(bad[0], allowed))
 
     def need_value() -> str:
         if value is None:
@@ -422,16 +418,14 @@ def _build(name: str, value: str | None, kwargs: dict[str, str], text: str) -> S
         if value is not None or kwargs:
             raise InputError(f"scenario '{text}': baseline takes no arguments")
         return Baseline()
-    if name == "surgery_delay":
+    one_value = {"surgery_delay": (SurgeryDelay, "years", _duration),          # NAME=VALUE or NAME:KEY=VALUE
+                 "earlier_diagnosis": (EarlierDiagnosis, "diameter_cm", _number),
+                 "ctc_therapy": (CTCTherapy, "factor", _number)}
+    if name in one_value:
+        cls, key, read = one_value[name]
         if kwargs:
-            only(("years",))
-            return SurgeryDelay(_duration(kwargs["years"], text))
-        return SurgeryDelay(_duration(need_value(), text))
-    if name == "earlier_diagnosis":
-        if kwargs:
-            only(("diameter_cm",))
-            return EarlierDiagnosis(_number(kwargs["diameter_cm"], text))
-        return EarlierDiagnosis(_number(need_value(), text))
+            only((key,))
+        return cls(read(kwargs[key] if kwargs else need_value(), text))
     if name == "adjuvant":
         if value is not None:  # adjuvant=0.5: kill dormant cells only
             return Adjuvant(kill_dormant=_number(value, text))
@@ -455,11 +449,6 @@ def _build(name: str, value: str | None, kwargs: dict[str, str], text: str) -> S
         if len(factors) > 1:  # one factor per scenario; compose several for different organs
             return compose(*(DormancyMaintenance(_number(v, text), (k,)) for k, v in kwargs.items()))
         return DormancyMaintenance(factors.pop(), tuple(kwargs))
-    if name == "ctc_therapy":
-        if kwargs:
-            only(("factor",))
-            return CTCTherapy(_number(kwargs["factor"], text))
-        return CTCTherapy(_number(need_value(), text))
     if name == "set":
         if value is not None or not kwargs:
             raise InputError(f"scenario '{text}': set needs key=value pairs, e.g. {EXAMPLES['set']}")
@@ -513,9 +502,8 @@ def parse_scenario(text: str) -> Scenario:
                              f"NAME=VALUE or NAME:KEY=VALUE,...)")
         name = m.group(1)
         if name not in EXAMPLES:
-            hint = nearest(name, EXAMPLES)
             raise InputError(f"scenario '{text}': unknown scenario '{name}' (expected one of "
-                             f"{', '.join(EXAMPLES)})" + (f"; did you mean '{hint}'?" if hint else ""))
+                             f"{', '.join(EXAMPLES)})" + did_you_mean(name, EXAMPLES))
         value = m.group(3).strip() if m.group(2) else None
         kwargs: dict[str, str] = {}
         if m.group(4):
@@ -556,7 +544,6 @@ def transform_batch(scenario: Scenario, model: Model, draws: Mapping[str, np.nda
     values: Values = dict(model.values())
     for k, v in (draws or {}).items():
         if k not in values:
-            hint = nearest(k, values)
-            raise InputError(f"unknown parameter '{k}'" + (f"; did you mean '{hint}'?" if hint else ""))
+            raise InputError(f"unknown parameter '{k}'" + did_you_mean(k, values))
         values[k] = np.asarray(v, dtype=float)
     return scenario.transform(values)

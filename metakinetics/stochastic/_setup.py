@@ -100,12 +100,8 @@ def _forcing_windows(net: Network, times: np.ndarray, event_times) -> np.ndarray
 
 def env_of(prep: Prepared, X: np.ndarray) -> dict:
     """Names -> values for evaluating event expressions on the columns of X (rows, m)."""
-    env = dict(prep.env_static)
-    for i, s in enumerate(prep.net.species_names):
-        env[s] = X[i]
-    for k, p in enumerate(prep.net.dynamic_parameters):
-        env[p] = X[prep.S + k]
-    return env
+    return {**prep.env_static, **dict(zip(prep.net.species_names, X[:prep.S])),
+            **dict(zip(prep.net.dynamic_parameters, X[prep.S:]))}
 
 
 def apply_event(prep: Prepared, k: int, X: np.ndarray, cols, rng: np.random.Generator) -> None:
@@ -155,9 +151,7 @@ def outputs(prep: Prepared, paths: np.ndarray) -> tuple[tuple[str, ...], np.ndar
     names = net.species_names
     if not net.rules:
         return names, paths
-    env = dict(net.parameter_values)
-    for i, s in enumerate(names):
-        env[s] = paths[:, :, i]
+    env = {**net.parameter_values, **{s: paths[:, :, i] for i, s in enumerate(names)}}
     extra = [np.broadcast_to(np.asarray(e.evaluate(env), dtype=float), paths.shape[:2]) for _, e in net.rules]
     return names + tuple(n for n, _ in net.rules), np.concatenate([paths, np.stack(extra, axis=2)], axis=2)
 

@@ -99,11 +99,9 @@ def _run(net, times, n_paths, rng, h, keep_paths, progress, method) -> Ensemble:
         A0 = np.empty((R, n))
         prep.prop(X, 0.0, A0)
         check_propensities(prep, A0)
-    info = {"clipped": 0, "steps": 0, "step": float(h)}
-    if method == "cle":
-        info["fastest_rate"] = rate
-    if method == "tau":
-        info["halved"] = 0    # path-leaps redone as two half leaps by the negative-population guard
+    # tau: "halved" counts path-leaps redone as two half leaps by the negative-population guard
+    info = {"clipped": 0, "steps": 0, "step": float(h),
+            **({"fastest_rate": rate} if method == "cle" else {"halved": 0})}
     gi = 0
     cols = np.arange(n)
     N = prep.change[:, :R]

@@ -33,7 +33,7 @@ from ..cumulative_incidence import aalen_johansen, kaplan_meier
 from ..endpoints import (AtDiagnosis, Any, Distant, Endpoint, First, Lag, Landmark, MultiOrgan, OrgansPerRelapse,
                          SiteShare)
 from ..seeds import check_seed
-from ..errors import InputError, nearest
+from ..errors import InputError, did_you_mean
 from ..model import Model, load_model
 from ..model.growth import BIRTH_DEATH
 from ..model.params import prevalences, resolve, value_array
@@ -147,9 +147,8 @@ class Cohort:
         Cohort
         """
         if name not in self.class_names:
-            hint = nearest(str(name), self.class_names)
             raise InputError(f"unknown class '{name}' (the cohort's classes: {', '.join(self.class_names) or 'none'})"
-                             + (f"; did you mean '{hint}'?" if hint else ""))
+                             + did_you_mean(str(name), self.class_names))
         keep = self.klass == self.class_names.index(name)
         fields = ("mu", "rate", "diameter", "t_dx", "m0", "detect", "death", "censor", "klass", "relapse_death")
         return replace(self, **{f: getattr(self, f)[keep] for f in fields if getattr(self, f) is not None})
@@ -250,9 +249,8 @@ def simulate_cohort(model, patients: int, *, seed=None, individual: bool = False
         if progress is not None:
             progress(min(CHUNK, n - lo))
     cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    cat["censor"] = np.full(n, np.inf)
-    if fu is not None and fu.censors:
-        cat["censor"] = fu.draw(rng.spawn(1)[0], n)   # spawning leaves rng's own stream untouched
+    # spawning leaves rng's own stream untouched
+    cat["censor"] = fu.draw(rng.spawn(1)[0], n) if fu is not None and fu.censors else np.full(n, np.inf)
     if not model.classes:
         cat.pop("klass")
     return Cohort(model.name, model.organ_names, seed=seed if not isinstance(seed, np.random.Generator) else None,
@@ -350,9 +348,8 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool,
                                       detect[rows], t_dx[rows], horizon, generations, rng)
     detect = detect - t_dx[:, None]
     hz, nu = pat.hazard, pat.after_relapse
-    death = np.full(n, np.inf)
-    if np.any(hz > 0):
-        death = np.where(hz > 0, rng.exponential(1.0 / np.where(hz > 0, hz, 1.0)), np.inf)
+    death = np.where(hz > 0, rng.exponential(1.0 / np.where(hz > 0, hz, 1.0)), np.inf) if np.any(hz > 0) \
+        else np.full(n, np.inf)
     relapse_death = np.zeros(n, dtype=bool)
     if np.any(nu > 0):                   # after the first detection seen alive (at diagnosis: from 0)
         first = np.maximum(detect.min(axis=1), 0.0)
@@ -407,17 +404,13 @@ def cohort_incidence(cohort: Cohort, endpoint: Endpoint, times, *, estimator: st
     under censoring, kept to show why the censoring-aware estimator matters).
     """
     if estimator not in ESTIMATORS:
-        hint = nearest(str(estimator), ESTIMATORS)
         raise InputError(f"unknown estimator '{estimator}' (expected one of {', '.join(ESTIMATORS)})"
-                         + (f"; did you mean '{hint}'?" if hint else ""))
+                         + did_you_mean(str(estimator), ESTIMATORS))
     times = np.asarray(times, dtype=float)
     if times.size and times.max() > cohort.horizon:
         raise InputError(f"times: the cohort's detections are complete up to {cohort.horizon:g} years after "
                          f"diagnosis (its horizon); found {times.max():g}: simulate with a longer horizon")
-    L = 0.0
-    inner = endpoint
-    if isinstance(endpoint, Landmark):
-        inner, L = endpoint.inner, endpoint.at
+    inner, L = (endpoint.inner, endpoint.at) if isinstance(endpoint, Landmark) else (endpoint, 0.0)
     cols = cohort.organs if inner.per_organ else ("distant",)
     det, death, cens = cohort.detect, cohort.death, cohort.censor
     u = times[:, None, None]                                  # (T, 1, 1)

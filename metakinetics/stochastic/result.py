@@ -56,11 +56,9 @@ class Ensemble:
     def index(self, name: str) -> int:
         """Position of the output ``name`` in ``names`` (InputError with a did-you-mean otherwise)."""
         if name not in self.names:
-            from ..errors import InputError, nearest
+            from ..errors import InputError, did_you_mean
 
-            hint = nearest(name, self.names)
-            raise InputError(f"no output '{name}' (outputs: {', '.join(self.names)})"
-                             + (f"; did you mean '{hint}'?" if hint else ""))
+            raise InputError(f"no output '{name}' (outputs: {', '.join(self.names)})" + did_you_mean(name, self.names))
         return self.names.index(name)
 
     def summary_columns(self) -> dict[str, np.ndarray]:
@@ -75,8 +73,4 @@ class Ensemble:
 def summarise(paths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and SD (ddof=1; 0 for a single path) over the first axis of (n, T, V)."""
     mean = paths.mean(axis=0)
-    if paths.shape[0] > 1:
-        sd = paths.std(axis=0, ddof=1)
-    else:
-        sd = np.zeros_like(mean)
-    return mean, sd
+    return mean, paths.std(axis=0, ddof=1) if paths.shape[0] > 1 else np.zeros_like(mean)

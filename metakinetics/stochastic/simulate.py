@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError, nearest
+from ..errors import InputError, did_you_mean
 from ..model.spec import Model
 from ..model.network import Network
 from ..symbolic.model_network import network_from_model
@@ -59,9 +59,7 @@ def simulate(source: Network | Model | SDESpec, times, n_paths: int,
     check_seed(rng)
     check_sim_args(times, n_paths)
     if method not in METHODS:
-        hint = nearest(method, METHODS)
-        raise InputError(f"unknown method '{method}' (one of {', '.join(METHODS)})"
-                         + (f"; did you mean '{hint}'?" if hint else ""))
+        raise InputError(f"unknown method '{method}' (one of {', '.join(METHODS)})" + did_you_mean(method, METHODS))
     if method == "sde":
         if isinstance(source, Model):
             if sigma is None:

@@ -171,10 +171,7 @@ def quasi_steady(structure: Structure) -> dict[str, ClosedForm]:
     rho = gamma r (exponential, logistic), gamma r ln(K/x0) (Gompertz: the largest log-rate, at t = 0).
     """
     s = symbols(structure)
-    if structure.growth == "gompertz":
-        rho = s.gamma * s.rate * sp.log(s.K / s.x0)
-    else:
-        rho = s.gamma * s.rate
+    rho = s.gamma * s.rate * sp.log(s.K / s.x0) if structure.growth == "gompertz" else s.gamma * s.rate
     bound = rho / (s.kappa + rho) + s.kappa * sp.exp(-(s.kappa + rho) * s.t) / (s.kappa + rho)
     return {"C": ClosedForm("C_qs(t)", s.mu * s.x ** s.gamma / s.kappa),
             "rho": ClosedForm("rho", rho),

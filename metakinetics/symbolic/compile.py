@@ -17,15 +17,11 @@ def _lambdify(args, expr):
     return sp.lambdify(args, expr, modules="numpy", cse=True)
 
 
-def _param_args(structure: Structure):
-    return symbols(structure).params
-
-
 @lru_cache(maxsize=None)
 def ode_functions(structure: Structure, primary: bool = True):
     """(rhs, jac): ``rhs(t, y, *params) -> list`` and ``jac(t, y, *params) -> nested list``, y = states."""
     s = symbols(structure)
-    args = [s.t, list(s.states), *_param_args(structure)]
+    args = [s.t, list(s.states), *s.params]
     return _lambdify(args, list(ode_rhs(structure, primary))), _lambdify(args, jacobian(structure, primary).tolist())
 
 
@@ -40,7 +36,7 @@ def chain(structure: Structure):
         return None
     s = symbols(structure)
     exprs = [forms["C"].expr] + [d.expr for d in forms["D"]] + [a.expr for a in forms["A"]]
-    return _lambdify([s.t, *_param_args(structure)], exprs)
+    return _lambdify([s.t, *s.params], exprs)
 
 
 @lru_cache(maxsize=None)
@@ -52,4 +48,4 @@ def free_decay(structure: Structure):
     fd = cf.free_decay(structure)
     s = symbols(structure)
     exprs = [fd["C"]] + list(fd["D"]) + list(fd["A"])
-    return _lambdify([s.t, fd["C0"], *fd["D0"], *fd["A0"], *_param_args(structure)], exprs)
+    return _lambdify([s.t, fd["C0"], *fd["D0"], *fd["A0"], *s.params], exprs)

@@ -70,11 +70,6 @@ class Symbols:
             + self.delta + self.eps
 
 
-#: Names of the scalar parameters, then of the per-organ vectors, in compiled-parameter order.
-SCALAR_PARAMS = ("x0", "rate", "K", "mu", "gamma", "kappa")
-ORGAN_PARAMS = ("f", "omega", "delta", "eps")
-
-
 @lru_cache(maxsize=None)
 def symbols(structure: Structure) -> Symbols:
     """The symbols of a structure (organs numbered 1..K)."""
@@ -113,8 +108,7 @@ def reactions(structure: Structure) -> tuple[tuple[str, dict, sp.Expr], ...]:
     """
     s = symbols(structure)
     out = [("shed", {s.C: 1}, shedding(structure))]
-    for k in range(structure.n_organs):
-        out.append((f"arrest_{k + 1}", {s.C: -1, s.D[k]: 1}, s.kappa * s.f[k] * s.C))
+    out += [(f"arrest_{k + 1}", {s.C: -1, s.D[k]: 1}, s.kappa * s.f[k] * s.C) for k in range(structure.n_organs)]
     out.append(("loss", {s.C: -1}, s.kappa * (1 - sum(s.f)) * s.C))
     for k in range(structure.n_organs):
         out.append((f"found_{k + 1}", {s.D[k]: -1, s.A[k]: 1}, s.eps[k] * s.omega[k] * s.D[k]))
@@ -160,8 +154,3 @@ def sde(structure: Structure) -> tuple[sp.Matrix, sp.Matrix]:
     G = S * sp.diag(*[sp.sqrt(ai) for ai in a])
     return drift, G
 
-
-def diffusion_covariance(structure: Structure) -> sp.Matrix:
-    """G G^T = S diag(a) S^T, e.g. Var rate of C is s + kappa C."""
-    _, G = sde(structure)
-    return (G * G.T).applyfunc(sp.simplify)

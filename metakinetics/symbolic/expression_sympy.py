@@ -18,9 +18,7 @@ def to_sympy(expr: Expression | Sequence, symbols: Mapping[str, Any] | None = No
         return sp.Integer(int(v)) if float(v).is_integer() and abs(v) < 1e15 else sp.Float(v, 17)
 
     def name(n):
-        if n not in symbols:
-            symbols[n] = sp.Symbol(n, real=True)
-        return symbols[n]
+        return symbols[n] if n in symbols else symbols.setdefault(n, sp.Symbol(n, real=True))
 
     ops = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
            "div": lambda a, b: a / b, "pow": lambda a, b: a ** b}

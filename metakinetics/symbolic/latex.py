@@ -74,22 +74,18 @@ def equations(model: Model) -> list[Equation]:
     s = symbols(st)
     ren, tex = _renamer(model)
     names = model.organ_names
-    out: list[Equation] = []
-    rhs = ode_rhs(st)
     lhs = [("x", "x")] + [("C", "C")] + [(sub_tex("D", n), f"D_{n}") for n in names] + \
           [(sub_tex("A", n), f"A_{n}") for n in names]
-    for (ltx, txt), e in zip(lhs, rhs):
-        out.append(_eq("ODE", f"d{txt}/dt", rf"\frac{{d{ltx}}}{{dt}}", f"d{txt}/dt", e, ren, tex=tex))
+    out = [_eq("ODE", f"d{txt}/dt", rf"\frac{{d{ltx}}}{{dt}}", f"d{txt}/dt", e, ren, tex=tex)
+           for (ltx, txt), e in zip(lhs, ode_rhs(st))]
     drift, G = sde(st)
     var = sp.expand((G * G.T)[1, 1])
     out.append(Equation("SDE", "dC", f"dC = ({sp.sstr(sp.expand(drift[1]))}) dt + sqrt({sp.sstr(var)}) dW",
                         rf"dC = \left({sp.latex(sp.expand(drift[1]))}\right) dt + \sqrt{{{sp.latex(var)}}}\, dW"))
 
     def add(group, name, form, lhs_latex, lhs_text):
-        if form.available:
-            out.append(_eq(group, name, lhs_latex, lhs_text, form.expr, ren, tex=tex))
-        else:
-            out.append(Equation(group, name, None, None, form.reason))
+        out.append(_eq(group, name, lhs_latex, lhs_text, form.expr, ren, tex=tex) if form.available
+                   else Equation(group, name, None, None, form.reason))
 
     add("closed form", "x(t)", cf.primary_size(st), "x(t)", "x(t)")
     out.append(_eq("closed form", "t_dx", r"t_{dx}", "t_dx",

@@ -49,8 +49,7 @@ def network_from_model(model: Model, *, primary: str = "forcing", colonies: bool
     else:
         raise ModelError(f"primary must be 'forcing' or 'species', found '{primary}'")
     species.append(Species("C", 0.0))
-    lost = 1.0 - sum(o.arrest_fraction for o in m.organs)
-    pars["f_lost"] = max(lost, 0.0)
+    pars["f_lost"] = max(1.0 - sum(o.arrest_fraction for o in m.organs), 0.0)
     reactions.append(Reaction("blood_loss", (("C", 1),), (), pe("kappa*f_lost*C")))
     for o in m.organs:
         k = o.name

@@ -22,14 +22,9 @@ def _source(exprs, inputs, name) -> tuple[str, dict]:
     ren.update({s: sp.Symbol("_t", real=True) for e in exprs for s in e.free_symbols if s.name == TIME})
     exprs = [sp.sympify(e).xreplace(ren) for e in exprs]
     repl, reduced = sp.cse(list(exprs), symbols=sp.numbered_symbols("_c"), optimizations="basic")
-    lines = [f"def {name}(_X, _t, _out):"]
-    for i, s in enumerate(inputs):
-        lines.append(f"    _in{i} = _X[{i}]")
-    for sym, e in repl:
-        lines.append(f"    {printer.doprint(sym)} = {printer.doprint(e)}")
-    for j, e in enumerate(reduced):
-        lines.append(f"    _out[{j}] = {printer.doprint(e)}")
-    lines.append("    return _out")
+    lines = [f"def {name}(_X, _t, _out):", *(f"    _in{i} = _X[{i}]" for i in range(len(inputs))),
+             *(f"    {printer.doprint(sym)} = {printer.doprint(e)}" for sym, e in repl),
+             *(f"    _out[{j}] = {printer.doprint(e)}" for j, e in enumerate(reduced)), "    return _out"]
     import functools
 
     return "\n".join(lines) + "\n", {"numpy": np, "functools": functools}

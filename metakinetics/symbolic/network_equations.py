@@ -59,10 +59,7 @@ def symbolic(net: Network, *, substitute: bool = False) -> Symbolic:
     spec = {s.name: sp.Symbol(s.name, real=True, nonnegative=True) for s in net.species}
     pars = {p: sp.Symbol(p, real=True) for p, _ in net.parameters}
     table = {**spec, **pars, TIME: t}
-    forc = {}
-    for name, e in net.forcings:
-        forc[name] = to_sympy(e, table)
-    table.update(forc)
+    table.update({name: to_sympy(e, table) for name, e in net.forcings})
     props = [to_sympy(r.propensity, table) for r in net.reactions]
     if substitute:
         vals = {pars[p]: v for p, v in net.parameters if p not in net.dynamic_parameters}

@@ -26,9 +26,8 @@ def sde_from_model(model: Model, sigma: float) -> SDESpec:
     """Noisy primary growth dx = g(x) dt + sigma x dW from the model's growth law (environmental
     noise; docs/stochastic.md, ``simulate_sde``). Units: cells, years, sigma in 1/sqrt(year)."""
     drift = growth_law(model.primary.growth).drift_text("x")
-    pars = [("r", model.primary.rate), ("sigma", float(sigma))]
-    if model.primary.K is not None:
-        pars.append(("K", model.primary.K))
+    K = [("K", model.primary.K)] if model.primary.K is not None else []
+    pars = [("r", model.primary.rate), ("sigma", float(sigma))] + K
     names = {p for p, _ in pars} | {"x", TIME}
     return SDESpec(f"{model.name}_primary_sde", ("x",), (model.primary.x0,), tuple(pars),
                    (parse_expression(drift, names),), (parse_expression("sigma*x", names),))

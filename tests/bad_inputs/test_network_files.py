@@ -49,7 +49,7 @@ def test_fixtures_differ_from_a_valid_network_only_by_their_defect():
     text = (HERE / "11_key_typo.toml").read_text().replace("propensty", "propensity")
     net = network_from_toml(text, path="restored.toml")
     assert net.species_names == ("C", "D_bone")
-    assert net.reaction_names == ("shedding", "clearance", "arrest")
+    assert tuple(r.name for r in net.reactions) == ("shedding", "clearance", "arrest")
 
 
 def test_invalid_toml_reports_line():

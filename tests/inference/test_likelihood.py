@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from metakinetics.errors import FitError
-from metakinetics.inference import Binomial, CensoredTimeToEvent, LeastSquares, joint_loglik
+from metakinetics.inference import Binomial, CensoredTimeToEvent, LeastSquares
 
 
 def test_binomial_is_the_binomial_log_pmf_and_residuals_square_to_minus2ll():
@@ -71,7 +71,3 @@ def test_time_to_event_grid_must_cover_the_data():
     lik = CensoredTimeToEvent(time=np.array([12.0]), cause=np.array([0]), group=np.array([0]))
     with pytest.raises(FitError, match="grid ends"):
         lik.loglik(np.linspace(0, 10, 11), np.zeros((1, 11, 1)))
-
-
-def test_joint_is_the_sum():
-    assert joint_loglik([-1.0, -2.5, -0.5]) == -4.0
