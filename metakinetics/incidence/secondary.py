@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.colony_shedding import (daughter_rate, daughters, daughters_by, kernel_arrays,  # noqa: F401
-                                     kernel_by, kernel_coefficients)
+from ..model.colony_shedding import kernel_arrays, kernel_by, kernel_coefficients
 from ..model.params import PatientParams
 
 

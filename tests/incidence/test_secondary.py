@@ -1,4 +1,4 @@
-"""Lambda(c) of metastasis-to-metastasis seeding (incidence.secondary) and the generation bound."""
+"""Lambda(c) of metastasis-to-metastasis seeding, first generation (incidence.secondary)."""
 import numpy as np
 import pytest
 
