@@ -193,11 +193,11 @@ def _correction(pat: PatientParams, d: np.ndarray, generations: int | None, *, c
     above_o = fine.mid[:, fine.step][:, :, None] > d[:, None, :]                  # (R, M, K)
     ks_o = None
     if kill:
-        _, at_o = kernel_at((t_s[:, None, None] - so)[..., None, None], tuple(x[:, None, None] for x in coef), rate=True)
+        _, at_o = kernel_at((t_s[:, None, None] - so)[..., None, None], tuple(x[:, None, None] for x in coef),
+                            rate=True)
         ks_o = np.where((so < t_s[:, None, None])[..., None, None], kd[:, None, None, None, None] * at_o, 0.0)
     # each outer node's step in either grid: fine step j of an interval lies in coarse step j // 2
     interval, sub = np.divmod(fine.step, 2 * STEPS + 1)
-    starts = {id(fine): fine.step, id(coarse): coarse.locate(interval, sub // 2)}
 
     def exposure(Fg, Fb, Fk, ks_=None, Ft=None):
         """X_k = sum_j int psi_kj (1 - q_j) from the tails (leading axes (R, ...), last two (k, j)
@@ -209,8 +209,9 @@ def _correction(pat: PatientParams, d: np.ndarray, generations: int | None, *, c
             X = X - ks_ * Ft.reshape((R,) + (1,) * lead + (1, K))
         return np.maximum(X.sum(axis=-1), 0.0)
 
-    def integral(grid: _Grid) -> np.ndarray:
-        """sum_m int phi_m (q^(1)_m - q^(n)_m) ds (R,) on ``grid`` (with ``bound``: the bound)."""
+    def integral(grid: _Grid, a: np.ndarray) -> np.ndarray:
+        """sum_m int phi_m (q^(1)_m - q^(n)_m) ds (R,) on ``grid`` (with ``bound``: the bound), ``a``
+        the first node of the grid step holding each outer node."""
         s = grid.s
         above = grid.mid[:, :, None] > d[:, None, :]                              # (R, N, K)
         tg = _Tail(g[:, None], grid.dt, 2)                                        # (R, N, K, 1) -> with h (.., 1, K)
@@ -221,7 +222,6 @@ def _correction(pat: PatientParams, d: np.ndarray, generations: int | None, *, c
             _, at_s = kernel_at((t_s[:, None] - s)[:, :, None, None], tuple(x[:, None] for x in coef), rate=True)
             ks = np.where((s < t_s[:, None])[:, :, None, None], kd[:, None, None, None] * at_s, 0.0)
             its = np.argmin(np.abs(s - ts_c[:, None]), axis=1)                    # a node at surgery
-        a = starts[id(grid)]
         a1 = a + 1
         delta = grid.s[:, a1][:, :, None] - so                                    # (R, M, Q) to the step's end
         dta = grid.dt[:, a]
@@ -284,6 +284,6 @@ def _correction(pat: PatientParams, d: np.ndarray, generations: int | None, *, c
         return (phi * (q1 - qn) * wo[..., None]).sum(axis=(1, 2, 3))
 
     if bound:
-        return integral(fine)
-    lo, hi_ = integral(coarse), integral(fine)
+        return integral(fine, fine.step)
+    lo, hi_ = integral(coarse, coarse.locate(interval, sub // 2)), integral(fine, fine.step)
     return np.maximum((4.0 * hi_ - lo) / 3.0, 0.0)             # Richardson: the step^2 error removed
