@@ -88,6 +88,13 @@ def add_model_arguments(parser) -> None:
     parser.add_argument("model", metavar="MODEL", help="bundled model name (see 'metakinetics models') or a path to a TOML file")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                         help="override a value by dotted key, e.g. organs.bone.efficiency=3e-6 (repeatable)")
+    add_class_argument(parser)
+
+
+def add_class_argument(parser) -> None:
+    """``--class NAME``: one intrinsic class of the model as a model of its own (Model.of_class)."""
+    parser.add_argument("--class", dest="klass", default=None, metavar="NAME",
+                        help="one intrinsic class of the model (a [classes.NAME] table) as a model of its own")
 
 
 def add_format_argument(parser, choices: Sequence[str] = ("table", "csv", "json"), default: str = "table") -> None:
@@ -96,8 +103,9 @@ def add_format_argument(parser, choices: Sequence[str] = ("table", "csv", "json"
 
 
 def model_from_args(args) -> Model:
-    """Load MODEL with the --set overrides applied."""
-    return load_model(args.model, overrides=dict(parse_override(s) for s in args.sets) or None)
+    """Load MODEL with the --set overrides applied (then --class: that class as a model of its own)."""
+    model = load_model(args.model, overrides=dict(parse_override(s) for s in args.sets) or None)
+    return model.of_class(args.klass) if getattr(args, "klass", None) else model
 
 
 def format_columns(columns: Mapping[str, Sequence], fmt: str, *, meta: Mapping | None = None) -> str:

@@ -10,8 +10,8 @@ import sys
 
 from ..api import load_source, simulate
 from ..errors import InputError
-from ..model import parse_override
-from .common import add_format_argument, check_out, emit, format_columns, parse_times
+from ..model import Model, parse_override
+from .common import add_class_argument, add_format_argument, check_out, emit, format_columns, parse_times
 
 
 def register(sub) -> None:
@@ -23,6 +23,7 @@ def register(sub) -> None:
                    help="bundled model or network name, model TOML, network TOML, or SBML .xml")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a model value (dotted key) or a network parameter (repeatable)")
+    add_class_argument(p)
     p.add_argument("--method", choices=("ssa", "tau", "cle", "sde"), default="ssa",
                    help="ssa: exact Gillespie; tau: tau-leaping; cle: chemical Langevin; "
                         "sde: noisy primary growth dx = g(x)dt + sigma x dW (default ssa)")
@@ -50,6 +51,10 @@ def run(args) -> int:
     if args.paths < 1:
         raise InputError(f"--paths must be at least 1, found {args.paths}")
     source = load_source(args.model, dict(parse_override(s) for s in args.sets), method=args.method)
+    if args.klass:
+        if not isinstance(source, Model):
+            raise InputError(f"--class {args.klass}: {args.model} is a reaction network, not a model with classes")
+        source = source.of_class(args.klass)
     bar = None
     progress = None
     if not args.no_progress:

@@ -14,7 +14,7 @@ from ..errors import InputError, SolverError
 from ..model.spec import Model
 from ..timegrid import check_times
 from ..model.chain import chain
-from ..model.params import resolve
+from ..model.params import one_patient, resolve
 from .trajectory import Trajectory
 
 METHODS = ("auto", "closed-form", "semi-analytic", "ode")
@@ -37,6 +37,7 @@ def solve(model: Model, times, params: Mapping | None = None, *, method: str = "
     if method not in METHODS:
         raise InputError(f"method: unknown '{method}' (expected one of {', '.join(METHODS)})")
     t = check_times(times)
+    one_patient(model, "solve", params=params)
     p = resolve(model, params)
     t_dx = p.diagnosis_time()
     t_s = t_dx + p.delay

@@ -186,4 +186,6 @@ def cluster_terms(endpoint: Endpoint, grid: Grid, lam: Lambdas, hazard: np.ndarr
         return lw, dist, np.ones((P, 1, 1))
     if isinstance(inner, SiteShare):
         return lw, any_k, dist
-    raise InputError(f"endpoint '{inner.name}' cannot be computed with metastasis-to-metastasis seeding")
+    raise InputError(f"endpoint '{inner.name}' with metastasis-to-metastasis seeding: the formulas cover any, "
+                     f"first, distant, site_share, at_diagnosis and their landmarks; use method 'monte-carlo' "
+                     f"(the cohort simulator follows seeding exactly)")

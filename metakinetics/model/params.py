@@ -443,6 +443,38 @@ def resolve(model: Model, params: Mapping[str, object] | None = None, classes=No
     return p
 
 
+def one_patient(model: Model, what: str, *, seeding: bool = True, params: Mapping | None = None) -> None:
+    """Refuse, naming ``what``, a model that is not one patient's: one with intrinsic classes (a
+    patient has one: ``model.of_class(name)``) and, with ``seeding``, one whose colonies shed
+    (metastasis-to-metastasis seeding is in the incidence formulas and the cohort simulator only).
+
+    Parameters
+    ----------
+    model : Model
+    what : str
+        The path that refuses, for the message (e.g. "solve").
+    seeding : bool
+        Whether colony seeding is refused too.
+    params : mapping, optional
+        Dotted-key overrides applied on top of the model.
+
+    Raises
+    ------
+    InputError
+    """
+    if model.classes:
+        first = model.class_names[0]
+        raise InputError(f"{what}: model '{model.name}' has intrinsic classes ({', '.join(model.class_names)}) "
+                         f"and {what} follows one patient: choose a class, model.of_class('{first}') "
+                         f"(CLI: --class {first})")
+    values = {**model.values(), **dict(params or {})}
+    shed = [k for k, v in values.items() if k.endswith(".secondary_shedding") and np.any(np.asarray(v) > 0)]
+    if seeding and shed:
+        raise InputError(f"{what}: {shed[0]} > 0 (metastasis-to-metastasis seeding) is not in {what}; the "
+                         f"incidence formulas and the cohort simulator (simulate_cohort, metakinetics cohort) "
+                         f"follow it")
+
+
 def prevalences(model: Model, params: Mapping[str, object] | None = None) -> np.ndarray:
     """Class prevalences pi_c per parameter set, checked to sum to 1 (within 1e-9).
 

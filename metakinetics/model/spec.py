@@ -226,6 +226,38 @@ class Model:
             raise InputError(f"unknown parameter '{dotted}'" + did_you_mean(dotted, vals))
         return vals[dotted]
 
+    def of_class(self, name: str) -> "Model":
+        """One intrinsic class as a model of its own: the class's values over the base model's,
+        efficiencies eps_k exp(beta_kc), no classes (what ``resolve(model, classes=...)`` gives
+        that class; the dynamics, networks and SDEs follow one patient, so they take this).
+
+        Parameters
+        ----------
+        name : str
+            One of ``class_names``.
+
+        Returns
+        -------
+        Model
+            Named ``<model>.<class>``.
+        """
+        import math
+        from dataclasses import replace
+
+        from ..errors import InputError, did_you_mean
+
+        spec = next((c for c in self.classes if c.name == name), None)
+        if spec is None:
+            raise InputError(f"class '{name}': model '{self.name}' has "
+                             + (f"classes {', '.join(self.class_names)}" + did_you_mean(name, self.class_names)
+                                if self.classes else "no classes"))
+        values = {k: v for k, v in spec.values if not k.endswith(".preference")}
+        for k, beta in spec.values:
+            if k.endswith(".preference") and beta != 0.0:
+                eps = k.replace(".preference", ".efficiency")
+                values[eps] = values.get(eps, self.get(eps)) * math.exp(beta)
+        return replace(replace(self, classes=()).with_values(values), name=f"{self.name}.{name}")
+
     def with_values(self, overrides: dict[str, Any] | None = None, **kw: Any) -> "Model":
         """A new model with dotted-key overrides applied and validated, e.g.
         ``m.with_values({"organs.bone.efficiency": 3e-6})``."""

@@ -9,7 +9,7 @@ from ..model.expressions import Expression, parse_expression
 from ..model.network import Event, Network, Reaction, Species, check_network
 from ..model.spec import Model
 from ..model.growth import growth_law
-from ..model.params import resolve
+from ..model.params import one_patient, resolve
 
 
 def network_from_model(model: Model, *, primary: str = "forcing", colonies: bool = True,
@@ -26,6 +26,7 @@ def network_from_model(model: Model, *, primary: str = "forcing", colonies: bool
     with births b_k N_k and deaths d_k N_k. Surgery at t_dx + delay stops shedding (and removes
     P) and keeps each dormant cell with probability 1 - kill_dormant.
     """
+    one_patient(model, "the reaction network")
     m = model
     pars: dict[str, float] = {"mu": m.shedding.mu, "gamma": m.shedding.gamma, "kappa": m.circulation.clearance}
     species: list[Species] = []

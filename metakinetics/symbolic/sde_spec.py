@@ -8,6 +8,7 @@ from ..model.expressions import Expression, parse_expression
 from ..model.network import TIME
 from ..model.spec import Model
 from ..model.growth import growth_law
+from ..model.params import one_patient
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class SDESpec:
 def sde_from_model(model: Model, sigma: float) -> SDESpec:
     """Noisy primary growth dx = g(x) dt + sigma x dW from the model's growth law (environmental
     noise; docs/stochastic.md, ``simulate_sde``). Units: cells, years, sigma in 1/sqrt(year)."""
+    one_patient(model, "the SDE", seeding=False)
     drift = growth_law(model.primary.growth).drift_text("x")
     K = [("K", model.primary.K)] if model.primary.K is not None else []
     pars = [("r", model.primary.rate), ("sigma", float(sigma))] + K

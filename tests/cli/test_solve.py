@@ -55,3 +55,33 @@ def test_errors_one_line_exit_2(capsys, argv, match):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert match in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_one_patient_paths_take_a_class_and_refuse_a_mixture(capsys):
+    """solve, the reaction network and the SDE follow one patient: a model with classes needs
+    --class (or Model.of_class); colony seeding is refused there (incidence and the cohort
+    simulator follow it), with one-line errors."""
+    from metakinetics import simulate
+    from metakinetics.errors import InputError
+
+    assert main(["solve", "breast_subtypes", "--times", "1,5"]) == 2
+    assert "choose a class, model.of_class('luminal_a') (CLI: --class luminal_a)" in capsys.readouterr().err
+    assert main(["solve", "breast_subtypes", "--class", "luminal_b", "--times", "1,5", "--format", "csv"]) == 0
+    vals = np.array([[float(v) for v in ln.split(",")] for ln in capsys.readouterr().out.strip().splitlines()[1:]])
+    tr = solve(load_model("breast_subtypes").of_class("luminal_b"), [1, 5])
+    np.testing.assert_allclose(vals[:, 1], tr.x[0], rtol=1e-15)
+    model = load_model("breast_subtypes")
+    for method in ("ssa", "sde"):
+        with pytest.raises(InputError, match="intrinsic classes"):
+            simulate(model, [0.0, 1.0], paths=2, seed=1, method=method, sigma=0.1)
+    ens = simulate(model.of_class("her2_enriched"), [0.0, 1.0], paths=2, seed=1, method="sde", sigma=0.1)
+    assert ens.n_paths == 2
+    seeding = load_model("breast", overrides={"organs.bone.secondary_shedding": 10.0})
+    with pytest.raises(InputError, match="organs.bone.secondary_shedding > 0 .* is not in solve"):
+        solve(seeding, [1.0])
+    with pytest.raises(InputError, match="organs.bone.secondary_shedding > 0"):
+        solve(load_model("breast"), [1.0], params={"organs.bone.secondary_shedding": 10.0})
+    with pytest.raises(InputError, match="not in the reaction network"):
+        simulate(seeding, [0.0, 1.0], paths=2, seed=1, method="ssa")
+    assert main(["simulate", "breast_subtypes", "--class", "luminal_a", "--paths", "2", "--times", "0:1:1",
+                 "--no-progress", "--summary"]) == 0

@@ -79,3 +79,31 @@ def test_model_without_classes_is_unchanged():
     m = load_model("breast")
     assert m.classes == () and not any(k.startswith("classes.") for k in m.values())
     assert replace(m, classes=()) == m
+
+
+def test_of_class_is_what_resolve_gives_that_class():
+    """One class as a model of its own (for the one-patient paths: dynamics, networks, SDEs):
+    the same parameters as resolve(model, classes=[c]) and the same incidence as by_class."""
+    import dataclasses
+
+    import metakinetics as mk
+
+    model = load_model("breast_subtypes")
+    pooled = mk.incidence(model, "any", [2.0, 8.0], by_class=True)
+    for i, name in enumerate(model.class_names):
+        one = model.of_class(name)
+        assert one.classes == () and one.name == f"breast_subtypes.{name}"
+        a, b = resolve(one), resolve(model, classes=[i])
+        for f in dataclasses.fields(a):
+            x, y = getattr(a, f.name), getattr(b, f.name)
+            if isinstance(x, np.ndarray):
+                np.testing.assert_allclose(x, y, rtol=1e-14, atol=0, err_msg=f.name)
+        np.testing.assert_allclose(mk.incidence(one, "any", [2.0, 8.0]).values, pooled.by_class[name].values,
+                                   rtol=1e-12, atol=1e-15)
+
+
+def test_of_class_errors_name_the_class():
+    with pytest.raises(InputError, match="class 'tnbc': model 'breast_subtypes' has classes luminal_a"):
+        load_model("breast_subtypes").of_class("tnbc")
+    with pytest.raises(InputError, match="has no classes"):
+        load_model("breast").of_class("luminal_a")
