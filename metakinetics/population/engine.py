@@ -26,7 +26,7 @@ from ..endpoints import AtDiagnosis, Endpoint, OrgansPerRelapse
 from ..errors import InputError, SolverError
 from ..incidence import colony_counts
 from ..incidence.cluster_terms import cluster_terms, lambdas
-from ..incidence.terms import clinical_grid, endpoint_grid, log_weight, needs_integral, split, terms
+from ..incidence.terms import AFTER_FIRST, clinical_grid, endpoint_grid, log_weight, needs_integral, split, terms
 from ..model.chain import plan
 from ..model import Model
 from ..model.params import PatientParams, broadcast, prevalences, resolve, value_array
@@ -274,10 +274,11 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
         mu_s = mu.reshape(n, Po, J)[sets].reshape(ns * Po, J)
         lam = None
         if sub.secondary:                     # colonies seed colonies: a cluster process (incidence.cluster_terms)
-            if not atdx and np.any(sub.after_relapse > 0):
-                raise InputError("mortality.after_relapse > 0 with metastasis-to-metastasis seeding: the cluster "
-                                 "formulas do not yet include death after relapse; use method 'monte-carlo' (the "
-                                 "cohort simulator follows both exactly)")
+            if isinstance(inner, AFTER_FIRST) and np.any(sub.after_relapse > 0):
+                raise InputError(f"mortality.after_relapse > 0 with metastasis-to-metastasis seeding: the cluster "
+                                 f"formulas hold death after relapse for the endpoints it cannot change (first, "
+                                 f"distant, at_diagnosis), not for '{inner.name}'; use method 'monte-carlo' (the "
+                                 f"cohort simulator follows both exactly)")
             lam = lambdas(ep, grid, sub, closed=closed, integral=integ, generations=generations)
             lw = np.zeros(ns * Po * J) if atdx else (-mu_s * lam.base[:, None]).reshape(-1)
         else:

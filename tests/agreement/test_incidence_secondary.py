@@ -73,3 +73,17 @@ def test_seeding_off_is_todays_model(ep):
     # the cluster path itself with a negligible mu' gives today's numbers to 1e-12
     tiny = base.with_values({"organs.bone.secondary_shedding": 1e-30})
     assert np.abs(incidence(tiny, ep, t).values - today).max() <= 1e-12
+
+
+@pytest.mark.parametrize("ep", ["first", "distant"])
+def test_death_after_relapse_leaves_first_and_distant_to_the_formulas(ep):
+    """Death after relapse cannot change the first detected metastasis, so the cluster formulas
+    give first and distant with it (and refuse any / site_share): = the simulator within 4 SE."""
+    model = SETS["two_organs"].with_values({"mortality.after_relapse": 0.8})
+    t = TIMES[:3]
+    f = incidence(model, as_endpoint(ep), t).values
+    r = cohort_incidence(simulate_cohort(model, 50_000, seed=12, generations=2, horizon=float(t[-1])),
+                         as_endpoint(ep), t)
+    se = np.sqrt(np.maximum(r.se ** 2, f * (1 - f) / np.maximum(r.n, 1)))
+    assert np.all(np.abs(f - r.values) <= 4 * se), (np.abs(f - r.values) / se).max()
+    assert np.array_equal(f, incidence(SETS["two_organs"], as_endpoint(ep), t).values)

@@ -43,7 +43,7 @@ CASES = [
      "organs.lung.secondary_shedding: must be zero or positive, found -2"),
     ("29_death_after_relapse_with_colony_seeding",
      lambda: _incidence(params={"organs.bone.secondary_shedding": 1e4, "mortality.after_relapse": 1.0}),
-     "cluster formulas do not yet include death after relapse; use method 'monte-carlo'"),
+     "not for 'any'; use method 'monte-carlo'"),
 ]
 
 
