@@ -108,7 +108,7 @@ def render_figure_set(source: Any, out_dir: str | Path, formats: Sequence[str] =
         elif name == "trajectories":
             from .trajectories import trajectory_figure
 
-            patient, note = one_patient(model, seeding=True)
+            patient, note = one_patient(model)
             emit(name, trajectory_figure(patient), _caption(
                 "Expected compartments of the typical patient (dynamics.solve): primary tumour, circulating "
                 "cells, dormant cells and colonies founded per organ, against years since diagnosis; solid "
@@ -170,16 +170,13 @@ def render_figure_set(source: Any, out_dir: str | Path, formats: Sequence[str] =
     return out
 
 
-def one_patient(model, *, seeding: bool = False):
+def one_patient(model):
     """(model, caption note) for the figures of one typical patient: for a model with intrinsic
-    classes its most prevalent class (Model.of_class), and with ``seeding`` the colonies' shedding
-    off (metastasis-to-metastasis seeding is not in the mean dynamics), each said in the caption.
+    classes its most prevalent class (Model.of_class), said in the caption.
 
     Parameters
     ----------
     model : Model
-    seeding : bool
-        Whether the figure follows the mean dynamics (which refuse colony shedding).
 
     Returns
     -------
@@ -187,17 +184,10 @@ def one_patient(model, *, seeding: bool = False):
     note : str
         Caption text ('' when the model is drawn as it is).
     """
-    note = ""
-    if model.classes:
-        top = max(model.classes, key=lambda c: c.prevalence).name
-        model = model.of_class(top)
-        note += f" Class {top}, the most prevalent of the model's intrinsic classes."
-    shed = [k for k, v in model.values().items() if k.endswith(".secondary_shedding") and v > 0]
-    if seeding and shed:
-        model = model.with_values({k: 0.0 for k in shed})
-        note += (" Colony shedding off: metastasis-to-metastasis seeding is not in the mean dynamics "
-                 "(the incidence and seeding figures include it).")
-    return model, note
+    if not model.classes:
+        return model, ""
+    top = max(model.classes, key=lambda c: c.prevalence).name
+    return model.of_class(top), f" Class {top}, the most prevalent of the model's intrinsic classes."
 
 
 def _lag(model, desc: str):
