@@ -1,6 +1,7 @@
 """Argument helpers shared by the subcommands: times, --set overrides, output formats."""
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -95,6 +96,24 @@ def add_class_argument(parser) -> None:
     """``--class NAME``: one intrinsic class of the model as a model of its own (Model.of_class)."""
     parser.add_argument("--class", dest="klass", default=None, metavar="NAME",
                         help="one intrinsic class of the model (a [classes.NAME] table) as a model of its own")
+
+
+def _generations(text: str):
+    """--generations: a whole number >= 1, or 'all' (None)."""
+    if text.strip().lower() in ("all", "none"):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1 or 'all', found {text!r}") from None
+
+
+def add_generations_argument(parser) -> None:
+    """``--generations N|all``: colonies' generations followed with metastasis-to-metastasis seeding."""
+    parser.add_argument("--generations", type=_generations, default=2, metavar="N|all",
+                        help="with metastasis-to-metastasis seeding: generations of colonies followed, by the "
+                             "formulas and the simulator alike (1: colonies do not shed; 2, the default: the "
+                             "primary's colonies shed, their daughters do not; 'all': every generation, slower)")
 
 
 def add_format_argument(parser, choices: Sequence[str] = ("table", "csv", "json"), default: str = "table") -> None:

@@ -11,7 +11,8 @@ from ..endpoints import endpoint_from_name
 from ..errors import InputError
 from ..model import parse_override
 from ..scenarios import EXAMPLES, compare, default_workers, parse_scenario, resolve_source
-from .common import add_class_argument, add_format_argument, check_out, default_times, emit, format_columns, parse_times
+from .common import (add_class_argument, add_format_argument, add_generations_argument, check_out, default_times, emit,
+                     format_columns, parse_times)
 
 
 def register(sub) -> None:
@@ -58,6 +59,7 @@ def register(sub) -> None:
     p.add_argument("--nodes", type=int, default=None, help="Gauss-Hermite nodes per random effect")
     p.add_argument("--patients", type=int, default=None,
                    help="Monte Carlo virtual patients per task instead of quadrature")
+    add_generations_argument(p)
     add_format_argument(p)
     p.add_argument("--out", "-o", default=None, metavar="FILE", help="write the table here (atomically)")
     p.add_argument("--figure", default=None, metavar="FILE.png",
@@ -120,7 +122,7 @@ def run(args) -> int:
     workers = args.workers
     if workers is None and args.scheduler is None:
         workers = default_workers() if args.draws else 1
-    options = {"method": args.method}
+    options = {"method": args.method, "generations": args.generations}
     options.update({k: v for k, v in (("nodes", args.nodes), ("patients", args.patients)) if v is not None})
     comparison = compare(source, scenarios, endpoint, times, draws=args.draws, uncertainty=args.uncertainty,
                          seed=args.seed, level=args.level, workers=workers, scheduler=args.scheduler,

@@ -118,3 +118,20 @@ def test_class_option_compares_one_class(capsys):
     assert rows[1:] == own.to_csv().strip().splitlines()[1:]
     assert main(["scenario", "fits/breast", "--class", "luminal_a", "-s", "dormancy=0.5", "--times", "5"]) == 2
     assert "give a model" in capsys.readouterr().err
+
+
+def test_generations_reach_the_scenarios(capsys):
+    """--generations (and compare(..., generations=)) follow the colonies' generations of seeding
+    as incidence does: the baseline's bone value equals incidence with the same generations."""
+    from metakinetics.model import load_model
+    from metakinetics.population.incidence import incidence
+
+    model = load_model("tests/incidence/exp_hub.toml").with_values({"organs.liver.secondary_shedding": 1e4})
+    for g, gen in (("2", 2), ("all", None)):
+        assert main(["scenario", "tests/incidence/exp_hub.toml", "--set", "organs.liver.secondary_shedding=1e4",
+                     "-s", "dormancy=0.5", "--times", "10", "--generations", g, "--format", "json", "--nodes", "3"]) == 0
+        cols = json.loads(capsys.readouterr().out)["columns"]
+        pairs = list(zip(cols["scenario"], cols["organ"]))
+        i = pairs.index(("baseline", "bone"))
+        want = incidence(model, "any", [10.0], nodes=3, generations=gen).values[0, 0]
+        assert cols["value"][i] == pytest.approx(want, rel=1e-12)
