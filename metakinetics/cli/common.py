@@ -108,12 +108,15 @@ def _generations(text: str):
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1 or 'all', found {text!r}") from None
 
 
-def add_generations_argument(parser) -> None:
-    """``--generations N|all``: colonies' generations followed with metastasis-to-metastasis seeding."""
-    parser.add_argument("--generations", type=_generations, default=2, metavar="N|all",
+def add_generations_argument(parser, default: int | None = 2) -> None:
+    """``--generations N|all``: colonies' generations followed with metastasis-to-metastasis seeding
+    (``default``: 2 where formulas compute, None, every generation, for the cohort simulator)."""
+    said = "2, the default: " if default == 2 else "2: "
+    parser.add_argument("--generations", type=_generations, default=default, metavar="N|all",
                         help="with metastasis-to-metastasis seeding: generations of colonies followed, by the "
-                             "formulas and the simulator alike (1: colonies do not shed; 2, the default: the "
-                             "primary's colonies shed, their daughters do not; 'all': every generation, slower)")
+                             f"formulas and the simulator alike (1: colonies do not shed; {said}the primary's "
+                             "colonies shed, their daughters do not; 'all'" + (", the default" if default is None
+                                                                                else "") + ": every generation)")
 
 
 def add_format_argument(parser, choices: Sequence[str] = ("table", "csv", "json"), default: str = "table") -> None:
