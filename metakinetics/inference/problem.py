@@ -262,6 +262,16 @@ def _check_data_options(specs, where: str) -> None:
                                  "individual patients (filter them with where)")
         lik = spec.likelihood or data.info.likelihood or ("time_to_event" if data.kind == "individual"
                                                          else "least_squares")
+        if lik == "beta_binomial" and data.kind == "aggregate":
+            try:
+                rows = _filter(data, spec)          # the rows the fit uses
+            except MetakineticsError:
+                continue                            # reported when the problem is built
+            missing = ~np.isfinite(np.asarray(rows.denominator, dtype=float))
+            if missing.any():
+                raise ModelFileError(where, f"{spec.key}.likelihood", f"beta_binomial needs a denominator on every "
+                                     f"row; '{spec.label}' row {int(rows.rows[int(np.argmax(missing))])} has none "
+                                     "(use least_squares with se or sigma)")
         if spec.sigma is not None and lik != "least_squares":
             raise ModelFileError(where, f"{spec.key}.sigma", f"only the least_squares likelihood takes a sigma; "
                                  f"'{spec.label}' is fit with {lik}")
