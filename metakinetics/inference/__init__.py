@@ -16,7 +16,8 @@ from .parameters import FreeParameter, ParameterSet
 from .problem import CtcPositive, DataSpec, FitSetup, Problem, build_problem, ctc_draw_volume, load_setup, parse_setup
 from .results import Estimate, FitResult, read_result, write_result
 
-__all__ = ["BetaBinomial", "Binomial", "CensoredTimeToEvent", "CtcPositive", "DataSpec", "Estimate", "FitBands", "FitResult", "FitSetup",
+__all__ = ["BetaBinomial", "Binomial", "CensoredTimeToEvent", "CtcPositive", "DataSpec", "Estimate", "FitBands",
+           "FitResult", "FitSetup",
            "FreeParameter", "LeastSquares", "Objective", "ParameterSet", "Problem", "build_problem",
            "ctc_draw_volume", "default_setup_path", "draw_natural", "find_setup", "fit", "fit_bands", "fixed_model",
            "load_setup", "organ_summary", "parse_setup", "percentile_bands",

@@ -238,7 +238,8 @@ class Objective:
             self.n_failed += 1
             return np.full(self.n_obs + len(self.params.prior_residuals(x)), PENALTY_RESIDUAL)
         parts = [prob.likelihood.residuals(pred, self.rho(x, i)) if isinstance(prob.likelihood, BetaBinomial)
-                 else prob.likelihood.residuals(pred) for i, (prob, pred) in enumerate(zip(self.problems, ev.predictions))]
+                 else prob.likelihood.residuals(pred)
+                 for i, (prob, pred) in enumerate(zip(self.problems, ev.predictions))]
         parts.append(self.params.prior_residuals(x))
         r = np.concatenate(parts)
         self._report(float(np.sum(r ** 2)))
