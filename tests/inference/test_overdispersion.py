@@ -3,6 +3,7 @@ binomial limit, the bound its residuals rest on, the residual identity, the boot
 and a fit that recovers a known rho on the toy predictor of test_fit.py (fast, seeded)."""
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -200,3 +201,15 @@ def test_result_round_trips_and_the_overdispersion_sets_no_model_key(tmp_path):
     assert m.get("organs.bone.efficiency") == pytest.approx(r.estimate("organs.bone.efficiency").value)
     draws = back.draw(50, seed=1)
     assert "organs.bone.efficiency" in draws and not any(k.startswith("overdispersion") for k in draws)
+
+
+def test_the_scalar_optimiser_finds_the_same_maximum(tmp_path):
+    # least squares on the residuals and L-BFGS-B on -2 log L maximise the same likelihood
+    data = _cohorts(tmp_path / "c.csv", 4, 0.01)
+    ls = fit(_setup(tmp_path, data), predictor=toy, curves=False)
+    sc = fit(dataclasses.replace(_setup(tmp_path, data), optimiser="lbfgsb"), predictor=toy, curves=False)
+    assert sc.optimiser == "lbfgsb" and ls.optimiser == "least_squares"
+    # -2 log L agrees to 0.01 (L-BFGS-B's default tolerances stop within ~1e-3 of the maximum)
+    assert -2 * sc.loglik == pytest.approx(-2 * ls.loglik, abs=0.01)
+    assert sc.estimate("overdispersion.cohorts").value == pytest.approx(
+        ls.estimate("overdispersion.cohorts").value, rel=0.05)
