@@ -242,8 +242,12 @@ class FitResult:
 
     # ------------------------------------------------------------------ JSON
     def to_dict(self) -> dict:
-        """The result as a JSON-safe dict (NaN and inf as None, tuples as lists)."""
-        return _clean(asdict(self))
+        """The result as a JSON-safe dict (NaN and inf as None, tuples as lists); an empty
+        ``goodness_of_fit`` is left out, so results written before it existed round-trip byte for byte."""
+        d = asdict(self)
+        if not d["goodness_of_fit"]:
+            del d["goodness_of_fit"]
+        return _clean(d)
 
     def to_json(self) -> str:
         """The result as the JSON text of result.json (indented, no NaN)."""
