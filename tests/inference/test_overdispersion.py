@@ -213,3 +213,18 @@ def test_the_scalar_optimiser_finds_the_same_maximum(tmp_path):
     assert -2 * sc.loglik == pytest.approx(-2 * ls.loglik, abs=0.01)
     assert sc.estimate("overdispersion.cohorts").value == pytest.approx(
         ls.estimate("overdispersion.cohorts").value, rel=0.05)
+
+
+def test_reports_show_both_goodness_of_fit_measures(tmp_path):
+    from metakinetics.cli.fit import report
+    from metakinetics.report.build import _overall_gof
+
+    data = _cohorts(tmp_path / "c.csv", 2, 0.01)
+    r = fit(_setup(tmp_path, data), predictor=toy, curves=False)
+    d, g = r.datasets[0], r.goodness_of_fit
+    text = report(r, "result.json", None)
+    assert f"binomial deviance {d['binomial_deviance']:.2f} (p = {d['binomial_p_value']:.3g})" in text
+    assert f"all aggregate data sets: {g['value']:.2f} on 24 rows (p = {g['p_value']:.3g}, bootstrap)" in text
+    html = _overall_gof(r.to_dict()["goodness_of_fit"])
+    assert "parametric bootstrap" in html and f"{g['binomial_value']:.2f}" in html
+    assert _overall_gof(None) is None
