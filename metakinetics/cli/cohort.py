@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 
-from .common import add_model_arguments, check_out, emit, format_columns, model_from_args
+from .common import add_generations_argument, add_model_arguments, check_out, emit, format_columns, model_from_args
 
 
 def register(subparsers) -> None:
@@ -27,6 +27,10 @@ def register(subparsers) -> None:
                    help="staggered entry: uniform accrual over YEARS, so censoring ~ U(F, F + YEARS)")
     p.add_argument("--loss-rate", type=float, default=None, metavar="PER_YEAR",
                    help="loss to follow-up at this rate per year (exponential)")
+    add_generations_argument(p, default=None)
+    p.add_argument("--horizon", type=float, default=None, metavar="YEARS",
+                   help="with seeding: colonies followed until this many years after diagnosis (detections "
+                        "exact up to it; default: no limit)")
     p.add_argument("--out", required=True, help="CSV file to write (atomically; - for stdout)")
     p.set_defaults(func=run)
 
@@ -49,12 +53,15 @@ def run(args) -> int:
         bar = tqdm(total=args.patients, unit="patient", file=sys.stderr, desc="cohort", delay=2.0)
     try:
         coh = simulate_cohort(model, args.patients, seed=args.seed, individual=args.individual,
-                              follow_up=fu, progress=bar.update if bar else None)
+                              follow_up=fu, progress=bar.update if bar else None, generations=args.generations,
+                              horizon=args.horizon)
     finally:
         if bar:
             bar.close()
     emit(format_columns(coh.columns(), "csv"), args.out)
     n0 = int(coh.m0.sum())
     cens = "" if fu is None else f", median censoring {float(np.median(coh.censor)):.3g} y"
-    print(f"wrote {coh.n} patients ({n0} M0{cens}) to {args.out}", file=sys.stderr)
+    note = "" if args.horizon is None else f"; colonies followed to {args.horizon:g} y after diagnosis: later " \
+                                           f"detections incomplete"
+    print(f"wrote {coh.n} patients ({n0} M0{cens}{note}) to {args.out}", file=sys.stderr)
     return 0

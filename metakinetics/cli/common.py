@@ -1,6 +1,7 @@
 """Argument helpers shared by the subcommands: times, --set overrides, output formats."""
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -95,6 +96,27 @@ def add_class_argument(parser) -> None:
     """``--class NAME``: one intrinsic class of the model as a model of its own (Model.of_class)."""
     parser.add_argument("--class", dest="klass", default=None, metavar="NAME",
                         help="one intrinsic class of the model (a [classes.NAME] table) as a model of its own")
+
+
+def _generations(text: str):
+    """--generations: a whole number >= 1, or 'all' (None)."""
+    if text.strip().lower() in ("all", "none"):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1 or 'all', found {text!r}") from None
+
+
+def add_generations_argument(parser, default: int | None = 2) -> None:
+    """``--generations N|all``: colonies' generations followed with metastasis-to-metastasis seeding
+    (``default``: 2 where formulas compute, None, every generation, for the cohort simulator)."""
+    said = "2, the default: " if default == 2 else "2: "
+    parser.add_argument("--generations", type=_generations, default=default, metavar="N|all",
+                        help="with metastasis-to-metastasis seeding: generations of colonies followed, by the "
+                             f"formulas and the simulator alike (1: colonies do not shed; {said}the primary's "
+                             "colonies shed, their daughters do not; 'all'" + (", the default" if default is None
+                                                                                else "") + ": every generation)")
 
 
 def add_format_argument(parser, choices: Sequence[str] = ("table", "csv", "json"), default: str = "table") -> None:

@@ -1,23 +1,12 @@
 """``metakinetics incidence``: organ-specific incidence of an endpoint over time (or diameter)."""
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
 from ..endpoints import ENDPOINTS
 from ..errors import InputError
-from .common import add_format_argument, add_model_arguments, check_out, default_times, emit, format_columns, model_from_args, parse_times
-
-
-def _generations(text: str):
-    """--generations: a whole number >= 1, or 'all' (None)."""
-    if text.strip().lower() in ("all", "none"):
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1 or 'all', found {text!r}") from None
+from .common import (add_format_argument, add_generations_argument, add_model_arguments, check_out, default_times, emit,
+                     format_columns, model_from_args, parse_times)
 
 
 def register(subparsers) -> None:
@@ -53,10 +42,7 @@ def register(subparsers) -> None:
     p.add_argument("--by-class", action="store_true",
                    help="a model with intrinsic classes: one block of rows per class and one pooled "
                         "(the mixture), with a 'class' column")
-    p.add_argument("--generations", type=_generations, default=2,
-                   help="with metastasis-to-metastasis seeding: generations of colonies followed, by the formulas "
-                        "and the simulator alike (1: colonies do not shed; 2, the default: the primary's colonies "
-                        "shed, their daughters do not; 'all': every generation, slower)")
+    add_generations_argument(p)
     p.add_argument("--out", default=None, help="write to this file (atomically) instead of stdout")
     add_format_argument(p)
     p.set_defaults(func=run)

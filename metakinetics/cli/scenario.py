@@ -11,7 +11,8 @@ from ..endpoints import endpoint_from_name
 from ..errors import InputError
 from ..model import parse_override
 from ..scenarios import EXAMPLES, compare, default_workers, parse_scenario, resolve_source
-from .common import add_format_argument, check_out, default_times, emit, format_columns, parse_times
+from .common import (add_class_argument, add_format_argument, add_generations_argument, check_out, default_times, emit,
+                     format_columns, parse_times)
 
 
 def register(sub) -> None:
@@ -29,6 +30,7 @@ def register(sub) -> None:
     p.add_argument("--group", default=None, metavar="NAME",
                    help="group of a fit with group-specific parameters (e.g. 'triple negative' in "
                         "fits/subtypes): its model and parameters, drawn with --draws; required for such a fit")
+    add_class_argument(p)
     p.add_argument("--scenario", "-s", dest="scenarios", action="append", default=[], metavar="SCENARIO",
                    help="a scenario, e.g. surgery_delay=0.25 or adjuvant:kill_dormant=0.5 (repeatable)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
@@ -57,6 +59,7 @@ def register(sub) -> None:
     p.add_argument("--nodes", type=int, default=None, help="Gauss-Hermite nodes per random effect")
     p.add_argument("--patients", type=int, default=None,
                    help="Monte Carlo virtual patients per task instead of quadrature")
+    add_generations_argument(p)
     add_format_argument(p)
     p.add_argument("--out", "-o", default=None, metavar="FILE", help="write the table here (atomically)")
     p.add_argument("--figure", default=None, metavar="FILE.png",
@@ -102,6 +105,10 @@ def run(args) -> int:
     if args.figure:
         check_out(args.figure, what="--figure")
     model, fit, _ = resolve_source(args.source, group=args.group)
+    if args.klass:
+        if fit is not None:
+            raise InputError(f"--class {args.klass}: give a model; a fit's own subsets are its groups (--group)")
+        model = model.of_class(args.klass)
     result = getattr(fit, "result", None)
     if result is not None and result.status != "converged":   # a warning: the user may still want it
         print(f"metakinetics scenario: warning: the fit '{fit.name}' did NOT converge ({result.message}); "
@@ -115,7 +122,7 @@ def run(args) -> int:
     workers = args.workers
     if workers is None and args.scheduler is None:
         workers = default_workers() if args.draws else 1
-    options = {"method": args.method}
+    options = {"method": args.method, "generations": args.generations}
     options.update({k: v for k, v in (("nodes", args.nodes), ("patients", args.patients)) if v is not None})
     comparison = compare(source, scenarios, endpoint, times, draws=args.draws, uncertainty=args.uncertainty,
                          seed=args.seed, level=args.level, workers=workers, scheduler=args.scheduler,

@@ -21,9 +21,36 @@ RTOL = 1e-10
 ATOL = 1e-30
 
 
+def _with_seeding(rhs, jac, K: int, g: np.ndarray, birth: np.ndarray):
+    """(rhs, jac) of the states (x, C, D, A, S) from those of (x, C, D, A): S_k (cells/year) is
+    the shedding of organ k's colonies, sum_i mu'_k y_i^gamma' over its colonies y_i = e^{lambda_k a_i};
+    in expectation dS_k/dt = g_k S_k + mu'_k a_k (g_k = gamma' lambda_k; a new colony adds mu'_k,
+    a_k = eps_k omega_k D_k its founding rate) and dC/dt gains sum_k S_k: the exact mean of every
+    generation of metastasis-to-metastasis seeding (a linear system)."""
+    n = 2 + 2 * K
+
+    def f(t, y, *args):
+        base = np.asarray(rhs(t, y[:n], *args), dtype=float)
+        S = y[n:]
+        base[1] += S.sum()
+        return np.concatenate([base, g * S + birth * y[2:2 + K]])
+
+    def J(t, y, *args):
+        out = np.zeros((n + K, n + K))
+        out[:n, :n] = np.asarray(jac(t, y[:n], *args), dtype=float)
+        out[1, n:] = 1.0
+        out[n:, n:] = np.diag(g)
+        out[n + np.arange(K), 2 + np.arange(K)] = birth
+        return out
+
+    return f, J
+
+
 def solve_ode(p: PatientParams, times: np.ndarray, t_s: np.ndarray, *, stiff_method: str = "LSODA",
               rtol: float = RTOL, atol: float = ATOL):
-    """States (P, T, 2 + 2K) at ``times``; integration from t = 0, surgery at t_s (inf: none)."""
+    """States (P, T, 2 + 2K) at ``times``; integration from t = 0, surgery at t_s (inf: none). With
+    metastasis-to-metastasis seeding the colonies' shedding is integrated too (K more states, not
+    returned): C, D and A then hold every generation."""
     structure = structure_of(p)
     K = structure.n_organs
     rhs1, jac1 = ode_functions(structure, True)
@@ -31,20 +58,30 @@ def solve_ode(p: PatientParams, times: np.ndarray, t_s: np.ndarray, *, stiff_met
     out = np.empty((p.n, times.size, 2 + 2 * K))
     for i in range(p.n):
         args = row(p, i)
-        y = np.zeros(2 + 2 * K)
+        fns = (rhs1, jac1, rhs0, jac0)
+        if p.secondary:
+            g = p.secondary_gamma[i] * p.colony_rate[i]
+            birth = p.secondary_shedding[i] * p.eps[i] * p.wake[i]
+            fns = _with_seeding(rhs1, jac1, K, g, birth) + _with_seeding(rhs0, jac0, K, g, birth)
+        y = np.zeros(2 + (3 if p.secondary else 2) * K)
         y[0] = p.x0[i]
-        ts = t_s[i]
-        if ts > times[-1]:  # no surgery within the output window
-            out[i] = _integrate(rhs1, jac1, args, 0.0, times[-1], y, times, stiff_method, rtol, atol)
-            continue
-        before = times < ts
-        out[i, before] = _integrate(rhs1, jac1, args, 0.0, ts, y, times[before],
-                                    stiff_method, rtol, atol, end_state=True, out_end=y)
-        y[0] = 0.0
-        y[2:2 + K] *= 1.0 - p.kill_dormant[i]
-        after = ~before
-        out[i, after] = _integrate(rhs0, jac0, args, ts, times[-1], y, times[after], stiff_method,
-                                   rtol, atol)
+        out[i] = _solve_one(*fns, args, y, p, i, t_s[i], times, stiff_method, rtol, atol)[:, :2 + 2 * K]
+    return out
+
+
+def _solve_one(rhs1, jac1, rhs0, jac0, args, y, p: PatientParams, i: int, ts: float, times, method, rtol, atol):
+    """One parameter set's states at ``times`` from ``y`` at t = 0: the primary in place until
+    ``ts``, then removed (x = 0) and every dormant pool kept w.p. 1 - kill_dormant."""
+    K = len(p.organs)
+    out = np.empty((times.size, y.size))
+    if ts > times[-1]:
+        return _integrate(rhs1, jac1, args, 0.0, times[-1], y, times, method, rtol, atol)
+    before = times < ts
+    out[before] = _integrate(rhs1, jac1, args, 0.0, ts, y, times[before], method, rtol, atol, end_state=True,
+                             out_end=y)
+    y[0] = 0.0
+    y[2:2 + K] *= 1.0 - p.kill_dormant[i]
+    out[~before] = _integrate(rhs0, jac0, args, ts, times[-1], y, times[~before], method, rtol, atol)
     return out
 
 

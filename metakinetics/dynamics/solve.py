@@ -29,21 +29,26 @@ def solve(model: Model, times, params: Mapping | None = None, *, method: str = "
           surgery: bool = True) -> Trajectory:
     """Expected x, C, D_k and founded colonies at ``times`` (years since onset) for P parameter sets.
 
-    method: "auto" (closed form if available, else semi-analytic), "closed-form" (exponential
-    primary, sympy sums of exponentials), "semi-analytic" (fast, vectorised: the shedding moments
-    of :mod:`metakinetics.model.chain`, shared with incidence), "ode" (scipy solve_ivp LSODA, the
-    reference).
+    method: "auto" (closed form if available, else semi-analytic; "ode" with metastasis-to-metastasis
+    seeding), "closed-form" (exponential primary, sympy sums of exponentials), "semi-analytic" (fast,
+    vectorised: the shedding moments of :mod:`metakinetics.model.chain`, shared with incidence),
+    "ode" (scipy solve_ivp LSODA, the reference; with seeding the colonies' shedding is integrated
+    too, so C, D and the founded colonies hold every generation).
     """
     if method not in METHODS:
         raise InputError(f"method: unknown '{method}' (expected one of {', '.join(METHODS)})")
     t = check_times(times)
-    one_patient(model, "solve", params=params)
+    one_patient(model, "solve", seeding=False)
     p = resolve(model, params)
     t_dx = p.diagnosis_time()
     t_s = t_dx + p.delay
     t_cut = t_s if surgery else np.full(p.n, np.inf)
     if method == "auto":
-        method = "closed-form" if p.law.name == "exponential" else "semi-analytic"
+        method = "ode" if p.secondary else "closed-form" if p.law.name == "exponential" else "semi-analytic"
+    if p.secondary and method != "ode":
+        raise InputError(f"solve: method '{method}' follows the primary's colonies only; with metastasis-to-"
+                         f"metastasis seeding (secondary_shedding > 0) use method 'ode' (or 'auto'), which "
+                         f"integrates the mean of every generation")
     K = len(p.organs)
     if method == "ode":
         from .ode import solve_ode

@@ -108,24 +108,28 @@ def render_figure_set(source: Any, out_dir: str | Path, formats: Sequence[str] =
         elif name == "trajectories":
             from .trajectories import trajectory_figure
 
-            emit(name, trajectory_figure(model), _caption(
+            patient, note = one_patient(model)
+            emit(name, trajectory_figure(patient), _caption(
                 "Expected compartments of the typical patient (dynamics.solve): primary tumour, circulating "
                 "cells, dormant cells and colonies founded per organ, against years since diagnosis; solid "
-                "with surgery (dotted line), dashed without.", desc))
+                "with surgery (dotted line), dashed without." + note, desc))
         elif name == "fan":
             from .fan import fan_chart
 
-            emit(name, fan_chart(model, paths=paths, sigma=sigma, seed=seed), _caption(
+            patient, note = one_patient(model)
+            emit(name, fan_chart(patient, paths=paths, sigma=sigma, seed=seed), _caption(
                 f"Fan chart of {paths} stochastic trajectories of the primary tumour under noisy growth "
                 f"dx = g(x) dt + {sigma:g} x dW (Euler-Maruyama, seed {seed}): median, 50% and 90% bands, "
-                f"the deterministic curve, and the share of paths diagnosed by each time.", desc))
+                f"the deterministic curve, and the share of paths diagnosed by each time." + note, desc))
         elif name == "organotropism":
             from .organotropism import organotropism_figure
 
-            emit(name, organotropism_figure(model), _caption(
+            patient, note = one_patient(model)
+            emit(name, organotropism_figure(patient), _caption(
                 "Organotropism: each organ's share of founded colonies in the model (arrest fraction x "
                 "efficiency x probability a dormant cell wakes rather than dies) beside its share of "
-                "blood flow (Organ.blood_flow), and their ratio (1 = hemodynamics alone explains it).", desc))
+                "blood flow (Organ.blood_flow), and their ratio (1 = hemodynamics alone explains it)." + note,
+                desc))
         elif name == "corner":
             from .corner import corner_figure
 
@@ -164,6 +168,26 @@ def render_figure_set(source: Any, out_dir: str | Path, formats: Sequence[str] =
                 "mixture sum_c pi_c E_c[w a] / sum_c pi_c E_c[w b], M0 weighting within each class), and any "
                 "distant metastasis; Gauss-Hermite expectation over the random effects.", desc))
     return out
+
+
+def one_patient(model):
+    """(model, caption note) for the figures of one typical patient: for a model with intrinsic
+    classes its most prevalent class (Model.of_class), said in the caption.
+
+    Parameters
+    ----------
+    model : Model
+
+    Returns
+    -------
+    model : Model
+    note : str
+        Caption text ('' when the model is drawn as it is).
+    """
+    if not model.classes:
+        return model, ""
+    top = max(model.classes, key=lambda c: c.prevalence).name
+    return model.of_class(top), f" Class {top}, the most prevalent of the model's intrinsic classes."
 
 
 def _lag(model, desc: str):

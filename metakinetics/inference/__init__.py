@@ -2,7 +2,8 @@
 
 ``fit(path)`` runs a ``fits/NAME/fit.toml`` set-up and returns a :class:`FitResult` (the fitted
 model for any group, parameter draws, predictions); ``write_result`` stores it atomically as JSON;
-``fit_bands`` gives the confidence bands of its fitted curves over parameter draws.
+``fit_bands`` gives the confidence bands of its fitted curves over parameter draws; ``validate``
+leaves one data set out at a time, refits and predicts it with 95% prediction bands.
 """
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from .objective import Objective, population_ctc_predictor, population_predictor
 from .parameters import FreeParameter, ParameterSet
 from .problem import CtcPositive, DataSpec, FitSetup, Problem, build_problem, ctc_draw_volume, load_setup, parse_setup
 from .results import Estimate, FitResult, read_result, write_result
+from .validation import LeftOut, Validation, validate
 
 __all__ = ["BetaBinomial", "Binomial", "CensoredTimeToEvent", "CtcPositive", "DataSpec", "Estimate", "FitBands",
            "FitResult", "FitSetup",
-           "FreeParameter", "LeastSquares", "Objective", "ParameterSet", "Problem", "build_problem",
+           "FreeParameter", "LeastSquares", "LeftOut", "Objective", "ParameterSet", "Problem", "build_problem",
            "ctc_draw_volume", "default_setup_path", "draw_natural", "find_setup", "fit", "fit_bands", "fixed_model",
            "load_setup", "organ_summary", "parse_setup", "percentile_bands",
-           "population_ctc_predictor", "population_predictor", "read_result", "resolve_setup_path", "write_result"]
+           "population_ctc_predictor", "population_predictor", "read_result", "resolve_setup_path", "Validation",
+           "validate", "write_result"]

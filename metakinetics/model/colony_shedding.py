@@ -39,7 +39,7 @@ def check_generations(generations) -> int | None:
     if isinstance(generations, bool) or not isinstance(generations, (int, float, np.integer, np.floating)) \
             or generations != int(generations) or generations < 1:
         raise InputError(f"generations must be a whole number >= 1 (1: colonies do not shed) or None "
-                         f"(every generation), found {generations!r}")
+                         f"(every generation; 'all' on the command line), found {generations!r}")
     return int(generations)
 
 

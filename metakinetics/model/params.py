@@ -446,7 +446,7 @@ def resolve(model: Model, params: Mapping[str, object] | None = None, classes=No
 def one_patient(model: Model, what: str, *, seeding: bool = True, params: Mapping | None = None) -> None:
     """Refuse, naming ``what``, a model that is not one patient's: one with intrinsic classes (a
     patient has one: ``model.of_class(name)``) and, with ``seeding``, one whose colonies shed
-    (metastasis-to-metastasis seeding is in the incidence formulas and the cohort simulator only).
+    (metastasis-to-metastasis seeding is in incidence, the cohort simulator and solve's ODE only).
 
     Parameters
     ----------
@@ -470,9 +470,9 @@ def one_patient(model: Model, what: str, *, seeding: bool = True, params: Mappin
     values = {**model.values(), **dict(params or {})}
     shed = [k for k, v in values.items() if k.endswith(".secondary_shedding") and np.any(np.asarray(v) > 0)]
     if seeding and shed:
-        raise InputError(f"{what}: {shed[0]} > 0 (metastasis-to-metastasis seeding) is not in {what}; the "
-                         f"incidence formulas and the cohort simulator (simulate_cohort, metakinetics cohort) "
-                         f"follow it")
+        raise InputError(f"{what}: {shed[0]} > 0 (metastasis-to-metastasis seeding) is not in {what}; "
+                         f"incidence, the cohort simulator (simulate_cohort, metakinetics cohort) and solve's "
+                         f"mean dynamics (method 'ode') follow it")
 
 
 def prevalences(model: Model, params: Mapping[str, object] | None = None) -> np.ndarray:

@@ -319,9 +319,11 @@ def _monte_carlo(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, pat
                           generations=generations)
     r = cohort_incidence(coh, ep, t)
 
+    seeding = {"generations": "all" if generations is None else generations} if _colony_seeding(model, params) else {}
+
     def result(r, patients: int, per=None) -> IncidenceResult:
         return IncidenceResult(ep, t, _columns(model, ep), r.values, r.se, "monte-carlo", model.name,
-                               {"patients": patients, "seed": seed}, per)
+                               {"patients": patients, "seed": seed, **seeding}, per)
 
     by = {c: cohort_incidence(coh.of_class(c), ep, t) for c in model.class_names} if by_class else {}
     per = {c: result(rc, int(rc.n.max(initial=0))) for c, rc in by.items()} if by_class else None

@@ -62,7 +62,7 @@ def _incidence(model: Model, endpoint: Endpoint, times: np.ndarray, seed, option
 
 
 #: incidence options the batched path (population.incidence_batch) takes; anything else runs per row
-_BATCH_OPTIONS = frozenset({"individual", "method", "nodes", "patients"})
+_BATCH_OPTIONS = frozenset({"individual", "method", "nodes", "patients", "generations"})
 
 
 def _batchable(spec: SweepSpec) -> bool:

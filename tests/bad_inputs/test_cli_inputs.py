@@ -74,6 +74,11 @@ CASES = [
      ["within", "finite number of years >= 0"]),
     ("28_death_after_relapse_negative", ["incidence", "breast", "--set", "mortality.after_relapse=-1"],
      ["mortality.after_relapse", "zero or positive"]),
+    ("29_validate_a_single_data_set", ["validate", "{one_param_fit}", "--no-progress", "--out", "{tmp}/v"],
+     ["fit.toml", "data", "leaves one [[data]] set out", "this set-up has 1"]),
+    ("30_validate_missing_fit_toml", ["validate", "{tmp}/nowhere", "--no-progress"],
+     ["nowhere", "no fit set-up there"]),
+    ("31_validate_too_few_draws", ["validate", "{one_param_fit}", "--draws", "5"], ["--draws", "at least 20"]),
 ]
 
 #: the data file of each fit set-up case

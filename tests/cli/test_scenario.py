@@ -102,3 +102,36 @@ def test_group_option_runs_the_group_model_with_its_parameters_drawn(capsys):
     assert code == 2 and "no group 'basal'" in err and "triple negative" in err
     code, _, err = run(capsys, "breast", "--group", "basal", "-s", "baseline", "--times", "0")
     assert code == 2 and "not a model" in err
+
+
+def test_class_option_compares_one_class(capsys):
+    """--class: the scenarios on one intrinsic class as a model of its own (not on the mixture)."""
+    from metakinetics.model import load_model
+    from metakinetics.scenarios import compare
+    from metakinetics.scenarios.transforms import parse_scenario
+
+    assert main(["scenario", "breast_subtypes", "--class", "her2_enriched", "-s", "adjuvant:kill_dormant=0.5",
+                 "--times", "5", "--format", "csv"]) == 0
+    rows = capsys.readouterr().out.strip().splitlines()
+    own = compare(load_model("breast_subtypes").of_class("her2_enriched"),
+                  [parse_scenario("adjuvant:kill_dormant=0.5")], "any", [5.0])
+    assert rows[1:] == own.to_csv().strip().splitlines()[1:]
+    assert main(["scenario", "fits/breast", "--class", "luminal_a", "-s", "dormancy=0.5", "--times", "5"]) == 2
+    assert "give a model" in capsys.readouterr().err
+
+
+def test_generations_reach_the_scenarios(capsys):
+    """--generations (and compare(..., generations=)) follow the colonies' generations of seeding
+    as incidence does: the baseline's bone value equals incidence with the same generations."""
+    from metakinetics.model import load_model
+    from metakinetics.population.incidence import incidence
+
+    model = load_model("tests/incidence/exp_hub.toml").with_values({"organs.liver.secondary_shedding": 1e4})
+    for g, gen in (("2", 2), ("all", None)):
+        assert main(["scenario", "tests/incidence/exp_hub.toml", "--set", "organs.liver.secondary_shedding=1e4",
+                     "-s", "dormancy=0.5", "--times", "10", "--generations", g, "--format", "json", "--nodes", "3"]) == 0
+        cols = json.loads(capsys.readouterr().out)["columns"]
+        pairs = list(zip(cols["scenario"], cols["organ"]))
+        i = pairs.index(("baseline", "bone"))
+        want = incidence(model, "any", [10.0], nodes=3, generations=gen).values[0, 0]
+        assert cols["value"][i] == pytest.approx(want, rel=1e-12)

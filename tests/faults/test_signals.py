@@ -82,7 +82,10 @@ def test_fit_killed_leaves_old_or_new_pair(tmp_path, sig, delay):
     out = _old_fit_dir(tmp_path)
     code = _signal_after(_start("fit", "--out-dir", str(out), "--quiet"), sig, delay)
     state = _assert_fit_pair(out)
-    assert (code == 0) == (state == "new") or sig == signal.SIGKILL
+    # a clean exit always leaves the new pair; a signal may come before the commit (old pair, exit
+    # by the signal) or after it, while the process exits (new pair, exit by the signal): the fit
+    # takes 4.6-5.2 s on a loaded 2-core machine, so the 5 s SIGTERM lands on either side
+    assert code != 0 or state == "new"          # a clean exit leaves the new pair (and old means killed)
     if sig == signal.SIGKILL:   # the next run into the directory removes what the dead one left
         with directory_lock(out):
             write_files_atomic([(out / "result.json", (out / "result.json").read_bytes())])

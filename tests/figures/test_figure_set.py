@@ -119,3 +119,16 @@ def test_class_figure_renders_for_a_model_with_classes(tmp_path):
 def test_class_figure_needs_classes(tmp_path):
     with pytest.raises(InputError, match="needs a model with intrinsic classes"):
         render_figure_set(load_model("breast"), tmp_path, ("png",), only=["classes"])
+
+
+def test_one_patient_figures_of_a_class_or_seeding_model_say_which_patient(tmp_path):
+    """trajectories, fan and organotropism follow one typical patient: for a model with classes
+    the most prevalent class (Model.of_class), said in the caption (solve refuses the mixture); a
+    seeding model's trajectories are its mean dynamics with every generation (solve's ODE)."""
+    figs = render_figure_set(load_model("breast_subtypes"), tmp_path / "c", ("png",),
+                             only=["trajectories", "fan", "organotropism"], paths=20)
+    assert [f.name for f in figs] == ["trajectories", "fan", "organotropism"]
+    assert all("Class luminal_a, the most prevalent" in f.caption for f in figs)
+    seeding = load_model("breast").with_values({"organs.bone.secondary_shedding": 1e3})
+    (fig,) = render_figure_set(seeding, tmp_path / "s", ("png",), only=["trajectories"])
+    assert "Class" not in fig.caption

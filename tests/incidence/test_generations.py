@@ -99,3 +99,13 @@ def test_generations_argument_is_checked():
     for bad in (0, -1, 2.5, True, "all"):
         with pytest.raises(InputError, match="generations"):
             incidence(_hub(1e4), "any", [5.0], individual=True, generations=bad)
+
+
+def test_results_say_how_many_generations_were_followed():
+    """info["generations"] on the formula and Monte Carlo paths with seeding; absent without it."""
+    seeding = _hub(1e4)
+    assert incidence(seeding, "any", [5.0], individual=True).info["generations"] == 2
+    mc = incidence(seeding, "any", [5.0], individual=True, method="monte-carlo", patients=200, seed=1,
+                   generations=None)
+    assert mc.info["generations"] == "all"
+    assert "generations" not in incidence(_hub(0.0), "any", [5.0], individual=True).info

@@ -1,0 +1,466 @@
+"""Leave-one-data-set-out validation of a fit set-up: refit without each ``[[data]]`` set in turn and
+predict its rows, with 95% prediction bands, from the fit to the others alone.
+
+What it answers: does the model, fitted to the other cohorts, predict a cohort it has not seen,
+within the uncertainty it claims? A row outside its band is a result to explain (a structural gap
+of the model, a cohort unlike the others), not to hide.
+
+How each left-out data set D is handled:
+
+1. The full set-up is fitted once (the reference: every data set).
+2. Identifiability without D: the Fisher information of the reduced set-up (every data set but
+   D) at the full fit's estimate, on the search scale. A parameter the remaining data cannot
+   move (its diagonal below ``NO_EFFECT`` of the largest) or a direction of the information whose
+   eigenvalue is below ``RANK_TOL`` times the largest (e.g. shedding mu x every organ efficiency,
+   which only the CTC row separates) is not identified without D: the parameter with the largest
+   weight in that direction (the first in set-up order on a tie within 1%) is fixed at the full
+   fit's estimate for this refit, repeated until the rest is identified. The report names them.
+3. The reduced set-up is refitted with the set-up's own options and seed (Wald covariance: the
+   band needs the covariance only, whatever interval method the set-up asks for).
+4. Every row of D is predicted at the refit's estimate (``predicted``), with D's own ``set`` and
+   group values, exactly as the fit's objective would predict it.
+5. The 95% prediction band of a row is the central 95% of the mixture, over ``draws`` parameter
+   sets drawn (seeded) from the refit's covariance (FitResult.draw_values: multivariate normal on
+   the search scale, log for log parameters), of the row's sampling distribution given the
+   predicted proportion p_j of draw j:
+
+   - binomial rows: Binomial(n, p_j) / n at the row's denominator n (rounded to a whole patient);
+   - least-squares rows: Normal(p_j, sigma), sigma the row's stated standard error (or the set-up's
+     ``sigma``).
+
+   The mixture's 2.5% and 97.5% quantiles are found exactly (bisection on the mixture CDF), so the
+   only Monte Carlo error is that of the parameter draws. A row is ``inside`` when its observed
+   proportion lies in [low, high]. ``position`` is the mixture CDF at the observed value (mid-P for
+   binomial rows): below 0.025 the row lies under its band, above 0.975 over it. The
+   parameter-only band (``param_low``, ``param_high``: 2.5-97.5 percentiles of p_j) tells whether
+   a miss comes from the parameters or from sampling noise.
+
+Data sets of individual patients (time-to-event) have no per-row proportion: they stay in every
+refit and are reported as not validated. A refit that fails or does not converge is reported.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import time as _time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import binom, norm
+
+from .. import __version__
+from ..errors import FitError, MetakineticsError
+from ..seeds import check_seed
+from .bands import _Predictor
+from .fixed import fixed_model
+from .intervals import NO_EFFECT, information
+from .likelihood import Binomial, CensoredTimeToEvent
+from .objective import CtcPredictor, Objective, Predictor
+from .problem import FitSetup, Problem, build_problem, load_setup
+from .results import FitResult
+
+#: A direction of the reduced set-up's information with an eigenvalue below RANK_TOL x the largest is
+#: taken as not identified without the left-out data set (1e-8: a change of 1e4 search units along
+#: it moves -2 log L by less than one unit when the best-determined direction has information 1).
+RANK_TOL = 1e-8
+
+#: Share of left-out rows inside their 95% band the issue asks for.
+TARGET = 0.80
+
+#: The fixed wording of the band, stored in validate.json.
+BAND_RULE = ("central {level:g}% of the mixture over {draws} parameter draws (seeded, from the refit's covariance "
+             "on the search scale) of the row's sampling distribution at the draw's predicted proportion: "
+             "Binomial(n, p)/n at the row's denominator n for binomial rows, Normal(p, sigma) with the row's "
+             "standard error for least-squares rows; quantiles found exactly by bisection on the mixture CDF")
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """One left-out data set: how its refit went and its rows' predictions.
+
+    ``status`` is 'validated', 'not converged' (the refit stopped without converging: rows predicted
+    at its last point and counted), 'not validated' (individual data, or every parameter
+    unidentified without it) or 'refit failed' (no rows); ``reason`` says why when not validated. ``fixed`` maps the
+    parameters fixed at the full fit's estimate for this refit (unidentified without the data set)
+    to that value; ``estimates`` the refit's estimates (natural scale, model units) by parameter;
+    ``rows`` one dict per data row (see :func:`validate`)."""
+
+    label: str
+    name: str
+    likelihood: str
+    status: str
+    reason: str = ""
+    fixed: dict[str, float] = field(default_factory=dict)
+    refit_status: str = ""
+    refit_message: str = ""
+    estimates: dict[str, float] = field(default_factory=dict)
+    failed_draws: int = 0
+    elapsed_s: float = 0.0
+    rows: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Leave-one-data-set-out validation of a fit set-up (see the module docstring for the method).
+
+    ``datasets`` holds one :class:`LeftOut` per ``[[data]]`` set, in set-up order; ``full_estimates``
+    the estimates of the fit to every data set."""
+
+    name: str
+    setup_path: str | None
+    seed: int
+    draws: int
+    level: float
+    package_version: str
+    elapsed_s: float
+    full_estimates: dict[str, float]
+    datasets: tuple[LeftOut, ...]
+    target: float = TARGET
+
+    @property
+    def rows(self) -> list[dict]:
+        """Every predicted left-out row, data set by data set."""
+        return [r for d in self.datasets for r in d.rows]
+
+    @property
+    def n_inside(self) -> int:
+        """Rows whose observed value lies inside their band."""
+        return sum(bool(r["inside"]) for r in self.rows)
+
+    @property
+    def share_inside(self) -> float:
+        """Share of predicted rows inside their band (NaN with no rows)."""
+        n = len(self.rows)
+        return self.n_inside / n if n else math.nan
+
+    @property
+    def share_independent(self) -> float:
+        """Share inside among the rows of data sets whose refit fixed no parameter at the full fit's
+        estimate (that estimate saw the left-out data, so those rows are not an independent test)."""
+        rows = [r for r in self.rows if r["independent"]]
+        return sum(bool(r["inside"]) for r in rows) / len(rows) if rows else math.nan
+
+    @property
+    def band_rule(self) -> str:
+        """How each row's band is formed, in words."""
+        return BAND_RULE.format(level=100 * self.level, draws=self.draws)
+
+    def to_dict(self) -> dict:
+        """A JSON-safe dict (NaN and inf as None): validate.json."""
+        d = asdict(self)
+        d.update({"band": self.band_rule, "n_rows": len(self.rows), "n_inside": self.n_inside,
+                  "share_inside": self.share_inside,
+                  "share_inside_independent": self.share_independent,
+                  "meets_target": bool(self.share_inside >= self.target)})
+        return _clean(d)
+
+    def to_json(self) -> str:
+        """The JSON text of validate.json (indented, no NaN)."""
+        return json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n"
+
+    def to_csv(self) -> str:
+        """One line per left-out row (validate.csv): the columns of :data:`CSV_COLUMNS`."""
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        for r in self.rows:
+            w.writerow({k: _csv_cell(r.get(k)) for k in CSV_COLUMNS})
+        return buf.getvalue()
+
+
+#: Columns of validate.csv.
+CSV_COLUMNS = ("dataset", "row", "label", "group", "organ", "endpoint", "time", "landmark", "observed", "predicted",
+               "param_low", "param_high", "low", "high", "inside", "position", "n", "sigma", "independent")
+
+
+def validate(setup: FitSetup | str | Path, *, draws: int = 200, seed: int | None = None, level: float = 0.95,
+             progress: Callable[[int, int, str], None] | None = None, predictor: Predictor | None = None,
+             ctc_predictor: CtcPredictor | None = None, full: FitResult | None = None) -> Validation:
+    """Leave each data set of a fit set-up out in turn, refit, and predict its rows with bands.
+
+    Parameters
+    ----------
+    setup : FitSetup, str or pathlib.Path
+        The set-up (or a fit folder / fit.toml); it needs at least two ``[[data]]`` sets.
+    draws : int
+        Parameter draws from each refit's covariance behind the bands (at least 20).
+    seed : int, optional
+        Seed of the parameter draws (default: the set-up's seed); left-out set i draws with
+        ``SeedSequence([seed, i])``. Same seed, same numbers.
+    level : float
+        Central probability of the prediction bands (0.95).
+    progress : callable, optional
+        ``progress(done, total, label)`` after each left-out data set.
+    predictor, ctc_predictor : callable, optional
+        Passed to every :func:`~metakinetics.inference.fit` (tests); the left-out predictions always
+        use the population model (``population.incidence_batch``, as the fit's bands).
+    full : FitResult, optional
+        The fit to every data set, when already at hand (else it is fitted here).
+
+    Returns
+    -------
+    Validation
+        Per left-out data set: the parameters fixed, the refit, and per row ``dataset``, ``row``
+        (data-file line), ``label``, ``group``, ``organ``, ``endpoint``, ``time`` (years),
+        ``landmark``, ``observed`` and ``predicted`` (proportions), ``param_low``/``param_high``
+        (parameter-only band), ``low``/``high`` (the prediction band), ``inside``, ``position``
+        (mixture CDF at the observed value), ``n`` (binomial denominator) or ``sigma``, and
+        ``independent`` (False when the refit fixed parameters at the full fit's estimate).
+
+    Raises
+    ------
+    FitError
+        When the set-up has fewer than two data sets, or the full fit fails.
+    """
+    from .fit import fit
+
+    if not isinstance(setup, FitSetup):
+        setup = load_setup(setup)
+    if isinstance(draws, bool) or not isinstance(draws, int) or draws < 20:
+        raise FitError(f"validate: draws must be a whole number >= 20 (a 95% band from fewer is noise), "
+                       f"found {draws!r}")
+    if not 0 < level < 1:
+        raise FitError(f"validate: level must be in (0, 1), found {level!r}")
+    check_seed(seed)
+    seed = setup.seed if seed is None else int(seed)
+    where = setup.path or setup.name
+    if len(setup.data) < 2:
+        raise FitError(f"{where}: data: validate leaves one [[data]] set out at a time and refits on the others; "
+                       f"this set-up has {len(setup.data)} (nothing would be left to fit)")
+    t0 = _time.perf_counter()
+    if full is None:
+        full = fit(setup, predictor=predictor, ctc_predictor=ctc_predictor, intervals="wald", curves=False)
+    full_values = {e.name: e.value for e in full.estimates}
+    out = []
+    for i, spec in enumerate(setup.data):
+        t1 = _time.perf_counter()
+        left = _leave_out(setup, i, full_values, draws=draws, seed=[seed, i], level=level, predictor=predictor,
+                          ctc_predictor=ctc_predictor)
+        out.append(replace(left, elapsed_s=_time.perf_counter() - t1))
+        if progress is not None:
+            progress(i + 1, len(setup.data), left.label)
+    return Validation(name=setup.name, setup_path=full.setup_path, seed=seed, draws=draws, level=level,
+                      package_version=__version__, elapsed_s=_time.perf_counter() - t0, full_estimates=full_values,
+                      datasets=tuple(out))
+
+
+def _leave_out(setup: FitSetup, i: int, full_values: dict[str, float], *, draws: int, seed, level: float,
+               predictor, ctc_predictor) -> LeftOut:
+    """Refit without data set ``i`` and predict its rows."""
+    from .fit import fit
+
+    spec = setup.data[i]
+    model = fixed_model(setup.model, setup.model_set)
+    prob = build_problem(spec, model, grid_step=setup.grid_step)
+    base = {"label": prob.label, "name": spec.name, "likelihood": prob.likelihood.kind}
+    if isinstance(prob.likelihood, CensoredTimeToEvent):
+        return LeftOut(**base, status="not validated",
+                       reason="individual time-to-event data have no per-row proportion to predict; "
+                              "kept in every refit")
+    reduced = replace(setup, data=setup.data[:i] + setup.data[i + 1:], compare=())
+    fixed_labels = unidentified(reduced, full_values, predictor=predictor, ctc_predictor=ctc_predictor)
+    fixed = {lab: full_values[lab] for lab in fixed_labels}
+    reduced, group_fixed = _fix(reduced, fixed)
+    if not reduced.parameters:
+        return LeftOut(**base, status="not validated", fixed=fixed,
+                       reason="no free parameter is identified by the other data sets")
+    try:
+        refit = fit(reduced, predictor=predictor, ctc_predictor=ctc_predictor, intervals="wald", curves=False)
+    except MetakineticsError as exc:
+        return LeftOut(**base, status="refit failed", fixed=fixed, reason=str(exc))
+    estimates = {e.name: e.value for e in refit.estimates}
+    info = {"fixed": fixed, "refit_status": refit.status, "refit_message": refit.message, "estimates": estimates}
+    model = fixed_model(reduced.model, reduced.model_set)
+    point = np.array([[e.value for e in refit.estimates]])
+    try:
+        predicted = _RowPredictor(refit, model, point, reduced.nodes, group_fixed).rows_of(prob)[0]
+        if refit.covariance_matrix() is None:
+            raise FitError("the refit has no finite covariance matrix")
+        samples = _RowPredictor(refit, model, refit.draw_values(draws, seed), reduced.nodes,
+                                group_fixed).rows_of(prob)
+    except MetakineticsError as exc:
+        return LeftOut(**base, status="refit failed", reason=f"cannot predict the left-out rows: {exc}", **info)
+    ok = np.all(np.isfinite(samples), axis=1)
+    if ok.sum() < 20:
+        return LeftOut(**base, status="refit failed", reason=f"only {int(ok.sum())} of {draws} parameter draws "
+                       "could be evaluated", **info)
+    rows = tuple({**r, "independent": not fixed} for r in _rows(prob, predicted, samples[ok], level))
+    status = "validated" if refit.converged else "not converged"
+    reason = "" if refit.converged else (f"the refit did not converge ({refit.message}); its rows are predicted at "
+                                         "the last point reached and counted")
+    return LeftOut(**base, status=status, reason=reason, failed_draws=int((~ok).sum()), rows=rows, **info)
+
+
+def unidentified(setup: FitSetup, values: dict[str, float], *, predictor: Predictor | None = None,
+                 ctc_predictor: CtcPredictor | None = None) -> list[str]:
+    """Free parameters of ``setup`` its data cannot determine at ``values``, to fix.
+
+    Parameters
+    ----------
+    setup : FitSetup
+        The (reduced) set-up.
+    values : dict
+        Parameter label -> natural-scale value (the full fit's estimates) where the information is
+        taken.
+    predictor, ctc_predictor : callable, optional
+        As for :class:`~metakinetics.inference.Objective`.
+
+    Returns
+    -------
+    list of str
+        Labels, in the order they were chosen: first every parameter without effect (information
+        diagonal below NO_EFFECT of the largest), then, while the information of the rest has an
+        eigenvalue below RANK_TOL x the largest, the parameter with the largest weight in that
+        eigenvector (the first in set-up order within 1% of it).
+    """
+    obj = Objective(setup, predictor, ctc_predictor=ctc_predictor)
+    params = list(obj.params)
+    x = np.array([p.to_search(values[p.label]) for p in params])
+    info = information(obj, x).matrix
+    if not np.all(np.isfinite(info)):
+        raise FitError(f"{setup.path or setup.name}: the information without the left-out data set is not finite "
+                       "at the full fit's estimate")
+    d = np.abs(np.diag(info))
+    keep = [j for j in range(len(params)) if d[j] > NO_EFFECT * max(d.max(), 1.0)]
+    out = [params[j].label for j in range(len(params)) if j not in keep]
+    while keep:
+        w, v = np.linalg.eigh(info[np.ix_(keep, keep)])
+        if w[0] > RANK_TOL * max(w[-1], 1e-300):
+            break
+        weight = np.abs(v[:, 0])
+        pick = next(k for k in range(len(keep)) if weight[k] >= 0.99 * weight.max())
+        out.append(params[keep.pop(pick)].label)
+    return out
+
+
+def _fix(setup: FitSetup, fixed: dict[str, float]) -> tuple[FitSetup, dict[str, dict[str, float]]]:
+    """``setup`` with the parameters labelled in ``fixed`` fixed at those values: a shared one in the
+    model's ``set`` (every tied key), a group-specific one in the ``groups`` tables of the data sets
+    that have that group; also returns group -> {key: value} for the left-out rows' predictions."""
+    if not fixed:
+        return setup, {}
+    model_set = dict(setup.model_set)
+    group_fixed: dict[str, dict[str, float]] = {}
+    for p in setup.parameters:
+        if p.label in fixed:
+            if p.group is None:
+                model_set.update(dict.fromkeys(p.keys, fixed[p.label]))
+            else:
+                group_fixed.setdefault(p.group, {}).update(dict.fromkeys(p.keys, fixed[p.label]))
+    data = []
+    model = fixed_model(setup.model, model_set)
+    for spec in setup.data:
+        have = set(build_problem(spec, model, grid_step=setup.grid_step).groups) if group_fixed else set()
+        groups = {g: dict(v) for g, v in spec.groups.items()}
+        for g, kv in group_fixed.items():
+            if g in have:
+                groups[g] = {**kv, **groups.get(g, {})}
+        data.append(replace(spec, groups=groups))
+    return (replace(setup, model_set=model_set, data=tuple(data),
+                    parameters=tuple(p for p in setup.parameters if p.label not in fixed)), group_fixed)
+
+
+class _RowPredictor(_Predictor):
+    """The fit bands' predictor with group-specific values fixed outside the refit added."""
+
+    def __init__(self, result, model, rows, nodes, group_fixed):
+        super().__init__(result, model, rows, nodes)
+        self.group_fixed = group_fixed
+
+    def params(self, group: str) -> dict[str, np.ndarray]:
+        out = {k: np.full(self.n, v) for k, v in self.group_fixed.get(group, {}).items()}
+        out.update(super().params(group))
+        return out
+
+
+def _rows(prob: Problem, predicted: np.ndarray, samples: np.ndarray, level: float) -> list[dict]:
+    d = prob.data
+    lik = prob.likelihood
+    obs = lik.observed
+    a = (1 - level) / 2
+    p_lo, p_hi = np.percentile(samples, [100 * a, 100 * (1 - a)], axis=0)
+    out = []
+    for i in range(prob.n_obs):
+        p = np.clip(samples[:, i], 0.0, 1.0)
+        row = {"dataset": prob.label, "row": int(d.rows[i]), "label": row_label(d, i), "group": str(d.group[i]),
+               "organ": str(d.organ[i]), "endpoint": str(d.endpoint[i]), "time": float(d.time[i]),
+               "landmark": float(d.landmark[i]), "observed": float(obs[i]), "predicted": float(predicted[i]),
+               "param_low": float(p_lo[i]), "param_high": float(p_hi[i])}
+        if isinstance(lik, Binomial):
+            n = max(1, int(round(float(lik.n[i]))))
+            lo, hi = _binomial_band(p, n, a)
+            k = float(obs[i]) * n
+            pos = float(np.mean(0.5 * (binom.cdf(math.floor(k), n, p) + binom.cdf(math.ceil(k) - 1, n, p))))
+            row.update({"n": n, "sigma": math.nan})
+        else:
+            s = float(lik.sigma[i])
+            lo, hi = _normal_band(samples[:, i], s, a)
+            pos = float(np.mean(norm.cdf((obs[i] - samples[:, i]) / s)))
+            row.update({"n": math.nan, "sigma": s})
+        lo, hi = max(lo, 0.0), min(hi, 1.0)     # a proportion: the normal's tails beyond 0 and 1 are cut
+        row.update({"low": lo, "high": hi, "inside": bool(lo <= obs[i] <= hi), "position": pos})
+        out.append(row)
+    return out
+
+
+def row_label(d, i: int) -> str:
+    """A short readable name of data row ``i``: group, organ, endpoint and time."""
+    t = f"{float(d.time[i]):g} y"
+    lm = float(d.landmark[i])
+    if math.isfinite(lm):
+        t += f" (from {lm:g} y)"
+    grp = "" if str(d.group[i]) == "all" else f"{d.group[i]}: "
+    return f"{grp}{d.organ[i]} {d.endpoint[i]} {t}"
+
+
+def _binomial_band(p: np.ndarray, n: int, a: float) -> tuple[float, float]:
+    """(low, high) proportions: the a and 1-a quantiles of the mixture of Binomial(n, p_j) / n."""
+    def quantile(q: float) -> int:      # smallest k with mean_j P(K <= k) >= q
+        lo, hi = 0, n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if np.mean(binom.cdf(mid, n, p)) >= q:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+    return quantile(a) / n, quantile(1 - a) / n
+
+
+def _normal_band(p: np.ndarray, sigma: float, a: float) -> tuple[float, float]:
+    """(low, high): the a and 1-a quantiles of the mixture of Normal(p_j, sigma), to 1e-9."""
+    def quantile(q: float) -> float:
+        lo, hi = float(p.min()) - 10 * sigma, float(p.max()) + 10 * sigma
+        while hi - lo > 1e-9 * max(1.0, abs(hi)):
+            mid = 0.5 * (lo + hi)
+            if np.mean(norm.cdf((mid - p) / sigma)) >= q:
+                hi = mid
+            else:
+                lo = mid
+        return 0.5 * (lo + hi)
+    return quantile(a), quantile(1 - a)
+
+
+def _csv_cell(v):
+    if isinstance(v, float):
+        return "" if not math.isfinite(v) else f"{v:.6g}"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return v
+
+
+def _clean(obj):
+    """JSON-safe: NaN/inf become None, tuples lists, numpy scalars plain numbers."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return _clean(obj.item())
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    return obj

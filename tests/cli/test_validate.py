@@ -1,0 +1,47 @@
+"""``metakinetics validate``: exit 0 and validate.json/.csv/.png written (and nothing else) on a small
+two-data-set set-up; the printed summary names every left-out row and the share against the target;
+a single data set or a missing fit.toml is a one-line error with exit status 2, nothing written."""
+from __future__ import annotations
+
+import json
+
+from metakinetics.cli.main import main
+from tests.inference.test_validation import TWO
+
+
+def _folder(tmp_path, text=None):
+    folder = tmp_path / "two"
+    folder.mkdir(parents=True)
+    (folder / "fit.toml").write_text(text or TWO.format(extra=""))
+    return folder
+
+
+def test_validate_writes_json_csv_png(tmp_path, capsys):
+    folder = _folder(tmp_path)
+    assert main(["validate", str(folder), "--draws", "20", "--seed", "3", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "without hess2013: validated" in out and "without xiao2018: validated" in out
+    assert "inside their band:" in out and "target 80%" in out
+    files = sorted(p.name for p in (folder / "validate").iterdir())
+    assert files == ["validate.csv", "validate.json", "validate.png"]        # no lock or temporary left
+    d = json.loads((folder / "validate" / "validate.json").read_text())
+    assert d["seed"] == 3 and d["draws"] == 20 and d["n_rows"] == 2
+    assert [r["dataset"] for r in d["datasets"][0]["rows"]] == ["hess2013"]
+    assert (folder / "validate" / "validate.png").read_bytes()[:4] == b"\x89PNG"
+    assert (folder / "validate" / "validate.csv").read_text().count("\n") == 3
+
+
+def test_out_dir_and_one_line_errors(tmp_path, capsys):
+    folder = _folder(tmp_path)
+    one = TWO.format(extra="").split("[[data]]")
+    single = _folder(tmp_path / "s", "[[data]]".join(one[:2]) + "[parameters." + one[2].split("[parameters.", 1)[1])
+    assert main(["validate", str(single), "--out", str(tmp_path / "v")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "this set-up has 1" in err and str(single / "fit.toml") in err
+    assert not (tmp_path / "v").exists()
+    assert main(["validate", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no fit set-up there" in err
+    assert main(["validate", str(folder), "--draws", "3"]) == 2
+    assert "--draws must be at least 20" in capsys.readouterr().err
+    assert not (folder / "validate").exists()
