@@ -228,3 +228,45 @@ def test_reports_show_both_goodness_of_fit_measures(tmp_path):
     html = _overall_gof(r.to_dict()["goodness_of_fit"])
     assert "parametric bootstrap" in html and f"{g['binomial_value']:.2f}" in html
     assert _overall_gof(None) is None
+
+
+def test_validate_leaves_a_beta_binomial_data_set_out_with_its_rho(tmp_path):
+    # hess2013 beta-binomial (rho free) and SEER bone binomial, the bone efficiency free; coarse nodes
+    from metakinetics.inference.validation import validate
+
+    text = """
+[fit]
+name = "two_bb"
+seed = 5
+nodes = { mu = 12, rate = 4, diameter = 4 }
+[model]
+name = "breast"
+[[data]]
+name = "hess2013"
+likelihood = "beta_binomial"
+select = { organ = ["bone", "distant"] }
+[[data]]
+name = "xiao2018"
+likelihood = "binomial"
+select = { organ = ["bone"] }
+[parameters."organs.bone.efficiency"]
+value = 5e-6
+min = 1e-9
+max = 1e-2
+log = true
+"""
+    p = tmp_path / "fit.toml"
+    p.write_text(text)
+    v = validate(parse_setup(text, path=str(p)), draws=40, seed=1)
+    full_rho = v.full_estimates["overdispersion.hess2013"]
+    hess, seer = v.datasets
+    assert hess.status == seer.status == "validated"
+    # without hess2013 its rho is no parameter of the refit; its rows take the full fit's rho
+    assert "overdispersion.hess2013" not in hess.estimates
+    assert "overdispersion.hess2013" in seer.estimates
+    for r in hess.rows:
+        assert r["overdispersion"] == full_rho
+        # the beta-binomial spread widens the band beyond the binomial one of the same draws
+        binomial_width = 2 * 1.96 * math.sqrt(r["predicted"] * (1 - r["predicted"]) / r["n"])
+        assert r["high"] - r["low"] > binomial_width and r["low"] <= r["predicted"] <= r["high"]
+    assert all("overdispersion" not in r for r in seer.rows)
