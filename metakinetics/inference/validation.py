@@ -148,7 +148,11 @@ class Validation:
     @property
     def band_rule(self) -> str:
         """How each row's band is formed, in words."""
-        return BAND_RULE.format(level=100 * self.level, draws=self.draws)
+        rule = BAND_RULE.format(level=100 * self.level, draws=self.draws)
+        if any("overdispersion" in r for r in self.rows):
+            rule += ("; beta-binomial rows: BetaBinomial(n, p, rho)/n with the full fit's rho of that data set "
+                     "(overdispersion)")
+        return rule
 
     def to_dict(self) -> dict:
         """A JSON-safe dict (NaN and inf as None): validate.json."""

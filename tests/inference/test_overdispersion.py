@@ -270,3 +270,4 @@ log = true
         binomial_width = 2 * 1.96 * math.sqrt(r["predicted"] * (1 - r["predicted"]) / r["n"])
         assert r["high"] - r["low"] > binomial_width and r["low"] <= r["predicted"] <= r["high"]
     assert all("overdispersion" not in r for r in seer.rows)
+    assert "BetaBinomial(n, p, rho)/n" in v.band_rule
