@@ -148,9 +148,17 @@ def report(result, path, fig_path) -> str:
     for d in result.datasets:
         extra = f"{d['statistic']} {d['value']:.2f} on {d['df']} rows (p = {d['p_value']:.3g}); " \
             if "value" in d else ""
+        if "binomial_deviance" in d:
+            extra += f"binomial deviance {d['binomial_deviance']:.2f} (p = {d['binomial_p_value']:.3g}); "
         counts = f"; organs per relapse within {d['max_abs_diff_organs']:.2f}" if "max_abs_diff_organs" in d else ""
         lines.append(f"    {d['label']}: {extra}largest |data - model| = {d['max_abs_diff_pp']:.2f} pp"
                      f" ({'within' if d['within_3pp'] else 'NOT within'} 3 pp){counts}")
+    g = result.goodness_of_fit
+    if g:
+        beside = (f"; binomial {g['binomial_value']:.2f} (p = {g['binomial_p_value']:.3g})"
+                  if "binomial_value" in g else "")
+        lines.append(f"    all aggregate data sets: {g['value']:.2f} on {g['df']} rows (p = {g['p_value']:.3g}, "
+                     f"{'bootstrap' if 'bootstrap_draws' in g else 'chi-square'}){beside}")
     if result.identifiability:
         lines += ["", "  identifiability warnings:"]
         lines += [f"    {', '.join(i['parameters'])}: {i['issue']}: {i['detail']}" for i in result.identifiability]

@@ -17,7 +17,7 @@ from .. import __version__
 from ..errors import FitError, InputError, MetakineticsError
 from .intervals import correlations, identifiability, information, profile, wald
 from .competing import crude_incidence
-from .likelihood import Binomial, CensoredTimeToEvent
+from .likelihood import BetaBinomial, Binomial, CensoredTimeToEvent
 from .objective import CtcPredictor, Objective, Predictor
 from ..datasets.schema import CLINICIAN_ENDPOINTS
 from ..endpoints import Lag, Landmark
@@ -150,8 +150,9 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
     loglik = float(sum(lls))
     k = len(obj.params)
     n = obj.n_obs
-    datasets = tuple(_dataset_report(obj, prob, pred, ll, x_hat, curves)
-                     for prob, pred, ll in zip(obj.problems, ev.predictions, lls))
+    gof_draws: dict[int, np.ndarray] = {}
+    datasets = tuple(_dataset_report(obj, prob, pred, ll, x_hat, curves, gof_draws, i)
+                     for i, (prob, pred, ll) in enumerate(zip(obj.problems, ev.predictions, lls)))
     fitted = {}
     groups = sorted({p.group for p in obj.params if p.group is not None})
     for g in [None] + groups:
@@ -174,7 +175,41 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
         nodes=dict(setup.nodes) if isinstance(setup.nodes, dict) else setup.nodes,
         comparisons=tuple(compare(base_model, name, predictor=obj.predictor, nodes=setup.nodes,
                                   ctc_predictor=obj.ctc_predictor)
-                          for name in setup.compare))
+                          for name in setup.compare),
+        goodness_of_fit=_overall_gof(datasets, gof_draws, setup.seed))
+
+
+#: Replicate data sets of the parametric bootstrap behind a beta-binomial goodness of fit: the
+#: Monte Carlo standard error of a p-value near 0.05 is sqrt(0.05 x 0.95 / 2000) ~ 0.005.
+GOF_BOOTSTRAP = 2000
+GOF_BOOTSTRAP_NOTE = ("parametric bootstrap: replicate data drawn from the fitted beta-binomial (seeded), the "
+                      "deviance of each at the fitted values and rho, without refitting; the observed deviance was "
+                      "minimised over the parameters and the replicates' were not, so the p-value is conservative "
+                      "(too large) by about the number of free parameters in deviance units")
+
+
+def _overall_gof(datasets, draws: dict[int, np.ndarray], seed: int) -> dict:
+    """Goodness of fit of all aggregate data sets together: the sum of their statistics against its
+    distribution. Without beta-binomial data sets: chi-square with the summed rows as df. With them:
+    the sum of each beta-binomial data set's bootstrap deviances plus a chi-square(df) draw for each
+    other aggregate data set (independent data sets), seeded."""
+    agg = [(i, d) for i, d in enumerate(datasets) if "value" in d]
+    if not agg:
+        return {}
+    total = float(sum(d["value"] for _, d in agg))
+    df = int(sum(d["df"] for _, d in agg))
+    out = {"statistic": "sum of the data sets' deviances / chi-squares", "value": total, "df": df,
+           "data_sets": [d["label"] for _, d in agg]}
+    if not draws:
+        return {**out, "p_value": float(chi2.sf(total, df)), "method": "chi-square"}
+    rng = np.random.default_rng([seed, 1])
+    sim = np.zeros(GOF_BOOTSTRAP)
+    for i, d in agg:
+        sim += draws[i] if i in draws else rng.chisquare(d["df"], GOF_BOOTSTRAP)
+    binom_total = float(sum(d.get("binomial_deviance", d["value"]) for _, d in agg))
+    return {**out, "p_value": float((1 + np.sum(sim >= total)) / (1 + sim.size)), "method": GOF_BOOTSTRAP_NOTE
+            + "; other data sets by chi-square draws", "bootstrap_draws": GOF_BOOTSTRAP,
+            "binomial_value": binom_total, "binomial_p_value": float(chi2.sf(binom_total, df))}
 
 
 def _portable(path: str | None) -> str | None:
@@ -319,7 +354,8 @@ def _lmfit_conf_interval(obj: Objective, x_hat: np.ndarray, se: np.ndarray):
     return lo, hi, flat
 
 
-def _dataset_report(obj: Objective, prob: Problem, pred, ll: float, x_hat, curves: bool) -> dict:
+def _dataset_report(obj: Objective, prob: Problem, pred, ll: float, x_hat, curves: bool,
+                    gof_draws: dict | None = None, index: int = 0) -> dict:
     d = prob.data
     rep = {"label": prob.label, "name": d.info.name, "sha256": d.info.sha256, "path": d.info.path,
            "likelihood": prob.likelihood.kind, "n_rows": prob.n_obs, "loglik": ll,
@@ -327,12 +363,16 @@ def _dataset_report(obj: Objective, prob: Problem, pred, ll: float, x_hat, curve
     if isinstance(prob.likelihood, CensoredTimeToEvent):
         return {**rep, **_tte_report(prob, *pred)}
     obs = prob.likelihood.observed
-    dev = prob.likelihood.deviance(pred)
     share = d.endpoint != "organs_per_relapse"          # proportions; organ counts are not points
     diff = np.abs(pred - obs)
-    rep.update({"statistic": "deviance" if isinstance(prob.likelihood, Binomial) else "chi-square",
-                "value": dev, "df": prob.n_obs, "p_value": float(chi2.sf(dev, prob.n_obs)),
-                "max_abs_diff_pp": float(100 * np.max(diff[share], initial=0.0)),
+    if isinstance(prob.likelihood, BetaBinomial):
+        rep.update(_beta_binomial_gof(prob.likelihood, pred, obj.rho(x_hat, index), obj.setup.seed, index,
+                                      gof_draws))
+    else:
+        dev = prob.likelihood.deviance(pred)
+        rep.update({"statistic": "deviance" if isinstance(prob.likelihood, Binomial) else "chi-square",
+                    "value": dev, "df": prob.n_obs, "p_value": float(chi2.sf(dev, prob.n_obs))})
+    rep.update({"max_abs_diff_pp": float(100 * np.max(diff[share], initial=0.0)),
                 "within_3pp": bool(np.all(diff[share] <= 0.03))})
     if not share.all():
         rep["max_abs_diff_organs"] = float(np.max(diff[~share]))
@@ -354,6 +394,26 @@ def _dataset_report(obj: Objective, prob: Problem, pred, ll: float, x_hat, curve
     if curves:
         rep["curves"] = _curves(obj, prob, x_hat)
     return rep
+
+
+def _beta_binomial_gof(lik: BetaBinomial, pred, rho: float | None, seed: int, index: int,
+                       gof_draws: dict | None) -> dict:
+    """Goodness of fit of a beta-binomial data set at its fitted rho: the deviance (each row's best
+    proportion at that rho against the prediction) and its parametric-bootstrap p-value; beside them
+    the binomial deviance of the same predictions (what the overdispersion absorbs)."""
+    rho_hat = lik.fixed if rho is None else rho
+    dev = lik.deviance(pred, rho_hat)
+    rng = np.random.default_rng([seed, 2, index])
+    sims = lik.deviance_rows(pred, rho_hat, events=lik.simulate(pred, rho_hat, GOF_BOOTSTRAP, rng)).sum(axis=1)
+    if gof_draws is not None:
+        gof_draws[index] = sims
+    bdev = Binomial(events=lik.events, n=lik.n).deviance(pred)
+    return {"statistic": f"deviance (beta-binomial, rho = {rho_hat:.3g})", "value": dev, "df": lik.n.size,
+            "p_value": float((1 + np.sum(sims >= dev)) / (1 + sims.size)), "p_value_method": GOF_BOOTSTRAP_NOTE,
+            "bootstrap_draws": GOF_BOOTSTRAP, "bootstrap_seed": [seed, 2, index],
+            "bootstrap_deviance_median": float(np.median(sims)), "overdispersion": rho_hat,
+            "overdispersion_fixed": rho is None, "binomial_deviance": bdev,
+            "binomial_p_value": float(chi2.sf(bdev, lik.n.size))}
 
 
 def _curves(obj: Objective, prob: Problem, x_hat) -> list:

@@ -5,6 +5,9 @@ least-squares optimiser finds the maximum-likelihood estimate and ``J^T J`` is t
 information:
 
 - :class:`Binomial`: events out of a denominator (deviance residuals);
+- :class:`BetaBinomial`: events out of a denominator with extra between-patient (intra-cohort)
+  correlation ``rho`` (a free or fixed parameter of the fit), for large cohorts whose systematic
+  differences a binomial would call p ~ 1e-95;
 - :class:`LeastSquares`: a proportion with a standard error (from confidence limits, ``se``, or a
   stated sigma), Gaussian;
 - :class:`CensoredTimeToEvent`: individual times to first metastasis by organ, censored, with
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
-from scipy.special import gammaln, xlogy
+from scipy.special import betaln, gammaln, xlogy
 
 from ..errors import FitError
 
@@ -27,6 +30,9 @@ from ..errors import FitError
 #: large finite penalty (about 2 x 36 per patient) that the optimiser can climb out of.
 EPS = 1e-15
 LOG_2PI = float(np.log(2 * np.pi))
+#: Free parameters whose key starts with this are likelihood parameters, not model values: the
+#: overdispersion rho of a beta-binomial data set, ``overdispersion.<data set label>``.
+OVERDISPERSION = "overdispersion."
 
 
 def _check_pred(p: np.ndarray, n: int, what: str) -> np.ndarray:
@@ -85,6 +91,123 @@ class Binomial:
     def deviance(self, p) -> float:
         """Deviance of predicted probabilities ``p``: the sum of squared deviance residuals."""
         return float(np.sum(self.residuals(p) ** 2))
+
+
+@dataclass(frozen=True)
+class BetaBinomial:
+    """``events`` out of ``n`` patients per row with intra-cohort correlation ``rho`` in (0, 1).
+
+    y ~ BetaBinomial(n, a, b) with ``a = p (1 - rho) / rho``, ``b = (1 - p)(1 - rho) / rho``: mean
+    n p and variance n p (1 - p) (1 + (n - 1) rho), i.e. each row's patients share a risk q drawn
+    from Beta(a, b) around the model's p. rho -> 0 is the binomial. Events may be non-integer
+    (value x denominator): the log-pmf is the continuous extension through gamma and beta functions.
+
+    ``rho`` comes with each call (the fit's free parameter ``overdispersion.<label>``), or is
+    ``fixed`` here.
+    """
+
+    events: np.ndarray
+    n: np.ndarray
+    fixed: float | None = None
+    kind = "beta_binomial"
+
+    def __post_init__(self):
+        if np.any(~np.isfinite(self.n)) or np.any(self.n <= 0):
+            raise FitError("beta-binomial likelihood: every row needs a positive denominator")
+        if self.fixed is not None and not 0.0 < self.fixed < 1.0:
+            raise FitError(f"beta-binomial likelihood: overdispersion rho must be in (0, 1), found {self.fixed!r}")
+
+    @property
+    def observed(self) -> np.ndarray:
+        """Observed proportions events / n."""
+        return self.events / self.n
+
+    def _rho(self, rho) -> float:
+        rho = self.fixed if rho is None else float(rho)
+        if rho is None:
+            raise FitError("beta-binomial likelihood: no overdispersion rho given")
+        if not 0.0 < rho < 1.0:
+            raise FitError(f"beta-binomial likelihood: overdispersion rho must be in (0, 1), found {rho!r}")
+        return rho
+
+    def row_loglik(self, p, rho=None, events=None) -> np.ndarray:
+        """Per-row log-pmf (binomial coefficient included) of ``events`` (default: the data; an
+        array of the rows' shape, or (draws, rows)) given predicted probabilities ``p`` and ``rho``."""
+        p = np.clip(_check_pred(p, self.n.size, "beta-binomial"), EPS, 1 - EPS)
+        k = self.events if events is None else np.asarray(events, dtype=float)
+        return self._logpmf(k, p, self._rho(rho))
+
+    def bound_rows(self, events=None) -> np.ndarray:
+        """Per-row upper bound c_i of the log-pmf over every p and rho: the binomial log-pmf at
+        p = y/n. (The beta-binomial pmf is the binomial pmf averaged over q ~ Beta(a, b), and the
+        binomial pmf is largest at q = y/n; the same holds for non-integer y.)"""
+        k = self.events if events is None else np.asarray(events, dtype=float)
+        n = self.n
+        q = k / n
+        return (gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
+                + xlogy(k, q) + xlogy(n - k, 1 - q))
+
+    def loglik(self, p, rho=None) -> float:
+        """Log-likelihood (full log-pmf) of predicted probabilities ``p`` with overdispersion ``rho``."""
+        return float(np.sum(self.row_loglik(p, rho)))
+
+    def residuals(self, p, rho=None) -> np.ndarray:
+        """r_i = sign(p - y/n) sqrt(2 (c_i - l_i)) with c_i = :meth:`bound_rows` >= l_i at every p and
+        rho, so sum r^2 = -2 log L + 2 sum c_i and a least-squares optimiser over (p, rho) maximises
+        the likelihood. (The deviance residual would use the beta-binomial at p = y/n in place of c_i,
+        but with rho free that is not an upper bound: a wider rho can make the data likelier.)"""
+        p = _check_pred(p, self.n.size, "beta-binomial")
+        dev = 2.0 * (self.bound_rows() - self.row_loglik(p, rho))
+        return np.sign(p - self.observed) * np.sqrt(np.maximum(dev, 0.0))
+
+    def residual_constant(self) -> float:
+        """c in -2 log L = sum r^2 + c."""
+        return float(-2.0 * np.sum(self.bound_rows()))
+
+    def deviance_rows(self, p, rho=None, events=None) -> np.ndarray:
+        """Per-row deviance at fixed ``rho``: 2 (max over q of l(y; q, rho) - l(y; p, rho)), the
+        row's best proportion against the prediction (``events`` as in :meth:`row_loglik`).
+
+        The maximum is not at q = y/n (a wider rho moves it), so it is searched for: golden-section
+        search on logit q (60 steps: the bracket shrinks by 0.618^60 ~ 3e-13 of its width), kept no
+        lower than the value at y/n, so every row's deviance is >= 0."""
+        k = self.events if events is None else np.asarray(events, dtype=float)
+        rho = self._rho(rho)
+        return 2.0 * (self._best_rows(k, rho) - self.row_loglik(p, rho, events=k))
+
+    def _best_rows(self, k: np.ndarray, rho: float) -> np.ndarray:
+        f = lambda z: self._logpmf(k, 1.0 / (1.0 + np.exp(-z)), rho)  # noqa: E731
+        lo, hi = np.full(k.shape, -30.0), np.full(k.shape, 30.0)       # logit q in [-30, 30]: q in (1e-13, 1)
+        g = (np.sqrt(5.0) - 1) / 2
+        x1, x2 = hi - g * (hi - lo), lo + g * (hi - lo)
+        f1, f2 = f(x1), f(x2)
+        for _ in range(60):
+            right = f1 < f2                                             # the maximum lies in [x1, hi]
+            lo, hi = np.where(right, x1, lo), np.where(right, hi, x2)
+            x1n, x2n = hi - g * (hi - lo), lo + g * (hi - lo)
+            f1n = np.where(right, f2, f(x1n))
+            f2n = np.where(right, f(x2n), f1)
+            x1, x2, f1, f2 = x1n, x2n, f1n, f2n
+        at_obs = self._logpmf(k, np.clip(k / self.n, EPS, 1 - EPS), rho)
+        return np.maximum(np.maximum(f1, f2), at_obs)
+
+    def _logpmf(self, k, p, rho: float) -> np.ndarray:
+        n = self.n
+        a, b = p * (1 - rho) / rho, (1 - p) * (1 - rho) / rho
+        return gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1) + betaln(k + a, n - k + b) - betaln(a, b)
+
+    def deviance(self, p, rho=None) -> float:
+        """Deviance (:meth:`deviance_rows` summed) of predictions ``p`` at overdispersion ``rho``."""
+        return float(np.sum(self.deviance_rows(p, rho)))
+
+    def simulate(self, p, rho, draws: int, rng: np.random.Generator) -> np.ndarray:
+        """``draws`` replicate data sets (draws, rows) from the fitted beta-binomial: q ~ Beta(a, b)
+        per row and draw, then Binomial(round(n), q) (a non-integer denominator is rounded)."""
+        p = np.clip(_check_pred(p, self.n.size, "beta-binomial"), EPS, 1 - EPS)
+        rho = self._rho(rho)
+        a, b = p * (1 - rho) / rho, (1 - p) * (1 - rho) / rho
+        q = rng.beta(a, b, size=(draws, p.size))
+        return rng.binomial(np.round(self.n).astype(np.int64), q).astype(float)
 
 
 @dataclass(frozen=True)

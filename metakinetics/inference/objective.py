@@ -11,7 +11,7 @@ from ..endpoints import Endpoint
 from ..errors import FitError, MetakineticsError
 from ..model import Model
 from .fixed import fixed_model
-from .likelihood import CensoredTimeToEvent
+from .likelihood import OVERDISPERSION, BetaBinomial, CensoredTimeToEvent
 from .parameters import ParameterSet
 from .problem import CtcPositive, FitSetup, Problem, build_problem, endpoint_for_causes
 
@@ -104,6 +104,19 @@ class Objective:
             raise FitError(f"two data sets share the label '{dup}' (give each a distinct label)")
         self.predictor = predictor or population_predictor(nodes=setup.nodes, seed=setup.seed)
         self.ctc_predictor = ctc_predictor or population_ctc_predictor(nodes=setup.nodes)
+        # search-vector position of each beta-binomial data set's free rho (None: fixed in the set-up)
+        names = {p.key: j for j, p in enumerate(self.params)}
+        self.rho_index = {i: names.get(OVERDISPERSION + prob.label) for i, prob in enumerate(self.problems)
+                          if isinstance(prob.likelihood, BetaBinomial)}
+        for i, j in self.rho_index.items():
+            if j is None and self.problems[i].likelihood.fixed is None:
+                raise FitError(f"data set '{self.problems[i].label}': the beta-binomial likelihood needs an "
+                               f"overdispersion (a free parameter {OVERDISPERSION}{self.problems[i].label} or a "
+                               "fixed value)")
+        extra = {p.key for p in self.params if p.key.startswith(OVERDISPERSION)} - {
+            OVERDISPERSION + self.problems[i].label for i in self.rho_index}
+        if extra:
+            raise FitError(f"free parameter '{sorted(extra)[0]}' names no beta-binomial data set")
         self.has_residuals = not any(isinstance(p.likelihood, CensoredTimeToEvent) for p in self.problems)
         self.n_obs = sum(p.n_obs for p in self.problems)
         self.nfev = 0
@@ -186,10 +199,23 @@ class Objective:
         return prob.grid, np.stack(cifs), np.asarray(hds)
 
     # ------------------------------------------------------------------ objective
+    def rho(self, x, i: int) -> float | None:
+        """The overdispersion rho of data set ``i`` at search vector ``x`` (natural scale); None for a
+        data set without one or with rho fixed in the set-up (the likelihood holds it)."""
+        j = self.rho_index.get(i)
+        return None if j is None else float(self.params.params[j].from_search(x[j]))
+
     def problem_loglik(self, ev: Evaluation) -> list[float]:
         """Log-likelihood of each data set (in order) given the predictions of ``ev``."""
-        return [prob.likelihood.loglik(*pred) if isinstance(prob.likelihood, CensoredTimeToEvent)  # (grid, cif, hd)
-                else prob.likelihood.loglik(pred) for prob, pred in zip(self.problems, ev.predictions)]
+        out = []
+        for i, (prob, pred) in enumerate(zip(self.problems, ev.predictions)):
+            if isinstance(prob.likelihood, CensoredTimeToEvent):
+                out.append(prob.likelihood.loglik(*pred))       # (grid, cif, hd)
+            elif isinstance(prob.likelihood, BetaBinomial):
+                out.append(prob.likelihood.loglik(pred, self.rho(ev.x, i)))
+            else:
+                out.append(prob.likelihood.loglik(pred))
+        return out
 
     def prior_logpdf(self, x) -> float:
         """Log density of the Gaussian priors (search scale) at ``x``; 0 without priors."""
@@ -211,7 +237,9 @@ class Objective:
         if ev.failed:
             self.n_failed += 1
             return np.full(self.n_obs + len(self.params.prior_residuals(x)), PENALTY_RESIDUAL)
-        parts = [prob.likelihood.residuals(pred) for prob, pred in zip(self.problems, ev.predictions)]
+        parts = [prob.likelihood.residuals(pred, self.rho(x, i)) if isinstance(prob.likelihood, BetaBinomial)
+                 else prob.likelihood.residuals(pred)
+                 for i, (prob, pred) in enumerate(zip(self.problems, ev.predictions))]
         parts.append(self.params.prior_residuals(x))
         r = np.concatenate(parts)
         self._report(float(np.sum(r ** 2)))

@@ -10,6 +10,7 @@ import lmfit
 import numpy as np
 
 from ..errors import FitError, ModelFileError
+from .likelihood import OVERDISPERSION
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,16 @@ class FreeParameter:
 
     @property
     def keys(self) -> tuple[str, ...]:
-        """The dotted model keys this parameter sets (its ``targets``, else its ``key``)."""
+        """The dotted model keys this parameter sets (its ``targets``, else its ``key``); none for
+        the overdispersion of a data set (a likelihood parameter)."""
+        if self.key.startswith(OVERDISPERSION):
+            return ()
         return self.targets or (self.key,)
 
     @property
     def name(self) -> str:
         """lmfit-safe flat name, e.g. ``organs__bone__efficiency__luminal_A``."""
-        base = self.key.replace(".", "__").replace("*", "all")
+        base = re.sub(r"[^\w]", "_", self.key.replace(".", "__").replace("*", "all"))
         if self.group is not None:
             base += "__" + re.sub(r"\W+", "_", self.group).strip("_")
         return ("log_" + base) if self.log else base

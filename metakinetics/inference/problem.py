@@ -7,6 +7,7 @@ its inputs (the PINTS pairing).
 """
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import math
 import tomllib
@@ -25,11 +26,11 @@ from ..model import Model
 from ..model.text import decode_text
 from ..population.effects import DIMENSIONS
 from .fixed import fixed_model
-from .likelihood import Binomial, CensoredTimeToEvent, LeastSquares
+from .likelihood import OVERDISPERSION, BetaBinomial, Binomial, CensoredTimeToEvent, LeastSquares
 from .parameters import FreeParameter, check_overlaps
 from .setup_types import boolean, choice, number, string, table, unknown, value_list
 
-LIKELIHOODS = ("binomial", "least_squares", "time_to_event")
+LIKELIHOODS = ("binomial", "beta_binomial", "least_squares", "time_to_event")
 INTERVALS = ("wald", "profile", "conf_interval")
 OPTIMISERS = ("least_squares", "leastsq", "lbfgsb", "nelder", "powell")
 
@@ -50,6 +51,7 @@ class DataSpec:
     horizon: float | None = None
     relabel: Mapping[str, str] = field(default_factory=dict)
     key: str = "data"  # where it sits in fit.toml, e.g. "data[2]" (for messages)
+    overdispersion: float | None = None  # a fixed beta-binomial rho; None: free (or not beta-binomial)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,13 @@ _FIT = {"name", "description", "seed", "optimiser", "intervals", "starts", "star
         "nodes", "grid_step", "compare"}
 _MODEL = {"name", "set"}
 _DATA = {"name", "likelihood", "sigma", "set", "groups", "select", "where", "group_by", "label", "horizon",
-         "relabel"}
+         "relabel", "overdispersion"}
+_OVERDISPERSION = {"value", "min", "max", "log"}
+#: The default free overdispersion rho of a beta-binomial data set: start 0.01 (a between-cohort SD of
+#: the risk of about 10% of sqrt(p (1 - p))), searched on the log scale between 1e-6 (the binomial,
+#: to within the binomial's own noise for cohorts below ~1e5 patients) and 0.5 (patients in a row
+#: more alike than independent: beyond any cohort-level spread the data could support).
+RHO_DEFAULT = {"value": 0.01, "min": 1e-6, "max": 0.5, "log": True}
 _PARAM = {"value", "min", "max", "log", "prior", "groups"}
 _PRIOR = {"mean", "median", "sd"}
 
@@ -177,6 +185,12 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
     all_groups = _declared_groups(specs)
     for k, t in params_raw.items():
         params.extend(_free_parameters(k, t, where, known_keys, specs, all_groups))
+    for i, d in enumerate(data_raw):
+        rho = _overdispersion(d.get("overdispersion"), specs[i], where)
+        if isinstance(rho, FreeParameter):
+            params.append(rho)
+        elif rho is not None:
+            specs[i] = dataclasses.replace(specs[i], overdispersion=rho)
     check_overlaps(params, where)
     intervals = choice(string(fit.get("intervals", "wald"), where, "fit.intervals"), INTERVALS, where,
                        "fit.intervals")
@@ -248,9 +262,50 @@ def _check_data_options(specs, where: str) -> None:
                                  "individual patients (filter them with where)")
         lik = spec.likelihood or data.info.likelihood or ("time_to_event" if data.kind == "individual"
                                                          else "least_squares")
+        if lik == "beta_binomial" and data.kind == "aggregate":
+            try:
+                rows = _filter(data, spec)          # the rows the fit uses
+            except MetakineticsError:
+                continue                            # reported when the problem is built
+            missing = ~np.isfinite(np.asarray(rows.denominator, dtype=float))
+            if missing.any():
+                raise ModelFileError(where, f"{spec.key}.likelihood", f"beta_binomial needs a denominator on every "
+                                     f"row; '{spec.label}' row {int(rows.rows[int(np.argmax(missing))])} has none "
+                                     "(use least_squares with se or sigma)")
         if spec.sigma is not None and lik != "least_squares":
             raise ModelFileError(where, f"{spec.key}.sigma", f"only the least_squares likelihood takes a sigma; "
                                  f"'{spec.label}' is fit with {lik}")
+
+
+def _overdispersion(val, spec: DataSpec, where: str):
+    """The overdispersion of a beta-binomial data set: a FreeParameter ``overdispersion.<label>``
+    (absent: :data:`RHO_DEFAULT`; a table: value, min, max, log), or a fixed number in (0, 1); None
+    for another likelihood (where the key is refused)."""
+    key = f"{spec.key}.overdispersion"
+    if spec.likelihood != "beta_binomial":
+        if val is not None:
+            raise ModelFileError(where, key, f"only the beta_binomial likelihood has an overdispersion; "
+                                 f"'{spec.label}' is fit with {spec.likelihood or 'its default likelihood'}")
+        return None
+    if val is not None and not isinstance(val, dict):
+        rho = number(val, where, key)
+        if not 0.0 < rho < 1.0:
+            raise ModelFileError(where, key, f"the intra-cohort correlation rho must be in (0, 1), found {rho!r}")
+        return rho
+    t = {**RHO_DEFAULT, **table(val, where, key, what="a number in (0, 1) or a table with value, min, max, log")}
+    unknown(t, _OVERDISPERSION, where, key + ".")
+    lo, hi = number(t["min"], where, key + ".min"), number(t["max"], where, key + ".max")
+    value = number(t["value"], where, key + ".value")
+    log = boolean(t["log"], where, key + ".log")
+    for name, v in (("min", lo), ("max", hi), ("value", value)):
+        if not 0.0 < v < 1.0:
+            raise ModelFileError(where, f"{key}.{name}", f"the intra-cohort correlation rho must be in (0, 1), "
+                                 f"found {v!r}")
+    if not lo < hi:
+        raise ModelFileError(where, key, f"min ({lo:g}) must be below max ({hi:g})")
+    if not lo <= value <= hi:
+        raise ModelFileError(where, key + ".value", f"start {value:g} outside [{lo:g}, {hi:g}]")
+    return FreeParameter(OVERDISPERSION + str(spec.label), value, lo, hi, log)
 
 
 def _free_parameters(k: str, t, where: str, known_keys, specs, all_groups) -> list[FreeParameter]:
@@ -451,7 +506,7 @@ class Problem:
 
     spec: DataSpec
     data: AggregateData | IndividualData
-    likelihood: Binomial | LeastSquares | CensoredTimeToEvent
+    likelihood: Binomial | BetaBinomial | LeastSquares | CensoredTimeToEvent
     series: tuple[Series, ...] = ()
     groups: tuple[str, ...] = ()
     causes: tuple[str, ...] = ()
@@ -564,19 +619,21 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
         g = sorted(unknown_groups)[0]
         raise FitError(f"data set '{spec.label}': groups.{g}: no rows with that group "
                        f"(groups: {', '.join(data.groups())})")
-    if lik_name == "binomial":
+    if lik_name in ("binomial", "beta_binomial"):
         counts = np.isin(data.endpoint, COUNT_ENDPOINTS)
         if counts.any():
             i = int(np.argmax(counts))
             raise _row_error(data, i, "endpoint", f"{data.endpoint[i]} is a mean count of organs, not a proportion: "
-                             "the binomial likelihood does not apply (use likelihood = 'least_squares' with se, "
+                             f"the {lik_name} likelihood does not apply (use likelihood = 'least_squares' with se, "
                              "limits or a sigma)")
         missing = ~np.isfinite(data.denominator)
         if missing.any():
             i = int(np.argmax(missing))
-            raise _row_error(data, i, "denominator", "the binomial likelihood needs a denominator (or use "
+            raise _row_error(data, i, "denominator", f"the {lik_name} likelihood needs a denominator (or use "
                              "likelihood = 'least_squares' with sigma)")
-        lik: Binomial | LeastSquares = Binomial(events=data.event_counts(), n=data.denominator)
+        lik: Binomial | BetaBinomial | LeastSquares = (
+            Binomial(events=data.event_counts(), n=data.denominator) if lik_name == "binomial" else
+            BetaBinomial(events=data.event_counts(), n=data.denominator, fixed=spec.overdispersion))
     else:
         sigma = data.sigma()
         if spec.sigma is not None:

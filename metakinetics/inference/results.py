@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import FitError
 from ..io_atomic import write_text_atomic
+from .likelihood import OVERDISPERSION
 
 #: 2: estimates carry their target keys; results carry the covariance, fixed values and nodes;
 #: ``model`` became ``model_name`` (``model(group)`` is the fitted model).
@@ -48,7 +49,9 @@ class Estimate:
 
     @property
     def keys(self) -> tuple[str, ...]:
-        """The dotted model keys this parameter sets."""
+        """The dotted model keys this parameter sets (none for a data set's overdispersion)."""
+        if self.key.startswith(OVERDISPERSION):
+            return ()
         return self.targets or (self.key,)
 
 
@@ -89,6 +92,7 @@ class FitResult:
     fixed: dict[str, float] = field(default_factory=dict)
     covariance: tuple[tuple[float, ...], ...] = ()
     nodes: int | dict[str, int] | None = None
+    goodness_of_fit: dict[str, Any] = field(default_factory=dict)   # all aggregate data sets together
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -238,8 +242,12 @@ class FitResult:
 
     # ------------------------------------------------------------------ JSON
     def to_dict(self) -> dict:
-        """The result as a JSON-safe dict (NaN and inf as None, tuples as lists)."""
-        return _clean(asdict(self))
+        """The result as a JSON-safe dict (NaN and inf as None, tuples as lists); an empty
+        ``goodness_of_fit`` is left out, so results written before it existed round-trip byte for byte."""
+        d = asdict(self)
+        if not d["goodness_of_fit"]:
+            del d["goodness_of_fit"]
+        return _clean(d)
 
     def to_json(self) -> str:
         """The result as the JSON text of result.json (indented, no NaN)."""

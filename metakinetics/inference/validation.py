@@ -25,6 +25,7 @@ How each left-out data set D is handled:
    predicted proportion p_j of draw j:
 
    - binomial rows: Binomial(n, p_j) / n at the row's denominator n (rounded to a whole patient);
+     beta-binomial rows: BetaBinomial(n, p_j, rho) / n with the full fit's rho of that data set;
    - least-squares rows: Normal(p_j, sigma), sigma the row's stated standard error (or the set-up's
      ``sigma``).
 
@@ -50,7 +51,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import binom, norm
+from scipy.stats import betabinom, binom, norm
 
 from .. import __version__
 from ..errors import FitError, MetakineticsError
@@ -58,7 +59,7 @@ from ..seeds import check_seed
 from .bands import _Predictor
 from .fixed import fixed_model
 from .intervals import NO_EFFECT, information
-from .likelihood import Binomial, CensoredTimeToEvent
+from .likelihood import OVERDISPERSION, BetaBinomial, Binomial, CensoredTimeToEvent
 from .objective import CtcPredictor, Objective, Predictor
 from .problem import FitSetup, Problem, build_problem, load_setup
 from .results import FitResult
@@ -147,7 +148,11 @@ class Validation:
     @property
     def band_rule(self) -> str:
         """How each row's band is formed, in words."""
-        return BAND_RULE.format(level=100 * self.level, draws=self.draws)
+        rule = BAND_RULE.format(level=100 * self.level, draws=self.draws)
+        if any("overdispersion" in r for r in self.rows):
+            rule += ("; beta-binomial rows: BetaBinomial(n, p, rho)/n with the full fit's rho of that data set "
+                     "(overdispersion)")
+        return rule
 
     def to_dict(self) -> dict:
         """A JSON-safe dict (NaN and inf as None): validate.json."""
@@ -261,7 +266,12 @@ def _leave_out(setup: FitSetup, i: int, full_values: dict[str, float], *, draws:
         return LeftOut(**base, status="not validated",
                        reason="individual time-to-event data have no per-row proportion to predict; "
                               "kept in every refit")
-    reduced = replace(setup, data=setup.data[:i] + setup.data[i + 1:], compare=())
+    # a beta-binomial data set's own overdispersion leaves with it; its rows are predicted with the full
+    # fit's rho (or the set-up's fixed one): the only estimate of their spread there is
+    own_rho = OVERDISPERSION + prob.label
+    rho = full_values.get(own_rho, spec.overdispersion) if isinstance(prob.likelihood, BetaBinomial) else None
+    reduced = replace(setup, data=setup.data[:i] + setup.data[i + 1:], compare=(),
+                      parameters=tuple(p for p in setup.parameters if p.key != own_rho))
     fixed_labels = unidentified(reduced, full_values, predictor=predictor, ctc_predictor=ctc_predictor)
     fixed = {lab: full_values[lab] for lab in fixed_labels}
     reduced, group_fixed = _fix(reduced, fixed)
@@ -288,7 +298,7 @@ def _leave_out(setup: FitSetup, i: int, full_values: dict[str, float], *, draws:
     if ok.sum() < 20:
         return LeftOut(**base, status="refit failed", reason=f"only {int(ok.sum())} of {draws} parameter draws "
                        "could be evaluated", **info)
-    rows = tuple({**r, "independent": not fixed} for r in _rows(prob, predicted, samples[ok], level))
+    rows = tuple({**r, "independent": not fixed} for r in _rows(prob, predicted, samples[ok], level, rho))
     status = "validated" if refit.converged else "not converged"
     reason = "" if refit.converged else (f"the refit did not converge ({refit.message}); its rows are predicted at "
                                          "the last point reached and counted")
@@ -359,7 +369,8 @@ def _fix(setup: FitSetup, fixed: dict[str, float]) -> tuple[FitSetup, dict[str, 
         for g, kv in group_fixed.items():
             if g in have:
                 groups[g] = {**kv, **groups.get(g, {})}
-        data.append(replace(spec, groups=groups))
+        rho = fixed.get(OVERDISPERSION + str(spec.label))      # a beta-binomial rho fixed: the data set holds it
+        data.append(replace(spec, groups=groups, **({} if rho is None else {"overdispersion": rho})))
     return (replace(setup, model_set=model_set, data=tuple(data),
                     parameters=tuple(p for p in setup.parameters if p.label not in fixed)), group_fixed)
 
@@ -377,7 +388,8 @@ class _RowPredictor(_Predictor):
         return out
 
 
-def _rows(prob: Problem, predicted: np.ndarray, samples: np.ndarray, level: float) -> list[dict]:
+def _rows(prob: Problem, predicted: np.ndarray, samples: np.ndarray, level: float,
+          rho: float | None = None) -> list[dict]:
     d = prob.data
     lik = prob.likelihood
     obs = lik.observed
@@ -390,12 +402,18 @@ def _rows(prob: Problem, predicted: np.ndarray, samples: np.ndarray, level: floa
                "organ": str(d.organ[i]), "endpoint": str(d.endpoint[i]), "time": float(d.time[i]),
                "landmark": float(d.landmark[i]), "observed": float(obs[i]), "predicted": float(predicted[i]),
                "param_low": float(p_lo[i]), "param_high": float(p_hi[i])}
-        if isinstance(lik, Binomial):
+        if isinstance(lik, (Binomial, BetaBinomial)):
             n = max(1, int(round(float(lik.n[i]))))
-            lo, hi = _binomial_band(p, n, a)
+            if isinstance(lik, BetaBinomial):   # Beta(a, b) risk around each draw's p, rho (intra-cohort correlation)
+                q = np.clip(p, 1e-15, 1 - 1e-15)
+                aa, bb = q * (1 - rho) / rho, (1 - q) * (1 - rho) / rho
+                cdf = lambda k, aa=aa, bb=bb: betabinom.cdf(k, n, aa, bb)  # noqa: E731
+            else:
+                cdf = lambda k, p=p: binom.cdf(k, n, p)  # noqa: E731
+            lo, hi = _binomial_band(cdf, n, a)
             k = float(obs[i]) * n
-            pos = float(np.mean(0.5 * (binom.cdf(math.floor(k), n, p) + binom.cdf(math.ceil(k) - 1, n, p))))
-            row.update({"n": n, "sigma": math.nan})
+            pos = float(np.mean(0.5 * (cdf(math.floor(k)) + cdf(math.ceil(k) - 1))))
+            row.update({"n": n, "sigma": math.nan, **({"overdispersion": rho} if rho is not None else {})})
         else:
             s = float(lik.sigma[i])
             lo, hi = _normal_band(samples[:, i], s, a)
@@ -417,13 +435,18 @@ def row_label(d, i: int) -> str:
     return f"{grp}{d.organ[i]} {d.endpoint[i]} {t}"
 
 
-def _binomial_band(p: np.ndarray, n: int, a: float) -> tuple[float, float]:
-    """(low, high) proportions: the a and 1-a quantiles of the mixture of Binomial(n, p_j) / n."""
+def _binomial_band(cdf, n: int, a: float) -> tuple[float, float]:
+    """(low, high) proportions: the a and 1-a quantiles of the mixture of counts out of ``n`` whose
+    CDFs at k are ``cdf(k)`` (one per parameter draw: Binomial(n, p_j), or the beta-binomial), over n; an
+    array of p_j means Binomial(n, p_j)."""
+    if not callable(cdf):
+        p = np.asarray(cdf, dtype=float)
+        cdf = lambda k: binom.cdf(k, n, p)  # noqa: E731
     def quantile(q: float) -> int:      # smallest k with mean_j P(K <= k) >= q
         lo, hi = 0, n
         while lo < hi:
             mid = (lo + hi) // 2
-            if np.mean(binom.cdf(mid, n, p)) >= q:
+            if np.mean(cdf(mid)) >= q:
                 hi = mid
             else:
                 lo = mid + 1

@@ -53,8 +53,22 @@ def _summary(rec: dict, setup_path: Path, result_path: Path) -> str:
              ("BIC", _num(rec.get("bic"), ".6g")), ("observations", rec.get("n_obs")),
              ("free parameters", rec.get("n_par")), ("optimiser", rec.get("optimiser")),
              ("intervals", rec.get("interval_method")), ("information", rec.get("information")),
-             ("evaluations", rec.get("nfev")), ("seed", rec.get("seed"))]
+             ("evaluations", rec.get("nfev")), ("seed", rec.get("seed")),
+             ("goodness of fit (all aggregate data sets)", _overall_gof(rec.get("goodness_of_fit")))]
     return section("summary", "Fit", table(None, [(k, v) for k, v in facts if v is not None]))
+
+
+def _overall_gof(g) -> str | None:
+    """The summed deviance / chi-square of the aggregate data sets with its p-value and, with
+    beta-binomial data sets, the binomial deviance beside it; None for a result without one."""
+    if not isinstance(g, dict) or "value" not in g:
+        return None
+    out = f"{_num(g.get('value'), '.2f')} on {g.get('df')} rows (p = {_num(g.get('p_value'), '.3g')}"
+    out += ", parametric bootstrap)" if "bootstrap_draws" in g else ", chi-square)"
+    if "binomial_value" in g:
+        out += (f"; binomial likelihood throughout: {_num(g.get('binomial_value'), '.2f')} "
+                f"(p = {_num(g.get('binomial_p_value'), '.3g')})")
+    return out
 
 
 def _equations(model) -> str:
@@ -133,6 +147,10 @@ def _datasets(rec: dict, fit_setup, draws: int, seed: int) -> str:
         stat = ""
         if "value" in d and "df" in d:
             stat = f"{d.get('statistic')} {_num(d.get('value'), '.2f')} on {d.get('df')} rows (p = {_num(d.get('p_value'), '.3g')})"
+            if "binomial_deviance" in d:
+                stat += (f"; p from a parametric bootstrap ({d.get('bootstrap_draws')} replicates at the fitted "
+                         f"values, not refitted: conservative); binomial deviance of the same fit "
+                         f"{_num(d.get('binomial_deviance'), '.2f')} (p = {_num(d.get('binomial_p_value'), '.3g')})")
         elif "statistic" in d:
             stat = str(d.get("statistic"))
         facts = [("data set", d.get("name")), ("citation", d.get("citation")), ("file", d.get("path")),

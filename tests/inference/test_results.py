@@ -16,7 +16,7 @@ from metakinetics.inference import FitResult, read_result
 from metakinetics.scenarios import as_fit_summary, draw_parameters
 
 FITS = Path(__file__).resolve().parents[2] / "fits"
-NAMES = ["breast", "rotterdam", "size", "subtypes"]
+NAMES = ["breast", "breast_overdispersed", "rotterdam", "size", "subtypes"]
 
 
 def _result(name) -> FitResult:
