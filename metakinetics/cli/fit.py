@@ -45,7 +45,9 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _out_dir(setup_path: Path, explicit: str | None) -> Path:
+def fit_output_dir(setup_path: Path, explicit: str | None) -> Path:
+    """Where a fit of ``setup_path`` writes (``explicit`` if given): the set-up's folder, or
+    ./fit_results/<name> for a set-up installed with the package (never into site-packages)."""
     if explicit:
         return Path(explicit)
     folder = setup_path.parent
@@ -71,7 +73,7 @@ def run(args) -> int:
         raise InputError(f"--starts must be at least 1, found {args.starts}")
     setup_path = resolve_setup_path(args.setup)
     setup = load_setup(setup_path)
-    out = _out_dir(setup_path, args.out_dir)
+    out = fit_output_dir(setup_path, args.out_dir)
     check_writable_dir(out, what="--out-dir" if args.out_dir else "fit directory")
     with directory_lock(out, what="fit directory"):
         return _run_locked(args, setup, out)

@@ -60,9 +60,9 @@ def run(args) -> int:
     if len(setup.data) < 2:
         raise InputError(f"{setup_path}: data: validate leaves one [[data]] set out at a time and refits on the "
                          f"others; this set-up has {len(setup.data)} (nothing would be left to fit)")
-    from .fit import _out_dir
+    from .fit import fit_output_dir
 
-    out = Path(args.out) if args.out else _out_dir(setup_path, None) / "validate"
+    out = Path(args.out) if args.out else fit_output_dir(setup_path, None) / "validate"
     check_writable_dir(out, what="--out" if args.out else "validate directory")
     with directory_lock(out, what="validate directory"):
         return _run_locked(args, setup, out)

@@ -141,7 +141,7 @@ def find_setup(result: FitResult, *, setup=None, directory=None) -> FitSetup:
                    f"band; pass setup= or directory=, or band=False")
 
 
-class _Predictor:
+class DrawPredictor:
     """Predictions of one problem over all draws: (n, ...) arrays, NaN rows where a draw fails."""
 
     def __init__(self, result: FitResult, model, rows: np.ndarray, nodes):
@@ -149,10 +149,12 @@ class _Predictor:
         self.n = rows.shape[0]
 
     def group_model(self, prob: Problem, group: str, klass: str = ""):
+        """The model of data ``group`` (and intrinsic class ``klass``) of ``prob``: its overrides applied."""
         over = prob.group_overrides(group, klass)
         return self.model.with_values(over) if over else self.model
 
     def params(self, group: str) -> dict[str, np.ndarray]:
+        """Dotted key -> (n,) values of every draw for ``group``."""
         return self.result.parameters(self.rows, group)
 
     def incidence(self, prob: Problem, group: str, endpoint, times, extra=None, klass: str = ""):
@@ -283,7 +285,7 @@ def fit_bands(result: FitResult, *, draws: int = 200, seed: int | None = 0, leve
     if len(stored) != len(problems):
         raise FitError(f"fit '{result.name}': {len(stored)} data sets in the result but "
                        f"{len(problems)} in the set-up")
-    pred = _Predictor(result, model, result.draw_values(draws, seed, method=method), st.nodes)
+    pred = DrawPredictor(result, model, result.draw_values(draws, seed, method=method), st.nodes)
     samples = []
     for prob, d in zip(problems, stored):
         if isinstance(prob.likelihood, CensoredTimeToEvent):

@@ -56,7 +56,7 @@ from scipy.stats import betabinom, binom, norm
 from .. import __version__
 from ..errors import FitError, MetakineticsError
 from ..seeds import check_seed
-from .bands import _Predictor
+from .bands import DrawPredictor
 from .fixed import fixed_model
 from .intervals import NO_EFFECT, information
 from .likelihood import OVERDISPERSION, BetaBinomial, Binomial, CensoredTimeToEvent
@@ -375,7 +375,7 @@ def _fix(setup: FitSetup, fixed: dict[str, float]) -> tuple[FitSetup, dict[str, 
                     parameters=tuple(p for p in setup.parameters if p.label not in fixed)), group_fixed)
 
 
-class _RowPredictor(_Predictor):
+class _RowPredictor(DrawPredictor):
     """The fit bands' predictor with group-specific values fixed outside the refit added."""
 
     def __init__(self, result, model, rows, nodes, group_fixed):
@@ -383,6 +383,7 @@ class _RowPredictor(_Predictor):
         self.group_fixed = group_fixed
 
     def params(self, group: str) -> dict[str, np.ndarray]:
+        """Dotted key -> (n,) values of every draw for ``group``, with the values fixed outside the refit."""
         out = {k: np.full(self.n, v) for k, v in self.group_fixed.get(group, {}).items()}
         out.update(super().params(group))
         return out
