@@ -114,4 +114,15 @@ def equations(model: Model) -> list[Equation]:
     out.append(_eq("quasi-steady", "C_qs", r"C_{qs}", "C_qs", qs["C"].expr, ren, tex=tex))
     out.append(_eq("quasi-steady", "bound", r"\left|1 - \frac{\kappa C}{s}\right|", "|1 - kappa C/s|",
                    qs["bound"].expr, ren, op=("<=", r"\leq"), tex=tex))
+    shedding = [o.name for o in model.organs if model.values().get(f"organs.{o.name}.secondary_shedding", 0.0) > 0]
+    if shedding:        # metastasis-to-metastasis seeding: the mean of every generation (dynamics.ode)
+        total = " + ".join(f"S_{n}" for n in shedding)
+        out.append(Equation("ODE (colony seeding)", "dC/dt", f"dC/dt gains {total} (shedding of the colonies)",
+                            r"\frac{dC}{dt} \mathrel{+}= " + " + ".join(sub_tex("S", n) for n in shedding)))
+        for n in shedding:
+            out.append(Equation(
+                "ODE (colony seeding)", f"dS_{n}/dt",
+                f"dS_{n}/dt = gamma' lambda_{n} S_{n} + mu'_{n} epsilon_{n} omega_{n} D_{n}",
+                rf"\frac{{d{sub_tex('S', n)}}}{{dt}} = \gamma' {sub_tex('lambda', n)} {sub_tex('S', n)} + "
+                rf"\mu'_{{{organ_tex(n)}}} {sub_tex('epsilon', n)} {sub_tex('omega', n)} {sub_tex('D', n)}"))
     return out

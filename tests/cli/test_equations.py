@@ -23,3 +23,14 @@ def test_latex_exponential(capsys):
 def test_bad_model(capsys):
     assert main(["equations", "nope"]) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_colony_seeding_equations_are_printed(capsys):
+    """The equations of a seeding model include the colonies' shedding states that solve's ODE
+    integrates (dynamics.ode); without seeding, none."""
+    assert main(["equations", "breast", "--set", "organs.bone.secondary_shedding=1e3"]) == 0
+    out = capsys.readouterr().out
+    assert "## ODE (colony seeding)" in out and "dS_bone/dt = gamma' lambda_bone S_bone" in out
+    assert "dS_lung" not in out
+    assert main(["equations", "breast"]) == 0
+    assert "colony seeding" not in capsys.readouterr().out
