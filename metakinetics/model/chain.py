@@ -318,6 +318,14 @@ def _one_minus_exp_over(b, w):
     return np.where(b > 0, -np.expm1(-b * w) / np.where(b > 0, b, 1.0), w)
 
 
+def shed_by(pat: PatientParams, t: np.ndarray, *, closed: bool) -> np.ndarray:
+    """S(t) = int_0^t mu x(r)^gamma dr, the cells shed into the blood by absolute time ``t`` (P,)
+    (years, at most the surgery time: shedding stops there)."""
+    t = np.minimum(np.asarray(t, dtype=float), pat.surgery_time())
+    mom = Moments(regularised(pat), np.maximum(t, 1e-12), closed)
+    return np.where(t > 0, mom.at(t[:, None, None])[0][:, 0, 0], 0.0)
+
+
 def circulating(pat: PatientParams, t: np.ndarray) -> np.ndarray:
     """Expected circulating tumour cells C(t) in the whole blood at absolute times ``t`` (P,)."""
     return chain(pat, np.asarray(t, dtype=float)[:, None, None], pat.surgery_time(),

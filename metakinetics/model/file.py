@@ -19,7 +19,7 @@ from ..units import YEARS_PER, diameter_to_cells
 from .toml_text import toml_string
 from .text import decode_text
 from .classes import PREFERENCE, PREVALENCE, classes_to_dict, read_classes
-from .spec import (COLONY_LAWS, PRIMARY_LAWS, Circulation, Diagnosis, Model, Mortality, Organ,
+from .spec import (COLONY_LAWS, PRIMARY_LAWS, Circulation, Diagnosis, Model, Mortality, Nodes, Organ,
                    Population, Primary, Shedding, Treatment)
 
 
@@ -76,6 +76,15 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "hazard": Field("float", "nonneg", "1/time", -1, doc="background death hazard (competing risk)"),
         "after_relapse": Field("float", "nonneg", "1/time", -1,
                                doc="extra death hazard after the first detected distant metastasis"),
+    },
+    "nodes": {
+        "ratio": Field("float", "nonneg", "nodes/cell", doc="involved regional nodes per cell shed into the blood "
+                       "before surgery (0: no nodal spread)"),
+        "coupling": Field("float", "nonneg", "", doc="exponent b: nodal spread follows the patient's mu^b (1: in "
+                          "proportion to the blood shedding; 0: independent of it)"),
+        "min": Field("float", "nonneg", "nodes", doc="fewest involved nodes of the patients described"),
+        "max": Field("float", "nonneg", "nodes", doc="most involved nodes of the patients described (60 or more: "
+                     "no upper bound)"),
     },
 }
 
@@ -320,7 +329,7 @@ def model_from_dict(data: Mapping[str, Any], *, path: str | None = None) -> Mode
                                                   secondary_gamma=shed.get("secondary_gamma", 1.0)),
                  circulation=Circulation(clearance=circ["clearance"]), organs=tuple(organs), population=population,
                  treatment=Treatment(**sec["treatment"]), mortality=Mortality(**sec["mortality"]),
-                 classes=read_classes(data["classes"], {**SCHEMA, "organs": ORGAN_SCHEMA}, tuple(organs),
+                 nodes=Nodes(**sec["nodes"]), classes=read_classes(data["classes"], {**SCHEMA, "organs": ORGAN_SCHEMA}, tuple(organs),
                                       rd.value, path) if "classes" in data else (),
                  source=path)
     from .params import InvalidValue, validate_model   # the one set of rules, shared with overrides
@@ -403,6 +412,8 @@ def model_to_dict(model: Model) -> dict[str, Any]:
         "treatment": {"kill_dormant": model.treatment.kill_dormant,
                       "kill_colony": model.treatment.kill_colony},
         "mortality": {"hazard": model.mortality.hazard, "after_relapse": model.mortality.after_relapse},
+        "nodes": {"ratio": model.nodes.ratio, "coupling": model.nodes.coupling, "min": model.nodes.min,
+                  "max": model.nodes.max},
         **({"classes": classes_to_dict(model.classes)} if model.classes else {}),
     }
 

@@ -22,6 +22,7 @@ from ..units import diameter_to_cells
 from .classes import PREFERENCE, PREVALENCE, PREVALENCE_TOLERANCE, class_key
 from .file import field_info
 from .growth import BIRTH_DEATH, COLONY_LAWS, GrowthLaw, growth_law
+from ..nodal_classes import OPEN, selects
 from .spec import Model
 
 SIZE_KEYS = ("diagnosis.size", "diagnosis.diameter_cm")
@@ -68,11 +69,20 @@ class PatientParams:
     after_relapse: np.ndarray  # extra death hazard after the first detected distant metastasis (1/year)
     secondary_shedding: np.ndarray | None = None   # mu'_k (P, K): colony shedding coefficient
     secondary_gamma: np.ndarray | None = None      # gamma' (P,): colony shedding exponent
+    nodes_ratio: np.ndarray | None = None          # involved regional nodes per cell shed (P,); None: 0
+    nodes_coupling: np.ndarray | None = None       # exponent b of mu in the nodal spread (P,)
+    nodes_min: np.ndarray | None = None            # nodal class of the patients described (P,), counts
+    nodes_max: np.ndarray | None = None            # (>= nodal_classes.OPEN: no upper bound)
 
     @property
     def secondary(self) -> bool:
         """Whether any colony sheds (metastasis-to-metastasis seeding is on for some set)."""
         return self.secondary_shedding is not None and bool(np.any(self.secondary_shedding > 0))
+
+    @property
+    def nodal_selection(self) -> bool:
+        """Whether some set describes one nodal class only (not every patient)."""
+        return self.nodes_min is not None and bool(np.any(selects(self.nodes_min, self.nodes_max)))
 
     @property
     def n(self) -> int:
@@ -285,6 +295,9 @@ def validate(p: PatientParams) -> None:
               "circulation.clearance": p.kappa, "treatment.kill_dormant": p.kill_dormant,
               "treatment.kill_colony": p.kill_colony, "mortality.hazard": p.hazard,
               "mortality.after_relapse": p.after_relapse}
+    if p.nodes_min is not None:
+        scalar |= {"nodes.ratio": p.nodes_ratio, "nodes.coupling": p.nodes_coupling, "nodes.min": p.nodes_min,
+                   "nodes.max": p.nodes_max}
     if p.law.needs_K:
         scalar["primary.K"] = p.K
     for key, a in scalar.items():
@@ -329,6 +342,14 @@ def _cross_field(p: PatientParams) -> None:
         _rule((p.kill_colony > 0) & p.secondary_shedding.any(axis=1), "treatment.kill_colony",
               lambda i: f"killing undetected colonies ({p.kill_colony[i]:g}) is not defined with metastasis-to-"
                         "metastasis seeding (a killed colony's daughters); set it to 0 or secondary_shedding to 0")
+    if p.nodes_min is not None:
+        lo, hi = p.nodes_min, p.nodes_max
+        for key, a in (("nodes.min", lo), ("nodes.max", hi)):
+            _rule(a != np.floor(a), key, lambda i, a=a: f"a number of nodes must be a whole number, found {a[i]:g}")
+        _rule(lo > hi, "nodes.min", lambda i: f"{lo[i]:g} is above nodes.max = {hi[i]:g} (no patient in the class)")
+        _rule((lo > 0) & (p.nodes_ratio == 0), "nodes.min",
+              lambda i: f"{lo[i]:g} selects node-positive patients, but nodes.ratio is 0 (the model has no nodal "
+                        "spread, so every patient is N0): set nodes.ratio")
     total = p.f.sum(axis=1)
     _rule(total > 1 + 1e-12, "organs.*.arrest_fraction",
           lambda i: f"arrest fractions sum to {total[i]:.6g}, above 1 (they are shares of cleared cells)")
@@ -468,6 +489,11 @@ def one_patient(model: Model, what: str, *, seeding: bool = True, params: Mappin
                          f"and {what} follows one patient: choose a class, model.of_class('{first}') "
                          f"(CLI: --class {first})")
     values = {**model.values(), **dict(params or {})}
+    lo, hi = values.get("nodes.min", 0.0), values.get("nodes.max", float(OPEN))
+    if np.any(selects(lo, hi)):
+        raise InputError(f"{what}: nodes.min..nodes.max ({np.min(lo):g}..{np.max(hi):g}) selects the patients of a "
+                         f"nodal class, a population; {what} follows one patient (use incidence or the cohort "
+                         "simulator)")
     shed = [k for k, v in values.items() if k.endswith(".secondary_shedding") and np.any(np.asarray(v) > 0)]
     if seeding and shed:
         raise InputError(f"{what}: {shed[0]} > 0 (metastasis-to-metastasis seeding) is not in {what}; "
@@ -624,4 +650,6 @@ def _assemble(model: Model, P: int, given: Mapping[str, np.ndarray], cls=None) -
         colony_rate=colony_rate, birth=np.where(bd, birth, 0.0), colony_K=organ("K", math.inf),
         kill_dormant=get("treatment.kill_dormant", 0.0), kill_colony=get("treatment.kill_colony", 0.0),
         hazard=get("mortality.hazard", 0.0), after_relapse=get("mortality.after_relapse", 0.0),
-        secondary_shedding=organ("secondary_shedding", 0.0), secondary_gamma=get("shedding.secondary_gamma", 1.0))
+        secondary_shedding=organ("secondary_shedding", 0.0), secondary_gamma=get("shedding.secondary_gamma", 1.0),
+        nodes_ratio=get("nodes.ratio", 0.0), nodes_coupling=get("nodes.coupling", 1.0),
+        nodes_min=get("nodes.min", 0.0), nodes_max=get("nodes.max", float(OPEN)))

@@ -133,6 +133,22 @@ class Mortality:
 
 
 @dataclass(frozen=True)
+class Nodes:
+    """Regional lymph-node involvement (docs/model.md, "Nodes"): the involved-node count is Poisson
+    with mean ``ratio`` x mu_ref^(1 - coupling) x mu^coupling x int_0^{t_s} x^gamma dt (lymphatic
+    spread follows the blood shedding up to surgery, when the nodes are examined). ``ratio``:
+    involved nodes per cell shed into the blood (0: no nodal spread); ``coupling``: how the
+    patient's shedding mu carries over to the lymphatics (1: in proportion; 0: not at all).
+    ``min``..``max``: the nodal class of the patients described (counts; max >= 60: no upper bound;
+    0..60: every patient, weight 1)."""
+
+    ratio: float = 0.0
+    coupling: float = 1.0
+    min: float = 0.0
+    max: float = 60.0
+
+
+@dataclass(frozen=True)
 class IntrinsicClass:
     """One intrinsic class of tumours (e.g. a breast-cancer subtype): its share of the cohort and the
     values in which it differs from the base model.
@@ -165,6 +181,7 @@ class Model:
     population: Population = field(default_factory=Population)
     treatment: Treatment = field(default_factory=Treatment)
     mortality: Mortality = field(default_factory=Mortality)
+    nodes: Nodes = field(default_factory=Nodes)
     classes: tuple[IntrinsicClass, ...] = ()
     source: str | None = field(default=None, compare=False)
 

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..incidence import circulating, colony_counts
+from ..incidence.nodes import nodal_log_weight
 from ..model import Model, load_model
 from ..model.params import PatientParams, broadcast, resolve
 from ..units import BLOOD_VOLUME_ML, CELLSEARCH_DRAW_ML
@@ -19,7 +20,8 @@ def ctc_positivity(model, *, draw_ml: float = CELLSEARCH_DRAW_ML, individual: bo
                    m0: bool = True, nodes=None, patients: int | None = None, seed=None,
                    params: Mapping | None = None) -> float:
     """P(>= 1 CTC in a ``draw_ml`` mL blood draw) at ``at`` years after diagnosis: per patient
-    1 - exp(-C(t) draw_ml / 5000 mL), averaged over the (M0-selected when ``m0``) population."""
+    1 - exp(-C(t) draw_ml / 5000 mL), averaged over the (M0-selected when ``m0``) population of
+    the model's nodal class (``nodes.min``..``nodes.max``; every patient by default)."""
     if not isinstance(model, Model):
         model = load_model(model)
     if not (isinstance(draw_ml, (int, float)) and np.isfinite(draw_ml) and draw_ml > 0):
@@ -38,6 +40,7 @@ def ctc_positivity(model, *, draw_ml: float = CELLSEARCH_DRAW_ML, individual: bo
     M0, _ = colony_counts(pat, pat.diagnosis_time()[:, None], closed=closed_form_available(model), rates=False)
     lam = (mu * c[:, None]).reshape(-1) * draw_ml / BLOOD_VOLUME_ML
     lw = -(mu * M0[:, 0].sum(1)[:, None]).reshape(-1) if m0 else np.zeros(lam.size)
+    lw = lw + nodal_log_weight(pat, mu, np.full(pat.n, base.mu[0]), closed=closed_form_available(model)).reshape(-1)
     lwq = lw + np.log(np.maximum(sc.q.reshape(-1), 1e-300))
     w = np.exp(lwq - lwq.max())
     return float(np.clip((w * -np.expm1(-lam)).sum() / w.sum(), 0.0, 1.0))

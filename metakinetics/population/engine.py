@@ -26,6 +26,7 @@ from ..endpoints import AtDiagnosis, Endpoint, OrgansPerRelapse
 from ..errors import InputError, SolverError
 from ..incidence import colony_counts
 from ..incidence.cluster_terms import cluster_terms, lambdas
+from ..incidence.nodes import nodal_log_weight
 from ..incidence.terms import AFTER_FIRST, clinical_grid, endpoint_grid, log_weight, needs_integral, split, terms
 from ..model.chain import plan
 from ..model import Model
@@ -142,9 +143,10 @@ def _fill(values, se, active, expectation, base, sd, endpoint, inner, L, times, 
         pattern = key[:len(DIMENSIONS)]
         sc = expectation.scores(dict(zip(DIMENSIONS, pattern)), 0 if streams is None else int(key[-1]))
         pat, mu = node_patients(base, idx, sc, sd)
+        nodal = nodal_log_weight(pat, mu, base.mu[np.repeat(idx, sc.rate.size)], closed=closed)
         sink = None if store is None else (lambda sets, acc, top, n, idx=idx: store.keep(idx[sets], acc, top, n))
         v, s = _evaluate(endpoint, inner, L, times, pat, mu, sc, idx.size, closed, expectation.monte_carlo, sink,
-                         expectation.generations)
+                         expectation.generations, nodal)
         values[idx] = v
         if se is not None:
             se[idx] = s
@@ -240,8 +242,10 @@ def _breaks(pat: PatientParams) -> list[float]:
     return b
 
 
-def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink=None, generations=None):
-    """Values and SE (n, T, K') for n sets of P_o patients each (pat set-major).
+def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink=None, generations=None,
+              nodal=None):
+    """Values and SE (n, T, K') for n sets of P_o patients each (pat set-major); ``nodal`` (n P_o, J):
+    each patient's log nodal selection weight (incidence.nodes), added to the M0 weight.
 
     Patients are taken in chunks of at most TERMS_BUDGET patient x grid x organ elements (whole
     sets together when they fit, else rows of one set), their weighted sums accumulated per set:
@@ -286,11 +290,14 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
             lw = np.zeros(ns * Po * J) if atdx else log_weight(grid, M0, M, mu_s)    # at diagnosis: no M0 selection
         K_org = len(sub.organs)
         lwq = lw.reshape(ns, Po, J) + logq[None]
+        if nodal is not None:
+            lwq = lwq + nodal.reshape(n, Po, J)[sets]
         top = lwq.reshape(ns, -1).max(axis=1)                    # per set: weights e^{lw - top} <= 1
         if not np.all(np.isfinite(top)):
-            raise SolverError("every patient of a parameter set has a metastasis at diagnosis (the M0 "
-                              "weight underflows to 0), so incidence among M0 patients is undefined; "
-                              "shedding or efficiency is too large")
+            raise SolverError("every patient of a parameter set has a metastasis at diagnosis or lies outside "
+                              "its nodal class (the selection weight underflows to 0), so incidence among "
+                              "those patients is undefined; shedding, efficiency or the nodal ratio is too "
+                              "large or too small for the class")
         w_all = np.exp(lwq - top[:, None, None]).reshape(ns * Po, J)
         acc = _Sums(ns, t.size, K, mc, value_cap(inner, len(pat.organs)))
         step = max(TERMS_BUDGET // max(J * grid.u.size * K_org, 1), 1)   # rows per chunk

@@ -36,6 +36,7 @@ from ..seeds import check_seed
 from ..errors import InputError, did_you_mean
 from ..model import Model, load_model
 from ..model.growth import BIRTH_DEATH
+from ..nodal_classes import OPEN
 from ..model.params import prevalences, resolve, value_array
 from ..units import cells_to_diameter
 from ..model.colony_shedding import check_generations
@@ -133,6 +134,10 @@ class Cohort:
     #: years after diagnosis up to which ``detect`` is complete (metastasis-to-metastasis seeding is
     #: followed up to it; inf without seeding)
     horizon: float = math.inf
+    nodes: np.ndarray | None = None      # (P,) involved regional nodes at surgery (None: no nodal spread)
+    #: (P,) bool: in the model's nodal class (nodes.min..nodes.max), the patients every endpoint
+    #: describes (None: every patient)
+    selected: np.ndarray | None = None
 
     def of_class(self, name: str) -> "Cohort":
         """The patients of one intrinsic class (a sub-cohort, e.g. for per-class incidence).
@@ -150,7 +155,8 @@ class Cohort:
             raise InputError(f"unknown class '{name}' (the cohort's classes: {', '.join(self.class_names) or 'none'})"
                              + did_you_mean(str(name), self.class_names))
         keep = self.klass == self.class_names.index(name)
-        fields = ("mu", "rate", "diameter", "t_dx", "m0", "detect", "death", "censor", "klass", "relapse_death")
+        fields = ("mu", "rate", "diameter", "t_dx", "m0", "detect", "death", "censor", "klass", "relapse_death",
+                  "nodes", "selected")
         return replace(self, **{f: getattr(self, f)[keep] for f in fields if getattr(self, f) is not None})
 
     @property
@@ -170,6 +176,12 @@ class Cohort:
         """Number of virtual patients."""
         return self.mu.size
 
+    @property
+    def described(self) -> np.ndarray:
+        """(P,) bool: the patients the endpoints describe (the model's nodal class; every patient
+        without a nodal selection)."""
+        return np.ones(self.n, dtype=bool) if self.selected is None else self.selected
+
     def columns(self) -> dict[str, np.ndarray]:
         """The cohort as named columns (for CSV): one row per patient."""
         cols = {"patient": np.arange(self.n)}
@@ -177,6 +189,8 @@ class Cohort:
             cols["class"] = np.asarray(self.class_names, dtype=object)[self.klass]
         cols |= {"mu": self.mu, "rate": self.rate, "diameter_cm": self.diameter,
                 "t_dx": self.t_dx, "m0": self.m0}
+        if self.nodes is not None:
+            cols |= {"nodes": self.nodes, "in_nodal_class": self.described}
         for k, name in enumerate(self.organs):
             cols[f"detect_{name}"] = self.detect[:, k]
         cols["death"] = self.death
@@ -248,7 +262,7 @@ def simulate_cohort(model, patients: int, *, seed=None, individual: bool = False
         parts.append(_batch(model, min(CHUNK, n - lo), rng, individual, horizon, generations))
         if progress is not None:
             progress(min(CHUNK, n - lo))
-    cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}   # every batch has the same keys
     # spawning leaves rng's own stream untouched
     cat["censor"] = fu.draw(rng.spawn(1)[0], n) if fu is not None and fu.censors else np.full(n, np.inf)
     if not model.classes:
@@ -358,9 +372,28 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool,
         relapse_death = after < death
         death = np.minimum(death, after)
     m0 = np.all(detect > 0.0, axis=1)
-    return {"mu": pat.mu, "rate": pat.rate, "diameter": cells_to_diameter(size), "t_dx": t_dx, "m0": m0,
-            "detect": detect, "death": death, "relapse_death": relapse_death,
-            "klass": np.zeros(n, dtype=np.intp) if cls is None else cls}
+    out = {"mu": pat.mu, "rate": pat.rate, "diameter": cells_to_diameter(size), "t_dx": t_dx, "m0": m0,
+           "detect": detect, "death": death, "relapse_death": relapse_death,
+           "klass": np.zeros(n, dtype=np.intp) if cls is None else cls}
+    if np.any(pat.nodes_ratio > 0):      # drawn last: a model without nodal spread simulates today's cohort
+        nodes = _nodal_deposits(pat, base.mu, total, cum, s_env, h, rng)
+        lo, hi = pat.nodes_min, pat.nodes_max
+        out |= {"nodes": nodes, "selected": (nodes >= lo) & ((nodes <= hi) | (hi >= OPEN))}
+    return out
+
+
+def _nodal_deposits(pat, mu_ref, total, cum, s_env, h, rng) -> np.ndarray:
+    """(n,) involved regional nodes at surgery: lymphatic deposits form a Poisson process of
+    intensity ratio (mu_ref / mu)^(1 - b) s(t) on [0, t_s], simulated by the same thinning as the
+    blood's cells (proposals from the piecewise-constant envelope, accepted w.p. s(r) / envelope)."""
+    n = pat.n
+    scale = pat.nodes_ratio * (mu_ref / pat.mu) ** (1.0 - pat.nodes_coupling)
+    pid = np.repeat(np.arange(n), rng.poisson(scale * total))
+    piece = np.minimum(np.searchsorted(cum, pid + rng.random(pid.size), side="right") - pid * ENVELOPE,
+                       ENVELOPE - 1)
+    r = (piece + rng.random(pid.size)) * h[pid]
+    accept = rng.random(pid.size) * s_env[pid, piece] < _shedding_at(pat, pid, r)
+    return np.bincount(pid[accept], minlength=n)
 
 
 def _shedding_at(pat, pid: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -417,14 +450,15 @@ def cohort_incidence(cohort: Cohort, endpoint: Endpoint, times, *, estimator: st
     if isinstance(inner, AtDiagnosis):                        # seen at diagnosis: censoring comes later
         seen = det <= 0.0 if inner.per_organ else (det <= 0.0).any(axis=1, keepdims=True)
         hit = np.broadcast_to(seen[None], (times.size,) + seen.shape)
-        p, se, nn = _prop(hit, np.ones_like(hit, dtype=bool))
+        p, se, nn = _prop(hit, np.broadcast_to(cohort.described[None, :, None], hit.shape))
         return CohortIncidence(endpoint, times, cols, p, se, nn)
     if isinstance(inner, (OrgansPerRelapse, MultiOrgan, Lag)):
         return _after_first(cohort, endpoint, inner, L, times, cols)
     if not isinstance(inner, (Any, First, Distant, SiteShare)):
         raise InputError(f"endpoint '{inner.name}' is not available from a cohort")
     first = det.min(axis=1)                                   # first distant detection
-    base = cohort.m0 & (first > L) & (death > L) & (cens > L)  # M0; landmark: free, alive, followed at L
+    base = cohort.m0 & cohort.described & (first > L) & (death > L) & (cens > L)   # M0 of the nodal class;
+    #                                                         landmark: free, alive, followed at L
     t_k, c_k = _observe(det, death[:, None], cens[:, None])   # (P, K) per organ
     t_d, c_d = _observe(first, death, cens)                   # (P,) first distant
     valid = (times >= L)[:, None]
@@ -482,7 +516,7 @@ def _after_first(cohort: Cohort, endpoint: Endpoint, inner: Endpoint, L: float, 
     first = det.min(axis=1)
     which = det.argmin(axis=1)
     alive = det <= death[:, None]                             # (P, K) organ k found while alive
-    base = cohort.m0 & (first > L) & (death > L)
+    base = cohort.m0 & cohort.described & (first > L) & (death > L)
     relapsed = base & np.isfinite(first) & (first <= death)   # first distant metastasis seen alive
     if isinstance(inner, Lag):                                # times are lags
         with np.errstate(invalid="ignore"):                   # inf - inf: never relapsed (not among)
