@@ -43,12 +43,14 @@ class AggregateData:
 
     Blank numeric cells are NaN. ``rows`` holds each row's line number in the file (header = 1),
     so later checks (e.g. a missing denominator) can name the row. ``class_`` holds each row's
-    intrinsic class (the ``class`` column; "" for rows about the whole population).
+    intrinsic class (the ``class`` column; "" for rows about the whole population), ``nodes`` its
+    nodal class (N0, N1-3, N4-9, N10+, N+ or a count; "" for every nodal status).
     """
 
     info: DatasetInfo
     group: np.ndarray
     class_: np.ndarray
+    nodes: np.ndarray
     organ: np.ndarray
     endpoint: np.ndarray
     time: np.ndarray
@@ -98,7 +100,7 @@ class AggregateData:
         return np.where(np.isfinite(self.events), self.events, self.value * self.denominator)
 
 
-_AGG_ARRAYS = ("group", "class_", "organ", "endpoint", "time", "value", "denominator", "events", "lower",
+_AGG_ARRAYS = ("group", "class_", "nodes", "organ", "endpoint", "time", "value", "denominator", "events", "lower",
                "upper", "se", "landmark", "diameter_cm", "window", "horizon", "within", "status", "note", "rows")
 
 

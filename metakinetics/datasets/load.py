@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError, did_you_mean
+from ..errors import DataError, InputError, did_you_mean
+from ..nodal_classes import class_name, nodal_class
 from .data import AggregateData, DatasetInfo, IndividualData
 from ..endpoints import Lag
 from .schema import (AGGREGATE_NUMERIC, AGGREGATE_REQUIRED, COUNT_ENDPOINTS, CUMULATIVE, DATASET_KINDS,
@@ -107,7 +108,7 @@ def build_aggregate(info: DatasetInfo, header, rows, numbers, organs) -> Aggrega
             raise DataError(path, f"missing column (required: {', '.join(AGGREGATE_REQUIRED)})", column=col)
     n = len(rows)
     num = {c: np.full(n, np.nan) for c in ("time", "value") + AGGREGATE_NUMERIC}
-    text = {c: np.empty(n, dtype=object) for c in ("group", "class_", "organ", "endpoint", "status", "note")}
+    text = {c: np.empty(n, dtype=object) for c in ("group", "class_", "nodes", "organ", "endpoint", "status", "note")}
     for i, (r, row) in enumerate(zip(rows, numbers)):
         for c in ("time", "value"):
             num[c][i] = _number(r[c], path, c, row, required=True)
@@ -119,6 +120,11 @@ def build_aggregate(info: DatasetInfo, header, rows, numbers, organs) -> Aggrega
             text[c][i] = r.get("class" if c == "class_" else c, "")
         _check_name(r["organ"], organs, path, "organ", row, "organ")
         _check_name(r["endpoint"], ENDPOINT_NAMES, path, "endpoint", row, "endpoint")
+        if text["nodes"][i]:
+            try:
+                text["nodes"][i] = class_name(*nodal_class(text["nodes"][i]))   # one spelling per class
+            except InputError as exc:
+                raise DataError(path, str(exc), column="nodes", row=row) from None
         _check_row(r, {c: num[c][i] for c in num}, path, row)
     known = set(AGGREGATE_REQUIRED) | set(num) | set(text) | {"class"}
     extra = {c: np.array([r[c] for r in rows], dtype=object) for c in header if c not in known}
@@ -203,16 +209,17 @@ def _check_row(r: dict, x: dict, path: str, row: int) -> None:
 
 
 def _check_series(data: AggregateData) -> None:
-    """Within one series (group, class, organ, endpoint, landmark, diameter, window, horizon, within)
+    """Within one series (group, class, nodal class, organ, endpoint, landmark, diameter, window, horizon, within)
     times are unique and the cumulative endpoints do not decrease in time (lag: in the lag)."""
-    keys = list(zip(data.group, data.class_, data.organ, data.endpoint,
+    keys = list(zip(data.group, data.class_ + "|" + data.nodes, data.organ, data.endpoint,
                     *(np.nan_to_num(getattr(data, c), nan=-1.0)
                       for c in ("landmark", "diameter_cm", "window", "horizon", "within"))))
     series: dict[tuple, list[int]] = {}
     for i, k in enumerate(keys):
         series.setdefault(k, []).append(i)
     for (group, cls, organ, endpoint, *_), idx in series.items():
-        group = f"{group}' class '{cls}" if cls else group
+        cls, nod = cls.split("|")
+        group = group + (f"' class '{cls}" if cls else "") + (f"' nodes '{nod}" if nod else "")
         idx = sorted(idx, key=lambda j: data.time[j])
         for a, b in zip(idx, idx[1:]):
             if data.time[a] == data.time[b]:

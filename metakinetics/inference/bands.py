@@ -63,8 +63,10 @@ def is_category(d: dict) -> bool:
 
 
 def series_label(r: dict) -> str:
-    """The group of a stored row or curve, with its intrinsic class when it has one: "all [luminal_a]"."""
-    return f"{r['group']} [{r['class']}]" if r.get("class") else r["group"]
+    """The group of a stored row or curve, with its intrinsic and nodal class when it has them:
+    "all [luminal_a, N0]"."""
+    tags = [r[k] for k in ("class", "nodes") if r.get(k)]
+    return f"{r['group']} [{', '.join(tags)}]" if tags else r["group"]
 
 
 def uncurved(d: dict) -> set:
@@ -75,9 +77,9 @@ def uncurved(d: dict) -> set:
 
 
 def curve_key(c: dict) -> tuple:
-    """How a stored fitted curve is matched to its band: (group, class, endpoint name, landmark,
+    """How a stored fitted curve is matched to its band: (group, class, nodal class, endpoint name, landmark,
     options), the options (window of multi_organ, horizon and within of lag) as sorted pairs."""
-    return (c["group"], c.get("class", ""), c["endpoint"], c.get("landmark"),
+    return (c["group"], c.get("class", ""), c.get("nodes", ""), c["endpoint"], c.get("landmark"),
             tuple(sorted((k, float(v)) for k, v in c.get("options", {}).items())))
 
 
@@ -148,21 +150,24 @@ class DrawPredictor:
         self.result, self.model, self.rows, self.nodes = result, model, rows, nodes
         self.n = rows.shape[0]
 
-    def group_model(self, prob: Problem, group: str, klass: str = ""):
-        """The model of data ``group`` (and intrinsic class ``klass``) of ``prob``: its overrides applied."""
-        over = prob.group_overrides(group, klass)
-        return self.model.with_values(over) if over else self.model
+    def group_model(self, prob: Problem, group: str, subset=""):
+        """The model of data ``group`` (and intrinsic or nodal class, ``subset``) of ``prob``: its
+        overrides applied."""
+        est = self.result.parameters([e.value for e in self.result.estimates], group)
+        over = {**est, **prob.group_overrides(group, subset)}   # the estimates first: the data's selection
+        return self.model.with_values(over) if over else self.model   # may need them (nodes.min needs ratio)
 
     def params(self, group: str) -> dict[str, np.ndarray]:
         """Dotted key -> (n,) values of every draw for ``group``."""
         return self.result.parameters(self.rows, group)
 
-    def incidence(self, prob: Problem, group: str, endpoint, times, extra=None, klass: str = ""):
-        """(columns, values (n, T, K)) of ``endpoint`` for every draw (of intrinsic class ``klass``
-        if given); a batch that fails is redone draw by draw so that only the failing draws become NaN."""
+    def incidence(self, prob: Problem, group: str, endpoint, times, extra=None, subset=""):
+        """(columns, values (n, T, K)) of ``endpoint`` for every draw (of the intrinsic or nodal class
+        ``subset`` if given); a batch that fails is redone draw by draw so that only the failing draws
+        become NaN."""
         from ..population import incidence, incidence_batch  # inference > population in the layering
 
-        model = self.group_model(prob, group, klass)
+        model = self.group_model(prob, group, subset)
         params = self.params(group)
         params.update(extra or {})
         by_size = isinstance(endpoint, BySize) or (isinstance(endpoint, Landmark) and isinstance(endpoint.inner, BySize))
@@ -186,11 +191,11 @@ class DrawPredictor:
             raise FitError("none of the parameter draws could be evaluated")
         return cols, out
 
-    def ctc(self, prob: Problem, group: str, endpoint: CtcPositive, klass: str = "") -> np.ndarray:
+    def ctc(self, prob: Problem, group: str, endpoint: CtcPositive, subset="") -> np.ndarray:
         """P(>= 1 CTC) per draw (n,), NaN where a draw fails."""
         from ..population import ctc_positivity
 
-        model = self.group_model(prob, group, klass)
+        model = self.group_model(prob, group, subset)
         params = self.params(group)
         out = np.full(self.n, np.nan)
         for i in range(self.n):
@@ -206,9 +211,9 @@ class DrawPredictor:
         out = np.empty((self.n, prob.n_obs))
         for s in prob.series:
             if isinstance(s.endpoint, CtcPositive):
-                out[:, s.rows] = self.ctc(prob, s.group, s.endpoint, s.klass)[:, None]
+                out[:, s.rows] = self.ctc(prob, s.group, s.endpoint, s.subset)[:, None]
                 continue
-            cols, vals = self.incidence(prob, s.group, s.endpoint, s.times, klass=s.klass)
+            cols, vals = self.incidence(prob, s.group, s.endpoint, s.times, subset=s.subset)
             missing = [c for c in s.columns if c not in cols]
             if missing:
                 raise FitError(f"data set '{prob.label}': the {s.endpoint.name} prediction has no column "
@@ -218,7 +223,7 @@ class DrawPredictor:
 
     def curves_of(self, prob: Problem, stored: list[dict]) -> list[dict[str, np.ndarray]]:
         """Each stored curve predicted at its own x for every draw: organ -> (n, X)."""
-        series = {(s.group, s.klass, s.endpoint.name, getattr(s.endpoint, "at", None),
+        series = {(s.group, s.klass, s.nodes, s.endpoint.name, getattr(s.endpoint, "at", None),
                    tuple(sorted(endpoint_options(s.endpoint).items()))): s
                   for s in prob.series if not isinstance(s.endpoint, CtcPositive)}
         out = []
@@ -226,7 +231,7 @@ class DrawPredictor:
             s = series.get(curve_key(cv))
             if s is None:
                 raise FitError(f"data set '{prob.label}': no prediction for the stored curve {curve_key(cv)}")
-            cols, vals = self.incidence(prob, s.group, s.endpoint, band_x(cv["x"]), klass=s.klass)
+            cols, vals = self.incidence(prob, s.group, s.endpoint, band_x(cv["x"]), subset=s.subset)
             out.append({o: vals[:, :, cols.index(o)] for o in cv["y"]})
         return out
 

@@ -379,7 +379,8 @@ def _dataset_report(obj: Objective, prob: Problem, pred, ll: float, x_hat, curve
     rows = []
     for i in range(prob.n_obs):
         rows.append({"row": int(d.rows[i]), "group": str(d.group[i]),
-                     **({"class": str(d.class_[i])} if d.class_[i] else {}), "organ": str(d.organ[i]),
+                     **({"class": str(d.class_[i])} if d.class_[i] else {}),
+                     **({"nodes": str(d.nodes[i])} if d.nodes[i] else {}), "organ": str(d.organ[i]),
                      "endpoint": str(d.endpoint[i]), "time": float(d.time[i]),
                      "landmark": float(d.landmark[i]), "diameter_cm": float(d.diameter_cm[i]),
                      "observed": float(obs[i]), "predicted": float(pred[i]),
@@ -435,13 +436,14 @@ def _curves(obj: Objective, prob: Problem, x_hat) -> list:
         else:
             grid = np.linspace(0.25, max(top, 1.0) * 1.15, 40)
         try:
-            model = obj.model_at(x_hat, prob, s.group, cache, s.klass)
+            model = obj.model_at(x_hat, prob, s.group, cache, s.subset)
             cols, vals = obj.predict(model, s.endpoint, grid, cache)
         except MetakineticsError:
             continue
         keep = [c for c in dict.fromkeys(s.columns) if c in cols]
         opts = endpoint_options(s.endpoint)
-        out.append({"group": s.group, **({"class": s.klass} if s.klass else {}), "endpoint": s.endpoint.name,
+        out.append({"group": s.group, **({"class": s.klass} if s.klass else {}),
+                    **({"nodes": s.nodes} if s.nodes else {}), "endpoint": s.endpoint.name,
                     "landmark": getattr(s.endpoint, "at", None),
                     **({"inner": inner.name, "options": opts} if inner.name in CLINICIAN_ENDPOINTS else {}),
                     "x": grid.tolist(),
@@ -543,7 +545,7 @@ def compare(model, name: str, *, predictor: Predictor | None = None, nodes=None,
     prob = build_problem(DataSpec(name=name, likelihood="least_squares", sigma=1.0), model)
     obj_pred = predictor or population_predictor(nodes=nodes)
     for s_ in prob.series:
-        over = prob.group_overrides(None, s_.klass)
+        over = prob.group_overrides(None, s_.subset)
         cols, vals = obj_pred(model.with_values(over) if over else model, s_.endpoint, s_.times)
         for r, ti, c in zip(s_.rows, s_.t_index, s_.columns):
             pred = float(vals[ti, cols.index(c)]) if c in cols else math.nan

@@ -159,10 +159,10 @@ class Objective:
             cache[key] = p
         return cache[key]
 
-    def model_at(self, x, prob, group, cache, klass: str = "") -> Model:
+    def model_at(self, x, prob, group, cache, subset="") -> Model:
         """The model at search point ``x`` for ``group`` (its fixed and fitted values) and, for rows
-        about one intrinsic class, ``klass``; cached."""
-        over = prob.group_overrides(group, klass)
+        about one intrinsic or nodal class, ``subset`` (problem.Subset); cached."""
+        over = prob.group_overrides(group, subset)
         over.update(self.params.overrides(x, group))
         key = ("model", tuple(sorted(over.items())))
         if key not in cache:
@@ -172,7 +172,7 @@ class Objective:
     def _row_predictions(self, x, prob: Problem, cache) -> np.ndarray:
         out = np.empty(prob.n_obs)
         for s in prob.series:
-            model = self.model_at(x, prob, s.group, cache, s.klass)
+            model = self.model_at(x, prob, s.group, cache, s.subset)
             if isinstance(s.endpoint, CtcPositive):
                 out[s.rows] = self._ctc(model, s.endpoint, cache)
                 continue

@@ -23,6 +23,7 @@ from ..datasets.schema import COUNT_ENDPOINTS, ROW_OPTIONS
 from ..endpoints import ENDPOINTS, BySize, Distant, Endpoint, First, Landmark, endpoint_from_name
 from ..errors import DataError, FitError, MetakineticsError, ModelFileError, did_you_mean, nearest
 from ..model import Model
+from ..nodal_classes import nodal_class
 from ..model.text import decode_text
 from ..population.effects import DIMENSIONS
 from .fixed import fixed_model
@@ -498,6 +499,20 @@ class Series:
     t_index: np.ndarray
     columns: tuple[str, ...]
     klass: str = ""          # intrinsic class of the rows ("" = the whole population)
+    nodes: str = ""          # nodal class of the rows (model.nodes; "" = every nodal status)
+
+    @property
+    def subset(self) -> "Subset":
+        """The patients the rows are about: intrinsic class and nodal class."""
+        return Subset(self.klass, self.nodes)
+
+
+@dataclass(frozen=True)
+class Subset:
+    """The patients some data rows are about: an intrinsic class and a nodal class ("": all)."""
+
+    klass: str = ""
+    nodes: str = ""
 
 
 @dataclass(frozen=True)
@@ -524,15 +539,20 @@ class Problem:
         """Number of observations (rows or patients)."""
         return len(self.data)
 
-    def group_overrides(self, group: str | None, klass: str = "") -> dict[str, Any]:
+    def group_overrides(self, group: str | None, subset: "Subset | str" = "") -> dict[str, Any]:
         """Model keys this data set fixes for ``group``: its ``set`` table, then the group's own
-        values; for rows about one intrinsic class ``klass``, that class's prevalence 1 and every
-        other class's 0 (the mixture is then that class's own incidence, exactly)."""
+        values; for rows about one intrinsic class (``subset``: a Subset, or a class name), that
+        class's prevalence 1 and every other class's 0 (the mixture is then that class's own
+        incidence, exactly); for rows about one nodal class, nodes.min and nodes.max."""
+        sub = subset if isinstance(subset, Subset) else Subset(subset)
         out = dict(self.spec.set)
         if group is not None:
             out.update(self.spec.groups.get(group, {}))
-        if klass:
-            out.update({f"classes.{c}.prevalence": float(c == klass) for c in self.class_names})
+        if sub.klass:
+            out.update({f"classes.{c}.prevalence": float(c == sub.klass) for c in self.class_names})
+        if sub.nodes:
+            lo, hi = nodal_class(sub.nodes)
+            out.update({"nodes.min": float(lo), "nodes.max": float(hi)})
         return out
 
 
@@ -650,29 +670,31 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
     for i in range(len(data)):
         if data.endpoint[i] == "ctc_positive":
             vol, notes[i] = ctc_draw_volume(data, i)
-            ctc.setdefault((data.group[i], data.class_[i], vol, float(data.time[i])), []).append(i)
-    for (group, klass, vol, at), idx in ctc.items():
+            ctc.setdefault((data.group[i], data.class_[i], data.nodes[i], vol, float(data.time[i])), []).append(i)
+    for (group, klass, nodes, vol, at), idx in ctc.items():
         # One prediction per (group, volume, time): P(>= 1 CTC in vol mL) at ``at`` years after diagnosis
         # (0: at diagnosis, before surgery), M0 patients (metakinetics.population.ctc_positivity).
         idx = np.asarray(idx)
         series.append(Series(group=group, endpoint=CtcPositive(draw_ml=vol, at=at), times=np.zeros(1),
                              rows=idx, t_index=np.zeros(idx.size, dtype=int), columns=("blood",) * idx.size,
-                             klass=klass))
+                             klass=klass, nodes=nodes))
     keys: dict[tuple, list[int]] = {}
     for i in range(len(data)):
         ep = data.endpoint[i]
         if ep == "ctc_positive":
             continue
         hz = data.time[i] if ep == "by_size" else math.nan
-        keys.setdefault((data.group[i], data.class_[i], ep, float(np.nan_to_num(data.landmark[i], nan=-1)),
-                         float(np.nan_to_num(hz, nan=-1)), row_options(data, i)), []).append(i)
-    for (group, klass, ep, lm, hz, opts), idx in keys.items():
+        keys.setdefault((data.group[i], data.class_[i], data.nodes[i], ep,
+                         float(np.nan_to_num(data.landmark[i], nan=-1)), float(np.nan_to_num(hz, nan=-1)),
+                         row_options(data, i)), []).append(i)
+    for (group, klass, nodes, ep, lm, hz, opts), idx in keys.items():
         idx = np.asarray(idx)
         x = data.diameter_cm[idx] if ep == "by_size" else data.time[idx]   # lag: lags after the first metastasis
         times = np.unique(x)
         endpoint = _endpoint(ep, lm if lm >= 0 else math.nan, hz if hz >= 0 else 0.0, dict(opts))
         series.append(Series(group=group, endpoint=endpoint, times=times, rows=idx,
-                             t_index=np.searchsorted(times, x), columns=tuple(data.organ[idx]), klass=klass))
+                             t_index=np.searchsorted(times, x), columns=tuple(data.organ[idx]), klass=klass,
+                             nodes=nodes))
     return Problem(spec=spec, data=data, likelihood=lik, series=tuple(series),
                    groups=tuple(data.groups()), notes=notes, class_names=model.class_names)
 

@@ -178,8 +178,9 @@ def _datasets(rec: dict, fit_setup, draws: int, seed: int) -> str:
 
 
 def _row_options(r: dict) -> str:
-    """A data row's intrinsic class and endpoint options (window, horizon, within; years), or ''."""
+    """A data row's intrinsic and nodal class and endpoint options (window, horizon, within; years), or ''."""
     parts = [f"class {r['class']}"] if r.get("class") else []
+    parts += [f"nodes {r['nodes']}"] if r.get("nodes") else []
     parts += [f"{k} {r[k]:g} y" for k in ("window", "horizon", "within") if isinstance(r.get(k), (int, float))]
     return "; ".join(parts)
 

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from metakinetics import DataError
+from metakinetics import DataError, FitError
 from metakinetics.datasets import load_dataset
 
 HEADER = "group,organ,endpoint,time,value,denominator,events\n"
@@ -82,3 +82,45 @@ def test_clinician_endpoint_rows_load_with_their_options(tmp_path):
     assert len(data) == 5
     assert data.window[2] == 0.5 and math.isnan(data.window[1])
     assert data.horizon[3] == 8 and data.within[4] == 3
+
+
+# Nodal classes (issue 11 item 1): a row's ``nodes`` must be a defined class; a class the model
+# cannot have (node-positive rows fitted with a model without nodal spread) is refused at the fit.
+NODES_HEADER = "group,organ,endpoint,time,value,se,landmark,nodes\n"
+
+
+@pytest.mark.parametrize("number,cell", [
+    ("19_nodal_class_undefined", "N2-5"),
+    ("20_nodal_class_negative", "-1"),
+    ("21_nodal_count_above_60", "61"),
+])
+def test_nodal_class_must_be_defined(tmp_path, number, cell):
+    path = tmp_path / f"{number}.csv"
+    path.write_text(NODES_HEADER + f"all,distant,distant,10,0.2,0.02,,{cell}\n")
+    with pytest.raises(DataError) as info:
+        load_dataset(str(path))
+    msg = str(info.value)
+    assert str(path) in msg and "row 2" in msg and "column 'nodes'" in msg and "is not defined" in msg, msg
+    assert "N0, N1-3, N4-9, N10+, N+" in msg and "\n" not in msg
+
+
+def test_nodal_class_spellings_load_as_one_name(tmp_path):
+    path = tmp_path / "ok.csv"
+    path.write_text(NODES_HEADER + "a,distant,distant,10,0.2,0.02,,0\nb,distant,distant,10,0.2,0.02,,pN1\n"
+                    "c,distant,distant,10,0.2,0.02,,>=10\nd,distant,distant,10,0.2,0.02,,\n"
+                    "e,distant,distant,10,0.2,0.02,,7\n")
+    assert load_dataset(str(path)).nodes.tolist() == ["N0", "N1-3", "N10+", "", "7"]
+
+
+def test_node_positive_rows_need_a_model_with_nodal_spread(tmp_path):
+    from metakinetics.inference.problem import parse_setup
+    from metakinetics.inference import fit as run_fit
+
+    setup = parse_setup('[fit]\nname = "n"\nmax_nfev = 2\nnodes = 4\n[model]\nname = "breast"\n'
+                        '[[data]]\nname = "pan2017"\nlikelihood = "least_squares"\nsigma = 0.02\n'
+                        'select = { group = ["ER+ N1-3"] }\n[parameters."shedding.mu"]\nmin = 0.01\nmax = 1.0\n'
+                        'log = true\n')
+    with pytest.raises(FitError) as info:
+        run_fit(setup)
+    msg = str(info.value)
+    assert "nodes.min" in msg and "nodes.ratio is 0" in msg and "\n" not in msg, msg
