@@ -17,7 +17,7 @@ def register(subparsers) -> None:
                                           "first detection per organ (years after diagnosis; inf: never), death, "
                                           "censoring time, and per organ the observed time and status "
                                           "(detected / death / censored).")
-    add_model_arguments(p)
+    add_model_arguments(p, nodal=True)
     p.add_argument("--patients", type=int, required=True, help="number of virtual patients")
     p.add_argument("--seed", type=int, default=None, help="random seed (same seed, same cohort)")
     p.add_argument("--individual", action="store_true", help="every patient has the typical parameters")
@@ -63,5 +63,6 @@ def run(args) -> int:
     cens = "" if fu is None else f", median censoring {float(np.median(coh.censor)):.3g} y"
     note = "" if args.horizon is None else f"; colonies followed to {args.horizon:g} y after diagnosis: later " \
                                            f"detections incomplete"
-    print(f"wrote {coh.n} patients ({n0} M0{cens}{note}) to {args.out}", file=sys.stderr)
+    nodal = "" if coh.selected is None else f"; {int(coh.selected.sum())} in the nodal class (in_nodal_class)"
+    print(f"wrote {coh.n} patients ({n0} M0{cens}{nodal}{note}) to {args.out}", file=sys.stderr)
     return 0

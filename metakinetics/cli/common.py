@@ -84,12 +84,34 @@ def check_common_arguments(args) -> None:
         args.workers = min(workers, default_workers())
 
 
-def add_model_arguments(parser) -> None:
-    """MODEL positional and repeated ``--set key=value``."""
+def add_model_arguments(parser, nodal: bool = False) -> None:
+    """MODEL positional and repeated ``--set key=value`` (and, for the population commands,
+    ``nodal``, ``--nodal-class``)."""
     parser.add_argument("model", metavar="MODEL", help="bundled model name (see 'metakinetics models') or a path to a TOML file")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                         help="override a value by dotted key, e.g. organs.bone.efficiency=3e-6 (repeatable)")
     add_class_argument(parser)
+    if nodal:
+        add_nodal_argument(parser)
+
+
+def add_nodal_argument(parser) -> None:
+    """``--nodal-class CLASS``: the patients of one nodal class (nodes.min and nodes.max)."""
+    parser.add_argument("--nodal-class", dest="nodal_class", default=None, metavar="CLASS",
+                        help="describe the patients of one nodal class: N0, N1-3, N4-9, N10+, N+ or a count "
+                             "(sets nodes.min and nodes.max; the model needs nodes.ratio > 0 for node-positive "
+                             "classes)")
+
+
+def nodal_overrides(args) -> dict[str, float]:
+    """nodes.min and nodes.max of ``--nodal-class`` ({} without it)."""
+    text = getattr(args, "nodal_class", None)
+    if text is None:
+        return {}
+    from ..nodal_classes import nodal_class
+
+    lo, hi = nodal_class(text)
+    return {"nodes.min": float(lo), "nodes.max": float(hi)}
 
 
 def add_class_argument(parser) -> None:
@@ -125,8 +147,10 @@ def add_format_argument(parser, choices: Sequence[str] = ("table", "csv", "json"
 
 
 def model_from_args(args) -> Model:
-    """Load MODEL with the --set overrides applied (then --class: that class as a model of its own)."""
-    model = load_model(args.model, overrides=dict(parse_override(s) for s in args.sets) or None)
+    """Load MODEL with the --set overrides and --nodal-class applied (then --class: that class as a
+    model of its own)."""
+    over = dict(parse_override(s) for s in args.sets) | nodal_overrides(args)
+    model = load_model(args.model, overrides=over or None)
     return model.of_class(args.klass) if getattr(args, "klass", None) else model
 
 

@@ -16,7 +16,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("incidence", help="incidence of an endpoint by organ over time",
                               description="Population (default) or typical-patient incidence of an endpoint: "
                                           "one row per time (years after diagnosis; diameters in cm for by_size).")
-    add_model_arguments(p)
+    add_model_arguments(p, nodal=True)
     p.add_argument("--endpoint", default="any", help=f"one of {', '.join(ENDPOINTS)} (default any)")
     p.add_argument("--times", default=None,
                    help="start:stop:step or a comma list (default 0:20:1; site_share 1:20:1; at_diagnosis 0 "

@@ -11,7 +11,7 @@ from ..endpoints import endpoint_from_name
 from ..errors import InputError
 from ..model import parse_override
 from ..scenarios import EXAMPLES, compare, default_workers, parse_scenario, resolve_source
-from .common import (add_class_argument, add_format_argument, add_generations_argument, check_out, default_times, emit,
+from .common import (add_class_argument, add_format_argument, add_nodal_argument, nodal_overrides, add_generations_argument, check_out, default_times, emit,
                      format_columns, parse_times)
 
 
@@ -31,6 +31,7 @@ def register(sub) -> None:
                    help="group of a fit with group-specific parameters (e.g. 'triple negative' in "
                         "fits/subtypes): its model and parameters, drawn with --draws; required for such a fit")
     add_class_argument(p)
+    add_nodal_argument(p)
     p.add_argument("--scenario", "-s", dest="scenarios", action="append", default=[], metavar="SCENARIO",
                    help="a scenario, e.g. surgery_delay=0.25 or adjuvant:kill_dormant=0.5 (repeatable)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
@@ -114,8 +115,8 @@ def run(args) -> int:
         print(f"metakinetics scenario: warning: the fit '{fit.name}' did NOT converge ({result.message}); "
               "scenarios on its estimates may mislead", file=sys.stderr)
     source = fit if fit is not None else model
-    if args.sets:   # values the user fixes: the model takes them and a fit no longer draws them
-        sets = dict(parse_override(s) for s in args.sets)
+    if args.sets or args.nodal_class:   # values the user fixes: the model takes them, a fit no longer draws them
+        sets = dict(parse_override(s) for s in args.sets) | nodal_overrides(args)
         source = fit.with_values(sets) if fit is not None else model.with_values(sets)
     endpoint = endpoint_from_name(args.endpoint, landmark=args.landmark, horizon=args.horizon)
     times = parse_times(default_times(args))
