@@ -1,7 +1,7 @@
 """models/breast_sites.toml is models/breast.toml plus two organs for the other distant sites of
 hess2013 (distant lymph nodes, pleura): every value of the default model unchanged, the new organs
 named as the data name them."""
-from metakinetics import list_models, load_model
+from metakinetics import list_models, load_dataset, load_model
 
 
 def test_breast_sites_is_breast_plus_two_organs():
@@ -17,3 +17,6 @@ def test_breast_sites_is_breast_plus_two_organs():
     assert {six.get(f"organs.{o}.wake") for o in six.organ_names} == {four.get("organs.bone.wake")}
     assert {six.get(f"organs.{o}.rate") for o in six.organ_names} == {four.get("organs.bone.rate")}
 
+
+def test_the_new_organs_are_the_sites_hess2013_declares():
+    assert load_dataset("hess2013").info.organs == load_model("breast_sites").organ_names[4:]
