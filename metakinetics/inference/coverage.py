@@ -9,12 +9,15 @@ each with its reason (never silently dropped).
 
 ``ctc_positive`` rows are about blood, not an organ: whether their organ is ``blood`` is checked
 where they are predicted (metakinetics.inference.problem), so they are never outside here.
+Individual (patient) rows are outside when their event is an organ the model lacks: a fit would
+otherwise count that patient's metastasis as censoring.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..datasets import AggregateData
+from ..datasets import AggregateData, IndividualData
+from ..datasets.schema import EVENT_CODES
 
 #: The organ column value that means "any organ of the model" (docs/data_format.md).
 ANY_ORGAN = "distant"
@@ -58,3 +61,28 @@ def rows_outside_model(data: AggregateData, organ_names: tuple[str, ...], model_
                    reason=f"organ '{data.organ[i]}' is not in model '{model_name}' ({', '.join(organ_names)})")
         for i in range(len(data))
         if data.endpoint[i] != "ctc_positive" and data.organ[i] not in inside)
+
+
+def events_outside_model(data: IndividualData, organ_names: tuple[str, ...], model_name: str) -> tuple[SkippedRow, ...]:
+    """The patients of ``data`` whose event is an organ that is not one of ``organ_names``, in file
+    order (``distant``, ``censored`` and ``death`` are always inside).
+
+    Parameters
+    ----------
+    data : IndividualData
+        Loaded patient rows.
+    organ_names : tuple of str
+        The model's organs (``Model.organ_names``).
+    model_name : str
+        The model's name, for the reason.
+
+    Returns
+    -------
+    tuple of SkippedRow
+        Empty when every event is one the model can predict; ``organ`` holds the event.
+    """
+    inside = set(organ_names) | set(EVENT_CODES)
+    return tuple(
+        SkippedRow(index=i, row=int(data.rows[i]), organ=str(data.event[i]),
+                   reason=f"event '{data.event[i]}' is not an organ of model '{model_name}' ({', '.join(organ_names)})")
+        for i in range(len(data)) if data.event[i] not in inside)

@@ -25,7 +25,7 @@ from ..errors import DataError, FitError, MetakineticsError, ModelFileError, did
 from ..model import Model
 from ..model.text import decode_text
 from ..population.effects import DIMENSIONS
-from .coverage import rows_outside_model
+from .coverage import events_outside_model, rows_outside_model
 from .fixed import fixed_model
 from .likelihood import OVERDISPERSION, BetaBinomial, Binomial, CensoredTimeToEvent, LeastSquares
 from .parameters import FreeParameter, check_overlaps
@@ -710,6 +710,12 @@ def _check_classes(data: AggregateData, model: Model) -> None:
 
 
 def _individual_problem(spec: DataSpec, data: IndividualData, model: Model, grid_step: float) -> Problem:
+    outside = events_outside_model(data, model.organ_names, model.name)
+    if outside:   # counted as censored otherwise: a metastasis the fit would never see
+        n = len(outside) - 1
+        raise DataError(data.info.path, f"{outside[0].reason}{f' (and {n} more)' if n else ''}: a fit would count "
+                        "these metastases as censoring; recode them (as distant, say) or use a model with the organ",
+                        column="event", row=outside[0].row)
     if spec.group_by:
         labels = data.covariate(spec.group_by).astype(str)
         groups = tuple(dict.fromkeys(labels.tolist()))

@@ -90,3 +90,18 @@ def test_the_fit_report_lists_skipped_rows():
     assert "    hess2013: 7 rows predicted" in text
     assert "      skipped row 9: organ 'distant_nodes' is not in model 'breast'" in text
     assert "      skipped row 10: organ 'pleura' is not in model 'breast'" in text
+
+
+def test_patient_events_on_an_organ_the_model_lacks_are_refused_not_censored(tmp_path):
+    # before: the lung metastases of a one-organ (bone) model's data counted as censored, silently
+    path = tmp_path / "patients.csv"
+    path.write_text("id,time,event\n1,2,bone\n2,3,lung\n3,4,censored\n4,1,lung\n5,2,distant\n")
+    model = load_model("exponential_one_organ")
+    with pytest.raises(DataError) as err:
+        build_problem(DataSpec(name=str(path), likelihood="time_to_event"), model)
+    msg = str(err.value)
+    assert "\n" not in msg and "row 3: column 'event': event 'lung' is not an organ of model" in msg
+    assert "(and 1 more)" in msg and "censoring" in msg
+    ok = tmp_path / "recoded.csv"
+    ok.write_text(path.read_text().replace("lung", "distant"))
+    assert build_problem(DataSpec(name=str(ok), likelihood="time_to_event"), model).n_obs == 5
