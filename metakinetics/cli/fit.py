@@ -161,6 +161,11 @@ def report(result, path, fig_path) -> str:
                   if "binomial_value" in g else "")
         lines.append(f"    all aggregate data sets: {g['value']:.2f} on {g['df']} rows (p = {g['p_value']:.3g}, "
                      f"{'bootstrap' if 'bootstrap_draws' in g else 'chi-square'}){beside}")
+    if result.comparisons:
+        lines += ["", "  predicted, not fitted (result.json comparisons):"]
+        for c in result.comparisons:
+            lines.append(f"    {c['name']}: {len(c['rows'])} rows predicted")
+            lines += [f"      skipped row {s['row']}: {s['reason']}" for s in c.get("skipped", ())]
     if result.identifiability:
         lines += ["", "  identifiability warnings:"]
         lines += [f"    {', '.join(i['parameters'])}: {i['issue']}: {i['detail']}" for i in result.identifiability]

@@ -526,6 +526,7 @@ def compare(model, name: str, *, predictor: Predictor | None = None, nodes=None,
     (share with >= 1 CTC in the sampled blood volume, at diagnosis; a volume range by its
     midpoint, as in the fitted term) or any aggregate data set."""
     from ..datasets import load_dataset
+    from .coverage import rows_outside_model
     from .objective import population_predictor
     from .problem import DataSpec, build_problem
 
@@ -542,13 +543,25 @@ def compare(model, name: str, *, predictor: Predictor | None = None, nodes=None,
                          "observed": float(data.value[i]), "predicted": float(pred),
                          "note": "model at diagnosis, M0 patients"})
         return {"name": name, "citation": data.info.citation, "what": "ctc_positive", "rows": rows}
-    prob = build_problem(DataSpec(name=name, likelihood="least_squares", sigma=1.0), model)
+    # rows on organs the model lacks are skipped, each reported with its reason (inference.coverage)
+    skipped = rows_outside_model(data, model.organ_names, model.name) if data.kind == "aggregate" else ()
+    out = {"name": name, "citation": data.info.citation, "what": "aggregate", "rows": rows}
+    if skipped:
+        out["skipped"] = [s.as_dict() for s in skipped]
+        lost = {s.organ for s in skipped}
+        keep = tuple(o for o in dict.fromkeys(data.organ.tolist()) if o not in lost)
+        if not keep:
+            return out
+        spec = DataSpec(name=name, likelihood="least_squares", sigma=1.0, select={"organ": keep})
+    else:
+        spec = DataSpec(name=name, likelihood="least_squares", sigma=1.0)
+    prob = build_problem(spec, model)
     obj_pred = predictor or population_predictor(nodes=nodes)
     for s_ in prob.series:
         over = prob.group_overrides(None, s_.subset)
         cols, vals = obj_pred(model.with_values(over) if over else model, s_.endpoint, s_.times)
         for r, ti, c in zip(s_.rows, s_.t_index, s_.columns):
             pred = float(vals[ti, cols.index(c)]) if c in cols else math.nan
-            rows.append({"group": str(data.group[r]), "organ": c, "endpoint": str(data.endpoint[r]),
-                         "time": float(data.time[r]), "observed": float(data.value[r]), "predicted": pred})
-    return {"name": name, "citation": data.info.citation, "what": "aggregate", "rows": rows}
+            rows.append({"group": str(prob.data.group[r]), "organ": c, "endpoint": str(prob.data.endpoint[r]),
+                         "time": float(prob.data.time[r]), "observed": float(prob.data.value[r]), "predicted": pred})
+    return out

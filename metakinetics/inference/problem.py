@@ -26,6 +26,7 @@ from ..model import Model
 from ..nodal_classes import nodal_class
 from ..model.text import decode_text
 from ..population.effects import DIMENSIONS
+from .coverage import events_outside_model, rows_outside_model
 from .fixed import fixed_model
 from .likelihood import OVERDISPERSION, BetaBinomial, Binomial, CensoredTimeToEvent, LeastSquares
 from .parameters import FreeParameter, check_overlaps
@@ -178,7 +179,7 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
     if not data_raw:
         raise ModelFileError(where, "data", "missing: at least one [[data]] table")
     specs = [_data_spec(d, f"data[{i}]", where, base, check_keys) for i, d in enumerate(data_raw)]
-    _check_data_options(specs, where)
+    _check_data_options(specs, where, model)
     params_raw = table(raw.get("parameters"), where, "parameters")
     if not params_raw:
         raise ModelFileError(where, "parameters", "missing: at least one free parameter table")
@@ -244,10 +245,11 @@ def _data_spec(d, key: str, where: str, base: Path, check_keys) -> DataSpec:
         key=key)
 
 
-def _check_data_options(specs, where: str) -> None:
+def _check_data_options(specs, where: str, model: Model) -> None:
     """Refuse options the data set's kind would ignore: ``where``/``group_by``/``horizon`` on
     aggregate rows (they filter patients), ``select`` on individual rows, ``sigma`` with the
-    binomial likelihood (its spread comes from the counts)."""
+    binomial likelihood (its spread comes from the counts); and aggregate rows (after ``select``)
+    on organs the model lacks, before any computing (metakinetics.inference.coverage)."""
     for spec in specs:
         try:
             data = load_dataset(spec.name)
@@ -263,6 +265,16 @@ def _check_data_options(specs, where: str) -> None:
                                  "individual patients (filter them with where)")
         lik = spec.likelihood or data.info.likelihood or ("time_to_event" if data.kind == "individual"
                                                          else "least_squares")
+        if data.kind == "aggregate":
+            try:
+                rows = _filter(load_dataset(spec.name, organs=model.organ_names), spec)
+            except MetakineticsError:
+                continue                            # reported when the problem is built
+            outside = rows_outside_model(rows, model.organ_names, model.name)
+            if outside:
+                raise ModelFileError(where, spec.key + (".select" if spec.select else ""),
+                                     f"row {outside[0].row} of {rows.info.path}: "
+                                     f"{outside_message(rows, outside, spec)}")
         if lik == "beta_binomial" and data.kind == "aggregate":
             try:
                 rows = _filter(data, spec)          # the rows the fit uses
@@ -421,6 +433,19 @@ class CtcPositive(Endpoint):
     per_organ = False
     draw_ml: float = CELLSEARCH_DRAW_ML
     at: float = 0.0
+
+
+def outside_message(data: AggregateData, outside, spec: DataSpec) -> str:
+    """Why a fit refuses data rows on organs its model lacks (``outside``: the SkippedRows of
+    metakinetics.inference.coverage, file order) and the remedy: the ``select`` that keeps the
+    rows it holds."""
+    lost = {s.organ for s in outside}
+    inside = ", ".join(f'"{o}"' for o in dict.fromkeys(data.organ.tolist()) if o not in lost)
+    remedy = (f"add select = {{ organ = [{inside}] }} to {spec.key} ('{spec.label}') to fit only the rows "
+              "the model holds") if inside else "no row of it is about an organ of the model"
+    n = len(outside) - 1
+    more = f" (and {n} more row{'s' if n > 1 else ''})" if n else ""
+    return f"{outside[0].reason}{more}: {remedy}"
 
 
 def _row_error(data, i: int, column: str, reason: str) -> DataError:
@@ -622,17 +647,15 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
         return _individual_problem(spec, data, model, grid_step)
     if lik_name == "time_to_event":
         raise FitError(f"data set '{spec.label}': likelihood 'time_to_event' needs individual rows")
-    organs = set(model.organ_names) | {"distant"}
     for i in range(len(data)):
         if data.endpoint[i] == "ctc_positive":
             if data.organ[i] != "blood":
                 raise _row_error(data, i, "organ", f"ctc_positive rows have organ 'blood', found '{data.organ[i]}'")
             if data.time[i] < 0:
                 raise _row_error(data, i, "time", "a CTC draw before diagnosis (time < 0) is outside the model")
-            continue
-        if data.organ[i] not in organs:
-            raise _row_error(data, i, "organ", f"organ '{data.organ[i]}' is not in model '{model.name}' "
-                             f"({', '.join(model.organ_names)})")
+    outside = rows_outside_model(data, model.organ_names, model.name)
+    if outside:   # a fit takes no row silently: a typo is an error, other sites are left out by select
+        raise _row_error(data, outside[0].index, "organ", outside_message(data, outside, spec))
     _check_classes(data, model)
     unknown_groups = set(spec.groups) - set(data.groups())
     if unknown_groups:
@@ -709,6 +732,12 @@ def _check_classes(data: AggregateData, model: Model) -> None:
 
 
 def _individual_problem(spec: DataSpec, data: IndividualData, model: Model, grid_step: float) -> Problem:
+    outside = events_outside_model(data, model.organ_names, model.name)
+    if outside:   # counted as censored otherwise: a metastasis the fit would never see
+        n = len(outside) - 1
+        raise DataError(data.info.path, f"{outside[0].reason}{f' (and {n} more)' if n else ''}: a fit would count "
+                        "these metastases as censoring; recode them (as distant, say) or use a model with the organ",
+                        column="event", row=outside[0].row)
     if spec.group_by:
         labels = data.covariate(spec.group_by).astype(str)
         groups = tuple(dict.fromkeys(labels.tolist()))

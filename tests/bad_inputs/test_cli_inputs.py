@@ -20,6 +20,9 @@ NO_REACTIONS = Path(__file__).parent / "networks" / "17_no_reactions.toml"
 #: a one-parameter binomial fit (the fit.toml fixture 22 without its defect), the base of the fit cases
 ONE_PARAM_FIT = (Path(__file__).parent / "fit_tomls" / "22_optimiser_is_a_list.toml").read_text().replace(
     'optimiser = ["lbfgsb"]\n', "")
+#: the line of the fixtures that keeps hess2013's rows on the four organs (and distant)
+HESS_SELECT = 'select = { organ = ["distant", "bone", "liver", "lung", "brain"] }  # hess2013 rows the model holds\n'
+assert HESS_SELECT in ONE_PARAM_FIT
 
 #: (number, argv, words the one-line error must contain)
 CASES = [
@@ -109,8 +112,8 @@ def _fill(argv, tmp_path):
             argv = [str(folder) if a == key else a for a in argv]
     for key, change in (("{one_param_fit}", {}),
                         ("{all_zero_fit}", {'"breast"': '"exponential_one_organ"', '"hess2013"': '"data.csv"',
-                                            '"binomial"': '"time_to_event"'}),
-                        ("{class_fit}", {'"breast"': '"breast_subtypes"', '"hess2013"': '"data.csv"'})):
+                                            '"binomial"': '"time_to_event"', HESS_SELECT: ""}),
+                        ("{class_fit}", {'"breast"': '"breast_subtypes"', '"hess2013"': '"data.csv"', HESS_SELECT: ""})):
         if key in argv:   # a fit set-up (and its data) in a folder of its own
             folder = tmp_path / key.strip("{}")
             folder.mkdir()

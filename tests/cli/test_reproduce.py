@@ -34,6 +34,15 @@ def test_committed_default_fit_reproduces(committed_untouched, capsys):
     assert "DIFFERS" not in out and "reproduced: 30 of 30 compared values agree" in out
 
 
+def test_committed_sites_fit_reproduces(capsys):
+    sites = ROOT / "fits" / "breast_sites"
+    before = (sites / "result.json").read_bytes()
+    assert main(["reproduce", str(sites)]) == 0
+    out = capsys.readouterr().out
+    assert "data checksums match: hess2013, pan2017, xiao2018, janni2016_ctc" in out and "DIFFERS" not in out
+    assert (sites / "result.json").read_bytes() == before
+
+
 def _copy_with_local_data(tmp_path, data="hess2013") -> Path:
     """fits/breast copied, with one bundled data set copied beside it and named by path in fit.toml."""
     folder = tmp_path / "breast"

@@ -42,6 +42,18 @@ def test_published_numbers_are_the_sources():
     assert "GPL" in r.info.licence
 
 
+def test_hess2013_holds_all_six_sites_of_its_abstract():
+    # 12-year site-specific incidence (abstract): bone 23, liver 16, lung 14, distant lymph node 13,
+    # brain 10, pleura 8%; the two sites beyond the four standard organs are declared by the file
+    h = load_dataset("hess2013")
+    organ = h.select(h.endpoint == "any")
+    assert dict(zip(organ.organ.tolist(), organ.value.tolist())) == {
+        "bone": 0.23, "liver": 0.16, "lung": 0.14, "brain": 0.10, "distant_nodes": 0.13, "pleura": 0.08}
+    assert set(organ.time) == {12} and set(organ.denominator) == {11011} and set(organ.status) == {"exact"}
+    assert h.info.organs == ("distant_nodes", "pleura")
+    assert all("PMC3544467" in n for n in h.select(np.isin(h.organ, h.info.organs)).note)
+
+
 def _write(tmp_path, text, name="mine.csv"):
     p = tmp_path / name
     p.write_text(text)

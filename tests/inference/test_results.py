@@ -16,7 +16,7 @@ from metakinetics.inference import FitResult, read_result
 from metakinetics.scenarios import as_fit_summary, draw_parameters
 
 FITS = Path(__file__).resolve().parents[2] / "fits"
-NAMES = ["breast", "breast_overdispersed", "rotterdam", "size", "subtypes"]
+NAMES = ["breast", "breast_overdispersed", "breast_sites", "rotterdam", "size", "subtypes"]
 
 
 def _result(name) -> FitResult:
@@ -33,6 +33,24 @@ def test_committed_result_round_trips_exactly(name):
     assert r.to_json() == path.read_text(encoding="utf-8")  # byte for byte
     assert FitResult.from_dict(json.loads(r.to_json())) == r
     assert read_result(path) == r
+
+
+def test_sites_fit_holds_all_hess2013_rows_and_its_readme_numbers():
+    """fits/breast_sites (README there): the six-organ model meets hess2013's node and pleura rows,
+    its distant rows fit a little better than the four-organ default fit's, and the four-organ fit
+    keeps its seven rows."""
+    six, four = _result("breast_sites"), _result("breast")
+    assert six.model().organ_names == ("bone", "lung", "liver", "brain", "distant_nodes", "pleura")
+    rows = {(r["organ"], r["time"]): r for d in six.datasets if d["label"] == "hess2013" for r in d["rows"]}
+    old = {(r["organ"], r["time"]): r for d in four.datasets if d["label"] == "hess2013" for r in d["rows"]}
+    assert len(rows) == 9 and len(old) == 7 and set(old) < set(rows)
+    assert abs(rows[("distant_nodes", 12.0)]["predicted"] - 0.13) < 1e-3
+    assert abs(rows[("pleura", 12.0)]["predicted"] - 0.08) < 1e-3
+    miss = {k: abs(r["predicted"] - r["observed"]) for k, r in rows.items()}
+    assert miss[("distant", 12.0)] < abs(old[("distant", 12.0)]["predicted"] - 0.36)
+    assert 0.016 < miss[("distant", 12.0)] < 0.018                              # 1.7 pp short, as said
+    assert six.estimate("organs.distant_nodes.efficiency").value > 0
+    assert six.goodness_of_fit["df"] == 16 and four.goodness_of_fit["df"] == 14
 
 
 def test_older_schema_is_refused_with_the_remedy(tmp_path):
