@@ -132,9 +132,18 @@ class Lag(Endpoint):
         _positive_years(self.within, "within")
 
 
+class NodalShare(Endpoint):
+    """Share of M0 patients at diagnosis whose involved regional nodes (at surgery) are in the
+    model's nodal class (``nodes.min``..``nodes.max``): the class is what is counted, not a
+    selection. One column, ``nodes``; time 0 only."""
+
+    name = "nodal_share"
+    per_organ = False
+
+
 ENDPOINTS: dict[str, type[Endpoint]] = {c.name: c for c in (Any, First, Distant, AtDiagnosis, DistantAtDiagnosis,
                                                              SiteShare, BySize, OrgansPerRelapse, MultiOrgan,
-                                                             Lag)}
+                                                             Lag, NodalShare)}
 #: the options each endpoint takes (name -> option names), checked by :func:`endpoint_from_name`
 OPTIONS = {"by_size": ("horizon",), "multi_organ": ("window",), "lag": ("horizon", "within")}
 

@@ -30,17 +30,25 @@ def test_names_round_trip():
         assert class_name(*nodal_class(name)) == name
 
 
-def test_class_probabilities_equal_scipy_poisson():
-    # relative 1e-10 wherever scipy's pmf sum is representable; the classes partition the counts
+@pytest.mark.parametrize("dispersion", [0.0, 0.15, 0.7, 3.0])
+def test_class_probabilities_equal_scipy(dispersion):
+    # Poisson (dispersion 0) or negative binomial with mean m and variance m + d m^2: relative 1e-9
+    # wherever scipy's pmf sum is representable; the classes partition the counts
     m = np.array([1e-8, 1e-3, 0.1, 0.7, 1.0, 2.5, 4.0, 9.5, 10.0, 25.0, 59.0, 200.0])
+    if dispersion == 0:
+        dist = stats.poisson(m[:, None])
+    else:
+        k = 1.0 / dispersion
+        dist = stats.nbinom(k, 1.0 / (1.0 + dispersion * m[:, None]))
     total = np.zeros_like(m)
     for name in ("N0", "N1-3", "N4-9", "N10+"):
         lo, hi = nodal_class(name)
-        k = np.arange(lo, (hi if hi < OPEN else 2000) + 1)
-        ref = stats.poisson.pmf(k[None, :], m[:, None]).sum(axis=1)
-        got = np.exp(log_class_probability(m, lo, hi))
-        ok = ref > 1e-290
-        np.testing.assert_allclose(got[ok], ref[ok], rtol=1e-10)
+        k_ = np.arange(lo, (hi if hi < OPEN else 200_000) + 1)
+        ref = dist.pmf(k_[None, :]).sum(axis=1)
+        got = np.exp(log_class_probability(m, lo, hi, dispersion))
+        # scipy's nbinom pmf loses up to ~6e-8 at m = 1e-8 (checked analytically below)
+        ok = (ref > 1e-290) & ((dispersion == 0) | (m > 1e-6))
+        np.testing.assert_allclose(got[ok], ref[ok], rtol=1e-9)
         total += got
     np.testing.assert_allclose(total, 1.0, rtol=1e-12)
 

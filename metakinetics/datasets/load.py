@@ -204,6 +204,14 @@ def _check_row(r: dict, x: dict, path: str, row: int) -> None:
                            f"not '{ep}'")
     if ep in DISTANT_ONLY and ep != "by_size" and r["organ"] != "distant":
         raise bad("organ", f"endpoint {ep} needs organ 'distant', found '{r['organ']}'")
+    if (ep == "nodal_share") != (r["organ"] == "nodes"):
+        raise bad("organ", "organ 'nodes' goes with endpoint nodal_share and nodal_share with organ 'nodes', "
+                           f"found organ '{r['organ']}' with endpoint '{ep}'")
+    if ep == "nodal_share":
+        if not r.get("nodes", ""):
+            raise bad("nodes", "a nodal_share row needs the nodal class whose share it gives (N0, N1-3, ...)")
+        if t != 0:
+            raise bad("time", f"nodal_share is the share at surgery and has no time axis: give time 0, found {t:g}")
     if ep == "lag" and r["organ"] == "blood":
         raise bad("organ", "a lag row names the organ reached after the first distant metastasis, not 'blood'")
 

@@ -7,16 +7,18 @@ individual rows are one patient each.
 from __future__ import annotations
 
 #: Organ names every data file may use without declaring them ("distant" = any organ,
-#: "blood" = circulating tumour cells). A file's metadata may add more (``organs = [...]``).
-STANDARD_ORGANS = ("bone", "lung", "liver", "brain", "distant", "blood")
+#: "blood" = circulating tumour cells, "nodes" = regional lymph nodes at surgery, for nodal_share
+#: rows). A file's metadata may add more (``organs = [...]``).
+STANDARD_ORGANS = ("bone", "lung", "liver", "brain", "distant", "blood", "nodes")
 
 #: Endpoint names of aggregate rows (docs/model.md, "What the clinic sees") plus ``ctc_positive``
 #: (share of patients with >= 1 circulating tumour cell in the sampled blood volume) and the
 #: clinician endpoints of metakinetics.endpoints: ``organs_per_relapse`` (mean organs per relapsed
 #: patient), ``multi_organ`` (share multi-organ at first relapse) and ``lag`` (time from the first
 #: distant metastasis to the row's organ, as a CDF over lags in years).
+#: ``nodal_share``: share of M0 patients in the row's nodal class (the ``nodes`` column) at surgery.
 ENDPOINT_NAMES = ("any", "first", "distant", "at_diagnosis", "site_share", "by_size", "ctc_positive",
-                  "organs_per_relapse", "multi_organ", "lag")
+                  "organs_per_relapse", "multi_organ", "lag", "nodal_share")
 
 #: Endpoints whose values are cumulative in time (must not decrease within a series); ``lag`` is a
 #: distribution function of the lag, so it too may not decrease as the lag grows.

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..endpoints import (AtDiagnosis, Any, BySize, Distant, Endpoint, First, Lag, Landmark, MultiOrgan,
-                         OrgansPerRelapse, SiteShare)
+                         NodalShare, OrgansPerRelapse, SiteShare)
 from ..errors import InputError
 from .relapse import Windows, survival_convolution, window_integral, windows
 
@@ -33,7 +33,7 @@ def split(endpoint: Endpoint) -> tuple[Endpoint, float]:
     """(inner endpoint, landmark time) with landmark 0 for a plain endpoint."""
     if isinstance(endpoint, Landmark):
         inner = endpoint.inner
-        if isinstance(inner, (AtDiagnosis, BySize, Landmark)):
+        if isinstance(inner, (AtDiagnosis, BySize, Landmark, NodalShare)):
             raise InputError(f"a landmark version of '{inner.name}' is not defined "
                              "(use any, first, distant or site_share)")
         if endpoint.at < 0:
@@ -56,7 +56,7 @@ def needs_integral(endpoint: Endpoint, hazard: np.ndarray, after_relapse=0.0) ->
     inner, _ = split(endpoint)
     if isinstance(inner, (First, MultiOrgan, Lag)):
         return True
-    if isinstance(inner, AtDiagnosis):
+    if isinstance(inner, (AtDiagnosis, NodalShare)):
         return False
     return bool(np.any(hazard > 0)) or (isinstance(inner, AFTER_FIRST) and bool(np.any(np.asarray(after_relapse) > 0)))
 

@@ -59,7 +59,8 @@ class FitBands:
 def is_category(d: dict) -> bool:
     """A data-set report whose rows are all single proportions (a bar panel, no curves)."""
     rows = d.get("rows", [])
-    return bool(rows) and all(r["endpoint"] in ("at_diagnosis", "site_share", "ctc_positive") for r in rows)
+    return bool(rows) and all(r["endpoint"] in ("at_diagnosis", "site_share", "ctc_positive", "nodal_share")
+                              for r in rows)
 
 
 def series_label(r: dict) -> str:

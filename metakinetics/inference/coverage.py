@@ -7,8 +7,9 @@ with a typo must be an error, so the set-up narrows the rows explicitly with ``s
 comparison of a fitted model with every row of a data set (``fit.compare``) skips them and reports
 each with its reason (never silently dropped).
 
-``ctc_positive`` rows are about blood, not an organ: whether their organ is ``blood`` is checked
-where they are predicted (metakinetics.inference.problem), so they are never outside here.
+``ctc_positive`` rows are about blood and ``nodal_share`` rows about the regional nodes, not an
+organ: their organ column (``blood``, ``nodes``) is checked when the data are loaded and where they
+are predicted, so they are never outside here.
 Individual (patient) rows are outside when their event is an organ the model lacks: a fit would
 otherwise count that patient's metastasis as censoring.
 """
@@ -60,7 +61,7 @@ def rows_outside_model(data: AggregateData, organ_names: tuple[str, ...], model_
         SkippedRow(index=i, row=int(data.rows[i]), organ=str(data.organ[i]),
                    reason=f"organ '{data.organ[i]}' is not in model '{model_name}' ({', '.join(organ_names)})")
         for i in range(len(data))
-        if data.endpoint[i] != "ctc_positive" and data.organ[i] not in inside)
+        if data.endpoint[i] not in ("ctc_positive", "nodal_share") and data.organ[i] not in inside)
 
 
 def events_outside_model(data: IndividualData, organ_names: tuple[str, ...], model_name: str) -> tuple[SkippedRow, ...]:

@@ -421,7 +421,7 @@ def _curves(obj: Objective, prob: Problem, x_hat) -> list:
     out = []
     cache: dict = {}
     for s in prob.series:
-        if s.endpoint.name in ("at_diagnosis",) or isinstance(s.endpoint, CtcPositive):
+        if s.endpoint.name in ("at_diagnosis", "nodal_share") or isinstance(s.endpoint, CtcPositive):
             continue
         top = float(s.times.max())
         inner = s.endpoint.inner if isinstance(s.endpoint, Landmark) else s.endpoint

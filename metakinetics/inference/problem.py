@@ -395,9 +395,10 @@ def _filter(data, spec: DataSpec):
     mask = np.ones(len(data), dtype=bool)
     if isinstance(data, AggregateData):
         for col, allowed in spec.select.items():
-            if col not in ("group", "organ", "endpoint", "status") and col not in data.extra:
+            own = ("group", "organ", "endpoint", "status", "nodes")
+            if col not in own and col not in data.extra:
                 raise DataError(data.info.path, "cannot select on this column", column=col)
-            vals = getattr(data, col) if col in ("group", "organ", "endpoint", "status") else data.extra[col]
+            vals = getattr(data, col) if col in own else data.extra[col]
             mask &= np.isin(vals.astype(str), list(allowed))
     else:
         for col, allowed in spec.where.items():

@@ -82,6 +82,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
                        "before surgery (0: no nodal spread)"),
         "coupling": Field("float", "nonneg", "", doc="exponent b: nodal spread follows the patient's mu^b (1: in "
                           "proportion to the blood shedding; 0: independent of it)"),
+        "dispersion": Field("float", "nonneg", "", doc="variance of a gamma frailty on the nodal mean (0: the "
+                            "count is Poisson; > 0: negative binomial)"),
         "min": Field("float", "nonneg", "nodes", doc="fewest involved nodes of the patients described"),
         "max": Field("float", "nonneg", "nodes", doc="most involved nodes of the patients described (60 or more: "
                      "no upper bound)"),
@@ -111,8 +113,8 @@ _ORGAN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 #: Organ names that would overwrite an output column (time, path) or be read as a data label
-#: (distant: any organ; blood: circulating cells).
-RESERVED_ORGAN_NAMES = ("time", "path", "distant", "blood")
+#: (distant: any organ; blood: circulating cells; nodes: regional lymph nodes).
+RESERVED_ORGAN_NAMES = ("time", "path", "distant", "blood", "nodes")
 
 
 def field_info(dotted: str) -> Field | None:
@@ -412,7 +414,8 @@ def model_to_dict(model: Model) -> dict[str, Any]:
         "treatment": {"kill_dormant": model.treatment.kill_dormant,
                       "kill_colony": model.treatment.kill_colony},
         "mortality": {"hazard": model.mortality.hazard, "after_relapse": model.mortality.after_relapse},
-        "nodes": {"ratio": model.nodes.ratio, "coupling": model.nodes.coupling, "min": model.nodes.min,
+        "nodes": {"ratio": model.nodes.ratio, "coupling": model.nodes.coupling,
+                  "dispersion": model.nodes.dispersion, "min": model.nodes.min,
                   "max": model.nodes.max},
         **({"classes": classes_to_dict(model.classes)} if model.classes else {}),
     }

@@ -71,6 +71,7 @@ class PatientParams:
     secondary_gamma: np.ndarray | None = None      # gamma' (P,): colony shedding exponent
     nodes_ratio: np.ndarray | None = None          # involved regional nodes per cell shed (P,); None: 0
     nodes_coupling: np.ndarray | None = None       # exponent b of mu in the nodal spread (P,)
+    nodes_dispersion: np.ndarray | None = None     # variance of the gamma frailty on the nodal mean (P,)
     nodes_min: np.ndarray | None = None            # nodal class of the patients described (P,), counts
     nodes_max: np.ndarray | None = None            # (>= nodal_classes.OPEN: no upper bound)
 
@@ -296,7 +297,8 @@ def validate(p: PatientParams) -> None:
               "treatment.kill_colony": p.kill_colony, "mortality.hazard": p.hazard,
               "mortality.after_relapse": p.after_relapse}
     if p.nodes_min is not None:
-        scalar |= {"nodes.ratio": p.nodes_ratio, "nodes.coupling": p.nodes_coupling, "nodes.min": p.nodes_min,
+        scalar |= {"nodes.ratio": p.nodes_ratio, "nodes.coupling": p.nodes_coupling,
+                   "nodes.dispersion": p.nodes_dispersion, "nodes.min": p.nodes_min,
                    "nodes.max": p.nodes_max}
     if p.law.needs_K:
         scalar["primary.K"] = p.K
@@ -652,4 +654,5 @@ def _assemble(model: Model, P: int, given: Mapping[str, np.ndarray], cls=None) -
         hazard=get("mortality.hazard", 0.0), after_relapse=get("mortality.after_relapse", 0.0),
         secondary_shedding=organ("secondary_shedding", 0.0), secondary_gamma=get("shedding.secondary_gamma", 1.0),
         nodes_ratio=get("nodes.ratio", 0.0), nodes_coupling=get("nodes.coupling", 1.0),
+        nodes_dispersion=get("nodes.dispersion", 0.0),
         nodes_min=get("nodes.min", 0.0), nodes_max=get("nodes.max", float(OPEN)))

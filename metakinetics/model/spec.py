@@ -139,11 +139,14 @@ class Nodes:
     spread follows the blood shedding up to surgery, when the nodes are examined). ``ratio``:
     involved nodes per cell shed into the blood (0: no nodal spread); ``coupling``: how the
     patient's shedding mu carries over to the lymphatics (1: in proportion; 0: not at all).
+    ``dispersion``: variance of a gamma frailty (mean 1) on each patient's nodal mean, the nodal
+    spread's own between-patient variation (0: none, the count is Poisson; d > 0: negative binomial).
     ``min``..``max``: the nodal class of the patients described (counts; max >= 60: no upper bound;
     0..60: every patient, weight 1)."""
 
     ratio: float = 0.0
     coupling: float = 1.0
+    dispersion: float = 0.0
     min: float = 0.0
     max: float = 60.0
 

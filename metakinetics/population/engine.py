@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..endpoints import AtDiagnosis, Endpoint, OrgansPerRelapse
+from ..endpoints import AtDiagnosis, Endpoint, NodalShare, OrgansPerRelapse
 from ..errors import InputError, SolverError
 from ..incidence import colony_counts
 from ..incidence.cluster_terms import cluster_terms, lambdas
@@ -252,6 +252,7 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
     memory stays bounded whatever the number of times, and cost grows linearly with it."""
     Po, J = mu.shape[0] // n, mu.shape[1]
     atdx = isinstance(inner, AtDiagnosis)
+    share = isinstance(inner, NodalShare)       # the nodal class is counted (a), not selected (weight)
     hz, nu = pat.hazard[::Po], pat.after_relapse[::Po]
     integral = np.array([needs_integral(ep, np.array([h]), x) for h, x in zip(hz, nu)])
     grids: dict[bytes, tuple] = {}
@@ -290,8 +291,9 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
             lw = np.zeros(ns * Po * J) if atdx else log_weight(grid, M0, M, mu_s)    # at diagnosis: no M0 selection
         K_org = len(sub.organs)
         lwq = lw.reshape(ns, Po, J) + logq[None]
-        if nodal is not None:
-            lwq = lwq + nodal.reshape(n, Po, J)[sets]
+        nod = None if nodal is None else nodal.reshape(n, Po, J)[sets].reshape(ns * Po, J)
+        if nod is not None and not share:
+            lwq = lwq + nod.reshape(ns, Po, J)
         top = lwq.reshape(ns, -1).max(axis=1)                    # per set: weights e^{lw - top} <= 1
         if not np.all(np.isfinite(top)):
             raise SolverError("every patient of a parameter set has a metastasis at diagnosis or lies outside "
@@ -303,7 +305,12 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
         step = max(TERMS_BUDGET // max(J * grid.u.size * K_org, 1), 1)   # rows per chunk
         for lo in range(0, ns * Po, step):
             r = slice(lo, min(lo + step, ns * Po))
-            if lam is not None:
+            if share:
+                rows = (r.stop - r.start) * J
+                a = np.broadcast_to((np.zeros((rows,)) if nod is None else np.exp(nod[r].reshape(-1)))[:, None, None],
+                                    (rows, t.size, 1))
+                b = np.ones((rows, 1, 1))
+            elif lam is not None:
                 _, a, b = cluster_terms(ep, grid, lam.take(r), sub.hazard[r], mu_s[r])
             else:
                 _, a, b = terms(ep, grid, M0[r], M[r], None if h is None else h[r], sub.hazard[r], mu_s[r],

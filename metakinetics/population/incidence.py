@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..endpoints import (AtDiagnosis, BySize, Distant, DistantAtDiagnosis, Endpoint, Lag, Landmark, MultiOrgan,
+from ..endpoints import (AtDiagnosis, BySize, Distant, DistantAtDiagnosis, Endpoint, Lag, Landmark, MultiOrgan, NodalShare,
                          OrgansPerRelapse, SiteShare)
 from ..errors import InputError, SolverError
 from ..model import Model, load_model
@@ -77,6 +77,8 @@ def _patients_count(patients) -> int | None:
 
 
 def _columns(model: Model, ep: Endpoint) -> tuple[str, ...]:
+    if isinstance(ep, NodalShare):
+        return ("nodes",)
     return model.organ_names if ep.per_organ else ("distant",)
 
 
@@ -109,6 +111,9 @@ def check_defined(ep: Endpoint, t: np.ndarray) -> None:
     if isinstance(inner, AtDiagnosis) and np.any(t != 0):
         raise InputError(f"times: {inner.name} is the prevalence at diagnosis and has no time axis; found "
                          f"the time {t[t != 0][0]:g}: give 0 (for later years use any, first or distant)")
+    if isinstance(inner, NodalShare) and np.any(t != 0):
+        raise InputError(f"times: nodal_share is the share of M0 patients in a nodal class at surgery and has no "
+                         f"time axis; found the time {t[t != 0][0]:g}: give 0")
     if np.any(t < at):
         raise InputError(f"times: the landmark endpoint counts events after {at:g} years; found the time "
                          f"{t[t < at][0]:g} before it")

@@ -30,8 +30,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..cumulative_incidence import aalen_johansen, kaplan_meier
-from ..endpoints import (AtDiagnosis, Any, Distant, Endpoint, First, Lag, Landmark, MultiOrgan, OrgansPerRelapse,
-                         SiteShare)
+from ..endpoints import (AtDiagnosis, Any, Distant, Endpoint, First, Lag, Landmark, MultiOrgan, NodalShare,
+                         OrgansPerRelapse, SiteShare)
 from ..seeds import check_seed
 from ..errors import InputError, did_you_mean
 from ..model import Model, load_model
@@ -384,10 +384,14 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool,
 
 def _nodal_deposits(pat, mu_ref, total, cum, s_env, h, rng) -> np.ndarray:
     """(n,) involved regional nodes at surgery: lymphatic deposits form a Poisson process of
-    intensity ratio (mu_ref / mu)^(1 - b) s(t) on [0, t_s], simulated by the same thinning as the
-    blood's cells (proposals from the piecewise-constant envelope, accepted w.p. s(r) / envelope)."""
+    intensity G ratio (mu_ref / mu)^(1 - b) s(t) on [0, t_s], simulated by the same thinning as the
+    blood's cells (proposals from the piecewise-constant envelope, accepted w.p. s(r) / envelope);
+    G ~ Gamma(mean 1, variance ``nodes.dispersion``) per patient (1 where the dispersion is 0)."""
     n = pat.n
     scale = pat.nodes_ratio * (mu_ref / pat.mu) ** (1.0 - pat.nodes_coupling)
+    d = pat.nodes_dispersion
+    if np.any(d > 0):
+        scale = scale * np.where(d > 0, rng.gamma(1.0 / np.where(d > 0, d, 1.0), np.where(d > 0, d, 1.0)), 1.0)
     pid = np.repeat(np.arange(n), rng.poisson(scale * total))
     piece = np.minimum(np.searchsorted(cum, pid + rng.random(pid.size), side="right") - pid * ENVELOPE,
                        ENVELOPE - 1)
@@ -454,6 +458,10 @@ def cohort_incidence(cohort: Cohort, endpoint: Endpoint, times, *, estimator: st
         return CohortIncidence(endpoint, times, cols, p, se, nn)
     if isinstance(inner, (OrgansPerRelapse, MultiOrgan, Lag)):
         return _after_first(cohort, endpoint, inner, L, times, cols)
+    if isinstance(inner, NodalShare):                         # M0 patients in the model's nodal class
+        hit = np.broadcast_to(cohort.described[None, :, None], (times.size, cohort.n, 1))
+        p, se, nn = _prop(hit, np.broadcast_to(cohort.m0[None, :, None], hit.shape))
+        return CohortIncidence(endpoint, times, ("nodes",), p, se, nn)
     if not isinstance(inner, (Any, First, Distant, SiteShare)):
         raise InputError(f"endpoint '{inner.name}' is not available from a cohort")
     first = det.min(axis=1)                                   # first distant detection

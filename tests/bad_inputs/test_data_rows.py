@@ -124,3 +124,19 @@ def test_node_positive_rows_need_a_model_with_nodal_spread(tmp_path):
         run_fit(setup)
     msg = str(info.value)
     assert "nodes.min" in msg and "nodes.ratio is 0" in msg and "\n" not in msg, msg
+
+
+@pytest.mark.parametrize("number,row,column,reason", [
+    ("22_nodal_share_on_an_organ", "all,bone,nodal_share,0,0.5,,,N0\n", "organ", "organ 'nodes' goes with"),
+    ("23_nodes_organ_with_any", "all,nodes,any,5,0.5,,,N0\n", "organ", "organ 'nodes' goes with"),
+    ("24_nodal_share_without_class", "all,nodes,nodal_share,0,0.5,,,\n", "nodes", "needs the nodal class"),
+    ("25_nodal_share_at_5_years", "all,nodes,nodal_share,5,0.5,,,N0\n", "time", "no time axis"),
+])
+def test_nodal_share_rows_are_checked(tmp_path, number, row, column, reason):
+    path = tmp_path / f"{number}.csv"
+    path.write_text("group,organ,endpoint,time,value,denominator,events,nodes\n" + row)
+    with pytest.raises(DataError) as info:
+        load_dataset(str(path))
+    msg = str(info.value)
+    assert str(path) in msg and "row 2" in msg and f"column '{column}'" in msg and reason in msg, msg
+    assert "\n" not in msg

@@ -136,3 +136,22 @@ def test_aalen_johansen_equals_km_without_competing_events():
     ev = rng.integers(0, 2, 500)
     at = np.array([1.0, 3.0, 8.0])
     np.testing.assert_allclose(aalen_johansen(t, ev, at=at), kaplan_meier(t, ev, at=at), rtol=1e-12)
+
+
+def test_rotterdam_nodes_are_the_counts_of_the_bundled_patients():
+    # rotterdam_nodes is derived from the rotterdam rows: every count, denominator and (rounded)
+    # share is recounted here from size_class and the number of positive nodes
+    from metakinetics.nodal_classes import OPEN, nodal_class
+
+    rows = load_dataset("rotterdam")
+    shares = load_dataset("rotterdam_nodes")
+    size = rows.covariate("size_class")
+    nodes = rows.covariate("nodes").astype(int)
+    for i in range(len(shares)):
+        lo, hi = nodal_class(shares.nodes[i])
+        mine = size == shares.group[i]
+        hit = mine & (nodes >= lo) & ((nodes <= hi) | (hi >= OPEN))
+        assert shares.denominator[i] == mine.sum() and shares.events[i] == hit.sum()
+        assert abs(shares.value[i] - hit.sum() / mine.sum()) <= 5e-5
+    for g in shares.groups():                      # the four classes partition each size class
+        assert shares.events[shares.group == g].sum() == shares.denominator[shares.group == g][0]
