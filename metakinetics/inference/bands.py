@@ -154,7 +154,7 @@ class DrawPredictor:
     def group_model(self, prob: Problem, group: str, subset=""):
         """The model of data ``group`` (and intrinsic or nodal class, ``subset``) of ``prob``: its
         overrides applied."""
-        est = self.result.parameters([e.value for e in self.result.estimates], group)
+        est = self.result.parameters([e.value for e in self.result.estimates], prob.base_group(group))
         over = {**est, **prob.group_overrides(group, subset)}   # the estimates first: the data's selection
         return self.model.with_values(over) if over else self.model   # may need them (nodes.min needs ratio)
 
@@ -169,7 +169,7 @@ class DrawPredictor:
         from ..population import incidence, incidence_batch  # inference > population in the layering
 
         model = self.group_model(prob, group, subset)
-        params = self.params(group)
+        params = self.params(prob.base_group(group))
         params.update(extra or {})
         by_size = isinstance(endpoint, BySize) or (isinstance(endpoint, Landmark) and isinstance(endpoint.inner, BySize))
         if not by_size:
@@ -241,7 +241,7 @@ class DrawPredictor:
         endpoint = endpoint_for_causes(prob.causes)
         out = []
         for g, grp in zip(prob.groups, stored.get("groups", [])):
-            hd = self.params(g).get("mortality.hazard", self.group_model(prob, g).mortality.hazard)
+            hd = self.params(prob.base_group(g)).get("mortality.hazard", self.group_model(prob, g).mortality.hazard)
             cols, vals = self.incidence(prob, g, endpoint, prob.grid, {"mortality.hazard": np.zeros(self.n)})
             net = vals[:, :, [cols.index(c) for c in prob.causes]].sum(axis=2)
             crude = crude_incidence(prob.grid, net, np.broadcast_to(hd, (self.n,)))

@@ -163,7 +163,7 @@ class Objective:
         """The model at search point ``x`` for ``group`` (its fixed and fitted values) and, for rows
         about one intrinsic or nodal class, ``subset`` (problem.Subset); cached."""
         over = prob.group_overrides(group, subset)
-        over.update(self.params.overrides(x, group))
+        over.update(self.params.overrides(x, prob.base_group(group)))
         key = ("model", tuple(sorted(over.items())))
         if key not in cache:
             cache[key] = self.model.with_values(over) if over else self.model

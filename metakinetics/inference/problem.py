@@ -23,7 +23,7 @@ from ..datasets.schema import COUNT_ENDPOINTS, ROW_OPTIONS
 from ..endpoints import ENDPOINTS, BySize, Distant, Endpoint, First, Landmark, endpoint_from_name
 from ..errors import DataError, FitError, MetakineticsError, ModelFileError, did_you_mean, nearest
 from ..model import Model
-from ..nodal_classes import nodal_class
+from ..nodal_classes import OPEN, nodal_class
 from ..model.text import decode_text
 from ..population.effects import DIMENSIONS
 from .coverage import events_outside_model, rows_outside_model
@@ -49,6 +49,7 @@ class DataSpec:
     select: Mapping[str, tuple] = field(default_factory=dict)
     where: Mapping[str, tuple] = field(default_factory=dict)
     group_by: str | None = None
+    nodal: str | None = None          # individual data: the column of each patient's positive-node count
     label: str | None = None
     horizon: float | None = None
     relabel: Mapping[str, str] = field(default_factory=dict)
@@ -82,7 +83,7 @@ _TOP = {"fit", "model", "data", "parameters"}
 _FIT = {"name", "description", "seed", "optimiser", "intervals", "starts", "start_spread", "max_nfev",
         "nodes", "grid_step", "compare"}
 _MODEL = {"name", "set"}
-_DATA = {"name", "likelihood", "sigma", "set", "groups", "select", "where", "group_by", "label", "horizon",
+_DATA = {"name", "likelihood", "sigma", "set", "groups", "select", "where", "group_by", "nodal", "label", "horizon",
          "relabel", "overdispersion"}
 _OVERDISPERSION = {"value", "min", "max", "log"}
 #: The default free overdispersion rho of a beta-binomial data set: start 0.01 (a between-cohort SD of
@@ -238,6 +239,7 @@ def _data_spec(d, key: str, where: str, base: Path, check_keys) -> DataSpec:
         where={k: value_list(v, where, f"{key}.where.{k}")
                for k, v in table(d.get("where"), where, key + ".where").items()},
         group_by=string(d["group_by"], where, key + ".group_by") if "group_by" in d else None,
+        nodal=string(d["nodal"], where, key + ".nodal") if "nodal" in d else None,
         label=string(d.get("label", Path(name).stem), where, key + ".label"),
         horizon=number(d["horizon"], where, key + ".horizon", positive=True) if "horizon" in d else None,
         relabel={str(a): string(b, where, f"{key}.relabel.{a}")
@@ -256,7 +258,8 @@ def _check_data_options(specs, where: str, model: Model) -> None:
         except MetakineticsError:
             continue  # reported when the problem is built
         if data.kind == "aggregate":
-            for opt, used in (("where", spec.where), ("group_by", spec.group_by), ("horizon", spec.horizon)):
+            for opt, used in (("where", spec.where), ("group_by", spec.group_by), ("nodal", spec.nodal),
+                              ("horizon", spec.horizon)):
                 if used:
                     raise ModelFileError(where, f"{spec.key}.{opt}", f"applies to individual (patient) data; "
                                          f"'{spec.label}' holds aggregate rows (filter them with select)")
@@ -554,6 +557,12 @@ class Problem:
     grid: np.ndarray | None = None
     notes: Mapping[int, str] = field(default_factory=dict)  # per data row: e.g. how a CTC draw volume was read
     class_names: tuple[str, ...] = ()                       # the model's intrinsic classes
+    #: individual data split by nodal class: group label -> (the set-up's group, the nodal class)
+    splits: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    def base_group(self, group: str | None) -> str | None:
+        """The set-up's group of a group label (a label split by nodal class names its group)."""
+        return self.splits[group][0] if group in self.splits else group
 
     @property
     def label(self) -> str:
@@ -571,6 +580,9 @@ class Problem:
         class's prevalence 1 and every other class's 0 (the mixture is then that class's own
         incidence, exactly); for rows about one nodal class, nodes.min and nodes.max."""
         sub = subset if isinstance(subset, Subset) else Subset(subset)
+        if group in self.splits and not sub.nodes:
+            sub = Subset(sub.klass, self.splits[group][1])
+        group = self.base_group(group)
         out = dict(self.spec.set)
         if group is not None:
             out.update(self.spec.groups.get(group, {}))
@@ -750,6 +762,13 @@ def _individual_problem(spec: DataSpec, data: IndividualData, model: Model, grid
         g = sorted(unknown_groups)[0]
         raise FitError(f"data set '{spec.label}': groups.{g}: no patients in that group "
                        f"(groups: {', '.join(groups)})")
+    splits: dict[str, tuple[str, str]] = {}
+    if spec.nodal:                     # each group split by nodal class: N0, N1-3, N4-9, N10+
+        classes = nodal_classes_of(data, spec.nodal)
+        labels = np.array([f"{g} {c}" for g, c in zip(labels, classes)])
+        present = set(labels.tolist())
+        splits = {f"{g} {c}": (g, c) for g in groups for c in PARTITION if f"{g} {c}" in present}
+        groups = tuple(splits)
     organ_events = sorted(set(data.event.tolist()) & set(model.organ_names))
     causes = model.organ_names if organ_events else ("distant",)
     cause = np.full(len(data), CensoredTimeToEvent.CENSORED)
@@ -773,8 +792,29 @@ def _individual_problem(spec: DataSpec, data: IndividualData, model: Model, grid
     n = int(math.ceil(horizon / grid_step)) + 1
     check_grid_budget(spec.label, n, grid_step, horizon, len(groups) * len(causes))
     grid = np.linspace(0.0, (n - 1) * grid_step, n)
-    return Problem(spec=spec, data=data, groups=groups, causes=tuple(causes),
+    return Problem(spec=spec, data=data, groups=groups, causes=tuple(causes), splits=splits,
                    likelihood=CensoredTimeToEvent(time=data.time, cause=cause, group=gidx), grid=grid)
+
+
+#: the nodal classes individual patients are split into (a partition of the counts)
+PARTITION = ("N0", "N1-3", "N4-9", "N10+")
+
+
+def nodal_classes_of(data: IndividualData, column: str) -> list[str]:
+    """Each patient's nodal class (one of PARTITION) from the count in ``column``; a DataError
+    naming the row for a count that is not a whole number in 0..60."""
+    if column not in data.covariates:
+        raise DataError(data.info.path, f"no column '{column}' to read the positive-node counts from "
+                        f"(covariates: {', '.join(data.covariates)})", column=column)
+    out = []
+    for i, raw in enumerate(data.covariate(column).tolist()):
+        text = str(raw).strip()
+        if not (text.isdigit() and int(text) <= OPEN):
+            raise DataError(data.info.path, f"a number of positive nodes must be a whole number 0-{OPEN}, found "
+                            f"'{text}'", column=column, row=int(data.rows[i]))
+        n = int(text)
+        out.append(next(c for c in PARTITION if nodal_class(c)[0] <= n <= nodal_class(c)[1]))
+    return out
 
 
 #: Bytes per grid point and (group x cause) of an individual-data likelihood evaluation (the

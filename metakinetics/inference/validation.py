@@ -364,7 +364,8 @@ def _fix(setup: FitSetup, fixed: dict[str, float]) -> tuple[FitSetup, dict[str, 
     data = []
     model = fixed_model(setup.model, model_set)
     for spec in setup.data:
-        have = set(build_problem(spec, model, grid_step=setup.grid_step).groups) if group_fixed else set()
+        prob = build_problem(spec, model, grid_step=setup.grid_step) if group_fixed else None
+        have = {prob.base_group(g) for g in prob.groups} if prob is not None else set()
         groups = {g: dict(v) for g, v in spec.groups.items()}
         for g, kv in group_fixed.items():
             if g in have:

@@ -86,3 +86,4 @@ def test_report_names_each_rows_class(tmp_path):
     write_result(fit(tmp_path / "fit.toml"), tmp_path / "result.json")
     html = build_report(tmp_path / "fit.toml", draws=0)
     assert "class luminal_a" in html and "class triple_negative" in html
+
