@@ -147,8 +147,11 @@ class Objective:
             vals = np.asarray(vals, dtype=float).reshape(len(times), len(cols))
             if not np.all(np.isfinite(vals)):
                 raise FitError(f"the model gave non-finite {endpoint.name} incidence")
-            cache[key] = (tuple(cols), vals)
-        return cache[key]
+            # the entry holds the model: its id cannot be reused by another model while the cache
+            # lives (a model made for one call and then freed, e.g. the time-to-event groups' models
+            # without background death, returned another group's prediction when its id came back)
+            cache[key] = (tuple(cols), vals, model)
+        return cache[key][:2]
 
     def _ctc(self, model: Model, endpoint: CtcPositive, cache: dict) -> float:
         key = (id(model), endpoint)
@@ -156,8 +159,8 @@ class Objective:
             p = float(self.ctc_predictor(model, endpoint.draw_ml, endpoint.at))
             if not (0.0 <= p <= 1.0):
                 raise FitError(f"the model gave CTC positivity {p!r} outside [0, 1]")
-            cache[key] = p
-        return cache[key]
+            cache[key] = (p, model)          # held: see predict
+        return cache[key][0]
 
     def model_at(self, x, prob, group, cache, subset="") -> Model:
         """The model at search point ``x`` for ``group`` (its fixed and fitted values) and, for rows

@@ -34,3 +34,5 @@ def test_a_node_count_that_is_not_a_count_is_refused_naming_the_row(tmp_path):
         build_problem(spec, load_model("breast").with_values({"nodes.ratio": 4.8e-6}))
     msg = str(info.value)
     assert "row 3" in msg and "column 'nodes'" in msg and "whole number 0-60" in msg and "\n" not in msg
+
+
