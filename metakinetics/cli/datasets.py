@@ -65,7 +65,8 @@ def show_text(name: str, fmt: str) -> str:
     for label, val in (("citation", info.citation), ("cohort", info.cohort), ("endpoint", info.endpoint),
                        ("time origin", f"{info.time_origin} (times in {info.time_unit}s)"),
                        ("status", info.status), ("likelihood", info.likelihood or ""),
-                       ("licence", info.licence), ("notes", info.notes), ("sha256", info.sha256)):
+                       ("licence", info.licence), ("notes", info.notes), ("ascertainment", info.ascertainment),
+                       ("sha256", info.sha256)):
         if val:
             head.append(textwrap.fill(val, width=100, initial_indent=f"  {label}: ",
                                       subsequent_indent=" " * (len(label) + 4)))

@@ -25,6 +25,9 @@ class DatasetInfo:
     likelihood: str | None = None  # suggested likelihood
     licence: str = ""
     notes: str = ""
+    #: how metastases were looked for (staging at diagnosis, follow-up): what a fit should set
+    #: (organs.<k>.staging; docs/model.md, "Staging at diagnosis")
+    ascertainment: str = ""
     organs: tuple[str, ...] = ()   # extra organ names declared by the file
 
     def to_dict(self) -> dict:

@@ -3,8 +3,8 @@
 Pure numpy; vectorised over patients (leading axis), times and organs (last axis). Parameters
 come resolved from :func:`metakinetics.model.params.resolve`.
 """
-from .colonies import colony_counts, delay_nodes
+from .colonies import colony_counts, delay_nodes, diagnosis_counts
 from ..model.chain import circulating, founded
 from .terms import clinical_grid, terms as endpoint_terms
 
-__all__ = ["circulating", "clinical_grid", "colony_counts", "delay_nodes", "endpoint_terms", "founded"]
+__all__ = ["circulating", "clinical_grid", "colony_counts", "delay_nodes", "diagnosis_counts", "endpoint_terms", "founded"]

@@ -5,6 +5,7 @@ detected. Deterministic growth: F is a step at tau_k, so M_k(t) = Phi_k(t - tau_
 growth: F(w) = (lambda/b) exp(-(lambda x_det / b) e^{-lambda w}); the detection delay is
 T = (ln(lambda x_det / b) + G) / lambda with G standard Gumbel (clipped at 0), so
 M_k(t) = (lambda/b) E_G[Phi_k(t - T)], computed by Gauss-Legendre over the Gumbel quantile.
+The staging at diagnosis may find colonies at another size (``staging``): :func:`diagnosis_counts`.
 kill_colony: a colony founded before t_s and not yet detected at t_s is killed with that probability,
 so for t > t_s, M_k(t) = E_T[Phi(t - T) - kill [Phi(min(t - T, t_s)) - Phi(t_s - T)]^+].
 """
@@ -59,3 +60,13 @@ def colony_counts(pat: PatientParams, times: np.ndarray, *, closed: bool, rates:
     undetected_at_surgery = after & (tt < t_s[:, None, None, None])
     h = np.einsum("pnqk,q->pnk", phi_t * np.where(undetected_at_surgery, 1.0 - kc, 1.0), wq) * sigma[:, None, :]
     return np.maximum(M, 0.0), h
+
+
+def diagnosis_counts(pat: PatientParams, *, closed: bool) -> np.ndarray:
+    """(P, K) expected colonies the staging at diagnosis finds: M_k(t_dx) with the staging size
+    (``staging`` x ``detection``) as the detection size. The M0 weight is exp(-mu sum_k of it); among
+    M0 patients the colonies detected by t_dx + u number max(M_k(t_dx + u) - it, 0) exactly, for
+    staging below or above 1 (docs/model.md, "Staging at diagnosis")."""
+    staged = pat.at_staging() if pat.staged else pat
+    return colony_counts(staged, staged.diagnosis_time()[:, None], closed=closed, rates=False)[0][:, 0]
+

@@ -69,6 +69,7 @@ class PatientParams:
     after_relapse: np.ndarray  # extra death hazard after the first detected distant metastasis (1/year)
     secondary_shedding: np.ndarray | None = None   # mu'_k (P, K): colony shedding coefficient
     secondary_gamma: np.ndarray | None = None      # gamma' (P,): colony shedding exponent
+    staging: np.ndarray | None = None              # (P, K) staging size at diagnosis / detection size
     nodes_ratio: np.ndarray | None = None          # involved regional nodes per cell shed (P,); None: 0
     nodes_coupling: np.ndarray | None = None       # exponent b of mu in the nodal spread (P,)
     nodes_dispersion: np.ndarray | None = None     # variance of the gamma frailty on the nodal mean (P,)
@@ -79,6 +80,26 @@ class PatientParams:
     def secondary(self) -> bool:
         """Whether any colony sheds (metastasis-to-metastasis seeding is on for some set)."""
         return self.secondary_shedding is not None and bool(np.any(self.secondary_shedding > 0))
+
+    @property
+    def staged(self) -> bool:
+        """Whether the staging at diagnosis finds colonies at another size than later detection."""
+        return self.staging is not None and bool(np.any(self.staging != 1.0))
+
+    def at_staging(self) -> "PatientParams":
+        """These parameter sets with the staging size as the detection size: the colonies found at
+        diagnosis are those these sets detect by then (docs/model.md, "Staging at diagnosis")."""
+        return replace(self, detection=self.detection * self.staging, staging=np.ones_like(self.staging))
+
+    def staging_lead(self) -> np.ndarray:
+        """(P, K) years by which a colony reaches the staging size before the detection size (0
+        where staging is 1): ln(1 / staging) / lambda for exponential and birth-death growth (the
+        same path either way), the difference of the deterministic delays otherwise."""
+        if not self.staged:
+            return np.zeros(self.f.shape)
+        lead = -np.log(self.staging) / self.colony_rate
+        det = self.detection_delay() - self.at_staging().detection_delay()
+        return np.where(np.isfinite(det), det, lead)
 
     @property
     def nodal_selection(self) -> bool:
@@ -310,6 +331,8 @@ def validate(p: PatientParams) -> None:
             check_value(f"organs.{name}.{fld}", a[:, k])
         if p.secondary_shedding is not None:
             check_value(f"organs.{name}.secondary_shedding", p.secondary_shedding[:, k])
+        if p.staging is not None:
+            check_value(f"organs.{name}.staging", p.staging[:, k])
         if p.colony_laws[k] == BIRTH_DEATH.name:
             check_value(f"organs.{name}.birth", p.birth[:, k])
         else:
@@ -352,6 +375,25 @@ def _cross_field(p: PatientParams) -> None:
         _rule((lo > 0) & (p.nodes_ratio == 0), "nodes.min",
               lambda i: f"{lo[i]:g} selects node-positive patients, but nodes.ratio is 0 (the model has no nodal "
                         "spread, so every patient is N0): set nodes.ratio")
+    if p.staged:
+        staged = (p.staging != 1.0).any(axis=1)
+        _rule(staged & (p.secondary_shedding.any(axis=1) if p.secondary_shedding is not None else False),
+              "organs.*.staging", lambda i: "staging at another size than detection is not defined with "
+                                          "metastasis-to-metastasis seeding yet; set staging to 1 or secondary_shedding to 0")
+        _rule(staged & (p.kill_colony > 0), "treatment.kill_colony",
+              lambda i: f"killing undetected colonies ({p.kill_colony[i]:g}) is not defined with staging at another "
+                        "size than detection yet; set it to 0 or staging to 1")
+        for k, name in enumerate(p.organs):
+            _rule(p.staging[:, k] > 1, f"organs.{name}.staging",
+                  lambda i: f"{p.staging[i, k]:g} is above 1: staging at diagnosis finds what routine detection "
+                            "finds, or more (screened); a colony found only when larger (symptomatic) is "
+                            "described by detection itself")
+            size = p.detection[:, k] * p.staging[:, k]
+            _rule(size <= 1, f"organs.{name}.staging",
+                  lambda i: f"staging x detection = {size[i]:g} cells: a colony must exceed 1 cell to be found")
+            if p.colony_laws[k] == "gompertz":
+                _rule(size >= p.colony_K[:, k], f"organs.{name}.staging",
+                      lambda i: f"staging x detection = {size[i]:g} cells is not below colony K = {p.colony_K[i, k]:g}")
     total = p.f.sum(axis=1)
     _rule(total > 1 + 1e-12, "organs.*.arrest_fraction",
           lambda i: f"arrest fractions sum to {total[i]:.6g}, above 1 (they are shares of cleared cells)")
@@ -653,6 +695,7 @@ def _assemble(model: Model, P: int, given: Mapping[str, np.ndarray], cls=None) -
         kill_dormant=get("treatment.kill_dormant", 0.0), kill_colony=get("treatment.kill_colony", 0.0),
         hazard=get("mortality.hazard", 0.0), after_relapse=get("mortality.after_relapse", 0.0),
         secondary_shedding=organ("secondary_shedding", 0.0), secondary_gamma=get("shedding.secondary_gamma", 1.0),
+        staging=organ("staging", 1.0),
         nodes_ratio=get("nodes.ratio", 0.0), nodes_coupling=get("nodes.coupling", 1.0),
         nodes_dispersion=get("nodes.dispersion", 0.0),
         nodes_min=get("nodes.min", 0.0), nodes_max=get("nodes.max", float(OPEN)))

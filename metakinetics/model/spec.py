@@ -87,6 +87,9 @@ class Organ:
     blood_flow: float | None = None
     #: mu'_k: a colony of y cells here sheds mu'_k y^gamma' cells/year (0: colonies do not shed)
     secondary_shedding: float = 0.0
+    #: the staging at diagnosis finds a colony from ``staging`` x ``detection`` cells (1: as later;
+    #: < 1: screened, e.g. brain MRI for every patient; at most 1: ``detection`` is the routine size)
+    staging: float = 1.0
 
     @property
     def survival(self) -> float:

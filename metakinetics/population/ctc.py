@@ -6,7 +6,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..errors import InputError
-from ..incidence import circulating, colony_counts
+from ..incidence import circulating, diagnosis_counts
 from ..incidence.nodes import nodal_log_weight
 from ..model import Model, load_model
 from ..model.params import PatientParams, broadcast, resolve
@@ -37,9 +37,9 @@ def ctc_positivity(model, *, draw_ml: float = CELLSEARCH_DRAW_ML, individual: bo
     sc = how.scores({k: bool(sd[k][0] > 0) for k in DIMENSIONS})
     pat, mu = node_patients(base, np.zeros(1, dtype=np.intp), sc, sd)
     c = mean_ctc(pat, at)                                     # (P_o,) at unit mu
-    M0, _ = colony_counts(pat, pat.diagnosis_time()[:, None], closed=closed_form_available(model), rates=False)
+    M0 = diagnosis_counts(pat, closed=closed_form_available(model))
     lam = (mu * c[:, None]).reshape(-1) * draw_ml / BLOOD_VOLUME_ML
-    lw = -(mu * M0[:, 0].sum(1)[:, None]).reshape(-1) if m0 else np.zeros(lam.size)
+    lw = -(mu * M0.sum(1)[:, None]).reshape(-1) if m0 else np.zeros(lam.size)
     lw = lw + nodal_log_weight(pat, mu, np.full(pat.n, base.mu[0]), closed=closed_form_available(model)).reshape(-1)
     lwq = lw + np.log(np.maximum(sc.q.reshape(-1), 1e-300))
     w = np.exp(lwq - lwq.max())

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..endpoints import AtDiagnosis, Endpoint, NodalShare, OrgansPerRelapse
 from ..errors import InputError, SolverError
-from ..incidence import colony_counts
+from ..incidence import colony_counts, diagnosis_counts
 from ..incidence.cluster_terms import cluster_terms, lambdas
 from ..incidence.nodes import nodal_log_weight
 from ..incidence.terms import AFTER_FIRST, clinical_grid, endpoint_grid, log_weight, needs_integral, split, terms
@@ -232,13 +232,17 @@ def mixture(store: _Store, pi: np.ndarray, cap: float = 1.0):
 
 
 def _breaks(pat: PatientParams) -> list[float]:
-    """Integration breakpoints (years after diagnosis): surgery and surgery + detection delays."""
+    """Integration breakpoints (years after diagnosis): surgery and surgery + detection delays, and
+    where screened organs' detections begin (the staging lead: nothing is detected before it)."""
     d = np.unique(pat.delay)
     tau = pat.detection_delay()
     b = list(d[:20])
     if np.isfinite(tau).any():
         taus = np.unique(tau[np.isfinite(tau)])
         b += [float(x + y) for x in d[:5] for y in taus[:20]]
+    if pat.staged:
+        lead = pat.staging_lead()
+        b += [float(x) for x in np.unique(lead[lead > 0])[:20]]
     return b
 
 
@@ -288,6 +292,8 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
             lw = np.zeros(ns * Po * J) if atdx else (-mu_s * lam.base[:, None]).reshape(-1)
         else:
             M0, M, h = _counts(sub, ns, Po, grid.u, closed, integ)
+            if h is not None and sub.staged:     # screened at diagnosis: none detected until M passes M0
+                h = np.where(M > M0[:, None, :], h, 0.0)
             lw = np.zeros(ns * Po * J) if atdx else log_weight(grid, M0, M, mu_s)    # at diagnosis: no M0 selection
         K_org = len(sub.organs)
         lwq = lw.reshape(ns, Po, J) + logq[None]
@@ -384,6 +390,7 @@ def _counts(pat: PatientParams, n: int, Po: int, u: np.ndarray, closed: bool, ra
     keys = np.zeros((starts.size, 2)) if closed else _regimes(pat, starts)
     K = len(pat.organs)
     M = np.empty((n * Po, N, K))
+    M0 = np.empty((n * Po, K)) if pat.staged else None      # found by the staging at diagnosis
     h = np.empty((n * Po, N, K)) if rates else None
     cap = max(min(chunk, COUNTS_BUDGET // per), int(sizes.max()))
     for key in np.unique(keys, axis=0):
@@ -399,11 +406,13 @@ def _counts(pat: PatientParams, n: int, Po: int, u: np.ndarray, closed: bool, ra
                 rows = np.concatenate([np.arange(starts[i], starts[i] + sizes[i]) for i in block])
                 Mb, hb = colony_counts(pat.take(rows), tdx[rows, None] + u[None, :], closed=closed, rates=rates)
                 M[rows] = Mb
+                if M0 is not None:
+                    M0[rows] = diagnosis_counts(pat.take(rows), closed=closed)
                 if rates:
                     h[rows] = hb
             if j is not None:
                 block, count = [j], sizes[j]
-    return M[:, 0], M, h
+    return (M[:, 0] if M0 is None else M0), M, h
 
 
 def _regimes(pat: PatientParams, starts: np.ndarray) -> np.ndarray:

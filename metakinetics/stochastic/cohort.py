@@ -321,6 +321,9 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool,
                          f"(~{expected * 80 / 1e9:.3g} GB to follow them one by one; at most {MAX_CELLS:.0e} per "
                          f"{CHUNK:,} patients); use the quadrature (method 'numeric') or fewer patients")
     tau = pat.detection_delay()
+    staged = pat.staged                                          # staging at another size than detection
+    tau_st = pat.at_staging().detection_delay() if staged else None
+    found_dx = np.zeros(n, dtype=bool)                           # some colony found by the staging
     kd, kc = pat.kill_dormant, pat.kill_colony
     detect = np.full((n, len(model.organs)), np.inf)
     colonies = []                                                # (pid, organ, founding time) as sources
@@ -343,10 +346,18 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool,
             d = b - pat.colony_rate[pid, k]
             alive &= rng.random(pid.size) < BIRTH_DEATH.survival(b, d)     # escapes extinction
             delay = BIRTH_DEATH.sample_delay(rng, b, d, pat.detection[pid, k])
+            # the same growth path reaches staging x detection cells ln(staging) / lambda later
+            delay_st = delay + np.log(pat.staging[pid, k]) / (b - d) if staged else None
         else:
             delay = tau[pid, k]
+            delay_st = tau_st[pid, k] if staged else None
         det = wake + delay
         alive &= ~((wake < ts) & (det > ts) & (rng.random(pid.size) < kc[pid]))
+        if staged:   # found by the staging at diagnosis (staging <= 1: also every colony detectable by then)
+            dx = t_dx[pid]
+            at_dx = alive & (wake + delay_st <= dx)
+            found_dx[pid[at_dx]] = True
+            det = np.where(at_dx, np.minimum(det, dx), det)
         np.minimum.at(detect[:, k], pid[alive], det[alive])
         if pat.secondary:
             colonies.append((pid[alive], np.full(int(alive.sum()), k), wake[alive]))
@@ -372,6 +383,8 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool,
         relapse_death = after < death
         death = np.minimum(death, after)
     m0 = np.all(detect > 0.0, axis=1)
+    if staged:                          # found at diagnosis = by the staging (its detections are at u <= 0)
+        m0 = ~found_dx
     out = {"mu": pat.mu, "rate": pat.rate, "diameter": cells_to_diameter(size), "t_dx": t_dx, "m0": m0,
            "detect": detect, "death": death, "relapse_death": relapse_death,
            "klass": np.zeros(n, dtype=np.intp) if cls is None else cls}
