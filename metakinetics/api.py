@@ -55,7 +55,7 @@ def incidence(model: Model | str, endpoint: str | Endpoint = "any", times=None, 
               individual: bool = False, landmark: float | None = None, horizon: float | None = None,
               patients: int | None = None, seed=None, nodes=None, params: Mapping | None = None,
               overrides: Mapping[str, Any] | None = None, window: float | None = None,
-              within: float | None = None, by_class: bool = False, generations: int | None = 2):
+              within: float | None = None, by_class: bool = False, generations: int | None = 2, case_mix=None):
     """Organ-specific incidence of an endpoint, for the population or the typical patient.
 
     Parameters
@@ -90,6 +90,8 @@ def incidence(model: Model | str, endpoint: str | Endpoint = "any", times=None, 
         primary's colonies shed, their daughters do not, the first-generation formula; None:
         every generation, the formulas iterating to convergence, about 30x slower: see
         :mod:`metakinetics.incidence.generations`)
+    case_mix : the cohort the prediction is for: a CaseMix, a case-mix TOML file, or a data set
+        that states its cohort (e.g. "rotterdam"); ``result.info["cohort"]`` names it
 
     Returns
     -------
@@ -111,7 +113,7 @@ def incidence(model: Model | str, endpoint: str | Endpoint = "any", times=None, 
     if times is None:
         raise InputError("times: give the times (years after diagnosis; diameters in cm for by_size)")
     return _incidence(mod, ep, times, individual=individual, method=str(method), nodes=nodes, patients=patients,
-                      seed=seed, params=params, by_class=by_class, generations=generations)
+                      seed=seed, params=params, by_class=by_class, generations=generations, case_mix=case_mix)
 
 
 def size_for_risk(model: Model | str, risk: float, *, horizon: float, individual: bool = False,

@@ -43,6 +43,9 @@ def register(subparsers) -> None:
                    help="a model with intrinsic classes: one block of rows per class and one pooled "
                         "(the mixture), with a 'class' column")
     add_generations_argument(p)
+    p.add_argument("--case-mix", default=None, metavar="FILE|DATASET",
+                   help="the cohort the prediction is for: a case-mix TOML file, or a data set that states its "
+                        "cohort (e.g. rotterdam); the output names it")
     p.add_argument("--out", default=None, help="write to this file (atomically) instead of stdout")
     add_format_argument(p)
     p.set_defaults(func=run)
@@ -69,7 +72,7 @@ def run(args) -> int:
     res = incidence(model, args.endpoint, times, landmark=args.landmark, horizon=args.horizon,
                     individual=args.individual, method=args.method, nodes=args.nodes, patients=args.patients,
                     seed=args.seed, window=args.window, within=args.within, by_class=args.by_class,
-                    generations=args.generations)
+                    generations=args.generations, case_mix=args.case_mix)
     first = {"by_size": "diameter_cm", "lag": "lag"}.get(args.endpoint, "time")
     parts = [("pooled", res)] + (list(res.by_class.items()) if res.by_class else [])
     cols = {first: np.concatenate([r.times for _, r in parts])}
@@ -78,9 +81,12 @@ def run(args) -> int:
     cols.update({c: np.concatenate([r.values[:, j] for _, r in parts]) for j, c in enumerate(res.columns)})
     if res.se is not None and args.format != "csv":
         cols.update({f"{c}_se": np.concatenate([r.se[:, j] for _, r in parts]) for j, c in enumerate(res.columns)})
-    meta = {"model": res.model, "endpoint": res.to_dict()["endpoint"], "method": res.method,
-            "individual": bool(args.individual)}
+    meta = {"model": res.model, "cohort": res.info.get("cohort", ""), "endpoint": res.to_dict()["endpoint"],
+            "method": res.method, "individual": bool(args.individual)}
     if "generations" in res.info:        # colonies seed colonies: how many generations were followed
         meta["generations"] = res.info["generations"]
-    emit(format_columns(cols, args.format, meta=meta), args.out)
+    text = format_columns(cols, args.format, meta=meta)
+    if args.format == "table":           # every prediction names the cohort it is for
+        text = f"# cohort: {meta['cohort']}\n" + text
+    emit(text, args.out)
     return 0

@@ -14,7 +14,7 @@ from .load import load_files, read_metadata
 from .schema import ENDPOINT_NAMES, EVENT_CODES, STANDARD_ORGANS
 
 __all__ = ["AggregateData", "DatasetInfo", "IndividualData", "ENDPOINT_NAMES", "EVENT_CODES",
-           "STANDARD_ORGANS", "list_datasets", "load_dataset", "dataset_info", "dataset_text"]
+           "STANDARD_ORGANS", "list_datasets", "load_dataset", "dataset_info", "dataset_text", "metadata_text"]
 
 _FILES = "files"
 
@@ -53,6 +53,21 @@ def load_dataset(name_or_path: str | Path, *, organs=None) -> AggregateData | In
         return _load_path(Path(text), organs=organs)
     meta, csv_res = _bundled_pair(text)
     return load_files(csv_res.read_bytes(), f"datasets/{csv_res.name}", meta, organs=organs)
+
+
+def metadata_text(name_or_path: str | Path) -> tuple[str, str | None]:
+    """(where, TOML text) of a data set's metadata: a bundled set by name, or a user's CSV (the TOML
+    of the same stem beside it; None when there is none) or TOML."""
+    text = str(name_or_path)
+    if text.endswith((".csv", ".toml")) or "/" in text or "\\" in text:
+        path = Path(text)
+        toml = path if path.suffix == ".toml" else path.with_suffix(".toml")
+        try:
+            return str(toml), toml.read_text(encoding="utf-8") if toml.is_file() else None
+        except OSError as exc:
+            raise DataError(str(toml), f"cannot read: {exc.strerror or exc}") from None
+    _bundled_pair(text)                       # the bundled-name check, with its did-you-mean
+    return f"datasets/{text}.toml", (_bundled() / f"{text}.toml").read_text(encoding="utf-8")
 
 
 def dataset_info(name_or_path: str | Path) -> DatasetInfo:

@@ -88,13 +88,24 @@ class PatientParams:
 
     def at_staging(self) -> "PatientParams":
         """These parameter sets with the staging size as the detection size: the colonies found at
-        diagnosis are those these sets detect by then (docs/model.md, "Staging at diagnosis")."""
+        diagnosis are those these sets detect by then (docs/model.md, "Staging at diagnosis").
+
+        Returns
+        -------
+        PatientParams
+        """
         return replace(self, detection=self.detection * self.staging, staging=np.ones_like(self.staging))
 
     def staging_lead(self) -> np.ndarray:
         """(P, K) years by which a colony reaches the staging size before the detection size (0
         where staging is 1): ln(1 / staging) / lambda for exponential and birth-death growth (the
-        same path either way), the difference of the deterministic delays otherwise."""
+        same path either way), the difference of the deterministic delays otherwise.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (P, K), years.
+        """
         if not self.staged:
             return np.zeros(self.f.shape)
         lead = -np.log(self.staging) / self.colony_rate

@@ -19,6 +19,7 @@ from ..model.colony_shedding import check_generations
 from ..model.params import broadcast
 from ..seeds import check_seed
 from .checks import as_endpoint, check_method, check_times, use_closed_form
+from .case_mix import resolve_case_mix
 from .engine import Expectation, evaluate
 from .result import IncidenceResult
 
@@ -185,7 +186,7 @@ def incidence_batch(model, endpoint, times, params: Mapping | None = None, *, in
 
 def incidence(model, endpoint, times, *, individual: bool = False, method: str = "auto", nodes=None,
               patients: int | None = None, seed=None, params: Mapping | None = None,
-              by_class: bool = False, generations: int | None = 2) -> IncidenceResult:
+              by_class: bool = False, generations: int | None = 2, case_mix=None) -> IncidenceResult:
     """Organ-specific incidence of ``endpoint`` at ``times`` for the population or one patient.
 
     Parameters
@@ -207,6 +208,10 @@ def incidence(model, endpoint, times, *, individual: bool = False, method: str =
     generations : with metastasis-to-metastasis seeding, the generations of colonies followed
         by the formulas and by the simulator alike (1: colonies do not shed; 2, the default: the
         primary's colonies shed, their daughters do not; None: every generation)
+    case_mix : the cohort the prediction is for (docs/model.md, "Case mix"): a CaseMix, a case-mix
+        TOML file, or a data set whose metadata states its cohort; its values and class shares
+        apply to the model and its nodal shares weight the nodal classes. The result names it
+        (``info["cohort"]``; without one: the model's own population).
 
     Returns
     -------
@@ -214,6 +219,18 @@ def incidence(model, endpoint, times, *, individual: bool = False, method: str =
         values (T, K'), standard errors for Monte Carlo.
     """
     model = _model(model)
+    mix = resolve_case_mix(case_mix)
+    if mix is not None:
+        over = mix.overrides(model)
+        model = model.with_values(over) if over else model
+    res = _incidence(model, endpoint, times, individual=individual, method=method, nodes=nodes, patients=patients,
+                     seed=seed, params=params, by_class=by_class, generations=generations, mix=mix)
+    res.info["cohort"] = mix.describe() if mix is not None else f"{model.name}: the model file's own population"
+    return res
+
+
+def _incidence(model, endpoint, times, *, individual, method, nodes, patients, seed, params, by_class, generations,
+               mix) -> IncidenceResult:
     ep = as_endpoint(endpoint)
     m = check_method(method)
     by_size = isinstance(ep, BySize)
@@ -229,6 +246,8 @@ def incidence(model, endpoint, times, *, individual: bool = False, method: str =
         raise InputError(f"by_class: model '{model.name}' has no classes (declare [classes.NAME] tables)")
     if by_class and by_size:
         raise InputError("by_class: by_size curves are not split by class; use any, first, distant or site_share")
+    if mix is not None and mix.nodes:
+        return _nodal_mix(model, ep, t, params, mix, m, nodes, n, seed, individual, by_class, generations)
     if by_size:
         return _by_size(model, ep, t, params, individual=individual, method=m, nodes=nodes, patients=n, seed=seed,
                         generations=generations)
@@ -333,3 +352,85 @@ def _monte_carlo(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, pat
     by = {c: cohort_incidence(coh.of_class(c), ep, t) for c in model.class_names} if by_class else {}
     per = {c: result(rc, int(rc.n.max(initial=0))) for c, rc in by.items()} if by_class else None
     return result(r, n, per)
+
+
+#: endpoints whose value is a ratio over the patients with a distant metastasis by u: a nodal mix
+#: combines their numerators (value x distant) and denominators (distant), not the values
+_OVER_DISTANT = (SiteShare, OrgansPerRelapse, MultiOrgan)
+
+
+def _nodal_mix(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, mix, method: str, nodes, patients,
+               seed, individual, by_class, generations) -> IncidenceResult:
+    """``ep`` for a cohort with the nodal shares of ``mix``: sum_c pi_c P_c over its nodal classes
+    (every endpoint conditions on M0 patients, and pi_c are the cohort's shares), ratio endpoints
+    as sum_c pi_c P_c D_c / sum_c pi_c D_c with D_c the class's distant incidence. Monte Carlo: one
+    simulated cohort, each class its patients; SE from the classes' (independent) SEs, the
+    denominators taken as known for the ratio endpoints."""
+    inner = ep.inner if isinstance(ep, Landmark) else ep
+    if isinstance(inner, (Lag, NodalShare, BySize)) or by_class:
+        what = "by_class" if by_class else f"'{inner.name}'"
+        raise InputError(f"case mix '{mix.name}': a nodal mix weights the nodal classes' incidence; {what} is not "
+                         "combined that way (give the nodal class itself: nodes.min/nodes.max, --nodal-class)")
+    classes = mix.nodal_classes()
+    pi = np.array([c[2] for c in classes])
+    ratio = isinstance(inner, _OVER_DISTANT)
+    dist = Landmark(inner=Distant(), at=ep.at) if isinstance(ep, Landmark) else Distant()
+    if method == "monte-carlo":
+        return _nodal_mix_mc(model, ep, dist if ratio else None, t, params, classes, pi, patients, seed, individual,
+                             generations)
+    if ratio and patients is not None:
+        raise InputError(f"case mix '{mix.name}': '{inner.name}' with a nodal mix is computed by quadrature or by "
+                         "method 'monte-carlo', not with a Monte Carlo expectation over the random effects")
+    sets = {**{k: np.full(pi.size, v) for k, v in params.items()},
+            "nodes.min": np.array([float(c[0]) for c in classes]), "nodes.max": np.array([float(c[1]) for c in classes])}
+    closed = use_closed_form(model, method)
+    how = Expectation(nodes, patients, seed, individual, generations)
+    ev = evaluate(model, ep, t, sets, how, closed)
+    vals = _finite(ev.values, ep, t)                                        # (C, T, K')
+    if ratio:
+        d = _finite(evaluate(model, dist, t, sets, how, closed).values, dist, t)   # (C, T, 1)
+        den = np.einsum("c,ctk->tk", pi, d)
+        values = np.where(den > 0, np.einsum("c,ctk->tk", pi, vals * d) / np.where(den > 0, den, 1.0), 0.0)
+        se = None
+    else:
+        values = np.einsum("c,ctk->tk", pi, vals)
+        se = None if ev.se is None else np.sqrt(np.einsum("c,ctk->tk", pi ** 2, ev.se ** 2))
+    info = {"individual": bool(individual), "expectation": "monte-carlo" if how.monte_carlo else "gauss-hermite",
+            "nodal_mix": {name: float(p) for (name, _), p in zip(mix.nodes, pi)}}
+    return IncidenceResult(ep, t, _columns(model, ep), values, se, "closed-form" if closed else "numeric",
+                           model.name, info)
+
+
+def _nodal_mix_mc(model, ep, dist, t, params, classes, pi, patients, seed, individual, generations):
+    """The nodal mix from one simulated cohort: each class its own patients (see _nodal_mix)."""
+    from dataclasses import replace
+
+    from ..nodal_classes import OPEN
+    from ..stochastic.cohort import cohort_incidence, simulate_cohort
+
+    n = 100_000 if patients is None else patients
+    mod = model.with_values(dict(params)) if params else model
+    coh = simulate_cohort(mod, n, seed=seed, individual=individual, horizon=float(t[-1]) if t[-1] > 0 else None,
+                          generations=generations)
+    if coh.nodes is None:
+        raise InputError(f"model '{model.name}' has no nodal spread (nodes.ratio = 0): every patient is N0, so a "
+                         "nodal mix cannot be simulated")
+    parts, dens = [], []
+    for lo, hi, _ in classes:
+        sub = replace(coh, selected=(coh.nodes >= lo) & ((coh.nodes <= hi) | (hi >= OPEN)))
+        parts.append(cohort_incidence(sub, ep, t))
+        if dist is not None:
+            dens.append(cohort_incidence(sub, dist, t).values)
+    v = np.stack([p.values for p in parts])
+    s = np.stack([p.se for p in parts])
+    if dist is not None:
+        d = np.stack(dens)
+        den = np.einsum("c,ctk->tk", pi, d)
+        safe = np.where(den > 0, den, 1.0)
+        values = np.where(den > 0, np.einsum("c,ctk->tk", pi, v * d) / safe, 0.0)
+        se = np.where(den > 0, np.sqrt(np.einsum("c,ctk->tk", pi ** 2, (s * d) ** 2)) / safe, 0.0)
+    else:
+        values = np.einsum("c,ctk->tk", pi, v)
+        se = np.sqrt(np.einsum("c,ctk->tk", pi ** 2, s ** 2))
+    return IncidenceResult(ep, t, _columns(model, ep), values, se, "monte-carlo", model.name,
+                           {"patients": n, "seed": seed})

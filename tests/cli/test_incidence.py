@@ -44,7 +44,18 @@ def test_individual_closed_form_and_set(capsys):
 def test_monte_carlo_table_has_standard_errors(capsys):
     code, out, _ = _run(capsys, "breast", "--method", "monte-carlo", "--patients", "2000", "--seed", "1",
                         "--times", "0,10")
-    assert code == 0 and "bone_se" in out.splitlines()[0]
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "# cohort: breast: the model file's own population" and "bone_se" in lines[1]
+
+
+def test_case_mix_names_the_cohort_and_weights_the_nodal_classes(capsys):
+    spread = ["--set", "nodes.ratio=4.8e-6", "--set", "nodes.coupling=0.24", "--set", "nodes.dispersion=1.4"]
+    code, out, _ = _run(capsys, "breast", *spread, "--case-mix", "rotterdam", "--endpoint", "distant",
+                        "--times", "5,10", "--format", "json")
+    d = json.loads(out)
+    assert code == 0 and d["cohort"].startswith("rotterdam: Rotterdam tumour bank")
+    code, out, err = _run(capsys, "breast", "--case-mix", "pan2017", "--times", "5")
+    assert code == 2 and "states no case mix" in err and err.count("\n") == 1
 
 
 def test_errors_are_one_line(capsys):
