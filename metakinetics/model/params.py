@@ -70,6 +70,7 @@ class PatientParams:
     secondary_shedding: np.ndarray | None = None   # mu'_k (P, K): colony shedding coefficient
     secondary_gamma: np.ndarray | None = None      # gamma' (P,): colony shedding exponent
     staging: np.ndarray | None = None              # (P, K) staging size at diagnosis / detection size
+    workup: np.ndarray | None = None               # (P, K) work-up size at the first relapse / detection size
     nodes_ratio: np.ndarray | None = None          # involved regional nodes per cell shed (P,); None: 0
     nodes_coupling: np.ndarray | None = None       # exponent b of mu in the nodal spread (P,)
     nodes_dispersion: np.ndarray | None = None     # variance of the gamma frailty on the nodal mean (P,)
@@ -86,31 +87,55 @@ class PatientParams:
         """Whether the staging at diagnosis finds colonies at another size than later detection."""
         return self.staging is not None and bool(np.any(self.staging != 1.0))
 
-    def at_staging(self) -> "PatientParams":
-        """These parameter sets with the staging size as the detection size: the colonies found at
-        diagnosis are those these sets detect by then (docs/model.md, "Staging at diagnosis").
+    @property
+    def worked_up(self) -> bool:
+        """Whether the work-up at a first relapse finds other organs' colonies below detection size."""
+        return self.workup is not None and bool(np.any(self.workup != 1.0))
+
+    def at_size(self, factor: np.ndarray) -> "PatientParams":
+        """These parameter sets with ``factor`` x the detection size as the detection size (P, K):
+        the staging at diagnosis (``staging``) and the work-up at a first relapse (``workup``) find
+        the colonies these sets detect (docs/model.md, "Staging at diagnosis").
 
         Returns
         -------
         PatientParams
         """
-        return replace(self, detection=self.detection * self.staging, staging=np.ones_like(self.staging))
+        return replace(self, detection=self.detection * factor)
 
-    def staging_lead(self) -> np.ndarray:
-        """(P, K) years by which a colony reaches the staging size before the detection size (0
-        where staging is 1): ln(1 / staging) / lambda for exponential and birth-death growth (the
-        same path either way), the difference of the deterministic delays otherwise.
+    def at_staging(self) -> "PatientParams":
+        """These parameter sets with the staging size as the detection size (:meth:`at_size`).
+
+        Returns
+        -------
+        PatientParams
+        """
+        return replace(self.at_size(self.staging), staging=np.ones_like(self.staging))
+
+    def lead(self, factor: np.ndarray) -> np.ndarray:
+        """(P, K) years by which a colony reaches ``factor`` x the detection size before the detection
+        size (0 where the factor is 1): ln(1 / factor) / lambda for exponential and birth-death growth
+        (the same path either way), the difference of the deterministic delays otherwise.
 
         Returns
         -------
         numpy.ndarray
             Shape (P, K), years.
         """
-        if not self.staged:
+        if np.all(factor == 1.0):
             return np.zeros(self.f.shape)
-        lead = -np.log(self.staging) / self.colony_rate
-        det = self.detection_delay() - self.at_staging().detection_delay()
-        return np.where(np.isfinite(det), det, lead)
+        det = self.detection_delay() - self.at_size(factor).detection_delay()
+        return np.where(np.isfinite(det), det, -np.log(factor) / self.colony_rate)
+
+    def staging_lead(self) -> np.ndarray:
+        """(P, K) years by which a colony reaches the staging size before the detection size.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (P, K), years (:meth:`lead` of ``staging``).
+        """
+        return self.lead(self.staging) if self.staged else np.zeros(self.f.shape)
 
     @property
     def nodal_selection(self) -> bool:
@@ -342,8 +367,9 @@ def validate(p: PatientParams) -> None:
             check_value(f"organs.{name}.{fld}", a[:, k])
         if p.secondary_shedding is not None:
             check_value(f"organs.{name}.secondary_shedding", p.secondary_shedding[:, k])
-        if p.staging is not None:
-            check_value(f"organs.{name}.staging", p.staging[:, k])
+        for fld in ("staging", "workup"):
+            if getattr(p, fld) is not None:
+                check_value(f"organs.{name}.{fld}", getattr(p, fld)[:, k])
         if p.colony_laws[k] == BIRTH_DEATH.name:
             check_value(f"organs.{name}.birth", p.birth[:, k])
         else:
@@ -386,25 +412,31 @@ def _cross_field(p: PatientParams) -> None:
         _rule((lo > 0) & (p.nodes_ratio == 0), "nodes.min",
               lambda i: f"{lo[i]:g} selects node-positive patients, but nodes.ratio is 0 (the model has no nodal "
                         "spread, so every patient is N0): set nodes.ratio")
-    if p.staged:
-        staged = (p.staging != 1.0).any(axis=1)
-        _rule(staged & (p.secondary_shedding.any(axis=1) if p.secondary_shedding is not None else False),
-              "organs.*.staging", lambda i: "staging at another size than detection is not defined with "
-                                          "metastasis-to-metastasis seeding yet; set staging to 1 or secondary_shedding to 0")
-        _rule(staged & (p.kill_colony > 0), "treatment.kill_colony",
-              lambda i: f"killing undetected colonies ({p.kill_colony[i]:g}) is not defined with staging at another "
-                        "size than detection yet; set it to 0 or staging to 1")
+    for fld, what, when in (("staging", "staging at diagnosis", "at diagnosis"),
+                            ("workup", "the work-up at a first relapse", "at a first relapse")):
+        factor = getattr(p, fld)
+        if factor is None or np.all(factor == 1.0):
+            continue
+        on = (factor != 1.0).any(axis=1)
+        _rule(on & (p.secondary_shedding.any(axis=1) if p.secondary_shedding is not None else False),
+              f"organs.*.{fld}", lambda i, what=what, fld=fld: f"{what} at another size than detection is not "
+                                 f"defined with metastasis-to-metastasis seeding yet; set {fld} to 1 or "
+                                 "secondary_shedding to 0")
+        _rule(on & (p.kill_colony > 0), "treatment.kill_colony",
+              lambda i, what=what, fld=fld: f"killing undetected colonies ({p.kill_colony[i]:g}) is not defined with "
+                                            f"{what} at another size than detection yet; set it to 0 or {fld} to 1")
         for k, name in enumerate(p.organs):
-            _rule(p.staging[:, k] > 1, f"organs.{name}.staging",
-                  lambda i: f"{p.staging[i, k]:g} is above 1: staging at diagnosis finds what routine detection "
-                            "finds, or more (screened); a colony found only when larger (symptomatic) is "
-                            "described by detection itself")
-            size = p.detection[:, k] * p.staging[:, k]
-            _rule(size <= 1, f"organs.{name}.staging",
-                  lambda i: f"staging x detection = {size[i]:g} cells: a colony must exceed 1 cell to be found")
+            _rule(factor[:, k] > 1, f"organs.{name}.{fld}",
+                  lambda i, when=when: f"{factor[i, k]:g} is above 1: imaging {when} finds what routine detection "
+                                       "finds, or more (screened); a colony found only when larger (symptomatic) "
+                                       "is described by detection itself")
+            size = p.detection[:, k] * factor[:, k]
+            _rule(size <= 1, f"organs.{name}.{fld}",
+                  lambda i, fld=fld: f"{fld} x detection = {size[i]:g} cells: a colony must exceed 1 cell to be found")
             if p.colony_laws[k] == "gompertz":
-                _rule(size >= p.colony_K[:, k], f"organs.{name}.staging",
-                      lambda i: f"staging x detection = {size[i]:g} cells is not below colony K = {p.colony_K[i, k]:g}")
+                _rule(size >= p.colony_K[:, k], f"organs.{name}.{fld}",
+                      lambda i, fld=fld: f"{fld} x detection = {size[i]:g} cells is not below colony K = "
+                                         f"{p.colony_K[i, k]:g}")
     total = p.f.sum(axis=1)
     _rule(total > 1 + 1e-12, "organs.*.arrest_fraction",
           lambda i: f"arrest fractions sum to {total[i]:.6g}, above 1 (they are shares of cleared cells)")
@@ -706,7 +738,7 @@ def _assemble(model: Model, P: int, given: Mapping[str, np.ndarray], cls=None) -
         kill_dormant=get("treatment.kill_dormant", 0.0), kill_colony=get("treatment.kill_colony", 0.0),
         hazard=get("mortality.hazard", 0.0), after_relapse=get("mortality.after_relapse", 0.0),
         secondary_shedding=organ("secondary_shedding", 0.0), secondary_gamma=get("shedding.secondary_gamma", 1.0),
-        staging=organ("staging", 1.0),
+        staging=organ("staging", 1.0), workup=organ("workup", 1.0),
         nodes_ratio=get("nodes.ratio", 0.0), nodes_coupling=get("nodes.coupling", 1.0),
         nodes_dispersion=get("nodes.dispersion", 0.0),
         nodes_min=get("nodes.min", 0.0), nodes_max=get("nodes.max", float(OPEN)))

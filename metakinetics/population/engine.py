@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..endpoints import AtDiagnosis, Endpoint, NodalShare, OrgansPerRelapse
+from ..endpoints import AtDiagnosis, Distant, Endpoint, NodalShare, OrgansPerRelapse
 from ..errors import InputError, SolverError
 from ..incidence import colony_counts, diagnosis_counts
 from ..incidence.cluster_terms import cluster_terms, lambdas
@@ -123,6 +123,7 @@ def evaluate(model: Model, endpoint: Endpoint, times: np.ndarray, params: Mappin
         return _classes(model, endpoint, inner, L, times, params, expectation, closed, by_class)
     D, given = broadcast(model, params)
     base = resolve(model, params)
+    check_workup(base, inner)
     sd = spreads(model, D, given, expectation.individual)
     K = len(model.organs) if endpoint.per_organ else 1
     values = np.empty((D, times.size, K))
@@ -152,6 +153,16 @@ def _fill(values, se, active, expectation, base, sd, endpoint, inner, L, times, 
             se[idx] = s
 
 
+def check_workup(base: PatientParams, inner: Endpoint) -> None:
+    """Refuse, by name, an endpoint the formulas cannot give with the work-up at a first relapse
+    (``organs.<k>.workup`` < 1): it changes when the other organs are found, not when the first
+    relapse is, so distant, at_diagnosis and nodal_share stand; the cohort simulator follows it."""
+    if base.worked_up and not isinstance(inner, (Distant, AtDiagnosis, NodalShare)):
+        raise InputError(f"the work-up at a first relapse (organs.*.workup < 1) is followed by the cohort simulator "
+                         f"(method 'monte-carlo'); the formulas give distant, at_diagnosis and nodal_share with it, "
+                         f"not '{inner.name}' yet")
+
+
 def _classes(model, endpoint, inner, L, times, params, expectation, closed, by_class) -> Evaluation:
     """The class mixture: D x C class sets evaluated together, their sums combined per set
     (classes absent from every set skipped unless ``by_class``: a data row about one class)."""
@@ -164,6 +175,7 @@ def _classes(model, endpoint, inner, L, times, params, expectation, closed, by_c
     rows, cls = np.repeat(np.arange(D), C), np.tile(live, D)
     sets = {k: np.broadcast_to(v, (D,))[rows] for k, v in given.items()}
     base = resolve(model, sets, classes=cls)
+    check_workup(base, inner)
     sd = spreads(model, D * C, sets, expectation.individual, cls)
     K = len(model.organs) if endpoint.per_organ else 1
     mc = expectation.monte_carlo

@@ -324,6 +324,9 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool,
     staged = pat.staged                                          # staging at another size than detection
     tau_st = pat.at_staging().detection_delay() if staged else None
     found_dx = np.zeros(n, dtype=bool)                           # some colony found by the staging
+    worked = pat.worked_up                                       # the work-up at a first relapse images organs
+    lead_wu = pat.lead(pat.workup) if worked else None           # years before detection a colony is found then
+    found_wu = np.full((n, len(model.organs)), np.inf)           # earliest time a colony has the work-up size
     kd, kc = pat.kill_dormant, pat.kill_colony
     detect = np.full((n, len(model.organs)), np.inf)
     colonies = []                                                # (pid, organ, founding time) as sources
@@ -359,6 +362,8 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool,
             found_dx[pid[at_dx]] = True
             det = np.where(at_dx, np.minimum(det, dx), det)
         np.minimum.at(detect[:, k], pid[alive], det[alive])
+        if worked:
+            np.minimum.at(found_wu[:, k], pid[alive], (wake + delay - lead_wu[pid, k])[alive])
         if pat.secondary:
             colonies.append((pid[alive], np.full(int(alive.sum()), k), wake[alive]))
     if pat.secondary and colonies:
@@ -371,6 +376,10 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool,
                 sel = cls[pid] == c
                 detect[rows] = follow(pat.take(rows), np.searchsorted(rows, pid[sel]), organ[sel], found[sel],
                                       detect[rows], t_dx[rows], horizon, generations, rng)
+    if worked:                  # at the first relapse after diagnosis, the other organs are imaged
+        first = detect.min(axis=1)
+        seen = (first > t_dx)[:, None] & (found_wu <= first[:, None])
+        detect = np.where(seen, np.minimum(detect, first[:, None]), detect)
     detect = detect - t_dx[:, None]
     hz, nu = pat.hazard, pat.after_relapse
     death = np.where(hz > 0, rng.exponential(1.0 / np.where(hz > 0, hz, 1.0)), np.inf) if np.any(hz > 0) \
@@ -557,6 +566,7 @@ def _after_first(cohort: Cohort, endpoint: Endpoint, inner: Endpoint, L: float, 
         return CohortIncidence(endpoint, times, cols, m[:, None], np.sqrt(var / np.maximum(nn, 1))[:, None],
                                nn[:, None])
     other = np.arange(det.shape[1])[None, :] != which[:, None]
-    second = (other & alive & (det > first[:, None]) & (det <= first[:, None] + inner.window)).any(axis=1)
+    # ties with the first (organs the work-up at the first relapse finds) are synchronous: multi-organ
+    second = (other & alive & (det >= first[:, None]) & (det <= first[:, None] + inner.window)).any(axis=1)
     p, se, nn = _prop(second[None, :, None] & dist[:, :, None], dist[:, :, None])
     return CohortIncidence(endpoint, times, cols, p, se, nn)
