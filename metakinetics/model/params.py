@@ -73,11 +73,21 @@ class PatientParams:
     nodes_coupling: np.ndarray | None = None       # exponent b of mu in the nodal spread (P,)
     nodes_min: np.ndarray | None = None            # nodal class of the patients described (P,), counts
     nodes_max: np.ndarray | None = None            # (>= nodal_classes.OPEN: no upper bound)
+    endocrine_wake: np.ndarray | None = None       # factor on omega_k during endocrine therapy (P,); None: 1
+    endocrine_years: np.ndarray | None = None      # its duration from surgery (years, P,); None: 0
 
     @property
     def secondary(self) -> bool:
         """Whether any colony sheds (metastasis-to-metastasis seeding is on for some set)."""
         return self.secondary_shedding is not None and bool(np.any(self.secondary_shedding > 0))
+
+    @property
+    def endocrine(self) -> np.ndarray:
+        """(P,) bool: sets whose dormant cells wake slower for a while after surgery (endocrine
+        therapy with a factor below 1 for a positive duration)."""
+        if self.endocrine_wake is None:
+            return np.zeros(self.n, dtype=bool)
+        return (self.endocrine_wake < 1.0) & (self.endocrine_years > 0.0)
 
     @property
     def nodal_selection(self) -> bool:
@@ -295,6 +305,8 @@ def validate(p: PatientParams) -> None:
               "circulation.clearance": p.kappa, "treatment.kill_dormant": p.kill_dormant,
               "treatment.kill_colony": p.kill_colony, "mortality.hazard": p.hazard,
               "mortality.after_relapse": p.after_relapse}
+    if p.endocrine_wake is not None:
+        scalar |= {"treatment.endocrine_wake": p.endocrine_wake, "treatment.endocrine_years": p.endocrine_years}
     if p.nodes_min is not None:
         scalar |= {"nodes.ratio": p.nodes_ratio, "nodes.coupling": p.nodes_coupling, "nodes.min": p.nodes_min,
                    "nodes.max": p.nodes_max}
@@ -342,6 +354,8 @@ def _cross_field(p: PatientParams) -> None:
         _rule((p.kill_colony > 0) & p.secondary_shedding.any(axis=1), "treatment.kill_colony",
               lambda i: f"killing undetected colonies ({p.kill_colony[i]:g}) is not defined with metastasis-to-"
                         "metastasis seeding (a killed colony's daughters); set it to 0 or secondary_shedding to 0")
+    if p.endocrine_wake is not None:
+        _endocrine_rules(p)
     if p.nodes_min is not None:
         lo, hi = p.nodes_min, p.nodes_max
         for key, a in (("nodes.min", lo), ("nodes.max", hi)):
@@ -364,6 +378,21 @@ def _cross_field(p: PatientParams) -> None:
         if p.colony_laws[k] == "gompertz":
             _rule(p.detection[:, k] >= p.colony_K[:, k], f"{where}.detection",
                   lambda i: f"detection size {p.detection[i, k]:g} is not below colony K = {p.colony_K[i, k]:g}")
+
+
+def _endocrine_rules(p: PatientParams) -> None:
+    """Endocrine therapy: a factor in [0, 1], a duration when it acts, and no seeding from colonies
+    (whose daughters' dormancy the generation formulas take at a constant wake rate)."""
+    e, d = p.endocrine_wake, p.endocrine_years
+    _rule(e > 1, "treatment.endocrine_wake",
+          lambda i: f"is a factor on the wake rates in [0, 1] (1: no effect), found {e[i]:g}")
+    _rule((e < 1) & (d == 0), "treatment.endocrine_wake",
+          lambda i: f"{e[i]:g} slows waking, but treatment.endocrine_years is 0 (the therapy never acts): set "
+                    "the years of therapy")
+    if p.secondary_shedding is not None:
+        _rule(p.endocrine & p.secondary_shedding.any(axis=1), "treatment.endocrine_wake",
+              lambda i: "endocrine therapy is not modelled with metastasis-to-metastasis seeding (daughter cells' "
+                        "dormancy); set it to 1 or secondary_shedding to 0 (adjuvant kill_dormant is supported)")
 
 
 # ---- the resolver ---------------------------------------------------------------------------
@@ -652,4 +681,5 @@ def _assemble(model: Model, P: int, given: Mapping[str, np.ndarray], cls=None) -
         hazard=get("mortality.hazard", 0.0), after_relapse=get("mortality.after_relapse", 0.0),
         secondary_shedding=organ("secondary_shedding", 0.0), secondary_gamma=get("shedding.secondary_gamma", 1.0),
         nodes_ratio=get("nodes.ratio", 0.0), nodes_coupling=get("nodes.coupling", 1.0),
-        nodes_min=get("nodes.min", 0.0), nodes_max=get("nodes.max", float(OPEN)))
+        nodes_min=get("nodes.min", 0.0), nodes_max=get("nodes.max", float(OPEN)),
+        endocrine_wake=get("treatment.endocrine_wake", 1.0), endocrine_years=get("treatment.endocrine_years", 0.0))
