@@ -232,8 +232,9 @@ def mixture(store: _Store, pi: np.ndarray, cap: float = 1.0):
 
 
 def _breaks(pat: PatientParams) -> list[float]:
-    """Integration breakpoints (years after diagnosis): surgery and surgery + detection delays."""
-    d = np.unique(pat.delay)
+    """Integration breakpoints (years after diagnosis): surgery and surgery + detection delays, and
+    the end of endocrine therapy (where the founding rate jumps) and its shifts."""
+    d = np.unique(np.concatenate([pat.delay, (pat.delay + pat.endocrine_years)[pat.endocrine]]))
     tau = pat.detection_delay()
     b = list(d[:20])
     if np.isfinite(tau).any():
