@@ -1,0 +1,57 @@
+"""Wake times under endocrine therapy (stochastic.endocrine): exact in distribution, and no
+random number drawn (the same wake times) without the therapy."""
+import numpy as np
+from scipy.integrate import quad
+
+from metakinetics.stochastic.endocrine import slowed_wake
+
+OMEGA, DELTA, TS, YEARS, E = 0.3, 0.1, 1.0, 5.0, 0.25
+
+
+def _clock(t):
+    return t if t <= TS else TS + E * (t - TS) if t <= TS + YEARS else t - (1 - E) * YEARS
+
+
+def _woken_by(t):
+    """P(wakes by t | it would wake untreated), cells arrested at 0: int a omega e^{-omega A - delta u} du / (omega / beta)."""
+    def dens(u):
+        a = E if TS <= u < TS + YEARS else 1.0
+        return a * OMEGA * np.exp(-OMEGA * _clock(u) - DELTA * u)
+    pts = [x for x in (TS, TS + YEARS) if x < t]
+    return quad(dens, 0.0, t, points=pts or None, limit=200, epsabs=1e-13)[0] * (OMEGA + DELTA) / OMEGA
+
+
+def test_wake_times_follow_the_slowed_hazard():
+    rng = np.random.default_rng(1)
+    n = 400_000
+    arrest = np.zeros(n)
+    wake = rng.exponential(1.0 / (OMEGA + DELTA), n)         # untreated cells that wake
+    full = np.full(n, 1.0)
+    t, woken = slowed_wake(arrest, wake, TS * full, YEARS * full, E * full, DELTA * full, rng)
+    assert np.all(t >= wake) and np.array_equal(t[wake <= TS], wake[wake <= TS])
+    for x in (0.5, 2.0, 4.0, 6.0, 6.5, 9.0, 20.0, 60.0):
+        p = _woken_by(x)
+        got = np.mean(woken & (t <= x))
+        assert abs(got - p) < 4 * np.sqrt(p * (1 - p) / n), (x, got, p)
+    assert woken.mean() < 0.97                                 # some die dormant in the window
+
+
+def test_cells_arrested_during_therapy_and_factor_zero():
+    """A cell arrested inside the window with factor 0 cannot wake before it ends: it wakes at
+    t_s + d + (its untreated wait), and dormant death is not drawn when delta = 0."""
+    rng = np.random.default_rng(2)
+    arrest = np.array([2.0, 0.5, 0.5])
+    wake = np.array([2.5, 0.7, 1.5])
+    z = np.zeros(3)
+    t, woken = slowed_wake(arrest, wake, np.full(3, 1.0), np.full(3, 5.0), z, z, rng)
+    assert np.allclose(t, [6.5, 0.7, 6.5]) and woken.all()
+
+
+def test_no_therapy_draws_nothing_and_keeps_times():
+    rng = np.random.default_rng(3)
+    state = rng.bit_generator.state
+    arrest, wake = np.array([0.2, 0.4]), np.array([3.0, 0.5])
+    for years, factor in ((0.0, 0.5), (5.0, 1.0)):
+        t, woken = slowed_wake(arrest, wake, np.ones(2), np.full(2, years), np.full(2, factor), np.full(2, 0.1), rng)
+        assert np.array_equal(t, wake) and woken.all()
+    assert rng.bit_generator.state == state
