@@ -3,7 +3,7 @@
 Clearance (~4000/yr) against growth (0.1-3/yr) makes the system stiff, so a stiff method with the
 analytic sympy Jacobian is used. Surgery is an event at t_s: the primary is removed (x = 0,
 shedding stops) and dormant pools are multiplied by (1 - kill_dormant); endocrine therapy is a
-second event at t_s + endocrine_years, the wake rates multiplied by endocrine_wake between the two
+second event at t_s + endocrine_years, with the wake and dormant death rates of the therapy between the two
 (docs/model.md, "Endocrine therapy"). One solve per parameter
 set (the reference path; the fast path is :func:`metakinetics.model.chain.chain`).
 """
@@ -60,7 +60,7 @@ def solve_ode(p: PatientParams, times: np.ndarray, t_s: np.ndarray, *, stiff_met
     rhs1, jac1 = ode_functions(structure, True)
     rhs0, jac0 = ode_functions(structure, False)
     out = np.empty((p.n, times.size, 2 + 2 * K))
-    slowed = replace(p, wake=p.wake * p.endocrine_wake[:, None]) if p.endocrine.any() else None
+    slowed = replace(p, **dict(zip(("wake", "dormant_death"), p.therapy_rates()))) if p.endocrine.any() else None
     for i in range(p.n):
         args = row(p, i)
         window = (float(p.endocrine_years[i]), row(slowed, i)) if p.endocrine[i] else None

@@ -11,7 +11,7 @@ and C = E_kappa:
 After surgery shedding stops, D_k is multiplied by (1 - kill_dormant), and the linear chain decays
 as sums of exponentials from the state at t_s. Endocrine therapy (docs/model.md, "Endocrine
 therapy") makes the wake rate piecewise constant after surgery: e omega_k on [t_s, t_s + d], omega_k
-after (dormant death delta_k throughout), so the decay is two such pieces, the second starting from
+after (dormant death delta_k + endocrine_death, then delta_k), so the decay is two such pieces, the second starting from
 the state at t_s + d: still exact. The moments S, E, C are closed form for an
 exponential primary and computed by piecewise Gauss-Legendre quadrature otherwise. When kappa is
 large C is not integrated piecewise (that would need pieces of 4/kappa) but by Gauss-Laguerre on the
@@ -267,10 +267,10 @@ def chain(pat: PatientParams, targets: np.ndarray, t_s: np.ndarray, *, closed: b
         Ds = (1.0 - pat.kill_dormant[:, None, None]) * f * q * (Es - Cs)
         w = np.maximum(targets - t_s[:, None, None], 0.0)
         state = (Cs, Ds, Phis)
-        if pat.endocrine.any():                  # the therapy's window first, at e omega (1 and 0 years where none)
-            e, d = (_pb(np.where(pat.endocrine, a, b), 3) for a, b in
-                    ((pat.endocrine_wake, 1.0), (pat.endocrine_years, 0.0)))
-            state = _decay(*state, f, kap, e * om + pat.dormant_death[:, None, :], eps * (e * om), np.minimum(w, d))
+        if pat.endocrine.any():                  # the therapy's window first (0 years where none)
+            d = _pb(np.where(pat.endocrine, pat.endocrine_years, 0.0), 3)
+            om1, de1 = (a[:, None, :] for a in pat.therapy_rates())
+            state = _decay(*state, f, kap, om1 + de1, eps * om1, np.minimum(w, d))
             w = np.maximum(w - d, 0.0)
         Cw, Dw, Phiw = _decay(*state, f, kap, beta, eps * om, w)
         if circulating:
@@ -330,11 +330,11 @@ def founded(pat: PatientParams, targets: np.ndarray, *, closed: bool) -> tuple[n
 
 def regularised(pat: PatientParams) -> PatientParams:
     """``pat`` with the dormant death rate nudged where omega + delta (or, under endocrine therapy,
-    e omega + delta) is within SINGULAR of kappa."""
+    the exit rate during it) is within SINGULAR of kappa."""
     close = np.abs(pat.kappa[:, None] - pat.exit_rate) <= SINGULAR * pat.kappa[:, None]
     if pat.endocrine.any():
-        slowed = pat.endocrine_wake[:, None] * pat.wake + pat.dormant_death
-        close |= pat.endocrine[:, None] & (np.abs(pat.kappa[:, None] - slowed) <= SINGULAR * pat.kappa[:, None])
+        during = sum(pat.therapy_rates())
+        close |= pat.endocrine[:, None] & (np.abs(pat.kappa[:, None] - during) <= SINGULAR * pat.kappa[:, None])
     if not close.any():
         return pat
     return pat.with_arrays(dormant_death=pat.dormant_death + np.where(close, 2 * SINGULAR * pat.kappa[:, None], 0.0))

@@ -74,6 +74,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "endocrine_wake": Field("float", "nonneg", doc="factor on every dormant wake rate omega_k during endocrine "
                                 "therapy (0..1; 1: no effect, 0: no waking)"),
         "endocrine_years": Field("float", "nonneg", "time", +1, doc="duration of endocrine therapy from surgery"),
+        "endocrine_death": Field("float", "nonneg", "1/time", -1, doc="extra death rate of dormant cells during "
+                                 "endocrine therapy (0: none)"),
     },
     "mortality": {
         "hazard": Field("float", "nonneg", "1/time", -1, doc="background death hazard (competing risk)"),
@@ -415,7 +417,8 @@ def model_to_dict(model: Model) -> dict[str, Any]:
         "treatment": {"kill_dormant": model.treatment.kill_dormant,
                       "kill_colony": model.treatment.kill_colony,
                       "endocrine_wake": model.treatment.endocrine_wake,
-                      "endocrine_years": model.treatment.endocrine_years},
+                      "endocrine_years": model.treatment.endocrine_years,
+                      "endocrine_death": model.treatment.endocrine_death},
         "mortality": {"hazard": model.mortality.hazard, "after_relapse": model.mortality.after_relapse},
         "nodes": {"ratio": model.nodes.ratio, "coupling": model.nodes.coupling, "min": model.nodes.min,
                   "max": model.nodes.max},

@@ -342,7 +342,8 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool,
         if pat.endocrine.any():          # drawn only then: a model without it simulates today's cohort
             on = pat.endocrine[pid]
             wake, woken = slowed_wake(arrest, wake, ts, np.where(on, pat.endocrine_years[pid], 0.0),
-                                      np.where(on, pat.endocrine_wake[pid], 1.0), pat.dormant_death[pid, k], rng)
+                                      np.where(on, pat.endocrine_wake[pid], 1.0), pat.dormant_death[pid, k], rng,
+                                      np.where(on, pat.endocrine_death[pid], 0.0))
             alive &= woken
         if pat.colony_laws[k] == BIRTH_DEATH.name:
             b = pat.birth[pid, k]

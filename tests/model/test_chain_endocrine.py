@@ -2,8 +2,9 @@
 
 The chain's closed form, piecewise after surgery (wake e omega on [t_s, t_s + d], omega after,
 dormant death delta throughout), against a direct integration of the chain ODE with that
-time-varying wake rate (scipy solve_ivp, Radau, tight tolerances), for an exponential primary
-(closed moments) and a Gompertz one (numeric moments); factor 1 gives today's numbers exactly.
+time-varying wake and death rates (scipy solve_ivp, Radau, tight tolerances), for an exponential primary
+(closed moments) and a Gompertz one (numeric moments), with an extra dormant death during therapy
+(endocrine_death) or without; factor 1 gives today's numbers exactly.
 """
 import numpy as np
 import pytest
@@ -18,41 +19,43 @@ TIMES = np.array([0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 7.5, 9.0, 12.0, 20.0])   # years
 
 def _ode(pat, t_after_dx):
     """C, D_k, Phi_k of parameter set 0 at years after diagnosis by solve_ivp on the chain ODE:
-    dC = s - kappa C, dD_k = f_k kappa C - (a(t) omega_k + delta_k) D_k, dPhi_k = eps_k a(t) omega_k D_k,
-    s = mu x^gamma before surgery, D_k x (1 - kill_dormant) at surgery, a = endocrine factor."""
+    dC = s - kappa C, dD_k = f_k kappa C - (a(t) omega_k + delta_k + x(t)) D_k, dPhi_k = eps_k a(t) omega_k D_k,
+    s = mu x^gamma before surgery, D_k x (1 - kill_dormant) at surgery, a = endocrine factor and
+    x = endocrine_death during therapy (1 and 0 after)."""
     t_s = float(pat.surgery_time()[0])
     t_dx = float(pat.diagnosis_time()[0])
     f, om, de, eps = (a[0] for a in (pat.f, pat.wake, pat.dormant_death, pat.eps))
     kap = float(pat.kappa[0])
-    e, d = float(pat.endocrine_wake[0]), float(pat.endocrine_years[0])
+    e, d, x = float(pat.endocrine_wake[0]), float(pat.endocrine_years[0]), float(pat.endocrine_death[0])
     K = f.size
 
-    def rhs(t, y, shed, a):
+    def rhs(t, y, shed, a, extra):
         C, D = y[0], y[1:1 + K]
         s = float(np.exp(pat.log_shedding(np.array([t]))[0])) if shed else 0.0
-        return np.concatenate([[s - kap * C], f * kap * C - (a * om + de) * D, eps * a * om * D])
+        return np.concatenate([[s - kap * C], f * kap * C - (a * om + de + extra) * D, eps * a * om * D])
 
     opts = dict(method="Radau", rtol=1e-12, atol=1e-30)
-    y = solve_ivp(rhs, (0.0, t_s), np.zeros(1 + 2 * K), args=(True, 1.0), **opts).y[:, -1]
+    y = solve_ivp(rhs, (0.0, t_s), np.zeros(1 + 2 * K), args=(True, 1.0, 0.0), **opts).y[:, -1]
     y[1:1 + K] *= 1.0 - pat.kill_dormant[0]
     t = t_dx + t_after_dx
-    mid = solve_ivp(rhs, (t_s, t_s + d), y, args=(False, e), dense_output=True, **opts)
-    late = solve_ivp(rhs, (t_s + d, t.max() + 1), mid.y[:, -1], args=(False, 1.0), dense_output=True, **opts)
+    mid = solve_ivp(rhs, (t_s, t_s + d), y, args=(False, e, x), dense_output=True, **opts)
+    late = solve_ivp(rhs, (t_s + d, t.max() + 1), mid.y[:, -1], args=(False, 1.0, 0.0), dense_output=True, **opts)
     return np.where(t <= t_s + d, mid.sol(np.minimum(t, t_s + d)), late.sol(np.maximum(t, t_s + d))).T
 
 
-def _model(name):
+def _model(name, extra=0.0):
     m = load_model(name)
-    vals = {"treatment.endocrine_wake": 0.3, "treatment.endocrine_years": 5.0, "treatment.kill_dormant": 0.2}
+    vals = {"treatment.endocrine_wake": 0.3, "treatment.endocrine_years": 5.0, "treatment.kill_dormant": 0.2,
+            "treatment.endocrine_death": extra}
     for i, o in enumerate(m.organ_names):
         vals[f"organs.{o}.wake"] = 0.15 + 0.05 * i
         vals[f"organs.{o}.dormant_death"] = 0.1 * (i % 2)       # with and without dormant death
     return m.with_values(vals)
 
 
-@pytest.mark.parametrize("name", ["exponential_one_organ", "breast"])
-def test_piecewise_chain_equals_ode_with_time_varying_wake(name):
-    model = _model(name)
+@pytest.mark.parametrize("name, extra", [("exponential_one_organ", 0.0), ("breast", 0.0), ("breast", 0.15)])
+def test_piecewise_chain_equals_ode_with_time_varying_wake(name, extra):
+    model = _model(name, extra)
     pat = resolve(model)
     t = pat.diagnosis_time()[0] + TIMES
     C, D, Phi = chain(pat, t[None, :, None], pat.surgery_time(), closed=pat.law.name == "exponential")

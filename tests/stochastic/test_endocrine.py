@@ -1,6 +1,7 @@
 """Wake times under endocrine therapy (stochastic.endocrine): exact in distribution, and no
 random number drawn (the same wake times) without the therapy."""
 import numpy as np
+import pytest
 from scipy.integrate import quad
 
 from metakinetics.stochastic.endocrine import slowed_wake
@@ -12,25 +13,27 @@ def _clock(t):
     return t if t <= TS else TS + E * (t - TS) if t <= TS + YEARS else t - (1 - E) * YEARS
 
 
-def _woken_by(t):
-    """P(wakes by t | it would wake untreated), cells arrested at 0: int a omega e^{-omega A - delta u} du / (omega / beta)."""
+def _woken_by(t, extra=0.0):
+    """P(wakes by t | it would wake untreated), cells arrested at 0: int a omega e^{-omega A - delta u - x W} du
+    / (omega / beta), W the time spent in the window by u."""
     def dens(u):
         a = E if TS <= u < TS + YEARS else 1.0
-        return a * OMEGA * np.exp(-OMEGA * _clock(u) - DELTA * u)
+        return a * OMEGA * np.exp(-OMEGA * _clock(u) - DELTA * u - extra * min(max(u - TS, 0.0), YEARS))
     pts = [x for x in (TS, TS + YEARS) if x < t]
     return quad(dens, 0.0, t, points=pts or None, limit=200, epsabs=1e-13)[0] * (OMEGA + DELTA) / OMEGA
 
 
-def test_wake_times_follow_the_slowed_hazard():
+@pytest.mark.parametrize("extra", [0.0, 0.2])
+def test_wake_times_follow_the_slowed_hazard(extra):
     rng = np.random.default_rng(1)
     n = 400_000
     arrest = np.zeros(n)
     wake = rng.exponential(1.0 / (OMEGA + DELTA), n)         # untreated cells that wake
     full = np.full(n, 1.0)
-    t, woken = slowed_wake(arrest, wake, TS * full, YEARS * full, E * full, DELTA * full, rng)
+    t, woken = slowed_wake(arrest, wake, TS * full, YEARS * full, E * full, DELTA * full, rng, extra * full)
     assert np.all(t >= wake) and np.array_equal(t[wake <= TS], wake[wake <= TS])
     for x in (0.5, 2.0, 4.0, 6.0, 6.5, 9.0, 20.0, 60.0):
-        p = _woken_by(x)
+        p = _woken_by(x, extra)
         got = np.mean(woken & (t <= x))
         assert abs(got - p) < 4 * np.sqrt(p * (1 - p) / n), (x, got, p)
     assert woken.mean() < 0.97                                 # some die dormant in the window
