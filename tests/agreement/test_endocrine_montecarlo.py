@@ -70,10 +70,11 @@ def test_endocrine_therapy_agrees_with_cohort(case):
 
 @pytest.mark.statistical
 def test_endocrine_therapy_for_hr_positive_classes_agrees_with_cohort():
-    """A class value: therapy for luminal A and B only (HR+); HR- classes keep factor 1."""
+    """A class value: therapy for luminal A and B only (HR+; luminal A with an extra dormant death
+    too); HR- classes keep factor 1."""
     base = load_model("breast_subtypes")
     vals = {"treatment.endocrine_years": 5.0, "classes.luminal_a.treatment.endocrine_wake": 0.2,
-            "classes.luminal_b.treatment.endocrine_wake": 0.2}
+            "classes.luminal_b.treatment.endocrine_wake": 0.2, "classes.luminal_a.treatment.endocrine_death": 0.1}
     for o in base.organ_names:
         vals[f"organs.{o}.efficiency"] = 4 * base.get(f"organs.{o}.efficiency")
     model = base.with_values(vals)
@@ -84,7 +85,8 @@ def test_endocrine_therapy_for_hr_positive_classes_agrees_with_cohort():
         worst = max(worst, w)
     assert worst > 0.5
     off = incidence(model.with_values({"classes.luminal_a.treatment.endocrine_wake": 1.0,
-                                       "classes.luminal_b.treatment.endocrine_wake": 1.0}),
+                                       "classes.luminal_b.treatment.endocrine_wake": 1.0,
+                                       "classes.luminal_a.treatment.endocrine_death": 0.0}),
                     Distant(), TIMES, by_class=True)
     on = incidence(model, Distant(), TIMES, by_class=True)
     for c in model.class_names:
