@@ -58,3 +58,18 @@ def test_no_therapy_draws_nothing_and_keeps_times():
         t, woken = slowed_wake(arrest, wake, np.ones(2), np.full(2, years), np.full(2, factor), np.full(2, 0.1), rng)
         assert np.array_equal(t, wake) and woken.all()
     assert rng.bit_generator.state == state
+
+
+def test_factor_one_cohort_and_incidence_are_todays_exactly():
+    """endocrine_years without a factor or extra death: the same cohort for the same seed and the
+    same population incidence, bit for bit (nothing extra drawn or computed)."""
+    from metakinetics.model import load_model
+    from metakinetics.population import incidence
+    from metakinetics.stochastic.cohort import simulate_cohort
+
+    model = load_model("breast_subtypes")
+    idle = model.with_values({"treatment.endocrine_years": 5.0, "classes.luminal_a.treatment.endocrine_years": 3.0})
+    a, b = simulate_cohort(model, 3000, seed=4), simulate_cohort(idle, 3000, seed=4)
+    assert np.array_equal(a.detect, b.detect) and np.array_equal(a.klass, b.klass)
+    for ep in ("any", "first", "distant"):
+        assert np.array_equal(incidence(model, ep, [1.0, 5.0, 12.0]).values, incidence(idle, ep, [1.0, 5.0, 12.0]).values)
