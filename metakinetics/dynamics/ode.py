@@ -2,12 +2,16 @@
 
 Clearance (~4000/yr) against growth (0.1-3/yr) makes the system stiff, so a stiff method with the
 analytic sympy Jacobian is used. Surgery is an event at t_s: the primary is removed (x = 0,
-shedding stops) and dormant pools are multiplied by (1 - kill_dormant). One solve per parameter
+shedding stops) and dormant pools are multiplied by (1 - kill_dormant); endocrine therapy is a
+second event at t_s + endocrine_years, with the wake and dormant death rates of the therapy between the two
+(docs/model.md, "Endocrine therapy"). One solve per parameter
 set (the reference path; the fast path is :func:`metakinetics.model.chain.chain`).
 """
 from __future__ import annotations
 
 import numpy as np
+from dataclasses import replace
+
 from scipy.integrate import solve_ivp
 
 from ..errors import SolverError
@@ -56,8 +60,10 @@ def solve_ode(p: PatientParams, times: np.ndarray, t_s: np.ndarray, *, stiff_met
     rhs1, jac1 = ode_functions(structure, True)
     rhs0, jac0 = ode_functions(structure, False)
     out = np.empty((p.n, times.size, 2 + 2 * K))
+    slowed = replace(p, **dict(zip(("wake", "dormant_death"), p.therapy_rates()))) if p.endocrine.any() else None
     for i in range(p.n):
         args = row(p, i)
+        window = (float(p.endocrine_years[i]), row(slowed, i)) if p.endocrine[i] else None
         fns = (rhs1, jac1, rhs0, jac0)
         if p.secondary:
             g = p.secondary_gamma[i] * p.colony_rate[i]
@@ -65,13 +71,15 @@ def solve_ode(p: PatientParams, times: np.ndarray, t_s: np.ndarray, *, stiff_met
             fns = _with_seeding(rhs1, jac1, K, g, birth) + _with_seeding(rhs0, jac0, K, g, birth)
         y = np.zeros(2 + (3 if p.secondary else 2) * K)
         y[0] = p.x0[i]
-        out[i] = _solve_one(*fns, args, y, p, i, t_s[i], times, stiff_method, rtol, atol)[:, :2 + 2 * K]
+        out[i] = _solve_one(*fns, args, y, p, i, t_s[i], times, stiff_method, rtol, atol, window)[:, :2 + 2 * K]
     return out
 
 
-def _solve_one(rhs1, jac1, rhs0, jac0, args, y, p: PatientParams, i: int, ts: float, times, method, rtol, atol):
+def _solve_one(rhs1, jac1, rhs0, jac0, args, y, p: PatientParams, i: int, ts: float, times, method, rtol, atol,
+               window=None):
     """One parameter set's states at ``times`` from ``y`` at t = 0: the primary in place until
-    ``ts``, then removed (x = 0) and every dormant pool kept w.p. 1 - kill_dormant."""
+    ``ts``, then removed (x = 0) and every dormant pool kept w.p. 1 - kill_dormant. ``window``:
+    (years, arguments with the slowed wake rates) of endocrine therapy from ``ts``, or None."""
     K = len(p.organs)
     out = np.empty((times.size, y.size))
     if ts > times[-1]:
@@ -81,6 +89,14 @@ def _solve_one(rhs1, jac1, rhs0, jac0, args, y, p: PatientParams, i: int, ts: fl
                              out_end=y)
     y[0] = 0.0
     y[2:2 + K] *= 1.0 - p.kill_dormant[i]
+    if window is not None:
+        end = ts + window[0]
+        during = ~before & (times < end)
+        out[during] = _integrate(rhs0, jac0, window[1], ts, min(end, times[-1]), y, times[during], method, rtol,
+                                 atol, end_state=True, out_end=y)
+        if end >= times[-1]:
+            return out
+        ts, before = end, before | during
     out[~before] = _integrate(rhs0, jac0, args, ts, times[-1], y, times[~before], method, rtol, atol)
     return out
 

@@ -2,7 +2,8 @@
 
 Absolute time t is years since the primary was x0 cells. Diagnosis at t_dx (primary reaches
 diagnosis.size), surgery at t_s = t_dx + surgery_delay removes the primary and multiplies every
-dormant pool by (1 - kill_dormant).
+dormant pool by (1 - kill_dormant); endocrine therapy slows waking for its years after surgery
+(the semi-analytic and ODE methods; the sympy closed forms have one wake rate and refuse it).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import numpy as np
 from ..errors import InputError, SolverError
 from ..model.spec import Model
 from ..timegrid import check_times
-from ..model.chain import chain
+from ..model.chain import chain, wake_factor
 from ..model.params import one_patient, resolve
 from .trajectory import Trajectory
 
@@ -43,8 +44,13 @@ def solve(model: Model, times, params: Mapping | None = None, *, method: str = "
     t_dx = p.diagnosis_time()
     t_s = t_dx + p.delay
     t_cut = t_s if surgery else np.full(p.n, np.inf)
+    endocrine = surgery and bool(p.endocrine.any())
     if method == "auto":
-        method = "ode" if p.secondary else "closed-form" if p.law.name == "exponential" else "semi-analytic"
+        method = "ode" if p.secondary else "closed-form" if p.law.name == "exponential" and not endocrine \
+            else "semi-analytic"
+    if endocrine and method == "closed-form":
+        raise InputError("solve: method 'closed-form' has one wake rate per organ; with endocrine therapy "
+                         "(treatment.endocrine_wake < 1) use method 'semi-analytic' (exact) or 'ode'")
     if p.secondary and method != "ode":
         raise InputError(f"solve: method '{method}' follows the primary's colonies only; with metastasis-to-"
                          f"metastasis seeding (secondary_shedding > 0) use method 'ode' (or 'auto'), which "
@@ -67,6 +73,8 @@ def solve(model: Model, times, params: Mapping | None = None, *, method: str = "
         x = np.exp(p.log_size(np.broadcast_to(t, (p.n, t.size))))
     x = np.where(t[None, :] >= t_cut[:, None], 0.0, x)
     rate = (p.eps * p.wake)[:, None, :] * D
+    if endocrine:
+        rate = rate * wake_factor(p, np.broadcast_to(t[None, :, None], (p.n, t.size, 1)))
     traj = Trajectory(times=t, organs=model.organ_names, x=x, C=C, D=D, founded=A, founding_rate=rate,
                       t_dx=t_dx, t_s=t_s, method=method)
     for name in ("x", "C", "D", "founded"):

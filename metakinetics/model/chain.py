@@ -9,7 +9,10 @@ and C = E_kappa:
     Phi_k = (f eps omega / beta) [S - kappa E_beta / (kappa - beta) + beta C / (kappa - beta)].
 
 After surgery shedding stops, D_k is multiplied by (1 - kill_dormant), and the linear chain decays
-as sums of exponentials from the state at t_s. The moments S, E, C are closed form for an
+as sums of exponentials from the state at t_s. Endocrine therapy (docs/model.md, "Endocrine
+therapy") makes the wake rate piecewise constant after surgery: e omega_k on [t_s, t_s + d], omega_k
+after (dormant death delta_k + endocrine_death, then delta_k), so the decay is two such pieces, the second starting from
+the state at t_s + d: still exact. The moments S, E, C are closed form for an
 exponential primary and computed by piecewise Gauss-Legendre quadrature otherwise. When kappa is
 large C is not integrated piecewise (that would need pieces of 4/kappa) but by Gauss-Laguerre on the
 kernel e^{-kappa v}: C(t) = L(t) - e^{-kappa t} L(0), L(t) = int_0^inf s(t - v) e^{-kappa v} dv
@@ -263,12 +266,17 @@ def chain(pat: PatientParams, targets: np.ndarray, t_s: np.ndarray, *, closed: b
         Phis = c * (Ss[:, None, None] - q * Es + (q - 1.0) * Cs)
         Ds = (1.0 - pat.kill_dormant[:, None, None]) * f * q * (Es - Cs)
         w = np.maximum(targets - t_s[:, None, None], 0.0)
-        eb, ek = np.exp(-beta * w), np.exp(-kap * w)
-        ib = _one_minus_exp_over(beta, w)
+        state = (Cs, Ds, Phis)
+        if pat.endocrine.any():                  # the therapy's window first (0 years where none)
+            d = _pb(np.where(pat.endocrine, pat.endocrine_years, 0.0), 3)
+            om1, de1 = (a[:, None, :] for a in pat.therapy_rates())
+            state = _decay(*state, f, kap, om1 + de1, eps * om1, np.minimum(w, d))
+            w = np.maximum(w - d, 0.0)
+        Cw, Dw, Phiw = _decay(*state, f, kap, beta, eps * om, w)
         if circulating:
-            np.copyto(C, Cs * ek, where=post)
-        np.copyto(D, Ds * eb + f * q * Cs * (eb - ek), where=post)
-        np.copyto(Phi, Phis + eps * om * (Ds * ib + f * q * Cs * (ib + np.expm1(-kap * w) / kap)), where=post)
+            np.copyto(C, Cw, where=post)
+        np.copyto(D, Dw, where=post)
+        np.copyto(Phi, Phiw, where=post)
     out = (C, D, Phi) if circulating else (D, Phi)
     for X in out:
         np.maximum(X, 0.0, out=X)
@@ -276,6 +284,26 @@ def chain(pat: PatientParams, targets: np.ndarray, t_s: np.ndarray, *, closed: b
         for X in out:
             np.copyto(X, 0.0, where=targets <= 0)
     return C, D, Phi
+
+
+def _decay(C0, D0, Phi0, f, kap, beta, found, w):
+    """The chain without shedding, ``w`` years (>= 0) after a state (C0, D0, Phi0): C leaves the blood
+    at kappa, D_k gains f_k kappa C and leaves at beta_k, Phi_k gains ``found`` D_k (found = eps_k x
+    the wake rate, 1/year). Sums of exponentials; returns (C, D, Phi) broadcast over w."""
+    q = kap / (kap - beta)
+    eb, ek = np.exp(-beta * w), np.exp(-kap * w)
+    ib = _one_minus_exp_over(beta, w)
+    return C0 * ek, D0 * eb + f * q * C0 * (eb - ek), Phi0 + found * (D0 * ib + f * q * C0 * (ib + np.expm1(-kap * w) / kap))
+
+
+def wake_factor(pat: PatientParams, targets: np.ndarray) -> np.ndarray:
+    """Factor on the wake rates at absolute times ``targets`` (P, ...): endocrine_wake on
+    [t_s, t_s + endocrine_years) of a set with endocrine therapy, 1 elsewhere (dimensionless)."""
+    if not pat.endocrine.any():
+        return np.ones(targets.shape)
+    ts = _pb(pat.surgery_time(), targets.ndim)
+    on = (targets >= ts) & (targets < ts + _pb(pat.endocrine_years, targets.ndim)) & _pb(pat.endocrine, targets.ndim)
+    return np.where(on, _pb(pat.endocrine_wake, targets.ndim), 1.0)
 
 
 def _per_column(mask, op):
@@ -291,15 +319,22 @@ def _columns(mask):
 
 def founded(pat: PatientParams, targets: np.ndarray, *, closed: bool) -> tuple[np.ndarray, np.ndarray]:
     """Phi_k and phi_k at absolute times ``targets`` (P, M, K): expected colonies founded by t
-    in organ k (column k) and the founding rate eps omega D_k (colonies/year), surgery at the
-    patient's t_s. Zero for t <= 0."""
+    in organ k (column k) and the founding rate eps omega D_k (colonies/year; omega times the
+    endocrine factor during therapy), surgery at the patient's t_s. Zero for t <= 0."""
     _, D, Phi = chain(pat, targets, pat.surgery_time(), closed=closed, circulating=False)
-    return Phi, (pat.eps * pat.wake)[:, None, :] * D
+    phi = (pat.eps * pat.wake)[:, None, :] * D
+    if pat.endocrine.any():
+        phi = phi * wake_factor(pat, np.asarray(targets, dtype=float))
+    return Phi, phi
 
 
 def regularised(pat: PatientParams) -> PatientParams:
-    """``pat`` with the dormant death rate nudged where omega + delta is within SINGULAR of kappa."""
+    """``pat`` with the dormant death rate nudged where omega + delta (or, under endocrine therapy,
+    the exit rate during it) is within SINGULAR of kappa."""
     close = np.abs(pat.kappa[:, None] - pat.exit_rate) <= SINGULAR * pat.kappa[:, None]
+    if pat.endocrine.any():
+        during = sum(pat.therapy_rates())
+        close |= pat.endocrine[:, None] & (np.abs(pat.kappa[:, None] - during) <= SINGULAR * pat.kappa[:, None])
     if not close.any():
         return pat
     return pat.with_arrays(dormant_death=pat.dormant_death + np.where(close, 2 * SINGULAR * pat.kappa[:, None], 0.0))

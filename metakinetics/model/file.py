@@ -71,6 +71,11 @@ SCHEMA: dict[str, dict[str, Field]] = {
     "treatment": {
         "kill_dormant": Field("float", "prob", doc="adjuvant kill probability per dormant cell at surgery"),
         "kill_colony": Field("float", "prob", doc="adjuvant kill probability per undetected colony at surgery"),
+        "endocrine_wake": Field("float", "nonneg", doc="factor on every dormant wake rate omega_k during endocrine "
+                                "therapy (0..1; 1: no effect, 0: no waking)"),
+        "endocrine_years": Field("float", "nonneg", "time", +1, doc="duration of endocrine therapy from surgery"),
+        "endocrine_death": Field("float", "nonneg", "1/time", -1, doc="extra death rate of dormant cells during "
+                                 "endocrine therapy (0: none)"),
     },
     "mortality": {
         "hazard": Field("float", "nonneg", "1/time", -1, doc="background death hazard (competing risk)"),
@@ -417,7 +422,10 @@ def model_to_dict(model: Model) -> dict[str, Any]:
         "organs": organs,
         "population": {"mu_sd": pop.mu_sd, "rate_sd": pop.rate_sd, "diameter_sd": pop.diameter_sd},
         "treatment": {"kill_dormant": model.treatment.kill_dormant,
-                      "kill_colony": model.treatment.kill_colony},
+                      "kill_colony": model.treatment.kill_colony,
+                      "endocrine_wake": model.treatment.endocrine_wake,
+                      "endocrine_years": model.treatment.endocrine_years,
+                      "endocrine_death": model.treatment.endocrine_death},
         "mortality": {"hazard": model.mortality.hazard, "after_relapse": model.mortality.after_relapse},
         "nodes": {"ratio": model.nodes.ratio, "coupling": model.nodes.coupling,
                   "dispersion": model.nodes.dispersion, "min": model.nodes.min,

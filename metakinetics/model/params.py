@@ -76,6 +76,9 @@ class PatientParams:
     nodes_dispersion: np.ndarray | None = None     # variance of the gamma frailty on the nodal mean (P,)
     nodes_min: np.ndarray | None = None            # nodal class of the patients described (P,), counts
     nodes_max: np.ndarray | None = None            # (>= nodal_classes.OPEN: no upper bound)
+    endocrine_wake: np.ndarray | None = None       # factor on omega_k during endocrine therapy (P,); None: 1
+    endocrine_years: np.ndarray | None = None      # its duration from surgery (years, P,); None: 0
+    endocrine_death: np.ndarray | None = None      # extra dormant death rate meanwhile (1/year, P,); None: 0
 
     @property
     def secondary(self) -> bool:
@@ -97,6 +100,11 @@ class PatientParams:
         the staging at diagnosis (``staging``) and the work-up at a first relapse (``workup``) find
         the colonies these sets detect (docs/model.md, "Staging at diagnosis").
 
+        Parameters
+        ----------
+        factor : numpy.ndarray
+            (P, K) multipliers of the detection size (at most 1).
+
         Returns
         -------
         PatientParams
@@ -117,6 +125,11 @@ class PatientParams:
         size (0 where the factor is 1): ln(1 / factor) / lambda for exponential and birth-death growth
         (the same path either way), the difference of the deterministic delays otherwise.
 
+        Parameters
+        ----------
+        factor : numpy.ndarray
+            (P, K) multipliers of the detection size (at most 1).
+
         Returns
         -------
         numpy.ndarray
@@ -136,6 +149,29 @@ class PatientParams:
             Shape (P, K), years (:meth:`lead` of ``staging``).
         """
         return self.lead(self.staging) if self.staged else np.zeros(self.f.shape)
+
+    @property
+    def endocrine(self) -> np.ndarray:
+        """(P,) bool: sets whose dormant cells wake slower or die faster for a while after surgery
+        (endocrine therapy with a factor below 1 or an extra death rate, for a positive duration)."""
+        if self.endocrine_wake is None:
+            return np.zeros(self.n, dtype=bool)
+        return ((self.endocrine_wake < 1.0) | (self.endocrine_death > 0.0)) & (self.endocrine_years > 0.0)
+
+    def therapy_rates(self) -> tuple[np.ndarray, np.ndarray]:
+        """Wake and dormant death rates during endocrine therapy.
+
+        Returns
+        -------
+        (wake, death) : tuple of numpy.ndarray
+            Each (P, K), 1/year: e omega_k and delta_k + endocrine_death; omega_k and delta_k for
+            sets without therapy.
+        """
+        if not self.endocrine.any():
+            return self.wake, self.dormant_death
+        on = self.endocrine[:, None]
+        return (np.where(on, self.endocrine_wake[:, None] * self.wake, self.wake),
+                np.where(on, self.dormant_death + self.endocrine_death[:, None], self.dormant_death))
 
     @property
     def nodal_selection(self) -> bool:
@@ -353,6 +389,9 @@ def validate(p: PatientParams) -> None:
               "circulation.clearance": p.kappa, "treatment.kill_dormant": p.kill_dormant,
               "treatment.kill_colony": p.kill_colony, "mortality.hazard": p.hazard,
               "mortality.after_relapse": p.after_relapse}
+    if p.endocrine_wake is not None:
+        scalar |= {"treatment.endocrine_wake": p.endocrine_wake, "treatment.endocrine_years": p.endocrine_years,
+                   "treatment.endocrine_death": p.endocrine_death}
     if p.nodes_min is not None:
         scalar |= {"nodes.ratio": p.nodes_ratio, "nodes.coupling": p.nodes_coupling,
                    "nodes.dispersion": p.nodes_dispersion, "nodes.min": p.nodes_min,
@@ -404,6 +443,8 @@ def _cross_field(p: PatientParams) -> None:
         _rule((p.kill_colony > 0) & p.secondary_shedding.any(axis=1), "treatment.kill_colony",
               lambda i: f"killing undetected colonies ({p.kill_colony[i]:g}) is not defined with metastasis-to-"
                         "metastasis seeding (a killed colony's daughters); set it to 0 or secondary_shedding to 0")
+    if p.endocrine_wake is not None:
+        _endocrine_rules(p)
     if p.nodes_min is not None:
         lo, hi = p.nodes_min, p.nodes_max
         for key, a in (("nodes.min", lo), ("nodes.max", hi)):
@@ -451,6 +492,24 @@ def _cross_field(p: PatientParams) -> None:
         if p.colony_laws[k] == "gompertz":
             _rule(p.detection[:, k] >= p.colony_K[:, k], f"{where}.detection",
                   lambda i: f"detection size {p.detection[i, k]:g} is not below colony K = {p.colony_K[i, k]:g}")
+
+
+def _endocrine_rules(p: PatientParams) -> None:
+    """Endocrine therapy: a factor in [0, 1], a duration when it acts, and no seeding from colonies
+    (whose daughters' dormancy the generation formulas take at a constant wake rate)."""
+    e, d, x = p.endocrine_wake, p.endocrine_years, p.endocrine_death
+    _rule(e > 1, "treatment.endocrine_wake",
+          lambda i: f"is a factor on the wake rates in [0, 1] (1: no effect), found {e[i]:g}")
+    _rule((e < 1) & (d == 0), "treatment.endocrine_wake",
+          lambda i: f"{e[i]:g} slows waking, but treatment.endocrine_years is 0 (the therapy never acts): set "
+                    "the years of therapy")
+    _rule((x > 0) & (d == 0), "treatment.endocrine_death",
+          lambda i: f"{x[i]:g}/year kills dormant cells, but treatment.endocrine_years is 0 (the therapy never "
+                    "acts): set the years of therapy")
+    if p.secondary_shedding is not None:
+        _rule(p.endocrine & p.secondary_shedding.any(axis=1), "treatment.endocrine_wake",
+              lambda i: "endocrine therapy is not modelled with metastasis-to-metastasis seeding (daughter cells' "
+                        "dormancy); set it to 1 or secondary_shedding to 0 (adjuvant kill_dormant is supported)")
 
 
 # ---- the resolver ---------------------------------------------------------------------------
@@ -741,4 +800,6 @@ def _assemble(model: Model, P: int, given: Mapping[str, np.ndarray], cls=None) -
         staging=organ("staging", 1.0), workup=organ("workup", 1.0),
         nodes_ratio=get("nodes.ratio", 0.0), nodes_coupling=get("nodes.coupling", 1.0),
         nodes_dispersion=get("nodes.dispersion", 0.0),
-        nodes_min=get("nodes.min", 0.0), nodes_max=get("nodes.max", float(OPEN)))
+        nodes_min=get("nodes.min", 0.0), nodes_max=get("nodes.max", float(OPEN)),
+        endocrine_wake=get("treatment.endocrine_wake", 1.0), endocrine_years=get("treatment.endocrine_years", 0.0),
+        endocrine_death=get("treatment.endocrine_death", 0.0))

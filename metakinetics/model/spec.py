@@ -122,10 +122,17 @@ class Population:
 
 @dataclass(frozen=True)
 class Treatment:
-    """Adjuvant therapy at surgery: kill probability per dormant cell and per undetected colony."""
+    """Adjuvant therapy at surgery: kill probability per dormant cell and per undetected colony;
+    endocrine therapy from surgery for ``endocrine_years`` (years), during which every dormant
+    cell wakes at ``endocrine_wake`` x omega_k (a factor in [0, 1]; 1: no effect) and dies at
+    delta_k + ``endocrine_death`` (1/year; 0: dormant death unchanged) (docs/model.md, "Endocrine
+    therapy")."""
 
     kill_dormant: float = 0.0
     kill_colony: float = 0.0
+    endocrine_wake: float = 1.0
+    endocrine_years: float = 0.0
+    endocrine_death: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -245,8 +245,9 @@ def mixture(store: _Store, pi: np.ndarray, cap: float = 1.0):
 
 def _breaks(pat: PatientParams) -> list[float]:
     """Integration breakpoints (years after diagnosis): surgery and surgery + detection delays, and
-    where screened organs' detections begin (the staging lead: nothing is detected before it)."""
-    d = np.unique(pat.delay)
+    the end of endocrine therapy (where the founding rate jumps) and its shifts, and where screened
+    organs' detections begin (the staging lead: nothing is detected before it)."""
+    d = np.unique(np.concatenate([pat.delay, (pat.delay + pat.endocrine_years)[pat.endocrine]]))
     tau = pat.detection_delay()
     b = list(d[:20])
     if np.isfinite(tau).any():

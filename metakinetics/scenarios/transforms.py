@@ -274,6 +274,66 @@ class DormancyMaintenance(Scenario):
         return f"dormancy={self.factor:g}"
 
 
+def _class_names(values: Mapping[str, Any]) -> tuple[str, ...]:
+    """Intrinsic class names present in a values mapping (``classes.<c>.prevalence``), in key order."""
+    return tuple(k.split(".")[1] for k in values if k.startswith("classes.") and k.endswith(".prevalence"))
+
+
+@dataclass(frozen=True)
+class Endocrine(Scenario):
+    """Endocrine therapy for ``years`` after surgery, during which dormant cells wake at ``wake`` x
+    omega_k and die at an extra ``death`` (1/year) (docs/model.md, "Endocrine therapy"); it replaces
+    any endocrine therapy in the model. ``classes``: (class, wake factor) pairs, the only intrinsic
+    classes treated (e.g. the HR+ ones, each also at the extra ``death``), the others untreated;
+    empty: every patient at ``wake``."""
+
+    key: ClassVar[str] = "endocrine"
+    wake: float = 0.5
+    years: float = 5.0
+    classes: tuple[tuple[str, float], ...] = ()
+    death: float = 0.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "classes", _pairs(self.classes))
+        for name, f in (("wake", self.wake), *self.classes):
+            if not (math.isfinite(f) and 0.0 <= f <= 1.0):
+                raise InputError(f"scenario 'endocrine': the wake-rate factor ({name}) must be in [0, 1], found {f:g}")
+        if not (math.isfinite(self.years) and self.years > 0):
+            raise InputError(f"scenario 'endocrine': years of therapy must be positive, found {self.years:g}")
+        if not (math.isfinite(self.death) and self.death >= 0):
+            raise InputError(f"scenario 'endocrine': the extra dormant death rate must be zero or positive "
+                             f"(1/year), found {self.death:g}")
+
+    def transform(self, values: Values) -> Values:
+        out = dict(values)
+        present = _class_names(values)
+        for name, _ in self.classes:
+            if name not in present:
+                raise InputError(f"scenario 'endocrine': unknown class '{name}' (the model has "
+                                 f"{', '.join(present) or 'no intrinsic classes'})" + did_you_mean(name, present))
+        _scaled(out, values, "treatment.endocrine_years", lambda v: self.years)
+        out["treatment.endocrine_years"] = self.years
+        for key, base, each in (("endocrine_wake", 1.0 if self.classes else self.wake, None),
+                                ("endocrine_death", 0.0 if self.classes else self.death, self.death)):
+            _scaled(out, values, f"treatment.{key}", lambda v, base=base: base)
+            out[f"treatment.{key}"] = base
+            for name, f in self.classes:
+                out[f"classes.{name}.treatment.{key}"] = f if each is None else each
+        return out
+
+    def describe(self) -> str:
+        who = ", ".join(f"{c} x{f:g}" for c, f in self.classes) if self.classes else f"x{self.wake:g}"
+        dies = f" and dormant death +{self.death:g}/year" if self.death > 0 else ""
+        return f"endocrine therapy for {self.years:g} years after surgery: dormant wake rate {who}{dies} meanwhile"
+
+    @property
+    def label(self) -> str:
+        dies = f",death={self.death:g}" if self.death > 0 else ""
+        if self.classes:
+            return "endocrine:" + ",".join(f"{c}={f:g}" for c, f in self.classes) + f",years={self.years:g}" + dies
+        return f"endocrine:wake={self.wake:g},years={self.years:g}" + dies
+
+
 @dataclass(frozen=True)
 class CTCTherapy(Scenario):
     """A CTC-targeting therapy killing cells in the blood: total clearance kappa x ``factor``
@@ -449,6 +509,19 @@ def _build(name: str, value: str | None, kwargs: dict[str, str], text: str) -> S
         if len(factors) > 1:  # one factor per scenario; compose several for different organs
             return compose(*(DormancyMaintenance(_number(v, text), (k,)) for k, v in kwargs.items()))
         return DormancyMaintenance(factors.pop(), tuple(kwargs))
+    if name == "endocrine":
+        if value is not None:  # endocrine=0.5: every patient, 5 years
+            return Endocrine(_number(value, text))
+        years = _duration(kwargs.pop("years"), text) if "years" in kwargs else 5.0
+        death = _number(kwargs.pop("death"), text) if "death" in kwargs else 0.0
+        if "wake" in kwargs:
+            only(("wake",))
+            return Endocrine(_number(kwargs["wake"], text), years, death=death)
+        if not kwargs and death > 0:
+            return Endocrine(1.0, years, death=death)
+        if not kwargs:
+            raise InputError(f"scenario '{text}': endocrine needs a factor, e.g. {EXAMPLES['endocrine']}")
+        return Endocrine(1.0, years, tuple((k, _number(v, text)) for k, v in kwargs.items()), death)
     if name == "set":
         if value is not None or not kwargs:
             raise InputError(f"scenario '{text}': set needs key=value pairs, e.g. {EXAMPLES['set']}")
@@ -465,6 +538,8 @@ EXAMPLES = {
     "organ_drug": "organ_drug:bone=0.7",
     "dormancy": "dormancy=0.5 or dormancy:bone=0.5",
     "ctc_therapy": "ctc_therapy=2",
+    "endocrine": "endocrine=0.5, endocrine:wake=0.13,years=5,death=0.17 or endocrine:luminal_a=0.5,luminal_b=0.5 "
+                 "(classes)",
     "set": "set:organs.bone.wake=0.05",
 }
 
@@ -476,7 +551,7 @@ def parse_scenario(text: str) -> Scenario:
 
     Grammar: ``scenario := part ('+' part)*``; ``part := NAME | NAME '=' VALUE |
     NAME ':' KEY '=' VALUE (',' KEY '=' VALUE)*``. Names: baseline, surgery_delay, earlier_diagnosis,
-    adjuvant, organ_drug, dormancy, ctc_therapy, set.
+    adjuvant, organ_drug, dormancy, ctc_therapy, endocrine, set.
 
     Parameters
     ----------

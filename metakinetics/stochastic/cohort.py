@@ -7,7 +7,7 @@ grows, so s at the end of each of ENVELOPE pieces of [0, t_s] bounds it there) a
 independent marks that do not depend on time (arrest in organ k w.p. f_k, waking w.p.
 omega/(omega+delta), founding w.p. eps) have thinned it. Every kept cell then gets its own times:
 arrest after Exp(kappa), leaving dormancy after Exp(omega+delta) (killed at surgery w.p.
-kill_dormant if still dormant), a colony that survives w.p. lambda/b (birth-death) and is detected
+kill_dormant if still dormant; waking later under endocrine therapy, stochastic.endocrine), a colony that survives w.p. lambda/b (birth-death) and is detected
 after tau_k or ln(x_det / W)/lambda, W ~ Exp(mean b/lambda) (killed at surgery w.p. kill_colony if
 founded before and detected after t_s), and a death time after diagnosis: background death, or,
 after the first detected distant metastasis, death at the extra hazard ``after_relapse`` (drawn
@@ -37,6 +37,7 @@ from ..errors import InputError, did_you_mean
 from ..model import Model, load_model
 from ..model.growth import BIRTH_DEATH
 from ..nodal_classes import OPEN
+from .endocrine import slowed_wake
 from ..model.params import prevalences, resolve, value_array
 from ..units import cells_to_diameter
 from ..model.colony_shedding import check_generations
@@ -344,6 +345,12 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool,
         wake = arrest + rng.exponential(1.0 / pat.exit_rate[pid, k])
         ts = t_s[pid]
         alive = ~((arrest < ts) & (wake > ts) & (rng.random(pid.size) < kd[pid]))
+        if pat.endocrine.any():          # drawn only then: a model without it simulates today's cohort
+            on = pat.endocrine[pid]
+            wake, woken = slowed_wake(arrest, wake, ts, np.where(on, pat.endocrine_years[pid], 0.0),
+                                      np.where(on, pat.endocrine_wake[pid], 1.0), pat.dormant_death[pid, k], rng,
+                                      np.where(on, pat.endocrine_death[pid], 0.0))
+            alive &= woken
         if pat.colony_laws[k] == BIRTH_DEATH.name:
             b = pat.birth[pid, k]
             d = b - pat.colony_rate[pid, k]

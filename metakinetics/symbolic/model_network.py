@@ -4,7 +4,7 @@ Units: years and cells; parameter names follow the model file (mu, gamma, kappa,
 """
 from __future__ import annotations
 
-from ..errors import ModelError
+from ..errors import InputError, ModelError
 from ..model.expressions import Expression, parse_expression
 from ..model.network import Event, Network, Reaction, Species, check_network
 from ..model.spec import Model
@@ -28,6 +28,10 @@ def network_from_model(model: Model, *, primary: str = "forcing", colonies: bool
     """
     one_patient(model, "the reaction network")
     m = model
+    if resolve(m).endocrine.any():
+        raise InputError("the reaction network: endocrine therapy (treatment.endocrine_wake or endocrine_death for "
+                         "endocrine_years) is not in it (its rates are constant); solve (method 'semi-analytic' or "
+                         "'ode'), incidence and the cohort simulator follow it")
     pars: dict[str, float] = {"mu": m.shedding.mu, "gamma": m.shedding.gamma, "kappa": m.circulation.clearance}
     species: list[Species] = []
     forcings: list[tuple[str, Expression]] = []
