@@ -212,9 +212,9 @@ class DrawPredictor:
         out = np.empty((self.n, prob.n_obs))
         for s in prob.series:
             if isinstance(s.endpoint, CtcPositive):
-                out[:, s.rows] = self.ctc(prob, s.group, s.endpoint, s.subset)[:, None]
+                out[:, s.rows] = prob.mixed(s, lambda sub, ep: ((), self.ctc(prob, s.group, ep, sub)))[1][:, None]
                 continue
-            cols, vals = self.incidence(prob, s.group, s.endpoint, s.times, subset=s.subset)
+            cols, vals = prob.mixed(s, lambda sub, ep: self.incidence(prob, s.group, ep, s.times, subset=sub))
             missing = [c for c in s.columns if c not in cols]
             if missing:
                 raise FitError(f"data set '{prob.label}': the {s.endpoint.name} prediction has no column "
@@ -232,7 +232,7 @@ class DrawPredictor:
             s = series.get(curve_key(cv))
             if s is None:
                 raise FitError(f"data set '{prob.label}': no prediction for the stored curve {curve_key(cv)}")
-            cols, vals = self.incidence(prob, s.group, s.endpoint, band_x(cv["x"]), subset=s.subset)
+            cols, vals = prob.mixed(s, lambda sub, ep: self.incidence(prob, s.group, ep, band_x(cv["x"]), subset=sub))
             out.append({o: vals[:, :, cols.index(o)] for o in cv["y"]})
         return out
 

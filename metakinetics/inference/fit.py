@@ -436,8 +436,8 @@ def _curves(obj: Objective, prob: Problem, x_hat) -> list:
         else:
             grid = np.linspace(0.25, max(top, 1.0) * 1.15, 40)
         try:
-            model = obj.model_at(x_hat, prob, s.group, cache, s.subset)
-            cols, vals = obj.predict(model, s.endpoint, grid, cache)
+            cols, vals = prob.mixed(s, lambda sub, ep: obj.predict(obj.model_at(x_hat, prob, s.group, cache, sub), ep,
+                                                                   grid, cache))
         except MetakineticsError:
             continue
         keep = [c for c in dict.fromkeys(s.columns) if c in cols]

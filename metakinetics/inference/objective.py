@@ -175,11 +175,12 @@ class Objective:
     def _row_predictions(self, x, prob: Problem, cache) -> np.ndarray:
         out = np.empty(prob.n_obs)
         for s in prob.series:
-            model = self.model_at(x, prob, s.group, cache, s.subset)
             if isinstance(s.endpoint, CtcPositive):
-                out[s.rows] = self._ctc(model, s.endpoint, cache)
+                out[s.rows] = prob.mixed(s, lambda sub, ep: ((), self._ctc(self.model_at(x, prob, s.group, cache, sub),
+                                                                          ep, cache)))[1]
                 continue
-            cols, vals = self.predict(model, s.endpoint, s.times, cache)
+            cols, vals = prob.mixed(s, lambda sub, ep: self.predict(self.model_at(x, prob, s.group, cache, sub), ep,
+                                                                    s.times, cache))
             try:
                 ci = [cols.index(c) for c in s.columns]
             except ValueError:

@@ -23,6 +23,8 @@ from ..datasets.schema import COUNT_ENDPOINTS, ROW_OPTIONS
 from ..endpoints import ENDPOINTS, BySize, Distant, Endpoint, First, Landmark, endpoint_from_name
 from ..errors import DataError, FitError, MetakineticsError, ModelFileError, did_you_mean, nearest
 from ..model import Model
+from ..model.case_mix import CaseMix
+from ..population.case_mix import combine_nodal, denominator, resolve_case_mix
 from ..nodal_classes import OPEN, nodal_class
 from ..model.text import decode_text
 from ..population.effects import DIMENSIONS
@@ -50,6 +52,7 @@ class DataSpec:
     where: Mapping[str, tuple] = field(default_factory=dict)
     group_by: str | None = None
     nodal: str | None = None          # individual data: the column of each patient's positive-node count
+    case_mix: str | None = None       # the rows' cohort: "own" (the data set's [case_mix]) or a case-mix file
     label: str | None = None
     horizon: float | None = None
     relabel: Mapping[str, str] = field(default_factory=dict)
@@ -83,7 +86,8 @@ _TOP = {"fit", "model", "data", "parameters"}
 _FIT = {"name", "description", "seed", "optimiser", "intervals", "starts", "start_spread", "max_nfev",
         "nodes", "grid_step", "compare"}
 _MODEL = {"name", "set"}
-_DATA = {"name", "likelihood", "sigma", "set", "groups", "select", "where", "group_by", "nodal", "label", "horizon",
+_DATA = {"name", "likelihood", "sigma", "set", "groups", "select", "where", "group_by", "nodal", "case_mix", "label",
+         "horizon",
          "relabel", "overdispersion"}
 _OVERDISPERSION = {"value", "min", "max", "log"}
 #: The default free overdispersion rho of a beta-binomial data set: start 0.01 (a between-cohort SD of
@@ -240,11 +244,23 @@ def _data_spec(d, key: str, where: str, base: Path, check_keys) -> DataSpec:
                for k, v in table(d.get("where"), where, key + ".where").items()},
         group_by=string(d["group_by"], where, key + ".group_by") if "group_by" in d else None,
         nodal=string(d["nodal"], where, key + ".nodal") if "nodal" in d else None,
+        case_mix=_case_mix_key(d.get("case_mix"), where, key, base),
         label=string(d.get("label", Path(name).stem), where, key + ".label"),
         horizon=number(d["horizon"], where, key + ".horizon", positive=True) if "horizon" in d else None,
         relabel={str(a): string(b, where, f"{key}.relabel.{a}")
                  for a, b in table(d.get("relabel"), where, key + ".relabel").items()},
         key=key)
+
+
+def _case_mix_key(val, where: str, key: str, base: Path) -> str | None:
+    """``case_mix`` of a [[data]] table: "own" (the data set's stated case mix), a case-mix file
+    (relative to the fit set-up) or a data set that states one."""
+    if val is None:
+        return None
+    text = string(val, where, key + ".case_mix")
+    if text != "own" and (text.endswith(".toml") or "/" in text) and not Path(text).is_absolute():
+        text = str((base / text).resolve())
+    return text
 
 
 def _check_data_options(specs, where: str, model: Model) -> None:
@@ -559,6 +575,30 @@ class Problem:
     class_names: tuple[str, ...] = ()                       # the model's intrinsic classes
     #: individual data split by nodal class: group label -> (the set-up's group, the nodal class)
     splits: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: the rows' cohort (DataSpec.case_mix): its model values and its nodal shares
+    mix: CaseMix | None = None
+    mix_values: Mapping[str, float] = field(default_factory=dict)
+
+    def nodal_mix(self, s: "Series") -> tuple[tuple["Subset", float], ...]:
+        """The nodal classes (as subsets) and shares that make up series ``s``'s patients: the
+        cohort's nodal mix for rows without a nodal class of their own; () otherwise."""
+        if self.mix is None or not self.mix.nodes or s.nodes:
+            return ()
+        return tuple((Subset(s.klass, name), float(pi)) for (name, _), (_, _, pi)
+                     in zip(self.mix.nodes, self.mix.nodal_classes()))
+
+    def mixed(self, s: "Series", one):
+        """``one(subset, endpoint)`` (columns, values) for series ``s``, over the cohort's nodal mix
+        when it has one (population.case_mix.combine_nodal: the same combination as
+        ``incidence(..., case_mix=)``); values may carry leading axes (draws)."""
+        parts = self.nodal_mix(s)
+        if not parts:
+            return one(s.subset, s.endpoint)
+        res = [one(sub, s.endpoint) for sub, _ in parts]
+        pi = np.array([p for _, p in parts])
+        dist = denominator(s.endpoint)
+        dens = None if dist is None else np.stack([np.asarray(one(sub, dist)[1], dtype=float) for sub, _ in parts])
+        return res[0][0], combine_nodal(pi, np.stack([np.asarray(r[1], dtype=float) for r in res]), dens)
 
     def base_group(self, group: str | None) -> str | None:
         """The set-up's group of a group label (a label split by nodal class names its group)."""
@@ -580,10 +620,11 @@ class Problem:
         class's prevalence 1 and every other class's 0 (the mixture is then that class's own
         incidence, exactly); for rows about one nodal class, nodes.min and nodes.max."""
         sub = subset if isinstance(subset, Subset) else Subset(subset)
+        out = dict(self.mix_values)           # the cohort first: the set-up's own values override it
         if group in self.splits and not sub.nodes:
             sub = Subset(sub.klass, self.splits[group][1])
         group = self.base_group(group)
-        out = dict(self.spec.set)
+        out.update(self.spec.set)
         if group is not None:
             out.update(self.spec.groups.get(group, {}))
         if sub.klass:
@@ -652,12 +693,17 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
         missing standard errors / denominators (naming the file, column and row).
     """
     data = _filter(load_dataset(spec.name, organs=model.organ_names), spec)
+    mix = resolve_case_mix(spec.name if spec.case_mix == "own" else spec.case_mix)
+    mix_values = mix.overrides(model) if mix is not None else {}
     lik_name = spec.likelihood or data.info.likelihood or ("time_to_event" if data.kind == "individual" else
                                                            "least_squares")
     if data.kind == "individual":
         if lik_name != "time_to_event":
             raise FitError(f"data set '{spec.label}': individual rows need likelihood 'time_to_event', not '{lik_name}'")
-        return _individual_problem(spec, data, model, grid_step)
+        if mix is not None and mix.nodes:
+            raise FitError(f"data set '{spec.label}': a nodal mix weights predictions of aggregate rows; individual "
+                           "patients are split by their own nodal class (nodal = \"nodes\")")
+        return dataclasses.replace(_individual_problem(spec, data, model, grid_step), mix=mix, mix_values=mix_values)
     if lik_name == "time_to_event":
         raise FitError(f"data set '{spec.label}': likelihood 'time_to_event' needs individual rows")
     for i in range(len(data)):
@@ -732,7 +778,8 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
                              t_index=np.searchsorted(times, x), columns=tuple(data.organ[idx]), klass=klass,
                              nodes=nodes))
     return Problem(spec=spec, data=data, likelihood=lik, series=tuple(series),
-                   groups=tuple(data.groups()), notes=notes, class_names=model.class_names)
+                   groups=tuple(data.groups()), notes=notes, class_names=model.class_names, mix=mix,
+                   mix_values=mix_values)
 
 
 def _check_classes(data: AggregateData, model: Model) -> None:

@@ -10,9 +10,36 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import numpy as np
+
 from ..datasets import metadata_text
+from ..endpoints import Distant, Endpoint, Landmark, MultiOrgan, OrgansPerRelapse, SiteShare
 from ..errors import ModelFileError
 from ..model.case_mix import CaseMix, load_case_mix, read_case_mix
+
+#: endpoints whose value is a share of the patients with a distant metastasis by u: a nodal mix
+#: combines their numerators (value x distant) and denominators (distant), not the values
+OVER_DISTANT = (SiteShare, OrgansPerRelapse, MultiOrgan)
+
+
+def denominator(endpoint: Endpoint) -> Endpoint | None:
+    """The endpoint whose value is ``endpoint``'s denominator under a nodal mix (distant by u, with
+    the same landmark) for the shares of relapsed patients; None for the others (denominator 1)."""
+    inner = endpoint.inner if isinstance(endpoint, Landmark) else endpoint
+    if not isinstance(inner, OVER_DISTANT):
+        return None
+    return Landmark(inner=Distant(), at=endpoint.at) if isinstance(endpoint, Landmark) else Distant()
+
+
+def combine_nodal(pi: np.ndarray, values: np.ndarray, dens: np.ndarray | None = None) -> np.ndarray:
+    """The cohort's value from its nodal classes' values (class axis first, any trailing shape):
+    sum_c pi_c P_c, or sum_c pi_c P_c D_c / sum_c pi_c D_c with denominators ``dens`` (docs/model.md,
+    "Case mix"; every endpoint conditions on M0 patients, pi_c the cohort's shares)."""
+    w = np.asarray(pi, dtype=float).reshape((-1,) + (1,) * (values.ndim - 1))
+    if dens is None:
+        return (w * values).sum(axis=0)
+    den = (w * dens).sum(axis=0)
+    return np.where(den > 0, (w * values * dens).sum(axis=0) / np.where(den > 0, den, 1.0), 0.0)
 
 
 def resolve_case_mix(case_mix) -> CaseMix | None:

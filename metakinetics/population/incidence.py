@@ -19,7 +19,7 @@ from ..model.colony_shedding import check_generations
 from ..model.params import broadcast
 from ..seeds import check_seed
 from .checks import as_endpoint, check_method, check_times, use_closed_form
-from .case_mix import resolve_case_mix
+from .case_mix import combine_nodal, denominator, resolve_case_mix
 from .engine import Expectation, evaluate
 from .result import IncidenceResult
 
@@ -354,11 +354,6 @@ def _monte_carlo(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, pat
     return result(r, n, per)
 
 
-#: endpoints whose value is a ratio over the patients with a distant metastasis by u: a nodal mix
-#: combines their numerators (value x distant) and denominators (distant), not the values
-_OVER_DISTANT = (SiteShare, OrgansPerRelapse, MultiOrgan)
-
-
 def _nodal_mix(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, mix, method: str, nodes, patients,
                seed, individual, by_class, generations) -> IncidenceResult:
     """``ep`` for a cohort with the nodal shares of ``mix``: sum_c pi_c P_c over its nodal classes
@@ -373,11 +368,10 @@ def _nodal_mix(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, mix, 
                          "combined that way (give the nodal class itself: nodes.min/nodes.max, --nodal-class)")
     classes = mix.nodal_classes()
     pi = np.array([c[2] for c in classes])
-    ratio = isinstance(inner, _OVER_DISTANT)
-    dist = Landmark(inner=Distant(), at=ep.at) if isinstance(ep, Landmark) else Distant()
+    dist = denominator(ep)
+    ratio = dist is not None
     if method == "monte-carlo":
-        return _nodal_mix_mc(model, ep, dist if ratio else None, t, params, classes, pi, patients, seed, individual,
-                             generations)
+        return _nodal_mix_mc(model, ep, dist, t, params, classes, pi, patients, seed, individual, generations)
     if ratio and patients is not None:
         raise InputError(f"case mix '{mix.name}': '{inner.name}' with a nodal mix is computed by quadrature or by "
                          "method 'monte-carlo', not with a Monte Carlo expectation over the random effects")
@@ -388,13 +382,11 @@ def _nodal_mix(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, mix, 
     ev = evaluate(model, ep, t, sets, how, closed)
     vals = _finite(ev.values, ep, t)                                        # (C, T, K')
     if ratio:
-        d = _finite(evaluate(model, dist, t, sets, how, closed).values, dist, t)   # (C, T, 1)
-        den = np.einsum("c,ctk->tk", pi, d)
-        values = np.where(den > 0, np.einsum("c,ctk->tk", pi, vals * d) / np.where(den > 0, den, 1.0), 0.0)
+        values = combine_nodal(pi, vals, _finite(evaluate(model, dist, t, sets, how, closed).values, dist, t))
         se = None
     else:
-        values = np.einsum("c,ctk->tk", pi, vals)
-        se = None if ev.se is None else np.sqrt(np.einsum("c,ctk->tk", pi ** 2, ev.se ** 2))
+        values = combine_nodal(pi, vals)
+        se = None if ev.se is None else np.sqrt(combine_nodal(pi ** 2, ev.se ** 2))
     info = {"individual": bool(individual), "expectation": "monte-carlo" if how.monte_carlo else "gauss-hermite",
             "nodal_mix": {name: float(p) for (name, _), p in zip(mix.nodes, pi)}}
     return IncidenceResult(ep, t, _columns(model, ep), values, se, "closed-form" if closed else "numeric",
@@ -425,12 +417,11 @@ def _nodal_mix_mc(model, ep, dist, t, params, classes, pi, patients, seed, indiv
     s = np.stack([p.se for p in parts])
     if dist is not None:
         d = np.stack(dens)
-        den = np.einsum("c,ctk->tk", pi, d)
-        safe = np.where(den > 0, den, 1.0)
-        values = np.where(den > 0, np.einsum("c,ctk->tk", pi, v * d) / safe, 0.0)
-        se = np.where(den > 0, np.sqrt(np.einsum("c,ctk->tk", pi ** 2, (s * d) ** 2)) / safe, 0.0)
+        den = combine_nodal(pi, d)
+        values = combine_nodal(pi, v, d)
+        se = np.where(den > 0, np.sqrt(combine_nodal(pi ** 2, (s * d) ** 2)) / np.where(den > 0, den, 1.0), 0.0)
     else:
-        values = np.einsum("c,ctk->tk", pi, v)
-        se = np.sqrt(np.einsum("c,ctk->tk", pi ** 2, s ** 2))
+        values = combine_nodal(pi, v)
+        se = np.sqrt(combine_nodal(pi ** 2, s ** 2))
     return IncidenceResult(ep, t, _columns(model, ep), values, se, "monte-carlo", model.name,
                            {"patients": n, "seed": seed})
