@@ -495,17 +495,13 @@ def _cross_field(p: PatientParams) -> None:
 
 
 def _endocrine_rules(p: PatientParams) -> None:
-    """Endocrine therapy: a factor in [0, 1], a duration when it acts, and no seeding from colonies
-    (whose daughters' dormancy the generation formulas take at a constant wake rate)."""
+    """Endocrine therapy: a factor in [0, 1] and no seeding from colonies (whose daughters' dormancy
+    the generation formulas take at a constant wake rate). The factor and the extra death say what the
+    therapy does when given; ``endocrine_years`` says how long a cohort received it (0: not given), so a
+    model may carry the effects and a cohort (case mix) the years."""
     e, d, x = p.endocrine_wake, p.endocrine_years, p.endocrine_death
     _rule(e > 1, "treatment.endocrine_wake",
           lambda i: f"is a factor on the wake rates in [0, 1] (1: no effect), found {e[i]:g}")
-    _rule((e < 1) & (d == 0), "treatment.endocrine_wake",
-          lambda i: f"{e[i]:g} slows waking, but treatment.endocrine_years is 0 (the therapy never acts): set "
-                    "the years of therapy")
-    _rule((x > 0) & (d == 0), "treatment.endocrine_death",
-          lambda i: f"{x[i]:g}/year kills dormant cells, but treatment.endocrine_years is 0 (the therapy never "
-                    "acts): set the years of therapy")
     if p.secondary_shedding is not None:
         _rule(p.endocrine & p.secondary_shedding.any(axis=1), "treatment.endocrine_wake",
               lambda i: "endocrine therapy is not modelled with metastasis-to-metastasis seeding (daughter cells' "

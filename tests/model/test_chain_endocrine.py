@@ -74,12 +74,14 @@ def test_piecewise_chain_equals_ode_with_time_varying_wake(name, extra):
 
 
 def test_factor_one_gives_todays_numbers_exactly():
-    """endocrine_wake = 1 (any years) and endocrine_years = 0 take the untreated path: array_equal."""
+    """No effect (wake factor 1, no extra death; any years) and no years (the model's effects, which
+    models/breast.toml carries for when the therapy is given) take the untreated path: array_equal."""
     model = load_model("breast")
     t = np.linspace(-1.0, 30.0, 40)
     base = resolve(model)
     want = chain(base, base.diagnosis_time()[:, None, None] + t[None, :, None], base.surgery_time(), closed=False)
-    for over in ({"treatment.endocrine_years": 5.0}, {"treatment.endocrine_wake": 1.0}):
+    for over in ({"treatment.endocrine_years": 5.0, "treatment.endocrine_wake": 1.0, "treatment.endocrine_death": 0.0},
+                 {"treatment.endocrine_years": 0.0}):
         pat = resolve(model, over)
         got = chain(pat, pat.diagnosis_time()[:, None, None] + t[None, :, None], pat.surgery_time(), closed=False)
         for g, w in zip(got, want):
