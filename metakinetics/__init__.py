@@ -8,6 +8,7 @@ from .errors import (DataError, ExpressionError, FitError, InputError, Metakinet
                      ModelError, ModelFileError, SolverError)
 from ._version import __version__
 from .model import Model, list_models, load_model
+from .model.case_mix import CaseMix, load_case_mix
 
 #: Verbs loaded on first use, so that ``import metakinetics`` stays light (no sympy/scipy/lmfit).
 _LAZY = {
@@ -46,7 +47,7 @@ def __getattr__(name: str):
         return value
     raise AttributeError(f"module 'metakinetics' has no attribute '{name}'")
 
-__all__ = ["DataError", "ExpressionError", "FitError", "InputError", "MetakineticsError", "Model",
+__all__ = ["CaseMix", "DataError", "ExpressionError", "FitError", "InputError", "MetakineticsError", "Model",
            "ModelError", "ModelFileError", "SolverError", "__version__", "compare", "fit", "incidence",
-           "list_datasets", "list_models", "load_dataset", "load_model", "parse_scenario", "simulate",
+           "list_datasets", "list_models", "load_case_mix", "load_dataset", "load_model", "parse_scenario", "simulate",
            "size_for_risk", "solve"]

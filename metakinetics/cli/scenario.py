@@ -32,6 +32,9 @@ def register(sub) -> None:
                         "fits/subtypes): its model and parameters, drawn with --draws; required for such a fit")
     add_class_argument(p)
     add_nodal_argument(p)
+    p.add_argument("--case-mix", default=None, metavar="FILE|DATASET",
+                   help="the cohort the scenarios are for: a case-mix TOML file, or a data set that states its "
+                        "cohort (e.g. rotterdam); the output names it")
     p.add_argument("--scenario", "-s", dest="scenarios", action="append", default=[], metavar="SCENARIO",
                    help="a scenario, e.g. surgery_delay=0.25 or adjuvant:kill_dormant=0.5 (repeatable)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
@@ -127,13 +130,14 @@ def run(args) -> int:
     options.update({k: v for k, v in (("nodes", args.nodes), ("patients", args.patients)) if v is not None})
     comparison = compare(source, scenarios, endpoint, times, draws=args.draws, uncertainty=args.uncertainty,
                          seed=args.seed, level=args.level, workers=workers, scheduler=args.scheduler,
-                         progress=_progress_bar(args.no_progress), **options)
+                         progress=_progress_bar(args.no_progress), case_mix=args.case_mix, **options)
     if args.format == "json":
         text = comparison.to_json()
     elif args.format == "csv":
         text = comparison.to_csv()
     else:
-        text = "".join(f"# {s}: {d}\n" for s, d in zip(comparison.scenarios, comparison.descriptions))
+        text = f"# for: {comparison.source}\n"    # every prediction names the model or fit and the cohort
+        text += "".join(f"# {s}: {d}\n" for s, d in zip(comparison.scenarios, comparison.descriptions))
         text += format_columns({n: comparison.column(n) for n in comparison.names}, "table")
     emit(text, args.out)
     if args.figure:

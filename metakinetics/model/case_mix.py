@@ -55,7 +55,18 @@ class CaseMix:
 
     def overrides(self, model) -> dict[str, float]:
         """The model values of this cohort for ``model`` (its ``set`` and each class's prevalence),
-        checked against the model: unknown keys and classes are refused, naming the file."""
+        checked against the model: unknown keys and classes are refused, naming the file.
+
+        Parameters
+        ----------
+        model : Model
+            The model the cohort is described on.
+
+        Returns
+        -------
+        dict
+            Dotted key -> value (model units), class shares renormalised to sum to 1.
+        """
         known = model.values()
         where = self.path or f"case mix '{self.name}'"
         out = {}
@@ -76,12 +87,24 @@ class CaseMix:
         return out
 
     def nodal_classes(self) -> tuple[tuple[int, int, float], ...]:
-        """((lo, hi, share), ...) of the nodal mix, shares renormalised to sum to 1; () without one."""
+        """The nodal mix as count ranges and shares.
+
+        Returns
+        -------
+        tuple
+            ((lo, hi, share), ...), shares renormalised to sum to 1; () without a nodal mix.
+        """
         total = sum(v for _, v in self.nodes)
         return tuple((*nodal_class(c), v / total) for c, v in self.nodes)
 
     def describe(self) -> str:
-        """One line naming the cohort: name, then its description."""
+        """One line naming the cohort.
+
+        Returns
+        -------
+        str
+            Its name, then its description.
+        """
         return f"{self.name}: {self.description}" if self.description else self.name
 
 
@@ -154,7 +177,22 @@ def read_case_mix(raw: Mapping, where: str) -> CaseMix:
 
 
 def load_case_mix(path: str | Path) -> CaseMix:
-    """Read a case-mix TOML file (ModelFileError naming the file, key and reason)."""
+    """Read a case-mix TOML file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file (``[case_mix]`` with optional ``[set]``, ``[classes]``, ``[nodes]``).
+
+    Returns
+    -------
+    CaseMix
+
+    Raises
+    ------
+    ModelFileError
+        Naming the file, the key and the reason.
+    """
     p = Path(path)
     try:
         text = decode_text(p.read_bytes(), str(p), "case mix")

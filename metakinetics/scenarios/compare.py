@@ -24,6 +24,8 @@ import numpy as np
 from ..endpoints import BySize, Endpoint, endpoint_from_name
 from ..errors import InputError
 from ..model import Model, load_model
+from ..model.case_mix import CaseMix
+from ..population.case_mix import resolve_case_mix
 from .sweep import Progress, chunk_ranges, make_executor, run_chunks, task_seeds
 from .transforms import Baseline, Scenario, as_scenario
 from .uncertainty import FitSummary, ParameterDraws, draw_parameters, percentile_bands
@@ -367,7 +369,7 @@ def compare(model_or_fit: Any, scenarios: Sequence[Scenario | str], endpoint: En
             seed: int | None = None,
             level: float = 0.95, executor: Any = None, workers: int | None = None,
             scheduler: Any = None, chunk_size: int | None = None, progress: Progress | None = None,
-            **incidence_options: Any) -> Comparison:
+            case_mix=None, **incidence_options: Any) -> Comparison:
     """Incidence under each scenario (the baseline added first) with differences against it.
 
     Parameters
@@ -403,6 +405,10 @@ def compare(model_or_fit: Any, scenarios: Sequence[Scenario | str], endpoint: En
         results are identical however the work is spread).
     progress : callable, optional
         ``progress(done, total)`` after each chunk.
+    case_mix : CaseMix, str or os.PathLike, optional
+        The cohort the scenarios are for (a case-mix file or a data set that states one): its
+        values and class shares apply to the baseline model (the scenarios transform them), its
+        nodal mix weights every scenario's nodal classes; the table's source names it.
     **incidence_options
         Passed to ``population.incidence`` (method, nodes, patients, ...).
 
@@ -412,6 +418,13 @@ def compare(model_or_fit: Any, scenarios: Sequence[Scenario | str], endpoint: En
         The tidy table: value, absolute and relative differences and, with draws, their bands.
     """
     model, fit, source = resolve_source(model_or_fit, group=group)
+    mix = resolve_case_mix(case_mix)
+    if mix is not None:                 # the cohort's values are the baseline; its nodal mix weights each row
+        over = mix.overrides(model)
+        model = model.with_values(over) if over else model
+        if mix.nodes:
+            incidence_options = {**incidence_options, "case_mix": CaseMix(mix.name, nodes=mix.nodes)}
+        source = f"{source}; cohort {mix.describe()}"
     ep = endpoint_from_name(endpoint) if isinstance(endpoint, str) else endpoint
     if not isinstance(ep, Endpoint):
         raise InputError(f"endpoint: expected a name or an Endpoint, found {type(endpoint).__name__}")

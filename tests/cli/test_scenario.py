@@ -46,7 +46,7 @@ def test_json_with_draws_from_the_fit(capsys, tmp_path):
 def test_table_names_scenarios(capsys):
     code, out, _ = run(capsys, "breast", "-s", "ctc_therapy=2 + dormancy=0.5", "--times", "5")
     assert code == 0
-    assert out.startswith("# baseline: the model as given")
+    assert out.startswith("# for: model breast") and "\n# baseline: the model as given" in out
     assert "ctc_therapy=2 + dormancy=0.5" in out
 
 
