@@ -499,7 +499,7 @@ def _endocrine_rules(p: PatientParams) -> None:
     the generation formulas take at a constant wake rate). The factor and the extra death say what the
     therapy does when given; ``endocrine_years`` says how long a cohort received it (0: not given), so a
     model may carry the effects and a cohort (case mix) the years."""
-    e, d, x = p.endocrine_wake, p.endocrine_years, p.endocrine_death
+    e = p.endocrine_wake
     _rule(e > 1, "treatment.endocrine_wake",
           lambda i: f"is a factor on the wake rates in [0, 1] (1: no effect), found {e[i]:g}")
     if p.secondary_shedding is not None:
