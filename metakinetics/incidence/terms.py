@@ -151,7 +151,7 @@ def log_weight(grid: Grid, M0: np.ndarray, M: np.ndarray, mu: np.ndarray) -> np.
 
 def terms(endpoint: Endpoint, grid: Grid, M0: np.ndarray, M: np.ndarray, h: np.ndarray | None,
           hazard: np.ndarray, mu: np.ndarray | None = None,
-          after_relapse: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+          after_relapse: np.ndarray | None = None, workup=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(lw (P,), a (P, T, K'), b (P, T, K' or 1)) for ``endpoint``.
 
     M0 (Po, K) = M_k(t_dx); M (Po, N, K) = M_k(t_dx + u) on ``grid.u``; h = dM/dt there; hazard
@@ -159,6 +159,8 @@ def terms(endpoint: Endpoint, grid: Grid, M0: np.ndarray, M: np.ndarray, h: np.n
     distant metastasis. M_k is linear in the shedding constant: with ``mu`` (Po, J) the counts are
     those of unit mu and every patient stands for J patients with counts scaled by mu[p, j], in
     that order (P = Po J); the differences and sums over organs are then taken once per Po, not per P.
+    ``workup``: (S (Po, N, K), lead (K,)) with the work-up at a first relapse (incidence.workup: any
+    and first change, no death).
     """
     inner, L = split(endpoint)
     Po, K = M0.shape
@@ -222,6 +224,14 @@ def terms(endpoint: Endpoint, grid: Grid, M0: np.ndarray, M: np.ndarray, h: np.n
         for key, f in parts.items():
             cum = cumulative(grid, f)                        # (P, n_break, K or 1)
             out[key] = np.where(after, np.maximum(cum[:, grid.user] - cum[:, iL][:, None], 0.0), 0.0)
+        if workup is not None:                               # organs found at the first relapse elsewhere
+            from .workup import workup_terms
+
+            wu_any, wu_first = workup_terms(grid, dM, h, workup[0], workup[1], mu)
+            if "any" in out:
+                out["any"] = np.where(after, wu_any, 0.0)
+            if "first" in out:
+                out["first"] = np.where(after, out["first"] + wu_first, 0.0)
         any_k, dist = out.get("any"), out.get("dist")
         if isinstance(inner, First):
             return lw, np.minimum(out["first"], 1.0), np.ones((P, 1, 1))

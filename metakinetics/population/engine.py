@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..endpoints import AtDiagnosis, Distant, Endpoint, NodalShare, OrgansPerRelapse
+from ..endpoints import AtDiagnosis, Any, Distant, Endpoint, First, NodalShare, OrgansPerRelapse, SiteShare
 from ..errors import InputError, SolverError
 from ..incidence import colony_counts, diagnosis_counts
 from ..incidence.cluster_terms import cluster_terms, lambdas
@@ -153,14 +153,26 @@ def _fill(values, se, active, expectation, base, sd, endpoint, inner, L, times, 
             se[idx] = s
 
 
+#: endpoints the formulas give with the work-up at a first relapse (without death: any and first
+#: by incidence.workup; the others do not depend on it)
+WORKUP_FORMULAS = (Any, First, SiteShare, OrgansPerRelapse)
+
+
 def check_workup(base: PatientParams, inner: Endpoint) -> None:
     """Refuse, by name, an endpoint the formulas cannot give with the work-up at a first relapse
-    (``organs.<k>.workup`` < 1): it changes when the other organs are found, not when the first
-    relapse is, so distant, at_diagnosis and nodal_share stand; the cohort simulator follows it."""
-    if base.worked_up and not isinstance(inner, (Distant, AtDiagnosis, NodalShare)):
+    (``organs.<k>.workup`` < 1): any, first, site_share and organs_per_relapse without death
+    (incidence.workup), and distant, at_diagnosis and nodal_share (which it leaves alone); the
+    cohort simulator follows every endpoint."""
+    if not base.worked_up or isinstance(inner, (Distant, AtDiagnosis, NodalShare)):
+        return
+    if not isinstance(inner, WORKUP_FORMULAS):
         raise InputError(f"the work-up at a first relapse (organs.*.workup < 1) is followed by the cohort simulator "
-                         f"(method 'monte-carlo'); the formulas give distant, at_diagnosis and nodal_share with it, "
-                         f"not '{inner.name}' yet")
+                         f"(method 'monte-carlo'); the formulas give any, first, site_share, organs_per_relapse, "
+                         f"distant, at_diagnosis and nodal_share with it, not '{inner.name}' yet")
+    if np.any(base.hazard > 0) or np.any(base.after_relapse > 0):
+        raise InputError(f"the work-up at a first relapse (organs.*.workup < 1) with death (mortality.hazard or "
+                         f"after_relapse > 0): the formulas give '{inner.name}' without death only; use method "
+                         "'monte-carlo' (the cohort simulator follows both)")
 
 
 def _classes(model, endpoint, inner, L, times, params, expectation, closed, by_class) -> Evaluation:
@@ -272,10 +284,14 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
     share = isinstance(inner, NodalShare)       # the nodal class is counted (a), not selected (weight)
     hz, nu = pat.hazard[::Po], pat.after_relapse[::Po]
     integral = np.array([needs_integral(ep, np.array([h]), x) for h, x in zip(hz, nu)])
+    worked = pat.worked_up and isinstance(inner, WORKUP_FORMULAS)    # the work-up: integrals (incidence.workup)
+    integral |= worked
     grids: dict[bytes, tuple] = {}
     for d in range(n):
         if integral[d]:
-            g = endpoint_grid(ep, t, True, _breaks(pat.take(slice(d * Po, (d + 1) * Po))))
+            one = pat.take(slice(d * Po, (d + 1) * Po))
+            extra = _workup_breaks(one, t, L) if worked else []
+            g = endpoint_grid(ep, t, True, _breaks(one) + extra)
             key = b"I" + g.u.tobytes()
         else:
             key, g = b"plain", None
@@ -307,6 +323,13 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
             M0, M, h = _counts(sub, ns, Po, grid.u, closed, integ)
             if h is not None and sub.staged:     # screened at diagnosis: none detected until M passes M0
                 h = np.where(M > M0[:, None, :], h, 0.0)
+            if worked:                           # the work-up counts N_k(u + Delta_k), organ by organ
+                lead = sub.lead(sub.workup)
+                if not np.allclose(lead, lead[:1]):
+                    raise InputError("the work-up's lead differs between the patients of one evaluation "
+                                     "(a random colony growth rate?): use method 'monte-carlo'")
+                shifted = _shifted_counts(sub, grid.u, lead[0], closed)
+                workup = (np.maximum(shifted - M0[:, None, :], 0.0), lead[0])
             lw = np.zeros(ns * Po * J) if atdx else log_weight(grid, M0, M, mu_s)    # at diagnosis: no M0 selection
         K_org = len(sub.organs)
         lwq = lw.reshape(ns, Po, J) + logq[None]
@@ -333,7 +356,7 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
                 _, a, b = cluster_terms(ep, grid, lam.take(r), sub.hazard[r], mu_s[r])
             else:
                 _, a, b = terms(ep, grid, M0[r], M[r], None if h is None else h[r], sub.hazard[r], mu_s[r],
-                                sub.after_relapse[r])
+                                sub.after_relapse[r], None if not worked else (workup[0][r], workup[1]))
             if atdx:
                 a = np.broadcast_to(a[:, :1], (a.shape[0], t.size, a.shape[2]))
             acc.add(np.arange(r.start, r.stop) // Po, w_all[r].reshape(-1), a, b, J)
@@ -426,6 +449,21 @@ def _counts(pat: PatientParams, n: int, Po: int, u: np.ndarray, closed: bool, ra
             if j is not None:
                 block, count = [j], sizes[j]
     return (M[:, 0] if M0 is None else M0), M, h
+
+
+def _workup_breaks(pat: PatientParams, t: np.ndarray, L: float) -> list[float]:
+    """Breakpoints u - Delta_k (after the landmark) for the work-up's integrals (incidence.workup)."""
+    leads = np.unique(pat.lead(pat.workup)[0])
+    return [float(u - d) for u in t for d in leads if d > 0 and u - d > L]
+
+
+def _shifted_counts(pat: PatientParams, u: np.ndarray, lead: np.ndarray, closed: bool) -> np.ndarray:
+    """(P, N, K) M_k(t_dx + u + lead_k): each organ's colony counts at its own shifted times."""
+    K = lead.size
+    tdx = pat.diagnosis_time()
+    times = tdx[:, None, None] + u[None, :, None] + lead[None, None, :]          # (P, N, K)
+    M, _ = colony_counts(pat, times.reshape(pat.n, -1), closed=closed, rates=False)   # (P, N K, K)
+    return M.reshape(pat.n, u.size, K, K)[:, :, np.arange(K), np.arange(K)]
 
 
 def _regimes(pat: PatientParams, starts: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
 """The work-up at a first relapse (organs.<k>.workup < 1, issue 11 item 3): when the first distant
 metastasis is found, the other organs are imaged and their colonies of the work-up size are found
-then. The cohort simulator follows it exactly; the formulas give the endpoints it leaves alone
-(distant, at diagnosis) and refuse the others by name.
+then. The cohort simulator follows it exactly; the formulas (tests/agreement/test_workup_montecarlo.py)
+give any, first, site_share and organs_per_relapse without death and the endpoints it leaves alone,
+and refuse the others by name.
 """
 import numpy as np
 import pytest
@@ -47,11 +48,11 @@ def test_workup_1_is_todays_cohort_exactly():
     assert np.array_equal(a.detect, b.detect)
 
 
-def test_formulas_give_distant_and_refuse_the_rest_by_name():
+def test_formulas_refuse_what_they_do_not_cover_by_name():
     q = mk.incidence("breast", "distant", [2.0, 10.0], params=WORKUP)
     np.testing.assert_array_equal(q.values, mk.incidence("breast", "distant", [2.0, 10.0]).values)
-    mc = mk.incidence("breast", "distant", [2.0, 10.0], params=WORKUP, method="monte-carlo", patients=N, seed=3)
-    assert np.max(np.abs(mc.values - q.values) / mc.se) < 4.0
-    for ep in ("any", "first", "site_share", "multi_organ"):
+    for ep in ("multi_organ", "lag"):
         with pytest.raises(mk.InputError, match=r"work-up at a first relapse .* \(method 'monte-carlo'\)"):
-            mk.incidence("breast", ep, [5.0], params=WORKUP)
+            mk.incidence("breast", ep, [1.0], params=WORKUP)
+    with pytest.raises(mk.InputError, match="without death only"):
+        mk.incidence("breast", "any", [5.0], params={**WORKUP, "mortality.hazard": 0.02})
