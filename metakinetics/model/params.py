@@ -283,6 +283,22 @@ class PatientParams:
         b = _trailing(t)
         return b(self.gamma) * self.law.specific_rate(t, b(self.x0), b(self.rate), b(self.K)) * np.ones_like(t)
 
+    def repeat(self, n: int) -> "PatientParams":
+        """``n`` copies of this single parameter set as read-only views (no copying: the cohort
+        simulator's batches of patients who share the model's values).
+
+        Parameters
+        ----------
+        n : int
+            Number of copies.
+
+        Returns
+        -------
+        PatientParams
+        """
+        return replace(self, **{f.name: np.broadcast_to(getattr(self, f.name)[:1], (n,) + getattr(self, f.name).shape[1:])
+                                for f in fields(self) if isinstance(getattr(self, f.name), np.ndarray)})
+
     def take(self, index) -> "PatientParams":
         """The parameter sets at ``index``.
 

@@ -7,6 +7,8 @@ so the same seed gives the same patients for every parameter value (common rando
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,9 +30,14 @@ class Scores:
     q: np.ndarray
 
 
+@lru_cache(maxsize=64)
 def _gh(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """n-node Gauss-Hermite nodes and normalised weights (read-only, computed once per n: a fit asks
+    for the same few thousands of times)."""
     x, w = np.polynomial.hermite_e.hermegauss(n)
-    return x, w / w.sum()
+    w = w / w.sum()
+    x.flags.writeable = w.flags.writeable = False
+    return x, w
 
 
 def hermite(sd: dict[str, float], nodes=None) -> Scores:

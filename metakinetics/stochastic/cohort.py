@@ -296,7 +296,7 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool,
         cls = np.minimum(np.searchsorted(cum / cum[-1], rng.random(n), side="right"), len(model.classes) - 1)
         base = resolve(model, classes=cls)
     else:
-        base = resolve(model).take(np.zeros(n, dtype=np.intp))
+        base = resolve(model).repeat(n)
     z = rng.standard_normal((n, 3))
     sd = np.zeros((n, 3)) if individual else np.stack(
         [value_array(model, n, {}, f"population.{d}_sd", cls, 0.0) for d in ("mu", "rate", "diameter")], axis=1)
