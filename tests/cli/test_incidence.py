@@ -54,7 +54,7 @@ def test_case_mix_names_the_cohort_and_weights_the_nodal_classes(capsys):
                         "--times", "5,10", "--format", "json")
     d = json.loads(out)
     assert code == 0 and d["cohort"].startswith("rotterdam: Rotterdam tumour bank")
-    code, out, err = _run(capsys, "breast", "--case-mix", "pan2017", "--times", "5")
+    code, out, err = _run(capsys, "breast", "--case-mix", "xiao2018", "--times", "5")
     assert code == 2 and "states no case mix" in err and err.count("\n") == 1
 
 
