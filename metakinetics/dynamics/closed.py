@@ -30,7 +30,8 @@ def solve_closed_form(p: PatientParams, times: np.ndarray, t_s: np.ndarray):
     if not np.all(before):
         ts = np.where(np.isfinite(t_s), t_s, 0.0)[:, None]
         at = [np.asarray(v, dtype=float) * np.ones((p.n, 1)) for v in f(ts, *cols)]
-        C0, D0, A0 = at[0], [d * (1.0 - p.kill_dormant[:, None]) for d in at[1:1 + K]], at[1 + K:]
+        kill = p.kill_by_organ
+        C0, D0, A0 = at[0], [d * (1.0 - kill[:, k:k + 1]) for k, d in enumerate(at[1:1 + K])], at[1 + K:]
         g = free_decay(structure_of(p))
         post = [np.asarray(v, dtype=float) * np.ones(before.shape)
                 for v in g(np.maximum(times[None, :] - ts, 0.0), C0, *D0, *A0, *cols)]

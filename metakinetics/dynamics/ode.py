@@ -88,7 +88,7 @@ def _solve_one(rhs1, jac1, rhs0, jac0, args, y, p: PatientParams, i: int, ts: fl
     out[before] = _integrate(rhs1, jac1, args, 0.0, ts, y, times[before], method, rtol, atol, end_state=True,
                              out_end=y)
     y[0] = 0.0
-    y[2:2 + K] *= 1.0 - p.kill_dormant[i]
+    y[2:2 + K] *= 1.0 - p.kill_by_organ[i]
     if window is not None:
         end = ts + window[0]
         during = ~before & (times < end)

@@ -8,7 +8,7 @@ and C = E_kappa:
     D_k = f kappa (E_beta - C) / (kappa - beta),
     Phi_k = (f eps omega / beta) [S - kappa E_beta / (kappa - beta) + beta C / (kappa - beta)].
 
-After surgery shedding stops, D_k is multiplied by (1 - kill_dormant), and the linear chain decays
+After surgery shedding stops, D_k is multiplied by (1 - kill_k) (kill_dormant and the organ's own), and the linear chain decays
 as sums of exponentials from the state at t_s. Endocrine therapy (docs/model.md, "Endocrine
 therapy") makes the wake rate piecewise constant after surgery: e omega_k on [t_s, t_s + d], omega_k
 after (dormant death delta_k + endocrine_death, then delta_k), so the decay is two such pieces, the second starting from
@@ -264,7 +264,7 @@ def chain(pat: PatientParams, targets: np.ndarray, t_s: np.ndarray, *, closed: b
         Ss, Es, Cs = mom.state_at_surgery()
         Es, Cs = Es[:, None, :], Cs[:, None, None]
         Phis = c * (Ss[:, None, None] - q * Es + (q - 1.0) * Cs)
-        Ds = (1.0 - pat.kill_dormant[:, None, None]) * f * q * (Es - Cs)
+        Ds = (1.0 - pat.kill_by_organ[:, None, :]) * f * q * (Es - Cs)
         w = np.maximum(targets - t_s[:, None, None], 0.0)
         state = (Cs, Ds, Phis)
         if pat.endocrine.any():                  # the therapy's window first (0 years where none)

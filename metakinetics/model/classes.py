@@ -29,7 +29,7 @@ _SIZE_KEYS = ("diagnosis.size", "diagnosis.diameter_cm")
 def organ_keys(organ: Organ) -> tuple[str, ...]:
     """Numeric keys of ``organ`` that a class may set (its growth law's own, plus the shared ones)."""
     law = {"exponential": ("rate",), "gompertz": ("rate", "K"), "birth_death": ("birth", "death")}[organ.growth]
-    return ("arrest_fraction", "wake", "dormant_death", "efficiency", "detection") + law + (PREFERENCE,)
+    return ("arrest_fraction", "wake", "dormant_death", "efficiency", "detection", "kill_dormant") + law + (PREFERENCE,)
 
 
 def read_classes(raw: Any, schema: Mapping[str, Mapping[str, Any]], organs: tuple[Organ, ...], value,

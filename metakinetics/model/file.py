@@ -110,6 +110,8 @@ ORGAN_SCHEMA: dict[str, Field] = {
     "blood_flow": Field("float", "prob", doc="share of cardiac output (reference only, for organotropism charts)"),
     "staging": Field("float", "positive", "", doc="size at which the staging at diagnosis finds a colony, relative "
                      "to detection (1: as later; < 1: screened, e.g. brain MRI for every patient)"),
+    "kill_dormant": Field("float", "prob", doc="adjuvant kill probability per dormant cell here at surgery, on top "
+                          "of treatment.kill_dormant (an organ-targeted drug; 0: none)"),
     "workup": Field("float", "positive", "", doc="size at which the work-up at a first relapse elsewhere finds a "
                     "colony here, relative to detection (1: none beyond routine care; < 1: imaged then)"),
     "secondary_shedding": Field("float", "nonneg", "cells^(1-gamma')/time", -1,
@@ -395,7 +397,7 @@ def _organ(name: str, v: dict[str, Any], path: str | None) -> Organ:
                  detection=v["detection"], rate=rate, K=have["K"], birth=have["birth"],
                  death=have["death"], blood_flow=v.get("blood_flow"),
                  secondary_shedding=v.get("secondary_shedding", 0.0), staging=v.get("staging", 1.0),
-                 workup=v.get("workup", 1.0))
+                 workup=v.get("workup", 1.0), kill_dormant=v.get("kill_dormant", 0.0))
 
 
 def model_to_dict(model: Model) -> dict[str, Any]:
@@ -409,7 +411,8 @@ def model_to_dict(model: Model) -> dict[str, Any]:
                        "efficiency": o.efficiency, "growth": o.growth,
                        **{k: getattr(o, k) for k in ("rate", "K", "birth", "death") if getattr(o, k) is not None},
                        "detection": o.detection, **({"blood_flow": o.blood_flow} if o.blood_flow is not None else {}),
-                       "secondary_shedding": o.secondary_shedding, "staging": o.staging, "workup": o.workup}
+                       "secondary_shedding": o.secondary_shedding, "staging": o.staging, "workup": o.workup,
+                       "kill_dormant": o.kill_dormant}
               for o in model.organs}
     pop = model.population
     return {

@@ -71,6 +71,7 @@ class PatientParams:
     secondary_gamma: np.ndarray | None = None      # gamma' (P,): colony shedding exponent
     staging: np.ndarray | None = None              # (P, K) staging size at diagnosis / detection size
     workup: np.ndarray | None = None               # (P, K) work-up size at the first relapse / detection size
+    organ_kill: np.ndarray | None = None           # (P, K) organ-specific adjuvant kill of dormant cells
     nodes_ratio: np.ndarray | None = None          # involved regional nodes per cell shed (P,); None: 0
     nodes_coupling: np.ndarray | None = None       # exponent b of mu in the nodal spread (P,)
     nodes_dispersion: np.ndarray | None = None     # variance of the gamma frailty on the nodal mean (P,)
@@ -84,6 +85,19 @@ class PatientParams:
     def secondary(self) -> bool:
         """Whether any colony sheds (metastasis-to-metastasis seeding is on for some set)."""
         return self.secondary_shedding is not None and bool(np.any(self.secondary_shedding > 0))
+
+    @property
+    def kill_by_organ(self) -> np.ndarray:
+        """(P, K) probability that a dormant cell in organ k is killed at surgery: the adjuvant kill
+        (``treatment.kill_dormant``) and the organ's own (``organs.<k>.kill_dormant``), independent."""
+        if self.organ_kill is None or not np.any(self.organ_kill > 0):
+            return np.broadcast_to(self.kill_dormant[:, None], self.f.shape)
+        return 1.0 - (1.0 - self.kill_dormant[:, None]) * (1.0 - self.organ_kill)
+
+    @property
+    def organ_killed(self) -> bool:
+        """Whether some organ has its own adjuvant kill."""
+        return self.organ_kill is not None and bool(np.any(self.organ_kill > 0))
 
     @property
     def staged(self) -> bool:
@@ -425,6 +439,8 @@ def validate(p: PatientParams) -> None:
         for fld in ("staging", "workup"):
             if getattr(p, fld) is not None:
                 check_value(f"organs.{name}.{fld}", getattr(p, fld)[:, k])
+        if p.organ_kill is not None:
+            check_value(f"organs.{name}.kill_dormant", p.organ_kill[:, k])
         if p.colony_laws[k] == BIRTH_DEATH.name:
             check_value(f"organs.{name}.birth", p.birth[:, k])
         else:
@@ -449,6 +465,10 @@ def _cross_field(p: PatientParams) -> None:
     _rule(p.size >= p.K, "diagnosis.size",
           lambda i: f"diagnosis size {p.size[i]:.4g} cells is not below the carrying capacity "
                     f"K = {p.K[i]:.4g}: the primary never reaches it")
+    if p.organ_killed and p.secondary:
+        _rule(p.organ_kill.any(axis=1) & p.secondary_shedding.any(axis=1), "organs.*.kill_dormant",
+              lambda i: "an organ's own adjuvant kill is not defined with metastasis-to-metastasis seeding yet (the "
+                        "daughters' kernel takes one kill); use treatment.kill_dormant or set secondary_shedding to 0")
     if p.secondary:                       # colonies shed: the exact cluster formulas need these
         sheds = p.secondary_shedding.any(axis=0)
         for k, name in enumerate(p.organs):
@@ -809,7 +829,7 @@ def _assemble(model: Model, P: int, given: Mapping[str, np.ndarray], cls=None) -
         kill_dormant=get("treatment.kill_dormant", 0.0), kill_colony=get("treatment.kill_colony", 0.0),
         hazard=get("mortality.hazard", 0.0), after_relapse=get("mortality.after_relapse", 0.0),
         secondary_shedding=organ("secondary_shedding", 0.0), secondary_gamma=get("shedding.secondary_gamma", 1.0),
-        staging=organ("staging", 1.0), workup=organ("workup", 1.0),
+        staging=organ("staging", 1.0), workup=organ("workup", 1.0), organ_kill=organ("kill_dormant", 0.0),
         nodes_ratio=get("nodes.ratio", 0.0), nodes_coupling=get("nodes.coupling", 1.0),
         nodes_dispersion=get("nodes.dispersion", 0.0),
         nodes_min=get("nodes.min", 0.0), nodes_max=get("nodes.max", float(OPEN)),

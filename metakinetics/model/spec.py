@@ -90,6 +90,9 @@ class Organ:
     #: the staging at diagnosis finds a colony from ``staging`` x ``detection`` cells (1: as later;
     #: < 1: screened, e.g. brain MRI for every patient; at most 1: ``detection`` is the routine size)
     staging: float = 1.0
+    #: adjuvant kill of dormant cells here at surgery, on top of ``treatment.kill_dormant`` (a drug
+    #: that reaches this organ only, e.g. a bone-targeted agent; 0: none)
+    kill_dormant: float = 0.0
     #: the work-up at a first distant relapse (in another organ) finds a colony here from ``workup``
     #: x ``detection`` cells (1: no work-up beyond routine care; < 1: imaged then)
     workup: float = 1.0

@@ -328,7 +328,7 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool,
     worked = pat.worked_up                                       # the work-up at a first relapse images organs
     lead_wu = pat.lead(pat.workup) if worked else None           # years before detection a colony is found then
     found_wu = np.full((n, len(model.organs)), np.inf)           # earliest time a colony has the work-up size
-    kd, kc = pat.kill_dormant, pat.kill_colony
+    kd, kc = pat.kill_by_organ, pat.kill_colony                    # (n, K): the adjuvant and each organ's own
     detect = np.full((n, len(model.organs)), np.inf)
     colonies = []                                                # (pid, organ, founding time) as sources
     for k, name in enumerate(pat.organs):
@@ -344,7 +344,7 @@ def _batch(model: Model, n: int, rng: np.random.Generator, individual: bool,
         arrest = r + rng.exponential(1.0 / pat.kappa[pid])
         wake = arrest + rng.exponential(1.0 / pat.exit_rate[pid, k])
         ts = t_s[pid]
-        alive = ~((arrest < ts) & (wake > ts) & (rng.random(pid.size) < kd[pid]))
+        alive = ~((arrest < ts) & (wake > ts) & (rng.random(pid.size) < kd[pid, k]))
         if pat.endocrine.any():          # drawn only then: a model without it simulates today's cohort
             on = pat.endocrine[pid]
             wake, woken = slowed_wake(arrest, wake, ts, np.where(on, pat.endocrine_years[pid], 0.0),

@@ -77,7 +77,8 @@ def network_from_model(model: Model, *, primary: str = "forcing", colonies: bool
         ts = float(resolve(m).surgery_time()[0])        # the one resolver's diagnosis + delay
         sets = (("on", pe("0")),) if primary == "forcing" else (("P", pe("0")),)
         kill = m.treatment.kill_dormant
-        survive = tuple((f"D_{o.name}", pe(repr(1.0 - kill))) for o in m.organs) if kill > 0 else ()
+        keep = {o.name: (1.0 - kill) * (1.0 - o.kill_dormant) for o in m.organs}     # each organ's own kill too
+        survive = tuple((f"D_{n}", pe(repr(v))) for n, v in keep.items()) if any(v < 1 for v in keep.values()) else ()
         events.append(Event("surgery", ts, None, sets, survive))
     net = Network(f"{m.name}_network", tuple(species), tuple(pars.items()), tuple(reactions),
                   tuple(forcings), tuple(events), (), f"reaction network of model '{m.name}'", m.source)
