@@ -66,6 +66,7 @@ def show_text(name: str, fmt: str) -> str:
                        ("time origin", f"{info.time_origin} (times in {info.time_unit}s)"),
                        ("status", info.status), ("likelihood", info.likelihood or ""),
                        ("licence", info.licence), ("notes", info.notes), ("ascertainment", info.ascertainment),
+                       ("treatment", info.treatment),
                        ("sha256", info.sha256)):
         if val:
             head.append(textwrap.fill(val, width=100, initial_indent=f"  {label}: ",

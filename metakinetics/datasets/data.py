@@ -28,6 +28,9 @@ class DatasetInfo:
     #: how metastases were looked for (staging at diagnosis, follow-up): what a fit should set
     #: (organs.<k>.staging; docs/model.md, "Staging at diagnosis")
     ascertainment: str = ""
+    #: what the cohort's patients received (adjuvant therapy), from the source: what a fit should set
+    #: (its case mix's treatment values)
+    treatment: str = ""
     organs: tuple[str, ...] = ()   # extra organ names declared by the file
 
     def to_dict(self) -> dict:

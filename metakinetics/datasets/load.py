@@ -283,7 +283,7 @@ def load_files(csv_text: bytes, csv_path: str, meta: dict | None, *, organs=None
         name=meta.get("name") or Path(csv_path).stem, kind=kind, path=csv_path,
         sha256=hashlib.sha256(csv_text).hexdigest(),
         **{k: str(meta[k]) for k in ("title", "citation", "cohort", "endpoint", "time_origin", "time_unit",
-                                     "status", "licence", "notes", "ascertainment") if k in meta},
+                                     "status", "licence", "notes", "ascertainment", "treatment") if k in meta},
         likelihood=meta.get("likelihood"), organs=declared)
     if info.time_unit not in ("year", "years"):
         raise DataError(csv_path, f"time_unit must be 'year' (convert times to years), found '{info.time_unit}'")

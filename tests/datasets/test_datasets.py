@@ -155,3 +155,14 @@ def test_rotterdam_nodes_are_the_counts_of_the_bundled_patients():
         assert abs(shares.value[i] - hit.sum() / mine.sum()) <= 5e-5
     for g in shares.groups():                      # the four classes partition each size class
         assert shares.events[shares.group == g].sum() == shares.denominator[shares.group == g][0]
+
+
+def test_every_bundled_data_set_states_what_its_patients_received():
+    # issue 11 item 2: treatment is a property of the cohort; the rotterdam counts are recounted
+    for name in list_datasets():
+        assert load_dataset(name).info.treatment, name
+    rows = load_dataset("rotterdam")
+    hormon, chemo = rows.covariate("hormon") == "yes", rows.covariate("chemo") == "yes"
+    assert (hormon.sum(), chemo.sum(), (hormon & chemo).sum()) == (339, 580, 28)
+    assert not (hormon | chemo)[rows.covariate("nodes") == "0"].any()
+    assert "339 of 2,982" in load_dataset("rotterdam").info.treatment
