@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 
+from ..errors import InputError
 from .common import add_generations_argument, add_model_arguments, check_out, emit, format_columns, model_from_args
 
 
@@ -31,6 +32,9 @@ def register(subparsers) -> None:
     p.add_argument("--horizon", type=float, default=None, metavar="YEARS",
                    help="with seeding: colonies followed until this many years after diagnosis (detections "
                         "exact up to it; default: no limit)")
+    p.add_argument("--case-mix", default=None, metavar="FILE|DATASET",
+                   help="the cohort's values and class shares (a case-mix file or a data set that states one); "
+                        "a nodal mix is not simulated (the nodes column holds every patient's count)")
     p.add_argument("--out", required=True, help="CSV file to write (atomically; - for stdout)")
     p.set_defaults(func=run)
 
@@ -43,6 +47,18 @@ def run(args) -> int:
 
     check_out(args.out)
     model = model_from_args(args)
+    cohort_name = ""
+    if args.case_mix is not None:
+        from ..population.case_mix import resolve_case_mix
+
+        mix = resolve_case_mix(args.case_mix)
+        if mix.nodes:
+            raise InputError(f"--case-mix {args.case_mix}: a nodal mix weights the nodal classes' predictions; a "
+                             "simulated cohort holds every patient's nodal count (column nodes): weight or select "
+                             "them, or use a case mix without [nodes] here")
+        over = mix.overrides(model)
+        model = model.with_values(over) if over else model
+        cohort_name = f"; cohort {mix.describe()}"
     fu = None
     if args.follow_up is not None or args.accrual is not None or args.loss_rate is not None:
         fu = FollowUp(follow_up=float("inf") if args.follow_up is None else args.follow_up,
@@ -64,5 +80,5 @@ def run(args) -> int:
     note = "" if args.horizon is None else f"; colonies followed to {args.horizon:g} y after diagnosis: later " \
                                            f"detections incomplete"
     nodal = "" if coh.selected is None else f"; {int(coh.selected.sum())} in the nodal class (in_nodal_class)"
-    print(f"wrote {coh.n} patients ({n0} M0{cens}{nodal}{note}) to {args.out}", file=sys.stderr)
+    print(f"wrote {coh.n} patients ({n0} M0{cens}{nodal}{note}){cohort_name} to {args.out}", file=sys.stderr)
     return 0

@@ -63,3 +63,16 @@ def test_generations_and_horizon_reach_the_cohort_command(tmp_path, capsys):
     model = load_model("tests/incidence/exp_hub.toml").with_values({"organs.liver.secondary_shedding": 1e4})
     coh = simulate_cohort(model, 500, seed=3, generations=2, horizon=10.0)
     assert [float(r["detect_bone"]) for r in rows] == pytest.approx(coh.detect[:, 0].tolist(), rel=1e-12)
+
+
+def test_case_mix_sets_the_cohorts_values_and_refuses_a_nodal_mix(tmp_path, capsys):
+    from metakinetics.cli.main import main
+
+    out = tmp_path / "c.csv"
+    assert main(["cohort", "breast_subtypes", "--case-mix", "hess2013", "--patients", "500", "--seed", "1",
+                 "--out", str(out)]) == 0
+    assert "cohort hess2013" in capsys.readouterr().err and out.is_file()
+    code = main(["cohort", "breast", "--set", "nodes.ratio=4.8e-6", "--case-mix", "rotterdam", "--patients", "500",
+                 "--out", str(tmp_path / "d.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and "a nodal mix" in err and err.count("\n") == 1 and not (tmp_path / "d.csv").exists()
