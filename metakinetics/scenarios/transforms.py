@@ -364,6 +364,15 @@ class CTCTherapy(Scenario):
         return f"ctc_therapy={self.factor:g}"
 
 
+def _class_value(key: str, values: Values) -> bool:
+    """Whether ``key`` is an intrinsic class's own value of a base key the model has
+    (``classes.<c>.<base key>``, e.g. classes.her2_enriched.organs.bone.kill_dormant), which the
+    model's file need not list; the resolver checks it further (model.classes.class_key)."""
+    parts = key.split(".")
+    return (len(parts) >= 3 and parts[0] == "classes" and parts[1] in _class_names(values)
+            and ".".join(parts[2:]) in values)
+
+
 @dataclass(frozen=True)
 class SetValues(Scenario):
     """Sets dotted-key parameters to given values (the general escape hatch)."""
@@ -379,7 +388,7 @@ class SetValues(Scenario):
     def transform(self, values: Values) -> Values:
         out = dict(values)
         for key, v in self.items:
-            if key not in values:
+            if key not in values and not _class_value(key, values):
                 raise InputError(f"scenario 'set': unknown parameter '{key}'" + did_you_mean(key, values))
             out[key] = v
         return out

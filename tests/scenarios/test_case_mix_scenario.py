@@ -40,3 +40,15 @@ def test_draws_of_a_fit_run_for_the_cohort():
     c = compare("fits/breast_nodes", ["adjuvant:kill_dormant=0.5"], "distant", [10.0], draws=4, seed=1,
                 case_mix="rotterdam")
     assert np.all(np.isfinite(c.column("lower"))) and "cohort rotterdam" in c.source
+
+
+def test_a_set_scenario_takes_a_class_value_the_file_does_not_list():
+    # trastuzumab for one class, every organ but the brain: class keys the resolver knows are settable
+    keys = {f"classes.her2_enriched.organs.{o}.kill_dormant": 0.6 for o in ("bone", "lung", "liver")}
+    text = "set:" + ",".join(f"{k}={v}" for k, v in keys.items())
+    c = compare("breast_subtypes", [text], "first", [10.0])
+    want = mk.incidence("breast_subtypes", "first", [10.0], params=keys).values[0]
+    rows = [v for s, v in zip(c.column("scenario"), c.column("value")) if s == c.scenarios[1]]
+    np.testing.assert_allclose(rows, want, rtol=1e-12)
+    with pytest.raises(mk.InputError, match="unknown parameter 'classes.nosuch"):
+        compare("breast_subtypes", ["set:classes.nosuch.organs.bone.kill_dormant=0.5"], "first", [10.0])
