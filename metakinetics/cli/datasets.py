@@ -51,8 +51,9 @@ def show_text(name: str, fmt: str) -> str:
     if data.kind == "individual":
         cols = {"id": data.id, "time": data.time, "event": data.event, **dict(data.covariates)}
     else:
-        cols = {"group": data.group, "organ": data.organ, "endpoint": data.endpoint, "time": data.time,
-                "value": data.value}
+        cols = {"group": data.group}
+        cols.update({c: getattr(data, a) for c, a in (("class", "class_"), ("nodes", "nodes")) if any(getattr(data, a))})
+        cols.update({"organ": data.organ, "endpoint": data.endpoint, "time": data.time, "value": data.value})
         cols.update({c: getattr(data, c) for c in ("denominator", "events", "lower", "upper", "se", "landmark",
                                                    "diameter_cm", "window", "horizon", "within")
                      if np.isfinite(getattr(data, c)).any()})
@@ -66,7 +67,8 @@ def show_text(name: str, fmt: str) -> str:
                        ("time origin", f"{info.time_origin} (times in {info.time_unit}s)"),
                        ("status", info.status), ("likelihood", info.likelihood or ""),
                        ("licence", info.licence), ("notes", info.notes), ("ascertainment", info.ascertainment),
-                       ("treatment", info.treatment),
+                       ("treatment", info.treatment), ("url", info.url),
+                       ("use", f"{info.use}: {info.use_reason}" if info.use_reason else info.use),
                        ("sha256", info.sha256)):
         if val:
             head.append(textwrap.fill(val, width=100, initial_indent=f"  {label}: ",

@@ -32,6 +32,13 @@ class DatasetInfo:
     #: (its case mix's treatment values)
     treatment: str = ""
     organs: tuple[str, ...] = ()   # extra organ names declared by the file
+    #: where the source was read (a web address)
+    url: str = ""
+    #: what the rows are for: "" or "fit" (fitted data), or "compare": the rows are not the model's
+    #: endpoint itself (e.g. 1 - breast-cancer-free interval, an upper bound of distant recurrence),
+    #: so a fit should name them in ``compare = [...]``, not fit them; ``use_reason`` says why
+    use: str = ""
+    use_reason: str = ""
 
     def to_dict(self) -> dict:
         """The metadata as a JSON-ready dict (tuples as lists)."""

@@ -15,7 +15,7 @@ from ..errors import DataError, InputError, did_you_mean
 from ..nodal_classes import class_name, nodal_class
 from .data import AggregateData, DatasetInfo, IndividualData
 from ..endpoints import Lag
-from .schema import (AGGREGATE_NUMERIC, AGGREGATE_REQUIRED, COUNT_ENDPOINTS, CUMULATIVE, DATASET_KINDS,
+from .schema import (AGGREGATE_NUMERIC, AGGREGATE_REQUIRED, COUNT_ENDPOINTS, CUMULATIVE, DATASET_KINDS, DATASET_USES,
                      DISTANT_ONLY, ENDPOINT_NAMES, EVENT_CODES, INDIVIDUAL_REQUIRED, LIKELIHOODS, ROW_OPTIONS,
                      STANDARD_ORGANS)
 
@@ -36,6 +36,9 @@ def read_metadata(toml_path: str | Path, *, csv_path: str | None = None, text: s
     lik = meta.get("likelihood")
     if lik is not None and lik not in LIKELIHOODS:
         raise DataError(toml_path, f"dataset.likelihood must be one of {', '.join(LIKELIHOODS)}, found '{lik}'")
+    use = meta.get("use")
+    if use is not None and use not in DATASET_USES:
+        raise DataError(toml_path, f"dataset.use must be one of {', '.join(DATASET_USES)}, found '{use}'")
     organs = meta.get("organs", [])
     if not isinstance(organs, list) or not all(isinstance(o, str) for o in organs):
         raise DataError(toml_path, "dataset.organs must be a list of organ names")
@@ -283,7 +286,8 @@ def load_files(csv_text: bytes, csv_path: str, meta: dict | None, *, organs=None
         name=meta.get("name") or Path(csv_path).stem, kind=kind, path=csv_path,
         sha256=hashlib.sha256(csv_text).hexdigest(),
         **{k: str(meta[k]) for k in ("title", "citation", "cohort", "endpoint", "time_origin", "time_unit",
-                                     "status", "licence", "notes", "ascertainment", "treatment") if k in meta},
+                                     "status", "licence", "notes", "ascertainment", "treatment", "url", "use",
+                                     "use_reason") if k in meta},
         likelihood=meta.get("likelihood"), organs=declared)
     if info.time_unit not in ("year", "years"):
         raise DataError(csv_path, f"time_unit must be 'year' (convert times to years), found '{info.time_unit}'")

@@ -48,4 +48,7 @@ INDIVIDUAL_REQUIRED = ("id", "time", "event")
 EVENT_CODES = ("distant", "censored", "death")
 
 DATASET_KINDS = ("aggregate", "individual")
+#: What a data set's rows are for (metadata ``use``): fitted data, or only a comparison (rows that
+#: bound the model's endpoint rather than measure it, e.g. 1 - breast-cancer-free interval).
+DATASET_USES = ("fit", "compare")
 LIKELIHOODS = ("binomial", "least_squares", "time_to_event")

@@ -9,7 +9,8 @@ from metakinetics.cli.main import main
 def test_list_names_every_bundled_dataset(capsys):
     assert main(["datasets"]) == 0
     out = capsys.readouterr().out
-    for name in ("hess2013", "pan2017", "xiao2018", "rotterdam", "seer_size_szczurek2020", "ctc_positivity"):
+    for name in ("hess2013", "pan2017", "xiao2018", "rotterdam", "seer_size_szczurek2020", "ctc_positivity",
+                 "arvold2012", "metzgerfilho2013", "colleoni2016"):
         assert name in out
 
 

@@ -16,7 +16,8 @@ HEADER = "group,organ,endpoint,time,value,denominator\n"
 def test_every_bundled_dataset_loads_with_citation_and_checksum():
     names = list_datasets()
     for required in ("hess2013", "pan2017", "xiao2018", "wu2017", "gong2018", "dawood2012", "turkey2016",
-                     "ctc_positivity", "seer_size_szczurek2020", "rotterdam", "rotterdam_summary", "gse2034_summary"):
+                     "ctc_positivity", "seer_size_szczurek2020", "rotterdam", "rotterdam_summary", "gse2034_summary",
+                     "arvold2012", "metzgerfilho2013", "colleoni2016"):
         assert required in names
     for n in names:
         d = load_dataset(n)
