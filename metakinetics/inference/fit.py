@@ -555,7 +555,7 @@ def compare(model, name: str, *, predictor: Predictor | None = None, nodes=None,
         spec = DataSpec(name=name, likelihood="least_squares", sigma=1.0, select={"organ": keep})
     else:
         spec = DataSpec(name=name, likelihood="least_squares", sigma=1.0)
-    prob = build_problem(spec, model)
+    prob = build_problem(spec, model, fitted=False)
     obj_pred = predictor or population_predictor(nodes=nodes)
     for s_ in prob.series:
         over = prob.group_overrides(None, s_.subset)

@@ -669,7 +669,7 @@ def endpoint_options(endpoint: Endpoint) -> dict[str, float]:
     return {opt: float(getattr(inner, opt)) for opt in sorted(ROW_OPTIONS) if inner.name in ROW_OPTIONS[opt]}
 
 
-def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Problem:
+def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1, fitted: bool = True) -> Problem:
     """Load, filter and check one data set against the model; plan its prediction calls.
 
     Parameters
@@ -680,6 +680,9 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
         The model the data are fitted with (its organs name the data's columns).
     grid_step : float
         Time-grid step (years) of the cumulative incidence behind individual (time-to-event) data.
+    fitted : bool
+        True (default) when the rows are to be fitted: a data set whose metadata says
+        ``use = "compare"`` (e.g. an upper bound of distant recurrence) is then refused.
 
     Returns
     -------
@@ -693,6 +696,9 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1) -> Pr
         missing standard errors / denominators (naming the file, column and row).
     """
     data = _filter(load_dataset(spec.name, organs=model.organ_names), spec)
+    if fitted and data.info.use == "compare":
+        raise FitError(f"data set '{spec.label}': {spec.key}.name: '{spec.name}' is for comparison, not fitting "
+                       f"({data.info.use_reason or 'its metadata says use = compare; name it in [fit] compare = [...]'})")
     mix = resolve_case_mix(spec.name if spec.case_mix == "own" else spec.case_mix)
     mix_values = mix.overrides(model) if mix is not None else {}
     lik_name = spec.likelihood or data.info.likelihood or ("time_to_event" if data.kind == "individual" else
