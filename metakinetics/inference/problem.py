@@ -585,7 +585,7 @@ class Problem:
         if self.mix is None or not self.mix.nodes or s.nodes:
             return ()
         return tuple((Subset(s.klass, name), float(pi)) for (name, _), (_, _, pi)
-                     in zip(self.mix.nodes, self.mix.nodal_classes()))
+                     in zip(self.mix.nodes, self.mix.nodal_classes()) if pi > 0)    # share 0: no patient
 
     def mixed(self, s: "Series", one):
         """``one(subset, endpoint)`` (columns, values) for series ``s``, over the cohort's nodal mix

@@ -366,7 +366,10 @@ def _nodal_mix(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, mix, 
         what = "by_class" if by_class else f"'{inner.name}'"
         raise InputError(f"case mix '{mix.name}': a nodal mix weights the nodal classes' incidence; {what} is not "
                          "combined that way (give the nodal class itself: nodes.min/nodes.max, --nodal-class)")
-    classes = mix.nodal_classes()
+    # a class with share 0 holds no patient of the cohort: it is not evaluated (its node counts may
+    # need a nodal spread the model lacks, e.g. N+ at share 0 in a node-negative cohort)
+    named = [(name, c) for (name, _), c in zip(mix.nodes, mix.nodal_classes()) if c[2] > 0]
+    classes = [c for _, c in named]
     pi = np.array([c[2] for c in classes])
     dist = denominator(ep)
     ratio = dist is not None
@@ -388,7 +391,7 @@ def _nodal_mix(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, mix, 
         values = combine_nodal(pi, vals)
         se = None if ev.se is None else np.sqrt(combine_nodal(pi ** 2, ev.se ** 2))
     info = {"individual": bool(individual), "expectation": "monte-carlo" if how.monte_carlo else "gauss-hermite",
-            "nodal_mix": {name: float(p) for (name, _), p in zip(mix.nodes, pi)}}
+            "nodal_mix": {name: float(p) for (name, _), p in zip(named, pi)}}
     return IncidenceResult(ep, t, _columns(model, ep), values, se, "closed-form" if closed else "numeric",
                            model.name, info)
 
@@ -404,12 +407,15 @@ def _nodal_mix_mc(model, ep, dist, t, params, classes, pi, patients, seed, indiv
     mod = model.with_values(dict(params)) if params else model
     coh = simulate_cohort(mod, n, seed=seed, individual=individual, horizon=float(t[-1]) if t[-1] > 0 else None,
                           generations=generations)
-    if coh.nodes is None:
-        raise InputError(f"model '{model.name}' has no nodal spread (nodes.ratio = 0): every patient is N0, so a "
-                         "nodal mix cannot be simulated")
+    counts = coh.nodes
+    if counts is None:            # no nodal spread (nodes.ratio = 0): every patient is N0, as the formulas say
+        if any(lo > 0 for lo, _, _ in classes):
+            raise InputError(f"model '{model.name}' has no nodal spread (nodes.ratio = 0): every patient is N0, so "
+                             "the node-positive classes of this nodal mix hold no patient (set nodes.ratio)")
+        counts = np.zeros(coh.m0.shape, dtype=int)
     parts, dens = [], []
     for lo, hi, _ in classes:
-        sub = replace(coh, selected=(coh.nodes >= lo) & ((coh.nodes <= hi) | (hi >= OPEN)))
+        sub = replace(coh, selected=(counts >= lo) & ((counts <= hi) | (hi >= OPEN)))
         parts.append(cohort_incidence(sub, ep, t))
         if dist is not None:
             dens.append(cohort_incidence(sub, dist, t).values)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import metakinetics as mk
+from metakinetics.errors import InputError
 from metakinetics.model.case_mix import CaseMix
 from metakinetics.nodal_classes import nodal_class
 
@@ -65,3 +66,22 @@ def test_endpoints_a_nodal_mix_does_not_combine_are_refused(model):
     for ep, t in (("lag", [1.0]), ("nodal_share", [0.0]), ("by_size", [1.0, 2.0])):
         with pytest.raises(mk.InputError, match="a nodal mix weights"):
             mk.incidence(model, ep, t, case_mix=mix)
+
+
+def test_a_zero_share_nodal_class_is_not_evaluated():
+    """metzgerfilho2013's cohort is node-negative (N0 1, N+ 0): on a model without nodal spread every
+    patient is N0, so the cohort is the whole population, by quadrature and by simulation (4 SE)."""
+    plain = mk.load_model("breast")
+    t = np.array([5.0, 10.0])
+    whole = mk.incidence(plain, "distant", t).values
+    mixed = mk.incidence(plain, "distant", t, case_mix="metzgerfilho2013")
+    np.testing.assert_allclose(mixed.values, whole, rtol=1e-12)
+    assert mixed.info["nodal_mix"] == {"N0": 1.0}
+    mc = mk.incidence(plain, "distant", t, case_mix="metzgerfilho2013", method="monte-carlo", patients=20_000, seed=3)
+    assert np.all(np.abs(mc.values - whole) < 4 * mc.se)
+
+
+def test_a_node_positive_share_without_nodal_spread_is_refused_by_simulation():
+    mix = CaseMix(name="half", nodes=(("N0", 0.5), ("N+", 0.5)))
+    with pytest.raises(InputError, match="no nodal spread.*node-positive"):
+        mk.incidence(mk.load_model("breast"), "distant", [5.0], case_mix=mix, method="monte-carlo", patients=2000, seed=1)
