@@ -18,6 +18,7 @@ from ..errors import FitError, InputError, MetakineticsError
 from .intervals import correlations, identifiability, information, profile, wald
 from .competing import crude_incidence
 from .likelihood import BetaBinomial, Binomial, CensoredTimeToEvent
+from .parallel import Differences
 from .objective import CtcPredictor, Objective, Predictor
 from ..datasets.schema import CLINICIAN_ENDPOINTS
 from ..endpoints import Lag, Landmark
@@ -135,7 +136,9 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
     optimiser = setup.optimiser
     if not obj.has_residuals and optimiser in ("least_squares", "leastsq"):
         optimiser = "lbfgsb"  # time-to-event data give no residual vector: minimise -2 log L directly
-    runs = [_minimise(obj, p, optimiser, setup.max_nfev) for p in pts]
+    with Differences(obj.residuals if optimiser in ("least_squares", "leastsq") else obj.minus2ll,
+                     *obj.params.bounds(), setup.workers) as diffs:
+        runs = [_minimise(obj, p, optimiser, setup.max_nfev, diffs if setup.workers > 1 else None) for p in pts]
     best = min(runs, key=lambda r: r["objective"])
     x_hat = best["x"]
     status, message = _status(obj, best, runs)
@@ -223,7 +226,8 @@ def _portable(path: str | None) -> str | None:
         return str(Path(p.parent.name) / p.name)
 
 
-def _minimise(obj: Objective, x0: np.ndarray, optimiser: str, max_nfev: int | None) -> dict:
+def _minimise(obj: Objective, x0: np.ndarray, optimiser: str, max_nfev: int | None,
+              diffs: Differences | None = None) -> dict:
     params = obj.params.to_lmfit(x0)
     names = obj.params.names
     vec = lambda p: np.array([p[nm].value for nm in names])  # noqa: E731
@@ -232,6 +236,14 @@ def _minimise(obj: Objective, x0: np.ndarray, optimiser: str, max_nfev: int | No
     # x_scale='jac' makes the trust region scale-free; tolerances 1e-10 on a -2 log L of order
     # 1e1-1e4 stop far below the 0.1 units that matter for intervals.
     kws = {"x_scale": "jac", "ftol": 1e-10, "xtol": 1e-10, "gtol": 1e-10} if optimiser == "least_squares" else {}
+    if diffs is not None and optimiser in ("least_squares", "lbfgsb"):
+        # the same forward differences, their evaluations on the worker processes ([fit] workers)
+        def derivative(p, *_, **__):
+            before = diffs.evaluations
+            out = diffs.jacobian(vec(p)) if optimiser == "least_squares" else diffs.gradient(vec(p))
+            obj.nfev += diffs.evaluations - before
+            return out
+        kws["jac"] = derivative
     mini = lmfit.Minimizer(fcn, params, scale_covar=False, max_nfev=max_nfev, nan_policy="raise")
     try:
         res = mini.minimize(method=optimiser, **kws)

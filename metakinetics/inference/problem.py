@@ -77,6 +77,7 @@ class FitSetup:
     starts: int = 1
     start_spread: float = 1.0
     max_nfev: int | None = None
+    workers: int = 1                 # processes for the finite differences (inference.parallel)
     nodes: int | Mapping[str, int] | None = None
     grid_step: float = 0.1
     compare: tuple[str, ...] = ()
@@ -84,7 +85,7 @@ class FitSetup:
 
 _TOP = {"fit", "model", "data", "parameters"}
 _FIT = {"name", "description", "seed", "optimiser", "intervals", "starts", "start_spread", "max_nfev",
-        "nodes", "grid_step", "compare"}
+        "nodes", "grid_step", "compare", "workers"}
 _MODEL = {"name", "set"}
 _DATA = {"name", "likelihood", "sigma", "set", "groups", "select", "where", "group_by", "nodal", "case_mix", "label",
          "horizon",
@@ -214,6 +215,7 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
         max_nfev=number(fit["max_nfev"], where, "fit.max_nfev", positive=True, integer=True) if "max_nfev" in fit else None,
         nodes=_nodes(fit.get("nodes"), where),
         grid_step=number(fit.get("grid_step", 0.1), where, "fit.grid_step", positive=True),
+        workers=number(fit.get("workers", 1), where, "fit.workers", positive=True, integer=True),
         compare=value_list(fit.get("compare", []), where, "fit.compare") if fit.get("compare") else ())
 
 

@@ -757,7 +757,7 @@ def value_array(model: Model, P: int, given: Mapping[str, np.ndarray], key: str,
         Shape (P,), float.
     """
     out = np.broadcast_to(given[key], (P,)).astype(float) if key in given \
-        else np.full(P, float(model.values().get(key, default)))
+        else np.full(P, float(model.value_or(key, default)))
     if classes is None:
         return out
     for c, spec in enumerate(model.classes):

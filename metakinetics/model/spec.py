@@ -183,7 +183,12 @@ class IntrinsicClass:
 
     def value(self, key: str) -> float | None:
         """This class's own value of a dotted base key, or None (the base model's value applies)."""
-        return next((v for k, v in self.values if k == key), None)
+        return self._by_key.get(key)
+
+    @cached_property
+    def _by_key(self) -> dict[str, float]:
+        """The class's values by key, built once per (immutable) class (the hot path of every fit)."""
+        return dict(self.values)
 
 
 @dataclass(frozen=True)
@@ -252,6 +257,11 @@ class Model:
             for o in self.organs:
                 out.setdefault(f"classes.{c.name}.organs.{o.name}.preference", 0.0)
         return out
+
+    def value_or(self, dotted: str, default: float) -> float:
+        """Value of one numeric parameter by dotted key, or ``default`` when the model has none
+        (no copy of the values: the parameter resolution calls it for every key)."""
+        return self._flat.get(dotted, default)
 
     def get(self, dotted: str) -> float:
         """Value of one numeric parameter by dotted key."""

@@ -1,0 +1,51 @@
+"""Finite differences on worker processes (``[fit] workers``): the derivatives are exactly those of
+the same differences computed in the calling process, and a fit with two workers reaches the
+optimum a serial fit reaches (least squares and L-BFGS-B)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from metakinetics.errors import ModelFileError
+from metakinetics.inference import fit
+from metakinetics.inference.parallel import STEP, Differences
+
+from .test_fit import TRUE, _data, _setup, toy
+
+
+def _target(x):
+    return np.array([np.sin(x[0]) * x[1], x[0] ** 2 + np.exp(x[1]), 3.0 * x[1]])
+
+
+def test_pool_differences_equal_serial_differences():
+    lo, hi = np.array([-5.0, -5.0]), np.array([5.0, 5.0])
+    x = np.array([0.7, -1.3])
+    with Differences(_target, lo, hi, 1) as serial, Differences(_target, lo, hi, 2) as pooled:
+        a, b = serial.jacobian(x), pooled.jacobian(x)
+    np.testing.assert_array_equal(a, b)                 # the same points, the same arithmetic
+    exact = np.array([[np.cos(0.7) * -1.3, np.sin(0.7)], [1.4, np.exp(-1.3)], [0.0, 3.0]])
+    np.testing.assert_allclose(a, exact, atol=10 * STEP * 4)   # forward-difference error ~ h f'' / 2
+    assert serial.evaluations == pooled.evaluations == 3
+
+
+def test_a_step_at_the_upper_bound_goes_backwards():
+    d = Differences(lambda x: x ** 2, np.array([0.0]), np.array([1.0]), 1)
+    assert d.steps(np.array([1.0]))[0] < 0 < d.steps(np.array([0.5]))[0]
+    np.testing.assert_allclose(d.gradient(np.array([1.0])), [2.0], atol=1e-6)
+
+
+@pytest.mark.parametrize("optimiser", ["least_squares", "lbfgsb"])
+def test_two_workers_reach_the_serial_optimum(tmp_path, optimiser):
+    data = _data(tmp_path)
+    serial = fit(_setup(tmp_path, data, f'optimiser = "{optimiser}"'), predictor=toy, curves=False)
+    pooled = fit(_setup(tmp_path, data, f'optimiser = "{optimiser}"\nworkers = 2'), predictor=toy, curves=False)
+    assert serial.converged and pooled.converged, pooled.message
+    for organ, eps in TRUE.items():
+        a, b = serial.estimate(f"organs.{organ}.efficiency").value, pooled.estimate(f"organs.{organ}.efficiency").value
+        assert b == pytest.approx(a, rel=1e-4) and b == pytest.approx(eps, rel=1e-3)
+    assert pooled.loglik == pytest.approx(serial.loglik, abs=1e-6)
+
+
+def test_workers_must_be_a_positive_whole_number(tmp_path):
+    with pytest.raises(ModelFileError, match="fit.workers"):
+        _setup(tmp_path, _data(tmp_path), "workers = 0")
