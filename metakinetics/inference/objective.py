@@ -13,6 +13,7 @@ from ..model import Model
 from .fixed import fixed_model
 from .likelihood import OVERDISPERSION, BetaBinomial, CensoredTimeToEvent
 from .parameters import ParameterSet
+from ..model.classes import class_defaults
 from .problem import CtcPositive, FitSetup, Problem, build_problem, endpoint_for_causes
 
 #: predictor(model, endpoint, times) -> (columns, values of shape (T, K)).
@@ -93,9 +94,10 @@ class Objective:
         # fixed values in model units (years), as FitResult.base_model and the scenarios apply them
         self.model = model if model is not None else fixed_model(setup.model, setup.model_set)
         self.params = ParameterSet(list(setup.parameters))
+        known = {**class_defaults(self.model), **self.model.values()}   # as the set-up reader's keys
         for p in self.params:
             for k in p.keys:
-                if k not in self.model.values():
+                if k not in known:
                     raise FitError(f"free parameter '{k}' is not a numeric parameter of model '{self.model.name}'")
         self.problems = [build_problem(s, self.model, grid_step=setup.grid_step) for s in setup.data]
         labels = [p.label for p in self.problems]

@@ -24,6 +24,7 @@ from ..endpoints import ENDPOINTS, BySize, Distant, Endpoint, First, Landmark, e
 from ..errors import DataError, FitError, MetakineticsError, ModelFileError, did_you_mean, nearest
 from ..model import Model
 from ..model.case_mix import CaseMix
+from ..model.classes import class_defaults
 from ..population.case_mix import combine_nodal, denominator, resolve_case_mix
 from ..nodal_classes import OPEN, nodal_class
 from ..model.text import decode_text
@@ -167,7 +168,8 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
         model = fixed_model(model_name, model_set)  # fixed values in years, whatever the file's time_unit
     except MetakineticsError as exc:
         raise ModelFileError(where, "model", f"cannot load the model: {exc}") from None
-    known_keys = model.values()
+    # the model's values and every class's own value of a base key (the file need not list it)
+    known_keys = {**class_defaults(model), **model.values()}
 
     def check_keys(d, key: str):
         d = table(d, where, key)

@@ -161,3 +161,25 @@ def class_key(model, key: str) -> tuple[str, str] | None:
     if len(parts) == 5 and parts[2] == "organs" and parts[3] in model.organ_names:
         return (parts[1], base) if parts[4] in organ_keys(model.organ(parts[3])) else None
     return (parts[1], base) if base in model.values() and not base.startswith("classes.") else None
+
+
+def class_defaults(model) -> dict[str, float]:
+    """Every value an intrinsic class may set, ``classes.<c>.<base key>``, with the value that class
+    has now: its own where its table gives one, else the base model's (a preference: 0). What a
+    fit may free or a data set may set for a class the model file does not spell out."""
+    base = {k: v for k, v in model.values().items() if not k.startswith("classes.")}
+    out: dict[str, float] = {}
+    for spec in model.classes:
+        own = dict(spec.values)
+        pre = f"classes.{spec.name}."
+        out[pre + PREVALENCE] = float(spec.prevalence)
+        for key, v in base.items():
+            parts = key.split(".")
+            if parts[0] == "organs":
+                if len(parts) != 3 or parts[2] not in organ_keys(model.organ(parts[1])):
+                    continue
+            out[pre + key] = float(own.get(key, v))
+        for organ in model.organs:
+            key = f"organs.{organ.name}.{PREFERENCE}"
+            out[pre + key] = float(own.get(key, 0.0))
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from metakinetics.errors import DataError
+from metakinetics.errors import DataError, ModelFileError
 from metakinetics.inference.objective import Objective
 from metakinetics.inference.problem import DataSpec, FitSetup, build_problem
 from metakinetics.model import load_model
@@ -87,3 +87,22 @@ def test_report_names_each_rows_class(tmp_path):
     html = build_report(tmp_path / "fit.toml", draws=0)
     assert "class luminal_a" in html and "class triple_negative" in html
 
+
+
+def test_a_class_value_the_file_does_not_list_can_be_freed_and_starts_at_the_base_value(tmp_path):
+    """breast_subtypes' luminal_b lists no wake and no lung preference: a fit may still free them
+    (start: the base wake, preference 0); a class the model lacks is still refused."""
+    from metakinetics.inference import parse_setup
+
+    _write(tmp_path)
+    text = ('[fit]\nname = "c"\n[model]\nname = "breast_subtypes"\n[[data]]\nname = "cls.csv"\n'
+            'likelihood = "binomial"\n[parameters."classes.luminal_b.organs.*.wake"]\nmin = 1e-3\nmax = 1\nlog = true\n'
+            '[parameters."classes.luminal_b.organs.lung.preference"]\nmin = -3\nmax = 3\n')
+    setup = parse_setup(text, path=str(tmp_path / "fit.toml"))
+    model = load_model("breast_subtypes")
+    wake, pref = setup.parameters
+    assert wake.value == pytest.approx(model.get("organs.bone.wake")) and pref.value == 0.0
+    assert len(wake.keys) == len(model.organ_names)
+    with pytest.raises(ModelFileError, match="not a numeric parameter"):
+        parse_setup(text.replace("luminal_b.organs.lung.preference", "luminal_c.organs.lung.preference"),
+                    path=str(tmp_path / "fit.toml"))
