@@ -137,7 +137,7 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
     if not obj.has_residuals and optimiser in ("least_squares", "leastsq"):
         optimiser = "lbfgsb"  # time-to-event data give no residual vector: minimise -2 log L directly
     with Differences(obj.residuals if optimiser in ("least_squares", "leastsq") else obj.minus2ll,
-                     *obj.params.bounds(), setup.workers) as diffs:
+                     *obj.params.bounds(), setup.workers, initializer=obj.silence) as diffs:
         runs = [_minimise(obj, p, optimiser, setup.max_nfev, diffs if setup.workers > 1 else None) for p in pts]
     best = min(runs, key=lambda r: r["objective"])
     x_hat = best["x"]

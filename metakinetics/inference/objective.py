@@ -261,6 +261,11 @@ class Objective:
         self._report(-2 * ll)
         return -2 * ll
 
+    def silence(self) -> None:
+        """Stop progress reports from this copy of the objective (a worker process evaluating
+        finite differences for the fitting process, which reports for it)."""
+        self.callback = None
+
     def _report(self, value: float) -> None:
         self.best = min(self.best, value)
         if self.callback is not None:

@@ -29,9 +29,10 @@ class Differences:
     pool of ``workers`` processes; use as a context manager (the pool closes on exit)."""
 
     def __init__(self, target: Callable[[np.ndarray], np.ndarray | float], lower: np.ndarray, upper: np.ndarray,
-                 workers: int):
+                 workers: int, initializer: Callable[[], None] | None = None):
         self.target, self.lower, self.upper = target, np.asarray(lower, float), np.asarray(upper, float)
         self.workers = int(workers)
+        self.initializer = initializer          # run once in each worker (e.g. silence progress reports)
         self.evaluations = 0
         self._pool = None
 
@@ -39,7 +40,7 @@ class Differences:
         global _TARGET
         if self.workers > 1 and "fork" in mp.get_all_start_methods():
             _TARGET = self.target
-            self._pool = mp.get_context("fork").Pool(self.workers)
+            self._pool = mp.get_context("fork").Pool(self.workers, initializer=self.initializer)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -49,3 +49,13 @@ def test_two_workers_reach_the_serial_optimum(tmp_path, optimiser):
 def test_workers_must_be_a_positive_whole_number(tmp_path):
     with pytest.raises(ModelFileError, match="fit.workers"):
         _setup(tmp_path, _data(tmp_path), "workers = 0")
+
+
+def test_progress_is_reported_by_the_fitting_process_only(tmp_path, capfd):
+    import os
+
+    calls = []
+    fit(_setup(tmp_path, _data(tmp_path), 'optimiser = "lbfgsb"\nworkers = 2'), predictor=toy, curves=False,
+        progress=lambda n, best: (calls.append(n), print(f"pid {os.getpid()}")))
+    pids = set(capfd.readouterr().out.split())
+    assert calls and pids == {"pid", str(os.getpid())}      # nothing printed by a worker
