@@ -2,7 +2,7 @@
 processes (``[fit] workers``): the optimiser's step count is unchanged and every number is the one a
 serial evaluation gives (the objective is deterministic), only the wall time drops.
 
-Forward differences with step h_i = sqrt(machine eps) x max(1, |x_i|) on the search scale (log for
+Forward differences with step h_i = sqrt(machine eps) x max(1, abs(x_i)) on the search scale (log for
 log parameters), as scipy's own '2-point' scheme; a step that would leave the bounds goes backwards.
 Workers are forked from the fitting process (Linux and other fork-capable systems) and hold its
 objective; where fork is not available the evaluations run in the calling process.
@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-#: step of the forward differences, relative to max(1, |x|)
+#: step of the forward differences, relative to max(1, abs(x))
 STEP = float(np.sqrt(np.finfo(float).eps))
 
 _TARGET: Callable[[np.ndarray], np.ndarray] | None = None     # the objective, inherited by the workers

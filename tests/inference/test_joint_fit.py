@@ -1,0 +1,55 @@
+"""The joint fit (fits/breast_joint) and its model-selection ladder (fits/breast_joint/ladder/*):
+every level fits exactly the joint fit's data, each level frees what the level below frees and
+fixes less, and the committed results are nested as maximum likelihood requires (a larger model never
+fits worse: a level whose log-likelihood fell below the smaller model's would be an optimiser that
+stopped short, not a result)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from metakinetics.inference import load_setup, read_result
+
+FITS = Path(__file__).resolve().parents[2] / "fits"
+JOINT = FITS / "breast_joint"
+LADDER = [JOINT / "ladder" / "1_one_class", JOINT / "ladder" / "2_classes", JOINT / "ladder" / "4_nodes", JOINT]
+
+
+def _keys(setup) -> set[str]:
+    return {p.key for p in setup.parameters}
+
+
+def test_every_level_fits_the_joint_data():
+    joint = load_setup(JOINT)
+    for level in LADDER[:-1]:
+        s = load_setup(level)
+        assert s.data == joint.data, level.name
+        assert s.model == joint.model and s.nodes == joint.nodes and s.grid_step == joint.grid_step
+
+
+def test_levels_are_nested():
+    """Each level frees what the level below frees, and fixes less: + treatment frees nothing (the
+    EBCTCG effects are fixed) but drops the level below's 'no endocrine effect' values."""
+    setups = [load_setup(level) for level in LADDER]
+    for small, big in zip(setups, setups[1:]):
+        assert _keys(small) <= _keys(big)
+        assert set(big.model_set.items()) < set(small.model_set.items()) or _keys(small) < _keys(big)
+
+
+def _result(level: Path):
+    path = level / "result.json"
+    if not path.is_file():
+        pytest.skip(f"{path.relative_to(FITS.parent)} not committed")
+    return read_result(path)
+
+
+def test_committed_results_share_their_data_and_are_nested():
+    results = [_result(level) for level in LADDER]
+    sums = [json.dumps([(d["label"], d["sha256"], d["n_rows"]) for d in r.datasets]) for r in results]
+    assert len(set(sums)) == 1
+    for small, big in zip(results, results[1:]):
+        assert big.n_par >= small.n_par and big.n_obs == small.n_obs
+        # nested maximum likelihood: within the optimiser's tolerance (0.5 log-likelihood units)
+        assert big.loglik >= small.loglik - 0.5, (small.name, big.name)
