@@ -48,8 +48,8 @@ class SelectionRow:
     ``k`` free parameters (overdispersions included), ``n`` observations (aggregate rows, patients
     of individual data), ``loglik`` the maximised log-likelihood, ``aic``/``bic`` and their
     differences from the lowest in the table; ``cv_loglik`` the cross-validated log-likelihood
-    (NaN without a validation), ``cv_datasets`` the left-out data sets it sums, ``n_datasets`` the
-    fit's data sets."""
+    (NaN without a validation), ``cv_datasets`` the left-out data sets it sums and ``heldout`` their
+    held-out log-likelihoods by label, ``n_datasets`` the fit's data sets."""
 
     name: str
     k: int
@@ -63,6 +63,7 @@ class SelectionRow:
     n_datasets: int
     cv_loglik: float = math.nan
     cv_datasets: tuple[str, ...] | None = None
+    heldout: dict[str, float] | None = None
 
     def to_dict(self) -> dict:
         """The row as a JSON-safe dict (NaN as None).
@@ -282,15 +283,29 @@ def selection_table(fits: Sequence, validations: Sequence | None = None) -> list
     rows = []
     for r, v in zip(results, vals):
         cv = math.nan if v is None or v.get("cv_loglik") is None else float(v["cv_loglik"])
+        held = None if v is None else {str(d["label"]): float(d["heldout_loglik"]) for d in v["datasets"]
+                                       if d.get("heldout_loglik") is not None}
         rows.append(SelectionRow(name=r.name, k=r.n_par, n=r.n_obs, loglik=r.loglik, aic=r.aic, bic=r.bic,
                                  delta_aic=r.aic - best_aic, delta_bic=r.bic - best_bic, converged=r.converged,
                                  n_datasets=len(r.datasets), cv_loglik=cv,
-                                 cv_datasets=None if v is None else tuple(v.get("cv_datasets") or ())))
+                                 cv_datasets=None if v is None else tuple(v.get("cv_datasets") or ()),
+                                 heldout=held))
     return rows
 
 
 def _num(x: float, digits: int = 2) -> str:
     return "–" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
+
+
+def _common_cv(rows: Sequence[SelectionRow]) -> str:
+    """The CV log-likelihoods summed over the data sets every validated row covers, as words."""
+    have = [r for r in rows if r.cv_datasets is not None and r.heldout is not None]
+    common = [lb for lb in have[0].cv_datasets if all(lb in r.cv_datasets and lb in r.heldout for r in have)] \
+        if have else []
+    if not common:
+        return ""
+    return (f"; summed over the data sets all cover ({', '.join(common)}): "
+            + ", ".join(f"{r.name} {_num(sum(r.heldout[lb] for lb in common))}" for r in have))
 
 
 def to_markdown(rows: Sequence[SelectionRow]) -> str:
@@ -329,7 +344,7 @@ def to_markdown(rows: Sequence[SelectionRow]) -> str:
             notes.append("The CV log-likelihoods cover different data sets ("
                          + "; ".join(f"{r.name}: {', '.join(r.cv_datasets) or 'none'}" for r in rows
                                      if r.cv_datasets is not None)
-                         + "), so they do not compare with each other.")
+                         + "), so they do not compare with each other" + _common_cv(rows) + ".")
     bad = [r.name for r in rows if not r.converged]
     if bad:
         notes.append(f"Not converged: {', '.join(bad)} (its log L may not be its maximum).")

@@ -127,6 +127,9 @@ def test_cv_loglik_from_validations(validated):
     part["cv_datasets"], part["cv_loglik"] = ["xiao2018"], vb.datasets[1].heldout_loglik
     md = to_markdown(selection_table([a, b], [va, part]))
     assert "| 1 of 2 |" in md and "cover different data sets (two: hess2013, xiao2018; two_slow: xiao2018)" in md
+    # ... and sums each over the data sets all of them cover
+    assert (f"summed over the data sets all cover (xiao2018): two {va.datasets[1].heldout_loglik:.2f}, "
+            f"two_slow {vb.datasets[1].heldout_loglik:.2f}.") in md
     # one fit without a validation: dashes
     md = to_markdown(selection_table([a, b], [va, None]))
     assert md.splitlines()[3].endswith("| – | – |")
