@@ -27,12 +27,17 @@ def test_prints_and_writes_the_table(tmp_path, capsys):
 
 
 def _fit_folder(tmp_path, name, cv=None):
-    """A copy of fits/NAME's result.json and validate.json; ``cv`` (loglik, data sets) adds the
-    cross-validated log-likelihood to the validation (the committed one predates it)."""
+    """A copy of fits/NAME's result.json and validate.json, with the cross-validated log-likelihood
+    ``cv`` (loglik, data sets) in place of the committed one, or (None) without one, as a
+    validate.json written before it existed."""
     folder = tmp_path / name
     (folder / "validate").mkdir(parents=True)
     shutil.copy(FITS / name / "result.json", folder / "result.json")
     v = json.loads((FITS / name / "validate" / "validate.json").read_text())
+    for key in ("cv_loglik", "cv_datasets", "n_cv_datasets"):
+        v.pop(key, None)
+    for d in v["datasets"]:
+        d.pop("heldout_loglik", None)
     if cv is not None:
         v.update({"cv_loglik": cv[0], "cv_datasets": cv[1], "n_cv_datasets": len(cv[1])})
     (folder / "validate" / "validate.json").write_text(json.dumps(v))
@@ -47,6 +52,14 @@ def test_validate_adds_the_cv_columns(tmp_path, capsys):
     assert "| CV log L | CV data sets |" in text
     assert "| -300.00 | 4 of 4 |" in text and "| -120.50 | 3 of 4 |" in text
     assert "cover different data sets" in text
+
+
+def test_committed_validations(capsys):
+    assert main(["select", str(FITS / "breast"), str(FITS / "breast_overdispersed"), "--validate"]) == 0
+    text = capsys.readouterr().out
+    for name in ("breast", "breast_overdispersed"):
+        v = json.loads((FITS / name / "validate" / "validate.json").read_text())
+        assert f"| {v['cv_loglik']:.2f} | {v['n_cv_datasets']} of {len(v['datasets'])} |" in text
 
 
 def test_one_line_errors(tmp_path, capsys):
