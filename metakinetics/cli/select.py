@@ -1,7 +1,7 @@
 """``metakinetics select FIT [FIT ...] [--validate] [--out FILE.md]``: the model-selection table (AIC,
 BIC, with ``--validate`` the cross-validated log-likelihood) of fits of the same data, from each fit's
-committed result.json (and validate/validate.json); nothing is refitted. Prints the Markdown table and,
-with ``--out``, writes it atomically. Fits of different data are refused (one line, exit status 2).
+committed result.json (and validate.json, in its validate folder); nothing is refitted. Prints the
+Markdown table and, with ``--out``, writes it atomically. Fits of different data are refused (one line, exit status 2).
 The method: :mod:`metakinetics.inference.selection`, docs/fitting.md."""
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ def register(subparsers) -> None:
     """
     p = subparsers.add_parser(
         "select", help="model-selection table (AIC, BIC, cross-validated log-likelihood) of fits of the same data",
-        description="Read each fit's recorded result.json (and, with --validate, its validate/validate.json) and "
-                    "print a Markdown table: free parameters k, observations n, log-likelihood, AIC = 2k - 2 log L, "
+        description="Read each fit's recorded result.json (and, with --validate, the validate.json in its validate "
+                    "folder) and print a Markdown table: free parameters k, observations n, log-likelihood, AIC = 2k - 2 log L, "
                     "BIC = k ln(n) - 2 log L and their differences from the lowest, and the cross-validated "
                     "log-likelihood (the left-out data sets' log-likelihoods at the refits without them; higher "
                     "is better). Nothing is refitted. Fits whose data differ are refused (AIC and BIC compare "
@@ -38,7 +38,7 @@ def register(subparsers) -> None:
     p.add_argument("fits", nargs="+", metavar="FIT",
                    help="fit folder (holding result.json), fit.toml, result.json, or a bundled fit's name")
     p.add_argument("--validate", action="store_true",
-                   help="add the cross-validated log-likelihood from each fit's validate/validate.json "
+                   help="add the cross-validated log-likelihood from the validate.json in each fit's validate folder "
                         "(written by metakinetics validate FIT; not run here)")
     p.add_argument("--out", default=None, metavar="FILE.md", help="also write the table to this Markdown file")
     p.set_defaults(func=run)
@@ -55,7 +55,7 @@ def locate(fit: str) -> tuple[Path, Path]:
     Returns
     -------
     tuple of pathlib.Path
-        (result.json, validate/validate.json beside it); the latter may not exist.
+        (result.json, the validate.json in the validate folder beside it); the latter may not exist.
 
     Raises
     ------
