@@ -30,11 +30,11 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "select", help="model-selection table (AIC, BIC, cross-validated log-likelihood) of fits of the same data",
         description="Read each fit's recorded result.json (and, with --validate, the validate.json in its validate "
-                    "folder) and print a Markdown table: free parameters k, observations n, log-likelihood, "
-                    "AIC = 2k - 2 log L, BIC = k ln(n) - 2 log L and their differences from the lowest, and the "
-                    "cross-validated log-likelihood (the left-out data sets' log-likelihoods at the refits without them; higher "
-                    "is better). Nothing is refitted. Fits whose data differ are refused (AIC and BIC compare "
-                    "likelihoods of the same data only). Exit status 0; 2: bad input.")
+                    "folder) and print a Markdown table: free parameters k, observations n, log-likelihood, AIC = 2k "
+                    "- 2 log L, BIC = k ln(n) - 2 log L and their differences from the lowest, and the "
+                    "cross-validated log-likelihood (the left-out data sets' log-likelihoods at the refits without "
+                    "them; higher is better). Nothing is refitted. Fits whose data differ are refused (AIC and BIC "
+                    "compare likelihoods of the same data only). Exit status 0; 2: bad input.")
     p.add_argument("fits", nargs="+", metavar="FIT",
                    help="fit folder (holding result.json), fit.toml, result.json, or a bundled fit's name")
     p.add_argument("--validate", action="store_true",
