@@ -26,7 +26,9 @@ def register(subparsers) -> None:
                     "parameters the other data cannot identify are fixed at the full fit's estimate and named), "
                     "predict its rows at the refit's estimate with a 95%% prediction band (parameter draws from "
                     "the refit's covariance mixed with each row's binomial or stated normal sampling error), and "
-                    "report which rows fall inside. Writes validate.json, validate.csv and validate.png. "
+                    "report which rows fall inside and each left-out data set's log-likelihood at the refit "
+                    "(summed: the cross-validated log-likelihood). Writes validate.json, validate.csv and "
+                    "validate.png. "
                     f"Target: at least {100 * TARGET:g}%% of rows inside. Exit status 0; 2: bad input.")
     p.add_argument("setup", nargs="?", default=None, metavar="FIT",
                    help="fit folder or fit.toml (default: fits/breast); a bare name means a bundled set-up")
@@ -103,8 +105,9 @@ def _f(x: float) -> str:
 
 
 def summary(v, paths=()) -> str:
-    """The printed report: per left-out data set its refit and rows (observed, predicted, band,
-    inside), then the share of rows inside their band against the target.
+    """The printed report: per left-out data set its refit, rows (observed, predicted, band,
+    inside) and held-out log-likelihood, then the share of rows inside their band against the
+    target and the cross-validated log-likelihood.
 
     Parameters
     ----------
@@ -129,6 +132,8 @@ def summary(v, paths=()) -> str:
         lines.append(head)
         if d.reason:
             lines.append(f"    ({d.reason})")
+        if math.isfinite(d.heldout_loglik):
+            lines.append(f"    held-out log-likelihood {d.heldout_loglik:.4f} (its rows at the refit's predictions)")
         if d.rows:
             lines.append(f"    {'row'.ljust(w)}  {'observed':>8}  {'predicted':>9}  {'95% low':>8}  "
                          f"{'95% high':>8}  inside")
@@ -145,6 +150,10 @@ def summary(v, paths=()) -> str:
         lines.append("  (rows of data sets whose refit fixed parameters at the full fit's estimate are not an "
                      "independent test; without them: " + ("none left" if not math.isfinite(si) else f"{100 * si:.0f}%")
                      + ")")
+    cv = v.cv_datasets
+    lines.append(f"  cross-validated log-likelihood: {v.cv_loglik:.4f} over {len(cv)} of {len(v.datasets)} data sets "
+                 f"({', '.join(cv)}; the sum of their held-out log-likelihoods, higher is better)" if cv else
+                 f"  cross-validated log-likelihood: none (no left-out data set was predicted)")
     if paths:
         lines.append(f"  wrote {', '.join(map(str, paths))}")
     return "\n".join(lines) + "\n"

@@ -50,16 +50,26 @@ def plot_validation(validation, *, ncols: int = 2, panel_size=(4.6, 3.2)):
         share = v.get("share_inside")
         pct = "no rows" if share is None else f"{100 * share:.0f}%"
         fig.suptitle(f"{v['name']}: leave one data set out; observed inside the {100 * v['level']:g}% prediction "
-                     f"band in {v['n_inside']} of {v['n_rows']} rows ({pct}; target {100 * v['target']:g}%)",
-                     fontsize=9)
+                     f"band in {v['n_inside']} of {v['n_rows']} rows ({pct}; target {100 * v['target']:g}%)"
+                     + _cv_line(v), fontsize=9)
     return fig
+
+
+def _cv_line(v: dict) -> str:
+    """A second title line with the cross-validated log-likelihood (none in a validate.json written before it)."""
+    if v.get("cv_loglik") is None:
+        return ""
+    return (f"\ncross-validated log-likelihood {v['cv_loglik']:.2f} (held-out data sets: "
+            f"{v['n_cv_datasets']} of {len(v['datasets'])})")
 
 
 def _panel(ax, d: dict) -> None:
     rows = d["rows"]
     fixed = f"; fixed at full fit: {', '.join(d['fixed'])}" if d["fixed"] else ""
     status = "" if d["status"] == "validated" else f" [{d['status']}]"
-    ax.set_title(f"without {d['label']}{status}{fixed}", fontsize=8)
+    ll = d.get("heldout_loglik")
+    held = "" if ll is None else f"\nheld-out log L {ll:.2f}"
+    ax.set_title(f"without {d['label']}{status}{fixed}{held}", fontsize=8)
     if not rows:
         ax.text(0.5, 0.5, d.get("reason") or "no rows", ha="center", va="center", fontsize=8, wrap=True,
                 transform=ax.transAxes)

@@ -75,6 +75,34 @@ def population_ctc_predictor(*, nodes: int | Mapping[str, int] | None = None) ->
     return predict
 
 
+def dataset_loglik(prob: Problem, prediction, rho: float | None = None) -> float:
+    """Log-likelihood of one data set given the model's predictions for it: the rule the fit's
+    objective uses for every data set (and leave-one-out validation for a left-out one).
+
+    Parameters
+    ----------
+    prob : Problem
+        The data set, with its likelihood (``prob.likelihood``).
+    prediction : array or tuple
+        Row predictions (aggregate data: predicted proportions, one per row) or, for a
+        time-to-event data set, ``(grid, cumulative incidence (G, U, K), death hazards (G,))``.
+    rho : float, optional
+        The overdispersion of a beta-binomial data set (None: the value fixed in its likelihood);
+        ignored by the other likelihoods.
+
+    Returns
+    -------
+    float
+        The full log-likelihood (binomial coefficients and Gaussian constants included).
+    """
+    lik = prob.likelihood
+    if isinstance(lik, CensoredTimeToEvent):
+        return lik.loglik(*prediction)          # (grid, cif, hd)
+    if isinstance(lik, BetaBinomial):
+        return lik.loglik(prediction, rho)
+    return lik.loglik(prediction)
+
+
 @dataclass
 class Evaluation:
     """Predictions at one parameter vector: per problem, row predictions (aggregate) or the
@@ -213,15 +241,8 @@ class Objective:
 
     def problem_loglik(self, ev: Evaluation) -> list[float]:
         """Log-likelihood of each data set (in order) given the predictions of ``ev``."""
-        out = []
-        for i, (prob, pred) in enumerate(zip(self.problems, ev.predictions)):
-            if isinstance(prob.likelihood, CensoredTimeToEvent):
-                out.append(prob.likelihood.loglik(*pred))       # (grid, cif, hd)
-            elif isinstance(prob.likelihood, BetaBinomial):
-                out.append(prob.likelihood.loglik(pred, self.rho(ev.x, i)))
-            else:
-                out.append(prob.likelihood.loglik(pred))
-        return out
+        return [dataset_loglik(prob, pred, self.rho(ev.x, i))
+                for i, (prob, pred) in enumerate(zip(self.problems, ev.predictions))]
 
     def prior_logpdf(self, x) -> float:
         """Log density of the Gaussian priors (search scale) at ``x``; 0 without priors."""

@@ -35,9 +35,17 @@ How each left-out data set D is handled:
    binomial rows): below 0.025 the row lies under its band, above 0.975 over it. The
    parameter-only band (``param_low``, ``param_high``: 2.5-97.5 percentiles of p_j) tells whether
    a miss comes from the parameters or from sampling noise.
+6. The held-out log-likelihood (``heldout_loglik``) is the log-likelihood of D's rows at the
+   predictions of step 4, by the fit's own rule for a data set (``objective.dataset_loglik`` with
+   D's likelihood; beta-binomial rows with the rho of step 5); each row's own term is its
+   ``loglik`` (they add up to it). The cross-validated log-likelihood of the set-up
+   (``Validation.cv_loglik``) is their sum over the data sets with one: higher is better, and two
+   set-ups compare only over the same data sets (``cv_datasets`` lists them).
 
 Data sets of individual patients (time-to-event) have no per-row proportion: they stay in every
-refit and are reported as not validated. A refit that fails or does not converge is reported.
+refit and are reported as not validated (no held-out log-likelihood). A refit that fails or does not
+converge is reported; a failed one has no held-out log-likelihood, a non-converged one has one (at its
+last point), as its rows are counted.
 """
 from __future__ import annotations
 
@@ -47,7 +55,7 @@ import json
 import math
 import time as _time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +68,7 @@ from .bands import DrawPredictor
 from .fixed import fixed_model
 from .intervals import NO_EFFECT, information
 from .likelihood import OVERDISPERSION, BetaBinomial, Binomial, CensoredTimeToEvent
-from .objective import CtcPredictor, Objective, Predictor
+from .objective import CtcPredictor, Objective, Predictor, dataset_loglik
 from .problem import FitSetup, Problem, build_problem, load_setup
 from .results import FitResult
 
@@ -88,7 +96,8 @@ class LeftOut:
     unidentified without it) or 'refit failed' (no rows); ``reason`` says why when not validated. ``fixed`` maps the
     parameters fixed at the full fit's estimate for this refit (unidentified without the data set)
     to that value; ``estimates`` the refit's estimates (natural scale, model units) by parameter;
-    ``rows`` one dict per data row (see :func:`validate`)."""
+    ``rows`` one dict per data row (see :func:`validate`); ``heldout_loglik`` the data set's
+    log-likelihood at the refit's predictions (the fit's own likelihood; NaN without rows)."""
 
     label: str
     name: str
@@ -102,6 +111,7 @@ class LeftOut:
     failed_draws: int = 0
     elapsed_s: float = 0.0
     rows: tuple[dict, ...] = ()
+    heldout_loglik: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -139,6 +149,19 @@ class Validation:
         return self.n_inside / n if n else math.nan
 
     @property
+    def cv_datasets(self) -> tuple[str, ...]:
+        """Labels of the data sets with a held-out log-likelihood (the ones :attr:`cv_loglik` sums)."""
+        return tuple(d.label for d in self.datasets if math.isfinite(d.heldout_loglik))
+
+    @property
+    def cv_loglik(self) -> float:
+        """Cross-validated log-likelihood: the sum of the held-out log-likelihoods of
+        :attr:`cv_datasets` (NaN when there is none). Higher is better; comparable only between
+        validations over the same data sets."""
+        lls = [d.heldout_loglik for d in self.datasets if math.isfinite(d.heldout_loglik)]
+        return float(sum(lls)) if lls else math.nan
+
+    @property
     def share_independent(self) -> float:
         """Share inside among the rows of data sets whose refit fixed no parameter at the full fit's
         estimate (that estimate saw the left-out data, so those rows are not an independent test)."""
@@ -160,7 +183,9 @@ class Validation:
         d.update({"band": self.band_rule, "n_rows": len(self.rows), "n_inside": self.n_inside,
                   "share_inside": self.share_inside,
                   "share_inside_independent": self.share_independent,
-                  "meets_target": bool(self.share_inside >= self.target)})
+                  "meets_target": bool(self.share_inside >= self.target),
+                  "cv_loglik": self.cv_loglik, "cv_datasets": list(self.cv_datasets),
+                  "n_cv_datasets": len(self.cv_datasets)})
         return _clean(d)
 
     def to_json(self) -> str:
@@ -179,7 +204,7 @@ class Validation:
 
 #: Columns of validate.csv.
 CSV_COLUMNS = ("dataset", "row", "label", "group", "organ", "endpoint", "time", "landmark", "observed", "predicted",
-               "param_low", "param_high", "low", "high", "inside", "position", "n", "sigma", "independent")
+               "param_low", "param_high", "low", "high", "inside", "position", "n", "sigma", "independent", "loglik")
 
 
 def validate(setup: FitSetup | str | Path, *, draws: int = 200, seed: int | None = None, level: float = 0.95,
@@ -213,8 +238,11 @@ def validate(setup: FitSetup | str | Path, *, draws: int = 200, seed: int | None
         (data-file line), ``label``, ``group``, ``organ``, ``endpoint``, ``time`` (years),
         ``landmark``, ``observed`` and ``predicted`` (proportions), ``param_low``/``param_high``
         (parameter-only band), ``low``/``high`` (the prediction band), ``inside``, ``position``
-        (mixture CDF at the observed value), ``n`` (binomial denominator) or ``sigma``, and
-        ``independent`` (False when the refit fixed parameters at the full fit's estimate).
+        (mixture CDF at the observed value), ``n`` (binomial denominator) or ``sigma``,
+        ``independent`` (False when the refit fixed parameters at the full fit's estimate) and
+        ``loglik`` (the row's log-likelihood at ``predicted``); per data set ``heldout_loglik``
+        (the sum of its rows'), and in all ``cv_loglik`` (the sum over the data sets that have
+        one, ``cv_datasets``; time-to-event data sets and failed refits have none).
 
     Raises
     ------
@@ -298,11 +326,55 @@ def _leave_out(setup: FitSetup, i: int, full_values: dict[str, float], *, draws:
     if ok.sum() < 20:
         return LeftOut(**base, status="refit failed", reason=f"only {int(ok.sum())} of {draws} parameter draws "
                        "could be evaluated", **info)
-    rows = tuple({**r, "independent": not fixed} for r in _rows(prob, predicted, samples[ok], level, rho))
+    heldout, row_ll = heldout_loglik(prob, predicted, rho)
+    rows = tuple({**r, "independent": not fixed, "loglik": ll}
+                 for r, ll in zip(_rows(prob, predicted, samples[ok], level, rho), row_ll))
     status = "validated" if refit.converged else "not converged"
     reason = "" if refit.converged else (f"the refit did not converge ({refit.message}); its rows are predicted at "
                                          "the last point reached and counted")
-    return LeftOut(**base, status=status, reason=reason, failed_draws=int((~ok).sum()), rows=rows, **info)
+    return LeftOut(**base, status=status, reason=reason, failed_draws=int((~ok).sum()), rows=rows,
+                   heldout_loglik=heldout, **info)
+
+
+def heldout_loglik(prob: Problem, predicted: np.ndarray, rho: float | None = None) -> tuple[float, list[float]]:
+    """The log-likelihood of a (left-out) data set's rows at predicted proportions, and each row's term.
+
+    Both come from the fit's own rule (:func:`~metakinetics.inference.objective.dataset_loglik` with
+    ``prob.likelihood``): the data set at once, and each row as a data set of one row (the rows are
+    independent, so the terms add up to the whole).
+
+    Parameters
+    ----------
+    prob : Problem
+        An aggregate data set (binomial, beta-binomial or least-squares rows).
+    predicted : numpy.ndarray
+        Predicted proportion of each row, in row order.
+    rho : float, optional
+        Overdispersion of a beta-binomial data set (None: the value fixed in its likelihood).
+
+    Returns
+    -------
+    tuple of (float, list of float)
+        The data set's log-likelihood and the per-row terms.
+
+    Raises
+    ------
+    FitError
+        For a time-to-event data set (no row predictions).
+    """
+    if isinstance(prob.likelihood, CensoredTimeToEvent):
+        raise FitError(f"data set '{prob.label}': individual time-to-event data have no row predictions "
+                       "(no held-out log-likelihood)")
+    lik = prob.likelihood
+    predicted = np.asarray(predicted, dtype=float)
+    total = dataset_loglik(prob, predicted, rho)
+
+    def row(j: int) -> Problem:
+        one = {f.name: getattr(lik, f.name)[j:j + 1] for f in fields(lik)
+               if isinstance(getattr(lik, f.name), np.ndarray)}
+        return replace(prob, likelihood=replace(lik, **one))
+
+    return total, [dataset_loglik(row(j), predicted[j:j + 1], rho) for j in range(prob.n_obs)]
 
 
 def unidentified(setup: FitSetup, values: dict[str, float], *, predictor: Predictor | None = None,

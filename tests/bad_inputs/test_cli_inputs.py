@@ -17,6 +17,8 @@ import pytest
 from metakinetics.cli.main import main
 
 NO_REACTIONS = Path(__file__).parent / "networks" / "17_no_reactions.toml"
+#: the committed fits (select reads their result.json)
+FITS = Path(__file__).parents[2] / "fits"
 #: a one-parameter binomial fit (the fit.toml fixture 22 without its defect), the base of the fit cases
 ONE_PARAM_FIT = (Path(__file__).parent / "fit_tomls" / "22_optimiser_is_a_list.toml").read_text().replace(
     'optimiser = ["lbfgsb"]\n', "")
@@ -82,6 +84,14 @@ CASES = [
     ("30_validate_missing_fit_toml", ["validate", "{tmp}/nowhere", "--no-progress"],
      ["nowhere", "no fit set-up there"]),
     ("31_validate_too_few_draws", ["validate", "{one_param_fit}", "--draws", "5"], ["--draws", "at least 20"]),
+    ("32_select_fits_of_different_data", ["select", f"{FITS}/breast", f"{FITS}/breast_sites", "--out", "{tmp}/t.md"],
+     ["fits 'breast' and 'breast_sites'", "not fitted to the same data", "data set 'hess2013'"]),
+    ("33_select_not_a_fit_result", ["select", "{noest_fit}"], ["noest_fit", "not a fit result"]),
+    ("34_select_no_result_yet", ["select", "{one_param_fit}"],
+     ["one_param_fit", "no fit result at", "metakinetics fit"]),
+    ("35_select_out_is_a_directory", ["select", f"{FITS}/breast", "--out", "{tmp}"], ["--out", "is a directory"]),
+    ("36_select_validate_missing", ["select", "{result_only_fit}", "--validate"],
+     ["--validate: fit", "result_only_fit has no validation at", "validate.json"]),
 ]
 
 #: the data file of each fit set-up case
@@ -104,7 +114,8 @@ def _device(tmp_path: Path, name: str, minor: int) -> Path:
 def _fill(argv, tmp_path):
     file = tmp_path / "a_file"
     file.write_text("x")
-    for key, body in (("{list_fit}", "[]"), ("{noest_fit}", '{"name": "x"}')):
+    for key, body in (("{list_fit}", "[]"), ("{noest_fit}", '{"name": "x"}'),
+                      ("{result_only_fit}", (FITS / "breast" / "result.json").read_text())):
         if key in argv:
             folder = tmp_path / key.strip("{}")
             folder.mkdir()
@@ -139,7 +150,8 @@ def test_bad_cli_input_one_line_exit_2(number, argv, words, tmp_path, capsys):
     for word in words:
         assert word in err
     assert set(os.listdir(tmp_path)) - before <= {"a_file", "full", "list_fit", "noest_fit",  # nothing written
-                                                  "one_param_fit", "all_zero_fit", "class_fit"}
+                                                  "one_param_fit", "all_zero_fit", "class_fit",
+                                                  "result_only_fit"}
 
 
 def test_out_through_a_symlink_writes_the_target_and_keeps_the_link(tmp_path):

@@ -1,5 +1,6 @@
 """``metakinetics validate``: exit 0 and validate.json/.csv/.png written (and nothing else) on a small
-two-data-set set-up; the printed summary names every left-out row and the share against the target;
+two-data-set set-up; the printed summary names every left-out row, the share against the target and
+the cross-validated log-likelihood;
 a single data set or a missing fit.toml is a one-line error with exit status 2, nothing written."""
 from __future__ import annotations
 
@@ -22,11 +23,15 @@ def test_validate_writes_json_csv_png(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "without hess2013: validated" in out and "without xiao2018: validated" in out
     assert "inside their band:" in out and "target 80%" in out
+    assert out.count("    held-out log-likelihood -") == 2
+    assert "cross-validated log-likelihood: " in out and "over 2 of 2 data sets (hess2013, xiao2018;" in out
     files = sorted(p.name for p in (folder / "validate").iterdir())
     assert files == ["validate.csv", "validate.json", "validate.png"]        # no lock or temporary left
     d = json.loads((folder / "validate" / "validate.json").read_text())
     assert d["seed"] == 3 and d["draws"] == 20 and d["n_rows"] == 2
     assert [r["dataset"] for r in d["datasets"][0]["rows"]] == ["hess2013"]
+    assert d["n_cv_datasets"] == 2 and d["cv_loglik"] == sum(x["heldout_loglik"] for x in d["datasets"])
+    assert f"{d['cv_loglik']:.4f}" in out
     assert (folder / "validate" / "validate.png").read_bytes()[:4] == b"\x89PNG"
     assert (folder / "validate" / "validate.csv").read_text().count("\n") == 3
 
