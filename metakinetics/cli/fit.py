@@ -55,8 +55,9 @@ def fit_output_dir(setup_path: Path, explicit: str | None) -> Path:
         installed = Path(str(resources.files("metakinetics._fits"))).resolve()
     except (ModuleNotFoundError, TypeError):  # pragma: no cover
         installed = None
-    up = folder.resolve().parents      # a set-up near / (or /dev/stdin) has fewer than two
-    in_checkout = len(up) > 1 and (up[1] / "pyproject.toml").is_file()
+    # the bundled set-ups live in a source checkout (an editable install: fits/ beside pyproject.toml)
+    # at any depth (fits/breast_joint/ladder/...), or in site-packages
+    in_checkout = installed is not None and (installed.parent / "pyproject.toml").is_file()
     if installed is not None and installed in folder.resolve().parents and not in_checkout:
         return Path.cwd() / "fit_results" / folder.name  # never write into site-packages
     return folder
