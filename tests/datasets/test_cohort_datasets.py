@@ -150,7 +150,7 @@ def test_colleoni2016_against_the_shared_rows():
 def _predict(model, spec, nodes=None) -> tuple:
     """Each row's prediction as a fit's comparison makes it (inference.fit.compare), with the data set's
     group settings (``spec.groups``) applied."""
-    prob = build_problem(spec, model)
+    prob = build_problem(spec, model, fitted=False)   # predicted for comparison
     predictor = population_predictor(nodes=nodes)
     out = np.full(len(prob.data), np.nan)
     for s in prob.series:
