@@ -701,8 +701,9 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1, fitte
     """
     data = _filter(load_dataset(spec.name, organs=model.organ_names), spec)
     if fitted and data.info.use == "compare":
-        raise FitError(f"data set '{spec.label or spec.name}': {spec.key}.name: '{spec.name}' is for comparison, not fitting "
-                       f"({data.info.use_reason or 'its metadata says use = compare; name it in [fit] compare = [...]'})")
+        reason = data.info.use_reason or "its metadata says use = compare; name it in [fit] compare = [...]"
+        raise FitError(f"data set '{spec.label or spec.name}': {spec.key}.name: '{spec.name}' is for comparison, "
+                       f"not fitting ({reason})")
     mix = resolve_case_mix(spec.name if spec.case_mix == "own" else spec.case_mix)
     mix_values = mix.overrides(model) if mix is not None else {}
     lik_name = spec.likelihood or data.info.likelihood or ("time_to_event" if data.kind == "individual" else
