@@ -13,7 +13,7 @@ from ..model import Model
 from .fixed import fixed_model
 from .likelihood import OVERDISPERSION, BetaBinomial, CensoredTimeToEvent
 from .parameters import ParameterSet
-from ..model.classes import class_defaults
+from ..model.classes import settable_values
 from .problem import CtcPositive, FitSetup, Problem, build_problem, endpoint_for_causes
 
 #: predictor(model, endpoint, times) -> (columns, values of shape (T, K)).
@@ -122,7 +122,7 @@ class Objective:
         # fixed values in model units (years), as FitResult.base_model and the scenarios apply them
         self.model = model if model is not None else fixed_model(setup.model, setup.model_set)
         self.params = ParameterSet(list(setup.parameters))
-        known = {**class_defaults(self.model), **self.model.values()}   # as the set-up reader's keys
+        known = settable_values(self.model)             # the keys the set-up reader accepts
         for p in self.params:
             for k in p.keys:
                 if k not in known:

@@ -24,7 +24,7 @@ from ..endpoints import ENDPOINTS, BySize, Distant, Endpoint, First, Landmark, e
 from ..errors import DataError, FitError, MetakineticsError, ModelFileError, did_you_mean, nearest
 from ..model import Model
 from ..model.case_mix import CaseMix
-from ..model.classes import class_defaults
+from ..model.classes import settable_values
 from ..population.case_mix import combine_nodal, denominator, resolve_case_mix
 from ..nodal_classes import OPEN, nodal_class
 from ..model.text import decode_text
@@ -169,7 +169,7 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
     except MetakineticsError as exc:
         raise ModelFileError(where, "model", f"cannot load the model: {exc}") from None
     # the model's values and every class's own value of a base key (the file need not list it)
-    known_keys = {**class_defaults(model), **model.values()}
+    known_keys = settable_values(model)
 
     def check_keys(d, key: str):
         d = table(d, where, key)
@@ -588,8 +588,7 @@ class Problem:
         cohort's nodal mix for rows without a nodal class of their own; () otherwise."""
         if self.mix is None or not self.mix.nodes or s.nodes:
             return ()
-        return tuple((Subset(s.klass, name), float(pi)) for (name, _), (_, _, pi)
-                     in zip(self.mix.nodes, self.mix.nodal_classes()) if pi > 0)    # share 0: no patient
+        return tuple((Subset(s.klass, name), float(pi)) for name, _, _, pi in self.mix.nodal_classes())
 
     def mixed(self, s: "Series", one):
         """``one(subset, endpoint)`` (columns, values) for series ``s``, over the cohort's nodal mix

@@ -86,16 +86,18 @@ class CaseMix:
             out.update({f"classes.{c}.prevalence": given.get(c, 0.0) / total for c in names})
         return out
 
-    def nodal_classes(self) -> tuple[tuple[int, int, float], ...]:
-        """The nodal mix as count ranges and shares.
+    def nodal_classes(self) -> tuple[tuple[str, int, int, float], ...]:
+        """The nodal classes that hold patients of this cohort, as count ranges and shares (a class
+        of share 0 is left out: it holds no patient, and its counts may need a nodal spread the
+        model lacks, e.g. N+ in a node-negative cohort).
 
         Returns
         -------
         tuple
-            ((lo, hi, share), ...), shares renormalised to sum to 1; () without a nodal mix.
+            ((name, lo, hi, share), ...), shares renormalised to sum to 1; () without a nodal mix.
         """
         total = sum(v for _, v in self.nodes)
-        return tuple((*nodal_class(c), v / total) for c, v in self.nodes)
+        return tuple((c, *nodal_class(c), v / total) for c, v in self.nodes if v > 0)
 
     def describe(self) -> str:
         """One line naming the cohort.

@@ -183,3 +183,9 @@ def class_defaults(model) -> dict[str, float]:
             key = f"organs.{organ.name}.{PREFERENCE}"
             out[pre + key] = float(own.get(key, 0.0))
     return out
+
+
+def settable_values(model) -> dict[str, float]:
+    """Every value a fit may free or a data set may set, dotted key -> current value: the model's
+    own values and each class's value of every base key (:func:`class_defaults`)."""
+    return {**class_defaults(model), **model.values()}

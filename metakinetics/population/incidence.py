@@ -366,11 +366,8 @@ def _nodal_mix(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, mix, 
         what = "by_class" if by_class else f"'{inner.name}'"
         raise InputError(f"case mix '{mix.name}': a nodal mix weights the nodal classes' incidence; {what} is not "
                          "combined that way (give the nodal class itself: nodes.min/nodes.max, --nodal-class)")
-    # a class with share 0 holds no patient of the cohort: it is not evaluated (its node counts may
-    # need a nodal spread the model lacks, e.g. N+ at share 0 in a node-negative cohort)
-    named = [(name, c) for (name, _), c in zip(mix.nodes, mix.nodal_classes()) if c[2] > 0]
-    classes = [c for _, c in named]
-    pi = np.array([c[2] for c in classes])
+    classes = mix.nodal_classes()
+    pi = np.array([c[3] for c in classes])
     dist = denominator(ep)
     ratio = dist is not None
     if method == "monte-carlo":
@@ -379,7 +376,7 @@ def _nodal_mix(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, mix, 
         raise InputError(f"case mix '{mix.name}': '{inner.name}' with a nodal mix is computed by quadrature or by "
                          "method 'monte-carlo', not with a Monte Carlo expectation over the random effects")
     sets = {**{k: np.full(pi.size, v) for k, v in params.items()},
-            "nodes.min": np.array([float(c[0]) for c in classes]), "nodes.max": np.array([float(c[1]) for c in classes])}
+            "nodes.min": np.array([float(c[1]) for c in classes]), "nodes.max": np.array([float(c[2]) for c in classes])}
     closed = use_closed_form(model, method)
     how = Expectation(nodes, patients, seed, individual, generations)
     ev = evaluate(model, ep, t, sets, how, closed)
@@ -391,7 +388,7 @@ def _nodal_mix(model: Model, ep: Endpoint, t: np.ndarray, params: Mapping, mix, 
         values = combine_nodal(pi, vals)
         se = None if ev.se is None else np.sqrt(combine_nodal(pi ** 2, ev.se ** 2))
     info = {"individual": bool(individual), "expectation": "monte-carlo" if how.monte_carlo else "gauss-hermite",
-            "nodal_mix": {name: float(p) for (name, _), p in zip(named, pi)}}
+            "nodal_mix": {c[0]: float(c[3]) for c in classes}}
     return IncidenceResult(ep, t, _columns(model, ep), values, se, "closed-form" if closed else "numeric",
                            model.name, info)
 
@@ -409,12 +406,12 @@ def _nodal_mix_mc(model, ep, dist, t, params, classes, pi, patients, seed, indiv
                           generations=generations)
     counts = coh.nodes
     if counts is None:            # no nodal spread (nodes.ratio = 0): every patient is N0, as the formulas say
-        if any(lo > 0 for lo, _, _ in classes):
+        if any(lo > 0 for _, lo, _, _ in classes):
             raise InputError(f"model '{model.name}' has no nodal spread (nodes.ratio = 0): every patient is N0, so "
                              "the node-positive classes of this nodal mix hold no patient (set nodes.ratio)")
         counts = np.zeros(coh.m0.shape, dtype=int)
     parts, dens = [], []
-    for lo, hi, _ in classes:
+    for _, lo, hi, _ in classes:
         sub = replace(coh, selected=(counts >= lo) & ((counts <= hi) | (hi >= OPEN)))
         parts.append(cohort_incidence(sub, ep, t))
         if dist is not None:
