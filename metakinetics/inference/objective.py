@@ -127,7 +127,12 @@ class Objective:
             for k in p.keys:
                 if k not in known:
                     raise FitError(f"free parameter '{k}' is not a numeric parameter of model '{self.model.name}'")
-        self.problems = [build_problem(s, self.model, grid_step=setup.grid_step) for s in setup.data]
+        try:
+            self.problems = [build_problem(s, self.model, grid_step=setup.grid_step) for s in setup.data]
+        except FitError as exc:     # a [[data]] entry's problem: name the set-up file it sits in
+            if setup.path and str(setup.path) not in str(exc):
+                raise FitError(f"{setup.path}: {exc}") from None
+            raise
         labels = [p.label for p in self.problems]
         if len(set(labels)) != len(labels):
             dup = next(x for x in labels if labels.count(x) > 1)
