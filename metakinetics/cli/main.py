@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 import signal
 import sys
 import threading
@@ -47,8 +48,35 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where the program is, so it unwinds (and cleans up) like Ctrl-C."""
 
 
+#: the signals delivered during this run, in order: a library may turn the exception a handler
+#: raises into one of its own (numpy reports any error inside a structured-array comparison as a
+#: TypeError), so the exit path looks here, not only at the exception's type
+_received: list[int] = []
+
+
 def _raise_terminated(signum, frame):
+    _received.append(signum)
     raise Terminated()
+
+
+def _raise_interrupted(signum, frame):
+    _received.append(signum)
+    raise KeyboardInterrupt()
+
+
+def _unraisable(previous):
+    """A hook for exceptions Python cannot raise (a weakref callback or ``__del__`` running when the
+    signal arrived): the signal's own exception is not printed as a traceback but delivered again
+    10 ms later from a timer thread (raised at once it would land in this hook), so that it
+    unwinds the program; anything else goes to ``previous``."""
+    def hook(args):
+        if _received and isinstance(args.exc_value, KeyboardInterrupt):
+            again = threading.Timer(0.01, os.kill, (os.getpid(), _received[-1]))
+            again.daemon = True
+            again.start()
+            return
+        previous(args)
+    return hook
 
 
 @contextlib.contextmanager
@@ -56,11 +84,19 @@ def _sigterm_as_interrupt():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _received.clear()
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _unraisable(previous_hook)
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous_int = signal.getsignal(signal.SIGINT)
+    if previous_int is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _raise_interrupted)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
+        sys.unraisablehook = previous_hook
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,6 +122,8 @@ def _main(argv: list[str] | None) -> int:
         check_common_arguments(args)
         result = args.func(args)
     except MetakineticsError as exc:
+        if _received:                  # an error made of the signal's exception by the code it hit
+            return _signalled(command)
         print(f"{command}: error: {exc}", file=sys.stderr)
         return 2
     except Terminated:
@@ -96,7 +134,22 @@ def _main(argv: list[str] | None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception:
+        if not _received:
+            raise
+        return _signalled(command)    # a library turned the signal's exception into another
+    if _received:                      # a library swallowed it: the run was still asked to stop
+        return _signalled(command)
     return int(result or 0)
+
+
+def _signalled(command: str) -> int:
+    """The message and exit status of the last signal received (the clean-up already ran)."""
+    if _received[-1] == signal.SIGTERM:
+        print(f"{command}: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    print(f"{command}: interrupted", file=sys.stderr)
+    return 130
 
 
 if __name__ == "__main__":  # pragma: no cover
