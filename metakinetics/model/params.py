@@ -375,11 +375,15 @@ def check_value(key: str, value) -> None:
         Naming the key, the reason and the first offending parameter set.
     """
     a = np.asarray(value, dtype=float)
-    lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
-    if not (np.isfinite(lo) and np.isfinite(hi)):
+    if a.size == 1:            # one parameter set (a model's own values): no array reductions
+        lo = hi = float(a.reshape(-1)[0])
+    else:
+        lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
         raise InvalidValue(key, "must be a finite number", _first(~np.isfinite(a)))
     check = _check_of(key)
-    if check is None or {"positive": lo > 0, "nonneg": lo >= 0, "prob": lo >= 0 and hi <= 1}.get(check, True):
+    if (check is None or (check == "positive" and lo > 0) or (check == "nonneg" and lo >= 0)
+            or (check == "prob" and lo >= 0 and hi <= 1) or check not in ("positive", "nonneg", "prob")):
         return
     bad = {"positive": a <= 0, "nonneg": a < 0, "prob": (a < 0) | (a > 1)}[check]
     if np.any(bad):
