@@ -32,6 +32,7 @@ class Information:
     singular: bool
     kind: str  # "gauss-newton (J^T J of likelihood residuals)" | "hessian (finite differences)"
     ineffective: tuple[int, ...] = ()  # parameters that do not change the likelihood (infinite variance)
+    gradient: np.ndarray | None = None  # of -log L on the search scale, from the same evaluations
 
 
 def _steps(obj: Objective, x: np.ndarray):
@@ -52,16 +53,20 @@ def information(obj: Objective, x: np.ndarray) -> Information:
             cols.append((obj.residuals(xp) - obj.residuals(xm)) / (xp[j] - xm[j]))
         J = np.stack(cols, axis=1)
         info = J.T @ J
+        grad = J.T @ obj.residuals(x)          # -log L = sum r^2 / 2 + const
         kind = "gauss-newton (J^T J of likelihood residuals, central differences)"
     else:
         f = lambda v: -obj.loglik(v)  # noqa: E731
         f0 = f(x)
         info = np.empty((n, n))
+        grad = np.empty(n)
         h = (plus - minus) / 2
         for i in range(n):
             e_i = np.zeros(n)
             e_i[i] = h[i]
-            info[i, i] = (f(x + e_i) - 2 * f0 + f(x - e_i)) / h[i] ** 2
+            f_plus, f_minus = f(x + e_i), f(x - e_i)
+            info[i, i] = (f_plus - 2 * f0 + f_minus) / h[i] ** 2
+            grad[i] = (f_plus - f_minus) / (2 * h[i])
             for j in range(i):
                 e_j = np.zeros(n)
                 e_j[j] = h[j]
@@ -70,7 +75,7 @@ def information(obj: Objective, x: np.ndarray) -> Information:
         kind = "hessian of -log L (central differences)"
     info = 0.5 * (info + info.T)
     if not np.all(np.isfinite(info)):
-        return Information(matrix=info, cov=np.full((n, n), np.nan), singular=True, kind=kind)
+        return Information(matrix=info, cov=np.full((n, n), np.nan), singular=True, kind=kind, gradient=grad)
     d = np.abs(np.diag(info))
     dead = d <= NO_EFFECT * max(d.max(), 1.0)
     live = np.flatnonzero(~dead)
@@ -83,7 +88,78 @@ def information(obj: Objective, x: np.ndarray) -> Information:
         singular |= bool(w.min() <= 1e-10 * max(w.max(), 1e-300))
         cov[np.ix_(live, live)] = np.linalg.pinv(sub)
     return Information(matrix=info, cov=cov, singular=singular, kind=kind,
-                       ineffective=tuple(int(j) for j in np.flatnonzero(dead)))
+                       ineffective=tuple(int(j) for j in np.flatnonzero(dead)), gradient=grad)
+
+
+def gradient(obj: Objective, x: np.ndarray) -> np.ndarray:
+    """Gradient of -log L at ``x`` on the search scale by central differences (2n evaluations),
+    with the steps of :func:`information`.
+
+    Parameters
+    ----------
+    obj : Objective
+        The fit's objective.
+    x : numpy.ndarray
+        Search-scale point.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n,).
+    """
+    plus, minus = _steps(obj, x)
+    h = (plus - minus) / 2
+    out = np.empty(x.size)
+    for i in range(x.size):
+        e = np.zeros(x.size)
+        e[i] = h[i]
+        out[i] = (obj.loglik(x - e) - obj.loglik(x + e)) / (2 * h[i])
+    return out
+
+
+@dataclass(frozen=True)
+class NewtonStep:
+    """The Newton step of -log L from an estimate over the parameters not held at a bound, and
+    ``gain`` = g^T H^-1 g / 2: the log-likelihood a quadratic model says is still to be gained."""
+
+    x: np.ndarray
+    gain: float
+
+
+def newton_step(info: Information, x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> NewtonStep | None:
+    """The Newton step from ``x`` (search scale) with the information and gradient of ``info``;
+    a parameter at a bound whose gradient pushes it outwards stays there. None where the information
+    of the others is not positive definite (no quadratic model to trust) or has no gradient.
+
+    Parameters
+    ----------
+    info : Information
+        Observed information and gradient of -log L at ``x``.
+    x : numpy.ndarray
+        The estimate on the search scale.
+    lower, upper : numpy.ndarray
+        Search-scale bounds.
+
+    Returns
+    -------
+    NewtonStep or None
+    """
+    if info.gradient is None or not np.all(np.isfinite(info.gradient)) or not np.all(np.isfinite(info.matrix)):
+        return None
+    g = info.gradient
+    tol = 1e-6 * np.maximum(1.0, upper - lower)
+    held = ((x - lower <= tol) & (g > 0)) | ((upper - x <= tol) & (g < 0))
+    free = np.flatnonzero(~held)
+    if free.size == 0:
+        return NewtonStep(x=x.copy(), gain=0.0)
+    try:
+        chol = np.linalg.cholesky(info.matrix[np.ix_(free, free)])
+    except np.linalg.LinAlgError:
+        return None
+    d = np.linalg.solve(chol.T, np.linalg.solve(chol, -g[free]))
+    out = x.copy()
+    out[free] = np.clip(x[free] + d, lower[free], upper[free])
+    return NewtonStep(x=out, gain=float(-0.5 * g[free] @ d))
 
 
 def wald(x: np.ndarray, cov: np.ndarray):

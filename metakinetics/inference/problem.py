@@ -78,6 +78,7 @@ class FitSetup:
     starts: int = 1
     start_spread: float = 1.0
     max_nfev: int | None = None
+    tolerance: float | None = None   # L-BFGS-B: stop when an iteration gains less -2 log L than this
     workers: int = 1                 # processes for the finite differences (inference.parallel)
     nodes: int | Mapping[str, int] | None = None
     grid_step: float = 0.1
@@ -86,7 +87,7 @@ class FitSetup:
 
 _TOP = {"fit", "model", "data", "parameters"}
 _FIT = {"name", "description", "seed", "optimiser", "intervals", "starts", "start_spread", "max_nfev",
-        "nodes", "grid_step", "compare", "workers"}
+        "tolerance", "nodes", "grid_step", "compare", "workers"}
 _MODEL = {"name", "set"}
 _DATA = {"name", "likelihood", "sigma", "set", "groups", "select", "where", "group_by", "nodal", "case_mix", "label",
          "horizon",
@@ -215,6 +216,7 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
         starts=number(fit.get("starts", 1), where, "fit.starts", positive=True, integer=True),
         start_spread=number(fit.get("start_spread", 1.0), where, "fit.start_spread", positive=True),
         max_nfev=number(fit["max_nfev"], where, "fit.max_nfev", positive=True, integer=True) if "max_nfev" in fit else None,
+        tolerance=number(fit["tolerance"], where, "fit.tolerance", positive=True) if "tolerance" in fit else None,
         nodes=_nodes(fit.get("nodes"), where),
         grid_step=number(fit.get("grid_step", 0.1), where, "fit.grid_step", positive=True),
         workers=number(fit.get("workers", 1), where, "fit.workers", positive=True, integer=True),

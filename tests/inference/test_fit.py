@@ -245,3 +245,24 @@ log = true
 """
     with pytest.raises(FitError, match="groups.nope"):
         fit(parse_setup(text, path=str(tmp_path / "fit.toml")), predictor=toy)
+
+
+def test_newton_polish_finishes_what_a_loose_optimiser_leaves(tmp_path):
+    # [fit] tolerance = 1e3 stops L-BFGS-B after its first iteration (an iteration gained less than
+    # 1000 units of -2 log L); the Newton steps on the information computed for the intervals carry
+    # the estimate to the tight fit's optimum, and the message says how much a quadratic model leaves
+    data = _data(tmp_path, n=500)
+    tight = fit(_setup(tmp_path, data, extra='optimiser = "lbfgsb"'), predictor=toy, curves=False)
+    loose = fit(_setup(tmp_path, data, extra='optimiser = "lbfgsb"\ntolerance = 1e3'), predictor=toy, curves=False)
+    assert loose.starts[0]["minus2_loglik"] > -2 * tight.loglik + 1.0      # the optimiser alone stopped short
+    assert "Newton step" in loose.message and "log-likelihood units left" in loose.message
+    assert loose.loglik == pytest.approx(tight.loglik, abs=0.01)            # POLISH_GAIN
+    for organ in TRUE:
+        a, b = loose.estimate(f"organs.{organ}.efficiency"), tight.estimate(f"organs.{organ}.efficiency")
+        # 0.01 log-likelihood units left is at most sqrt(2 x 0.01) = 0.14 standard errors away
+        assert abs(math.log(a.value) - math.log(b.value)) <= 0.15 * b.se_search
+
+
+def test_fit_tolerance_must_be_positive(tmp_path):
+    with pytest.raises(ModelFileError, match="fit.tolerance"):
+        _setup(tmp_path, _data(tmp_path), extra="tolerance = -1")
