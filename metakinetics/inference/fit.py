@@ -147,7 +147,7 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
     info = information(obj, best["x"])
     if status == "converged":
         best, info, note = _polish(obj, best, info)
-        message += note
+        message = message.rstrip(".") + note
     x_hat = best["x"]
     est, cov, corr, info_kind, issues = _uncertainty(obj, x_hat, method, info)
     idle = [i["parameters"][0] for i in issues if i["issue"] == "no effect"]
