@@ -45,6 +45,11 @@ from .spec import Patient, covariate_values
 
 #: the endpoints predicted, by name: organ cumulative incidence, first sites, any distant metastasis
 ENDPOINTS: dict[str, Endpoint] = {"any": AnyOrgan(), "first": First(), "distant": Distant()}
+#: Gauss-Hermite nodes per random effect for a model (a fit: the fit's own). Against the engine's default
+#: 48/12/12 the four test patients of docs/predict.md move by at most 3e-4 (absolute probability).
+PREDICT_NODES = {"mu": 32, "rate": 8, "diameter": 8}
+#: with a diameter grid, the spread (smooth in the diameter, and 200x dearer per row) takes at most this many nodes
+SPREAD_GRID = 6
 #: model keys a scenario may change and still leave the observations' weights alone (act after surgery)
 AFTER_SURGERY = ("treatment.kill_dormant", "treatment.kill_colony", "treatment.endocrine_years",
                  "treatment.endocrine_wake", "treatment.endocrine_death", "mortality.hazard",
@@ -82,6 +87,16 @@ def _patients(patients) -> tuple[Patient, ...]:
         if not isinstance(p, Patient):
             raise InputError(f"patients[{i}]: expected a Patient, found {type(p).__name__}")
     return tuple(patients)
+
+
+def _class_groups(model, plan: "_Plan") -> list[np.ndarray]:
+    """Row indices grouped by their class prevalences: a batch in which some set has a class evaluates
+    that class for every set, so patients of different subtypes are evaluated apart."""
+    cols = [j for j, k in enumerate(plan.keys) if k.startswith("classes.") and k.endswith(".prevalence")]
+    if not cols or not model.classes:
+        return [np.arange(plan.rows.shape[0])]
+    keys = plan.rows[:, cols] > 0
+    return [np.flatnonzero(np.all(keys == k, axis=1)) for k in np.unique(keys, axis=0)]
 
 
 def diameter_nodes(diameters: np.ndarray, grid: int) -> np.ndarray:
@@ -192,7 +207,7 @@ def predict(fit, patients, *, scenarios: Sequence = (), times=(5.0, 10.0, 20.0),
     level : float
         Central coverage of the bands (0.95: 2.5th and 97.5th percentiles of the draws).
     nodes : int or dict, optional
-        Gauss-Hermite nodes per random effect (default: the fit's, else the engine's).
+        Gauss-Hermite nodes per random effect (default: the fit's, else PREDICT_NODES).
     spread : bool
         Also the spread between patients who look alike (:mod:`metakinetics.patient.spread`).
     diameter_grid : int, optional
@@ -230,7 +245,13 @@ def predict(fit, patients, *, scenarios: Sequence = (), times=(5.0, 10.0, 20.0),
         raise InputError(f"scenario '{next(x for x in labels if labels.count(x) > 1)}' given twice")
     for s in scen:
         s.apply(model)                         # a bad organ or key fails here, naming the scenario
-    pairs = [covariate_values(model, p) for p in people]
+    seen: dict[tuple, tuple] = {}                # patients with the same covariates share the work
+    pairs = []
+    for p in people:
+        key = (p.diameter_cm, p.nodes, p.subtype, p.treatment)
+        if key not in seen:
+            seen[key] = covariate_values(model, p)
+        pairs.append(seen[key])
     plan = _plan(model, [v for v, _ in pairs], diameter_grid)
     U = plan.rows.shape[0]
     if fit_summary is not None:
@@ -243,11 +264,9 @@ def predict(fit, patients, *, scenarios: Sequence = (), times=(5.0, 10.0, 20.0),
     else:
         fkeys, targets, est = (), (), np.empty((1, 0))
     R = est.shape[0]                           # parameter rows: the estimate, then the draws
-    values = np.hstack([np.repeat(est, U, axis=0), np.tile(plan.rows, (R, 1))])     # (R U, p + q)
-    pd = ParameterDraws(keys=tuple(fkeys) + plan.keys, values=values, method="covariance", seed=seed,
-                        targets=tuple(targets) + tuple((k,) for k in plan.keys))
-    options: dict[str, Any] = {} if nodes is None else {"nodes": nodes}
-    total = len(ENDPOINTS) * 16 + (1 if spread else 0)
+    options: dict[str, Any] = {"nodes": PREDICT_NODES if nodes is None else nodes}
+    groups = _class_groups(model, plan)
+    total = len(ENDPOINTS) * 16 * len(groups) + (1 if spread else 0)
     done = [0]
 
     def tick(n: int, _total: int) -> None:
@@ -257,13 +276,20 @@ def predict(fit, patients, *, scenarios: Sequence = (), times=(5.0, 10.0, 20.0),
     out: dict[str, np.ndarray] = {}
     columns: dict[str, tuple[str, ...]] = {}
     method = ""
-    for name, ep in ENDPOINTS.items():
-        res = sweep(model, scen, ep, t, draws=pd, workers=workers, chunk_size=max(1, math.ceil(R * U / 16)),
-                    progress=tick, **options)
-        done[0] += 16
-        v = res.values[1:].reshape((R, U) + res.values.shape[1:])             # (R, U, S, T, K)
-        out[name] = np.moveaxis(v, 1, 0)                                       # (U, R, S, T, K)
-        columns[name], method = res.columns, res.method
+    for rows in groups:                        # rows of one class pattern: the engine evaluates their classes only
+        u = rows.size
+        values = np.hstack([np.repeat(est, u, axis=0), np.tile(plan.rows[rows], (R, 1))])     # (R u, p + q)
+        pd = ParameterDraws(keys=tuple(fkeys) + plan.keys, values=values, method="covariance", seed=seed,
+                            targets=tuple(targets) + tuple((k,) for k in plan.keys))
+        for name, ep in ENDPOINTS.items():
+            res = sweep(model, scen, ep, t, draws=pd, workers=workers, chunk_size=max(1, math.ceil(R * u / 16)),
+                        progress=tick, **options)
+            done[0] += 16
+            v = np.moveaxis(res.values[1:].reshape((R, u) + res.values.shape[1:]), 1, 0)   # (u, R, S, T, K)
+            if name not in out:
+                out[name] = np.empty((U,) + v.shape[1:])
+            out[name][rows] = v
+            columns[name], method = res.columns, res.method
     diameters = [p.diameter_cm for p in people]
     central = {k: _read(plan, v[:, 0], diameters) for k, v in out.items()}
     bands = None
@@ -275,9 +301,13 @@ def predict(fit, patients, *, scenarios: Sequence = (), times=(5.0, 10.0, 20.0),
             bands[k] = (lo, hi)
     spreads = None
     if spread:
-        from .spread import spread as between
+        from .spread import row_spread
 
-        spreads = between(model, [v for v, _ in pairs], scen, t, nodes=nodes)
+        coarse = plan if diameter_grid is None else _plan(model, [v for v, _ in pairs], min(diameter_grid, SPREAD_GRID))
+        per_row = row_spread(model, {k: coarse.rows[:, j] for j, k in enumerate(coarse.keys)}, scen, t)
+        spreads = {k: _read(coarse, v, diameters) for k, v in per_row.items()}
+        done[0] = total - 1
+        tick(1, total)
     notes = tuple("" if acts_after_surgery(s, model) else
                   "changes the course before surgery: her covariates are re-observed in the scenario's world, "
                   "not the same patient treated otherwise" for s in scen)
@@ -287,4 +317,4 @@ def predict(fit, patients, *, scenarios: Sequence = (), times=(5.0, 10.0, 20.0),
                       descriptions=tuple(s.describe() for s in scen), notes=notes, times=t,
                       organs=columns["any"], values=central, bands=bands, spread=spreads,
                       unused=tuple(u for _, u in pairs), level=level if draws else None, draws=int(draws),
-                      method=method, nodes=nodes, diameter_grid=diameter_grid)
+                      method=method, nodes=options["nodes"], diameter_grid=diameter_grid)

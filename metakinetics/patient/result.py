@@ -1,8 +1,6 @@
 """Prediction: one or more patients' organ risks per scenario, with bands and the between-patient spread."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from dataclasses import dataclass
@@ -20,6 +18,13 @@ MEANINGS = {"any": "cumulative incidence of a metastasis in the organ (competing
 #: the table's columns, in order
 COLUMNS = ("patient", "scenario", "endpoint", "organ", "time", "value", "lower", "upper", "spread_sd",
            "spread_p10", "spread_p50", "spread_p90")
+
+
+def _quote(text: str) -> str:
+    """A CSV cell: quoted when it holds a comma, a quote or a line break."""
+    if any(ch in text for ch in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 @dataclass(frozen=True)
@@ -55,32 +60,42 @@ class Prediction:
     def __len__(self) -> int:
         return len(self.patients)
 
-    def _rows(self):
-        """(patient, scenario, endpoint, organ, time, value, lower, upper, sd, p10, p50, p90) tuples."""
-        for i, p in enumerate(self.patients):
-            for s, label in enumerate(self.scenarios):
-                for e in ("any", "first", "distant", "dmfs"):
-                    src = "distant" if e == "dmfs" else e
-                    cols = self.organs if src != "distant" else ("distant",)
-                    v = self.values[src][i, s]
-                    lo = hi = None
-                    if self.bands is not None:
-                        lo, hi = self.bands[src][0][i, s], self.bands[src][1][i, s]
-                    sp = None if self.spread is None or src not in self.spread else self.spread[src][i, s]
-                    for j, organ in enumerate(cols):
-                        for k, t in enumerate(self.times):
-                            val = v[k, j]
-                            lower = None if lo is None else lo[k, j]
-                            upper = None if hi is None else hi[k, j]
-                            stats = [None] * 4 if sp is None else [sp[k, j, 1], sp[k, j, 2], sp[k, j, 3], sp[k, j, 4]]
-                            if e == "dmfs":
-                                val = 1.0 - val
-                                lower, upper = (None if upper is None else 1.0 - upper,
-                                                None if lower is None else 1.0 - lower)
-                                if sp is not None:
-                                    stats = [stats[0], 1.0 - stats[3], 1.0 - stats[2], 1.0 - stats[1]]
-                            yield (p.id, label, e, "any distant" if e in ("distant", "dmfs") else organ, float(t),
-                                   val, lower, upper, *stats)
+    def _arrays(self) -> dict[str, np.ndarray]:
+        """The tidy table as arrays (rows: patient, scenario, endpoint, organ, time; NaN where a band or
+        the spread is not computed; DMFS = 1 - distant with its band and percentiles mirrored)."""
+        P, S, T = len(self.patients), len(self.scenarios), self.times.size
+        parts = []
+        for e in ("any", "first", "distant", "dmfs"):
+            src = "distant" if e == "dmfs" else e
+            v = self.values[src]                                   # (P, S, T, K)
+            K = v.shape[-1]
+            nan = np.full(v.shape, np.nan)
+            lo, hi = (self.bands[src] if self.bands is not None else (nan, nan))
+            sp = self.spread[src] if self.spread is not None and src in self.spread else np.full(v.shape + (5,), np.nan)
+            stats = [sp[..., 1], sp[..., 2], sp[..., 3], sp[..., 4]]
+            if e == "dmfs":
+                v, lo, hi = 1.0 - v, 1.0 - hi, 1.0 - lo
+                stats = [stats[0], 1.0 - stats[3], 1.0 - stats[2], 1.0 - stats[1]]
+            organs = ("any distant",) if src == "distant" else self.organs
+            shape = (P, S, K, T)
+
+            def lay(a):                                            # (P, S, T, K) -> (P, S, K, T)
+                return np.swapaxes(np.asarray(a, dtype=float), 2, 3)
+            parts.append({
+                "patient": np.broadcast_to(np.array([p.id for p in self.patients], dtype=object)[:, None, None, None],
+                                           shape),
+                "scenario": np.broadcast_to(np.array(self.scenarios, dtype=object)[None, :, None, None], shape),
+                "endpoint": np.full(shape, e, dtype=object),
+                "organ": np.broadcast_to(np.array(organs, dtype=object)[None, None, :, None], shape),
+                "time": np.broadcast_to(self.times[None, None, None, :], shape),
+                "value": lay(v), "lower": lay(lo), "upper": lay(hi), "spread_sd": lay(stats[0]),
+                "spread_p10": lay(stats[1]), "spread_p50": lay(stats[2]), "spread_p90": lay(stats[3])})
+        # rows ordered patient, scenario, endpoint, organ, time: stack the endpoints on a new axis 2
+        out = {}
+        for c in COLUMNS:
+            blocks = [b[c].reshape(P, S, -1) for b in parts]
+            out[c] = np.concatenate(blocks, axis=2).reshape(-1)
+        return out
 
     def columns(self) -> dict[str, list]:
         """The tidy table as columns (one row per patient, scenario, endpoint, organ and time).
@@ -90,8 +105,8 @@ class Prediction:
         dict
             Column name -> list (None where a band or spread is not computed).
         """
-        rows = list(self._rows())
-        return {c: [None if r[j] is None else (float(r[j]) if j >= 4 else r[j]) for r in rows]
+        arrays = self._arrays()
+        return {c: [None if (j >= 5 and not math.isfinite(x)) else (float(x) if j >= 4 else x) for x in arrays[c]]
                 for j, c in enumerate(COLUMNS)}
 
     def to_frame(self):
@@ -106,9 +121,7 @@ class Prediction:
             import pandas as pd
         except ImportError:
             raise InputError("to_frame needs pandas (pip install pandas)") from None
-        cols = self.columns()
-        return pd.DataFrame({k: [math.nan if x is None else x for x in v] if k not in COLUMNS[:4] else v
-                             for k, v in cols.items()})
+        return pd.DataFrame(self._arrays())
 
     def meta(self) -> dict:
         """What the prediction is for and how it was made.
@@ -149,18 +162,25 @@ class Prediction:
         return json.dumps(out, indent=1) + "\n"
 
     def to_csv(self) -> str:
-        """The tidy table as CSV text (empty cells where not computed).
+        """The tidy table as CSV text (12 significant digits; empty cells where not computed).
 
         Returns
         -------
         str
         """
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(COLUMNS)
-        for r in self._rows():
-            w.writerow(["" if x is None else (repr(float(x)) if j >= 4 else x) for j, x in enumerate(r)])
-        return buf.getvalue()
+        a = self._arrays()
+        cells = []
+        for j, c in enumerate(COLUMNS):
+            x = a[c]
+            if j < 4:
+                quoted = {v: _quote(str(v)) for v in set(x.tolist())}
+                cells.append(np.array([quoted[v] for v in x.tolist()], dtype=object))
+            else:
+                txt = np.char.mod("%.12g", x.astype(float)).astype(object)
+                txt[~np.isfinite(x.astype(float))] = ""
+                cells.append(txt)
+        body = [",".join(r) for r in zip(*cells)]
+        return ",".join(COLUMNS) + "\n" + "".join(line + "\n" for line in body)
 
     def patient(self, i: int) -> "Prediction":
         """Patient ``i`` alone.
