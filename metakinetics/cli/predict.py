@@ -209,8 +209,8 @@ def _at(prediction, times: np.ndarray):
     def cut(d, axis=2):
         if d is None:
             return None
-        return {k: (tuple(np.take(a, idx, axis=axis) for a in v) if isinstance(v, tuple) else np.take(v, idx, axis=axis))
-                for k, v in d.items()}
+        return {k: (tuple(np.take(a, idx, axis=axis) for a in v) if isinstance(v, tuple)
+                    else np.take(v, idx, axis=axis)) for k, v in d.items()}
 
     return replace(prediction, times=prediction.times[idx], values=cut(prediction.values), bands=cut(prediction.bands),
                    spread=cut(prediction.spread))

@@ -27,6 +27,7 @@ import numpy as np
 from ..endpoints import Any as AnyOrgan
 from ..endpoints import Distant, DistantAtDiagnosis, NodalShare
 from ..model import Model
+from ..nodal_classes import OPEN
 from ..population import incidence_batch
 from ..population.effects import DIMENSIONS, hermite
 from ..units import cells_to_diameter
@@ -158,7 +159,8 @@ def row_spread(model: Model, rows: Mapping[str, np.ndarray], scenarios: Sequence
     out = {k: np.empty((U, len(scenarios), times.size, K if ep.per_organ else 1, 5))
            for k, ep in SPREAD_ENDPOINTS.items()}
     for s, scenario in enumerate(scenarios):
-        world = {k: np.broadcast_to(np.asarray(v, dtype=float), (U,)) for k, v in scenario.transform(dict(base)).items()}
+        world = {k: np.broadcast_to(np.asarray(v, dtype=float), (U,))
+                 for k, v in scenario.transform(dict(base)).items()}
         members = [(c, world[f"classes.{c}.prevalence"]) for c in model.class_names] or [(None, np.ones(U))]
         weights, vals = [], {k: [] for k in SPREAD_ENDPOINTS}
         for klass, pi in members:
@@ -167,7 +169,7 @@ def row_spread(model: Model, rows: Mapping[str, np.ndarray], scenarios: Sequence
                 continue
             sub = {k: v[live] for k, v in world.items()}
             params, q, n = _individuals(model, sub, klass, nodes, rule)
-            select = (sub["nodes.min"] > 0) | (sub["nodes.max"] < 60) if "nodes.min" in sub else np.zeros(live.size, bool)
+            select = (sub["nodes.min"] > 0) | (sub["nodes.max"] < OPEN) if "nodes.min" in sub else np.zeros(live.size, bool)
             at_dx = incidence_batch(model, DistantAtDiagnosis(), [0.0], params, individual=True).values[:, 0, 0]
             share = np.ones(live.size * n)
             if select.any():
