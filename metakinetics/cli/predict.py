@@ -170,7 +170,7 @@ def run(args) -> int:
         grid = AUTO_GRID if len(distinct) > AUTO_GRID_ABOVE else None
     grid_t = times
     if figures:             # a fine grid to draw on, the asked times among it
-        grid_t = np.union1d(times, np.arange(FIGURE_STEP, max(20.0, float(np.max(times))) + 1e-9, FIGURE_STEP))
+        grid_t = np.union1d(times, np.arange(0.0, max(20.0, float(np.max(times))) + 1e-9, FIGURE_STEP))
     quiet = args.no_progress or len(patients) == 1
     result = predict(source, patients, scenarios=args.scenarios, times=grid_t, draws=draws, seed=args.seed,
                      level=args.level, nodes=args.quadrature, spread=not args.no_spread, diameter_grid=grid,

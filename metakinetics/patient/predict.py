@@ -199,7 +199,7 @@ def predict(fit, patients, *, scenarios: Sequence = (), times=(5.0, 10.0, 20.0),
         What-ifs in the scenario grammar (e.g. "adjuvant:kill_dormant=0.5"), applied on top of each
         patient's values; the baseline is added first.
     times : sequence of float
-        Years after diagnosis (increasing, > 0).
+        Years after diagnosis (increasing, >= 0).
     draws : int
         Parameter sets drawn from the fit's covariance for the bands (0: none; needs a fit).
     seed : int, optional
@@ -226,8 +226,8 @@ def predict(fit, patients, *, scenarios: Sequence = (), times=(5.0, 10.0, 20.0),
     model, fit_summary, source = resolve_source(fit)
     people = _patients(patients)
     t = check_times(times)
-    if np.any(t <= 0):
-        raise InputError("times: give years after diagnosis, each > 0")
+    if np.any(t < 0):
+        raise InputError("times: give years after diagnosis, each >= 0")
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 0:
         raise InputError(f"draws must be a whole number >= 0, found {draws!r}")
     if draws and fit_summary is None:

@@ -169,7 +169,8 @@ def row_spread(model: Model, rows: Mapping[str, np.ndarray], scenarios: Sequence
                 continue
             sub = {k: v[live] for k, v in world.items()}
             params, q, n = _individuals(model, sub, klass, nodes, rule)
-            select = (sub["nodes.min"] > 0) | (sub["nodes.max"] < OPEN) if "nodes.min" in sub else np.zeros(live.size, bool)
+            select = ((sub["nodes.min"] > 0) | (sub["nodes.max"] < OPEN)) if "nodes.min" in sub \
+                else np.zeros(live.size, bool)
             at_dx = incidence_batch(model, DistantAtDiagnosis(), [0.0], params, individual=True).values[:, 0, 0]
             share = np.ones(live.size * n)
             if select.any():

@@ -96,7 +96,7 @@ def test_outputs_agree(tmp_path):
 
 @pytest.mark.parametrize("kwargs, words", [
     ({"patients": []}, "non-empty"), ({"patients": ["x"]}, "expected a Patient"),
-    ({"times": [0.0, 5.0]}, "each > 0"), ({"diameter_grid": 2}, "at least 4"), ({"level": 1.5}, "level"),
+    ({"times": [-1.0, 5.0]}, "times must be zero or positive"), ({"diameter_grid": 2}, "at least 4"), ({"level": 1.5}, "level"),
     ({"scenarios": ["organ_drug:kidney=0.5"]}, "unknown organ 'kidney'"),
 ])
 def test_bad_arguments(kwargs, words):
