@@ -175,8 +175,20 @@ def nodal_range(nodes: int | str) -> tuple[int, int]:
     return (nodes, nodes) if isinstance(nodes, int) else nodal_class(nodes)
 
 
-def _with_class_copies(out: dict, values: dict, key: str, value: float) -> None:
-    """Set ``key`` and every intrinsic class's own value of it (a class value would override the base)."""
+def set_with_class_copies(out: dict, values, key: str, value) -> None:
+    """Set ``key`` and every intrinsic class's own value of it (a class value would override the base).
+
+    Parameters
+    ----------
+    out : dict
+        The values being built (changed in place).
+    values : mapping
+        The model's values (``Model.values()``), whose class copies of ``key`` are looked for.
+    key : str
+        A dotted base key, e.g. "diagnosis.diameter_cm".
+    value : float or numpy.ndarray
+        The value (model units).
+    """
     out[key] = value
     for k in values:
         if k.startswith("classes.") and k.split(".", 2)[-1] == key:
@@ -207,8 +219,8 @@ def covariate_values(model: Model, patient: Patient) -> tuple[dict[str, float], 
     out: dict[str, float] = {}
     unused: dict[str, str] = {}
     if patient.diameter_cm is not None:
-        _with_class_copies(out, values, "diagnosis.diameter_cm", patient.diameter_cm)
-        _with_class_copies(out, values, "population.diameter_sd", 0.0)
+        set_with_class_copies(out, values, "diagnosis.diameter_cm", patient.diameter_cm)
+        set_with_class_copies(out, values, "population.diameter_sd", 0.0)
     if patient.nodes is not None:
         lo, hi = nodal_range(patient.nodes)
         ratio = [v for k, v in values.items() if k == "nodes.ratio" or k.endswith(".nodes.ratio")]
@@ -235,5 +247,5 @@ def covariate_values(model: Model, patient: Patient) -> tuple[dict[str, float], 
         if years > 0 and all(w == 1.0 for w in wake) and all(x == 0.0 for x in death):
             unused["treatment"] = f"model '{model.name}' has no endocrine effect (endocrine_wake = 1, death = 0)"
         else:
-            _with_class_copies(out, values, "treatment.endocrine_years", years)
+            set_with_class_copies(out, values, "treatment.endocrine_years", years)
     return out, unused

@@ -31,6 +31,7 @@ from ..nodal_classes import OPEN
 from ..population import incidence_batch
 from ..population.effects import DIMENSIONS, hermite
 from ..units import cells_to_diameter
+from .spec import set_with_class_copies as _set
 
 #: the endpoints whose spread is given (per organ and any distant metastasis)
 SPREAD_ENDPOINTS = {"any": AnyOrgan(), "distant": Distant()}
@@ -62,14 +63,6 @@ def _own(values: Mapping[str, np.ndarray], klass: str | None, key: str) -> np.nd
     """A value as class ``klass`` has it: its own (``classes.<c>.<key>``) where it sets one, else the base."""
     own = f"classes.{klass}.{key}" if klass else None
     return np.asarray(values[own] if own and own in values else values[key], dtype=float)
-
-
-def _set(params: dict, values: Mapping[str, np.ndarray], key: str, value: np.ndarray) -> None:
-    """Set ``key`` and every class's own copy of it (one class is present at a time, so all agree)."""
-    params[key] = value
-    for k in values:
-        if k.startswith("classes.") and k.split(".", 2)[-1] == key:
-            params[k] = value
 
 
 def _scores(active: Mapping[str, float], nodes, rule: str):
