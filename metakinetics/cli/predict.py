@@ -44,6 +44,8 @@ def register(sub) -> None:
                     "parameter draws, and the spread between patients who look alike stated separately.")
     p.add_argument("source", nargs="?", default=None, metavar="FIT_OR_MODEL",
                    help="fit directory (result.json: bands possible) or model (no bands); default fits/breast")
+    p.add_argument("--group", default=None, metavar="NAME",
+                   help="group of a fit with group-specific parameters (required for such a fit)")
     p.add_argument("--diameter", type=float, default=None, metavar="CM", help="diameter at diagnosis (cm)")
     p.add_argument("--nodes", default=None, metavar="N|CLASS",
                    help="involved regional nodes: a count 0-60 or a class (N0, N1-3, N4-9, N10+, N+)")
@@ -174,6 +176,7 @@ def run(args) -> int:
     quiet = args.no_progress or len(patients) == 1
     result = predict(source, patients, scenarios=args.scenarios, times=grid_t, draws=draws, seed=args.seed,
                      level=args.level, nodes=args.quadrature, spread=not args.no_spread, diameter_grid=grid,
+                     group=args.group,
                      workers=args.workers, progress=_progress(quiet))
     table = result if grid_t is times else _at(result, times)
     text = table.to_json() if args.format == "json" else table.to_csv() if args.format == "csv" else _table(table)

@@ -183,7 +183,7 @@ def _read(plan: _Plan, per_row: np.ndarray, diameters: Sequence[float | None]) -
 
 
 def predict(fit, patients, *, scenarios: Sequence = (), times=(5.0, 10.0, 20.0), draws: int = 0,
-            seed: int | None = None, level: float = 0.95, nodes=None, spread: bool = True,
+            seed: int | None = None, level: float = 0.95, nodes=None, spread: bool = True, group: str | None = None,
             diameter_grid: int | None = None, workers: int | None = None,
             progress: Callable[[int, int], None] | None = None) -> Prediction:
     """Organ-specific risks of one or more patients, under the baseline and each what-if scenario.
@@ -210,6 +210,8 @@ def predict(fit, patients, *, scenarios: Sequence = (), times=(5.0, 10.0, 20.0),
         Gauss-Hermite nodes per random effect (default: the fit's, else PREDICT_NODES).
     spread : bool
         Also the spread between patients who look alike (:mod:`metakinetics.patient.spread`).
+    group : str, optional
+        The group of a fit with group-specific parameters (e.g. a subtype of fits/subtypes).
     diameter_grid : int, optional
         Evaluate each covariate pattern at this many log-spaced diameters spanning the patients'
         and interpolate (monotone cubic in log diameter); None: every distinct diameter exactly.
@@ -223,7 +225,7 @@ def predict(fit, patients, *, scenarios: Sequence = (), times=(5.0, 10.0, 20.0),
     Prediction
         values per endpoint (patients, scenarios, times, columns), bands, spread, and notes.
     """
-    model, fit_summary, source = resolve_source(fit)
+    model, fit_summary, source = resolve_source(fit, group=group)
     people = _patients(patients)
     t = check_times(times)
     if np.any(t < 0):
