@@ -149,7 +149,7 @@ def _plan(model, values: list[dict], grid: int | None) -> _Plan:
     nodes_d = diameter_nodes(ds, grid) if grid and ds.size else None
     for i, v in enumerate(values):
         if nodes_d is not None and diam in v and nodes_d.size > 1:
-            rest = full({**v, diam: math.nan})
+            rest = full({**v, diam: -1.0})             # the pattern without its diameter (-1: no diameter)
             if rest not in interp:
                 idx = []
                 for d in nodes_d:
