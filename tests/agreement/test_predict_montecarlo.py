@@ -6,8 +6,9 @@ endpoints any and first (6 organs) and distant: 39 comparisons per patient.
 
 1. Exact covariates: the simulator draws patients of the model with her values (diameter fixed:
    diameter_sd 0; her class; endocrine years) and keeps those M0 at diagnosis with her node count
-   (weights 1/0: importance weights of the event-level cohort). 200,000 simulated, ~18,000 kept for
-   the 2.1 cm, 2-node luminal B patient; ~29,000 for the 3 cm N1-3 patient of unknown subtype.
+   (weights 1/0: importance weights of the event-level cohort). 200,000 simulated, 17,823 kept for
+   the 2.1 cm, 2-node luminal B patient (largest |z| 1.75); 68,623 for the 3 cm N1-3 patient of
+   unknown subtype (2.43).
 2. The population as it is: 400,000 patients with the model's own diameter spread and class mix (no
    value of hers applied but the therapy), kept when their diameter is within exp(+-0.03) of 2.1 cm,
    with two nodes and M0 (~2,100 kept). The kept diameters spread over the bin, so the comparison
