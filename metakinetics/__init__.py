@@ -20,6 +20,9 @@ _LAZY = {
     "fit": ("metakinetics.inference", "fit"),
     "compare": ("metakinetics.scenarios", "compare"),
     "parse_scenario": ("metakinetics.scenarios", "parse_scenario"),
+    "predict": ("metakinetics.patient", "predict"),
+    "Patient": ("metakinetics.patient", "Patient"),
+    "read_patients": ("metakinetics.patient", "read_patients"),
 }
 
 
@@ -48,6 +51,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'metakinetics' has no attribute '{name}'")
 
 __all__ = ["CaseMix", "DataError", "ExpressionError", "FitError", "InputError", "MetakineticsError", "Model",
-           "ModelError", "ModelFileError", "SolverError", "__version__", "compare", "fit", "incidence",
-           "list_datasets", "list_models", "load_case_mix", "load_dataset", "load_model", "parse_scenario", "simulate",
-           "size_for_risk", "solve"]
+           "ModelError", "ModelFileError", "Patient", "SolverError", "__version__", "compare", "fit", "incidence",
+           "list_datasets", "list_models", "load_case_mix", "load_dataset", "load_model", "parse_scenario", "predict",
+           "read_patients", "simulate", "size_for_risk", "solve"]

@@ -20,7 +20,7 @@ from .common import check_common_arguments
 
 #: Subcommand modules in ``metakinetics.cli``, in help order. Each defines ``register(subparsers)``.
 COMMANDS = ["models", "show", "equations", "solve", "incidence", "cohort", "simulate",
-            "datasets", "fit", "reproduce", "validate", "select", "report", "scenario", "figures"]
+            "datasets", "fit", "reproduce", "validate", "select", "report", "scenario", "predict", "figures"]
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
