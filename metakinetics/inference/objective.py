@@ -101,6 +101,40 @@ def population_ctc_predictor(*, nodes: int | Mapping[str, int] | None = None) ->
     return predict
 
 
+def covariate_prediction(model: Model, prob: Problem, batch_predictor: BatchPredictor):
+    """The prediction of a time-to-event problem with per-patient covariates: the cumulative incidence
+    of its G parameter sets (one batched engine call; a second for the nodal share when
+    range-censored diameters are tilted by it) and each patient's weights over them.
+
+    Parameters
+    ----------
+    model : Model
+        The data set's model (its fixed and fitted values, ``mortality.hazard`` included).
+    prob : Problem
+        A time-to-event problem with ``covariates``.
+    batch_predictor : callable
+        ``batch_predictor(model, endpoint, times, sets) -> (columns, values (G, T, K))``.
+
+    Returns
+    -------
+    tuple
+        (grid (U,), cumulative incidence (G, U, K), death hazard per report group, weights (N, G)).
+    """
+    cov = prob.covariates
+    sets = cov.sets()
+    hd = float(model.mortality.hazard)
+    net = model.with_values({"mortality.hazard": 0.0}) if hd else model
+    cols, vals = batch_predictor(net, endpoint_for_causes(prob.causes), prob.grid, sets)
+    vals = np.asarray(vals, dtype=float)
+    if not np.all(np.isfinite(vals)):
+        raise FitError("the model gave non-finite incidence for per-patient covariates")
+    share = None
+    if cov.needs_share:
+        share = np.asarray(batch_predictor(net, NodalShare(), np.zeros(1), sets)[1], dtype=float)[:, 0, 0]
+    cif = vals[:, :, [cols.index(c) for c in prob.causes]]
+    return prob.grid, cif, np.full(len(prob.groups), hd), cov.weights(share)
+
+
 def dataset_loglik(prob: Problem, prediction, rho: float | None = None) -> float:
     """Log-likelihood of one data set given the model's predictions for it: the rule the fit's
     objective uses for every data set (and leave-one-out validation for a left-out one).
@@ -267,23 +301,8 @@ class Objective:
         return prob.grid, np.stack(cifs), np.asarray(hds)
 
     def covariate_predictions(self, model: Model, prob: Problem):
-        """(grid, cumulative incidence (G, U, K) of the G parameter sets, death hazard per report group,
-        weights (N, G)) of a time-to-event problem with per-patient covariates, for ``model`` (the
-        data set's fixed and fitted values): one batched engine call (two when range-censored
-        diameters are tilted by the nodal share)."""
-        cov = prob.covariates
-        sets = cov.sets()
-        hd = float(model.mortality.hazard)
-        net = model.with_values({"mortality.hazard": 0.0}) if hd else model
-        cols, vals = self.batch_predictor(net, endpoint_for_causes(prob.causes), prob.grid, sets)
-        vals = np.asarray(vals, dtype=float)
-        if not np.all(np.isfinite(vals)):
-            raise FitError("the model gave non-finite incidence for per-patient covariates")
-        share = None
-        if cov.needs_share:
-            share = np.asarray(self.batch_predictor(net, NodalShare(), np.zeros(1), sets)[1], dtype=float)[:, 0, 0]
-        cif = vals[:, :, [cols.index(c) for c in prob.causes]]
-        return prob.grid, cif, np.full(len(prob.groups), hd), cov.weights(share)
+        """:func:`covariate_prediction` of ``prob`` for ``model`` with this objective's batch predictor."""
+        return covariate_prediction(model, prob, self.batch_predictor)
 
     # ------------------------------------------------------------------ objective
     def rho(self, x, i: int) -> float | None:
