@@ -16,8 +16,9 @@ How it runs (``validate_patients``):
 3. In the same folds a cause-specific Cox model (lifelines ``CoxPHFitter``) is fitted for distant
    metastasis and one for death without metastasis, on the covariates the fit uses (a size range:
    one indicator per label; a measured diameter: its log; an exact node count: log(1 + count); a
-   nodal class: one indicator per class), and its crude risk at each horizon is
-   sum over event times of S(t-) dLambda_1(t) (both cause-specific hazards in S).
+   nodal class: one indicator per class), and its crude risk at each horizon is the sum over event
+   times of S(t-) (1 - exp(-dLambda)) dLambda_1 / dLambda (S and dLambda of both cause-specific
+   hazards: S(t-) dLambda_1 to first order, and below 1 however large a step).
 4. On the pooled held-out predictions, per horizon tau and method: Harrell's C (lifelines
    ``concordance_index``; times and events truncated at tau, death counted as censoring), its
    bootstrap standard error (``BOOTSTRAP`` resamples of the patients, seeded, the model and Cox
@@ -49,7 +50,6 @@ from .. import __version__
 from ..cumulative_incidence import aalen_johansen
 from ..datasets import load_dataset
 from ..errors import FitError, InputError
-from ..seeds import check_seed
 from .competing import crude_incidence
 from .likelihood import CensoredTimeToEvent
 from .objective import Objective
@@ -200,7 +200,10 @@ def validate_patients(setup: FitSetup | str | Path, data: str | None = None, *, 
     horizons = tuple(float(h) for h in horizons)
     if not horizons or any(not (math.isfinite(h) and h > 0) for h in horizons):
         raise InputError(f"horizons must be positive numbers of years, found {horizons!r}")
-    seed = setup.seed if seed is None else check_seed(seed)
+    if seed is None:
+        seed = setup.seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"--seed must be a whole number >= 0, found {seed!r}")
     i, spec = _data_entry(setup, data)
     setup = replace(setup, data=tuple(spec if j == i else s for j, s in enumerate(setup.data)))
     full = Objective(replace(setup, data=(spec,)))
@@ -433,7 +436,12 @@ def cox_risk(X_train, prob: Problem, train: np.ndarray, X_test, horizons, names)
     before1 = np.concatenate([[0.0], L1[:-1]])
     before2 = np.concatenate([[0.0], L2[:-1]])
     S_before = np.exp(-np.outer(r1, before1) - np.outer(r2, before2))     # (M, J)
-    cif = np.cumsum(S_before * np.outer(r1, L1 - before1), axis=1)
+    h1, h2 = np.outer(r1, L1 - before1), np.outer(r2, L2 - before2)        # each step's hazard increments
+    h = h1 + h2
+    # the step's probability of leaving, 1 - exp(-h), shared between the causes as h1 : h2 (so the
+    # risk stays below 1 however large a step; S(t-) dLambda_1 to first order)
+    share = np.divide(h1, h, out=np.zeros_like(h), where=h > 0)
+    cif = np.cumsum(S_before * share * -np.expm1(-h), axis=1)
     idx = np.searchsorted(times, np.asarray(horizons, dtype=float), side="right") - 1
     return np.where(idx >= 0, cif[:, np.maximum(idx, 0)], 0.0)
 

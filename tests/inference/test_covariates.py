@@ -159,9 +159,41 @@ def test_classes_path_unchanged():
     assert obj.loglik(x) == pytest.approx(res["loglik"], abs=1e-6)
 
 
+#: the simulated cohort's values (TRUTH fixed in the fits, FREE fitted)
 TRUTH = {"organs.bone.rate": 4.0, "diagnosis.diameter_cm": 2.0, "population.diameter_sd": 0.5,
          "population.mu_sd": 1.5, "nodes.ratio": 2e-7, "mortality.hazard": 0.02}
 FREE = {"organs.bone.efficiency": 1e-5, "nodes.coupling": 0.6}
+
+
+def simulated_patients(folder, patients: int = 3000, seed: int = 5, size_classes: bool = False) -> str:
+    """A synthetic individual data set (CSV + metadata in ``folder``) from the exact event-level
+    simulator at TRUTH and FREE: M0 patients with their own diameter (``diameter_cm``; with
+    ``size_classes`` also ``size``: <=2 cm, 2-5 cm, >5 cm) and node count (``nodes``), time to distant
+    metastasis, death at 0.02 / year competing, censored at 15 years; returns the CSV path."""
+    from metakinetics.stochastic.cohort import simulate_cohort
+
+    c = simulate_cohort(load_model("exponential_one_organ", overrides={**TRUTH, **FREE}), patients, seed=seed,
+                        follow_up=15.0)
+    keep = c.m0 & (c.nodes <= 60)         # the likelihood conditions on the covariates: dropping by them is fine
+    det, death, cen = c.detect[keep, 0], c.death[keep], c.censor[keep]
+    t = np.minimum(det, np.minimum(death, cen))
+    ev = np.where(det == t, "distant", np.where(death == t, "death", "censored"))
+    d = c.diameter[keep]
+    size = np.where(d <= 2.0, "<=2cm", np.where(d <= 5.0, "2-5cm", ">5cm"))
+    rows = ["id,time,event,diameter_cm,nodes,size"] + [
+        f"{i},{ti:.6f},{e},{di:.6f},{n},{s}" for i, (ti, e, di, n, s) in enumerate(zip(t, ev, d, c.nodes[keep], size))]
+    return _data(folder, rows, "classes" if size_classes else "syn")
+
+
+RANGES = 'diameter = { column = "size", ranges = { "<=2cm" = [0.2, 2.0], "2-5cm" = [2.0, 5.0], ">5cm" = [5.0, 15.0] } }'
+EXACT = 'nodal = "nodes"\nnodal_count = "exact"'
+
+
+def per_patient_setup(folder, data: str, diameter: str = 'diameter = "diameter_cm"'):
+    """The set-up fitting FREE to ``data`` with per-patient covariates (``diameter``: measured or
+    ranges), the other values at TRUTH."""
+    fixed = ", ".join(f'"{k}" = {v}' for k, v in TRUTH.items())
+    return parse_setup(SETUP.format(fixed=fixed, data=data, extra=f"{diameter}\n{EXACT}"), path=str(folder / "fit.toml"))
 
 
 def test_recovery_with_per_patient_diameters_and_node_counts(tmp_path):
@@ -169,32 +201,29 @@ def test_recovery_with_per_patient_diameters_and_node_counts(tmp_path):
     diagnosis and her own count of involved nodes, drawn by thinning the shedding process; death at
     0.02 / year; censored at 15 years), M0 at diagnosis, fitted with the per-patient likelihood
     (measured diameter, exact node count): the organ efficiency and the nodal coupling used to
-    simulate lie inside the fit's 95% intervals, and the fit is far better than one that ignores
-    the covariates' values (every patient at the median diameter)."""
-    from metakinetics.stochastic.cohort import simulate_cohort
+    simulate lie inside the fit's 95% intervals, and the data are far likelier at the truth with
+    the patients' own diameters than with every patient at the median diameter."""
+    data = simulated_patients(tmp_path)
+    res = fit(per_patient_setup(tmp_path, data), curves=False)
+    assert res.status == "converged"
+    for e in res.estimates:
+        assert e.lower <= FREE[e.key] <= e.upper, (e.key, e.lower, FREE[e.key], e.upper)
+    own = Objective(per_patient_setup(tmp_path, data))
+    text = (tmp_path / "syn.csv").read_text().splitlines()
+    flat = [text[0]] + [",".join(r.split(",")[:3] + ["2.0"] + r.split(",")[4:]) for r in text[1:]]
+    median = Objective(per_patient_setup(tmp_path, _data(tmp_path, flat, "flat")))
+    x = np.array([p.to_search(FREE[p.key]) for p in own.params])
+    assert own.loglik(x) > median.loglik(x) + 10
 
-    c = simulate_cohort(load_model("exponential_one_organ", overrides={**TRUTH, **FREE}), 3000, seed=5,
-                        follow_up=15.0)
-    keep = c.m0 & (c.nodes <= 60)         # the likelihood conditions on the covariates: dropping by them is fine
-    det, death, cen = c.detect[keep, 0], c.death[keep], c.censor[keep]
-    t = np.minimum(det, np.minimum(death, cen))
-    ev = np.where(det == t, "distant", np.where(death == t, "death", "censored"))
-    rows = ["id,time,event,diameter_cm,nodes"] + [f"{i},{ti:.6f},{e},{d:.6f},{n}" for i, (ti, e, d, n) in
-                                                 enumerate(zip(t, ev, c.diameter[keep], c.nodes[keep]))]
-    data = _data(tmp_path, rows)
-    fixed = ", ".join(f'"{k}" = {v}' for k, v in TRUTH.items())
-    st = parse_setup(SETUP.format(fixed=fixed, data=data, extra='diameter = "diameter_cm"\nnodal = "nodes"\n'
-                                                                 'nodal_count = "exact"'),
-                     path=str(tmp_path / "fit.toml"))
+
+def test_recovery_with_size_classes_as_ranges(tmp_path):
+    """The same patients with only a size class each (<= 2, 2-5, > 5 cm): the diameter is
+    interval-censored, integrated over the class's range under the cohort's log-normal and the
+    model's probability of the patient's node count; the truth lies inside the 95% intervals."""
+    data = simulated_patients(tmp_path, size_classes=True)
+    st = per_patient_setup(tmp_path, data, RANGES)
+    assert Objective(st).problems[0].covariates.needs_share
     res = fit(st, curves=False)
     assert res.status == "converged"
     for e in res.estimates:
         assert e.lower <= FREE[e.key] <= e.upper, (e.key, e.lower, FREE[e.key], e.upper)
-    flat = [f"{i},{ti:.6f},{e},2.0,{n}" for i, (ti, e, n) in enumerate(zip(t, ev, c.nodes[keep]))]
-    st_flat = parse_setup(SETUP.format(fixed=fixed, data=_data(tmp_path, ["id,time,event,diameter_cm,nodes"] + flat,
-                                                               "flat"),
-                                       extra='diameter = "diameter_cm"\nnodal = "nodes"\nnodal_count = "exact"'),
-                          path=str(tmp_path / "fit_flat.toml"))
-    obj = Objective(st_flat)
-    x = np.array([p.to_search(FREE[p.key]) for p in obj.params])
-    assert res.loglik > obj.loglik(x) + 10
