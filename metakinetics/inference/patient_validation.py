@@ -80,8 +80,8 @@ def _survival_packages():
 
 @dataclass(frozen=True)
 class PatientValidation:
-    """The outcome of :func:`validate_patients`: per patient its fold and held-out risks, per refit its
-    estimates, per method and horizon the metrics (``metrics[method][str(tau)]``)."""
+    """The outcome of :func:`validate_patients`: per patient its fold and held-out risks (``patients``),
+    per refit its estimates, per method and horizon the metrics (``metrics[method][str(tau)]``)."""
 
     name: str
     data: str
@@ -119,7 +119,7 @@ class PatientValidation:
                 "slope": slope, "slope_met": bool(SLOPE_TARGET[0] <= slope <= SLOPE_TARGET[1])}
 
     def to_json(self) -> str:
-        """The report as JSON text (every number, per-patient rows included).
+        """The report as JSON text: metrics, verdicts, refits (the per-patient rows are :meth:`to_csv`'s).
 
         Returns
         -------
@@ -131,7 +131,8 @@ class PatientValidation:
                "targets": {"c_index": "model Harrell C not below Cox's by more than Cox's bootstrap SE",
                            "calibration_slope": list(SLOPE_TARGET)},
                "anchor": NICOLO_2020, "refits": self.refits, "notes": self.notes, "elapsed_s": self.elapsed_s,
-               "package_version": __version__, "patients": self.patients}
+               "package_version": __version__, "patients": len(self.patients),
+               "patient_rows": "validate_patients.csv (each patient's fold and held-out risks)"}
         return json.dumps(out, indent=1, allow_nan=True) + "\n"
 
     def to_csv(self) -> str:
