@@ -193,7 +193,8 @@ def per_patient_setup(folder, data: str, diameter: str = 'diameter = "diameter_c
     """The set-up fitting FREE to ``data`` with per-patient covariates (``diameter``: measured or
     ranges), the other values at TRUTH."""
     fixed = ", ".join(f'"{k}" = {v}' for k, v in TRUTH.items())
-    return parse_setup(SETUP.format(fixed=fixed, data=data, extra=f"{diameter}\n{EXACT}"), path=str(folder / "fit.toml"))
+    return parse_setup(SETUP.format(fixed=fixed, data=data, extra=f"{diameter}\n{EXACT}"),
+                       path=str(folder / "fit.toml"))
 
 
 def test_recovery_with_per_patient_diameters_and_node_counts(tmp_path):
