@@ -43,7 +43,8 @@ def test_one_line_errors(tmp_path, capsys):
     for argv, want in (([other], "no covariate column 'diameter_cm'"),
                        (["gse2034_summary"], "needs individual patients"),
                        (["--folds", "1"], "--folds must be"),
-                       (["--horizons", "5,x"], "--horizons must be numbers")):
+                       (["--horizons", "5,x"], "--horizons must be numbers"),
+                       (["--start", "result"], "cannot read the full fit's estimates")):
         out = tmp_path / "out"
         assert main(["validate-patients", str(folder), *argv, "--out", str(out), "--quiet"]) == 2
         err = capsys.readouterr().err
