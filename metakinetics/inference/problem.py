@@ -854,9 +854,11 @@ def _individual_problem(spec: DataSpec, data: IndividualData, model: Model, grid
         raise DataError(data.info.path, f"{outside[0].reason}{f' (and {n} more)' if n else ''}: a fit would count "
                         "these metastases as censoring; recode them (as distant, say) or use a model with the organ",
                         column="event", row=outside[0].row)
-    if spec.diameter and spec.group_by:
-        raise FitError(f"data set '{spec.label}': {spec.key}.group_by: with per-patient diameters (diameter = "
-                       f"'{spec.diameter}') the patients are not grouped; leave group_by out")
+    if spec.diameter and (spec.group_by or spec.groups):
+        opt = "group_by" if spec.group_by else f"groups.{next(iter(spec.groups))}"
+        raise FitError(f"data set '{spec.label}': {spec.key}.{opt}: with per-patient diameters (diameter = "
+                       f"'{spec.diameter}') the patients are not grouped; leave {opt.split('.')[0]} out (model "
+                       "values for every patient go in the entry's set)")
     covariates = patient_covariates(spec, data, model, mix_values) if spec.diameter else None
     if spec.diameter and spec.diameter_ranges:      # reported by size label
         labels = data.covariate(spec.diameter).astype(str)

@@ -138,6 +138,8 @@ def test_setup_errors_name_row_and_column(tmp_path):
     with pytest.raises(FitError, match="group_by"):
         problem('diameter = { column = "size", ranges = { small = [0.5, 2.0], big = [2.0, 5.0] } }\n'
                 'group_by = "size"')
+    with pytest.raises(FitError, match=r"groups\.small: with per-patient diameters"):
+        problem('diameter = "diameter_cm"\n[data.groups.small]\nset = { "nodes.dispersion" = 1.0 }')
     with pytest.raises(ModelFileError, match="lo .* must be below hi"):
         problem('diameter = { column = "size", ranges = { small = [2.0, 0.5] } }')
     with pytest.raises(ModelFileError, match="nodal_count"):
