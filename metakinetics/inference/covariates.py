@@ -12,7 +12,8 @@ each patient's cumulative incidence is a weighted sum over those sets (weights (
 - a diameter known only to lie in a range (a size class): the diameter is interval-censored and the
   patient's likelihood is the integral over the range, ``int L(t | d, n) p(d | range, n) dd``, with
   ``p(d | range, n)`` proportional to the cohort's log-normal diameter density times the model's
-  probability of the patient's nodal count at that diameter (``nodal_share``: P(N = n | M0, d)).
+  probability of the patient's nodal count at that diameter (``nodal_share``: P(N = n | M0, d);
+  not also P(M0 | d): the cohort's log-normal describes its operable, M0 patients already).
   Since the likelihood is linear in the cumulative incidence, the integral is the likelihood of the
   weighted sum of the incidences: Gauss-Legendre in log diameter, :data:`RANGE_NODES` per range.
 
