@@ -23,7 +23,7 @@ STDLIB_SINCE = {"tomllib": "3.11", "graphlib": "3.9", "zoneinfo": "3.9"}
 # import name -> distribution, for third-party imports
 DISTRIBUTION = {"numpy": "numpy", "scipy": "scipy", "sympy": "sympy", "matplotlib": "matplotlib",
                 "lmfit": "lmfit", "tqdm": "tqdm", "libsbml": "python-libsbml", "dask": "dask",
-                "distributed": "dask", "pandas": "pandas"}
+                "distributed": "dask", "pandas": "pandas", "lifelines": "lifelines", "sksurv": "scikit-survival"}
 # imported on demand with an error that says to install it, so neither a dependency nor an extra
 OPTIONAL_UNDECLARED: set[str] = set()   # pandas (results.py: to_frame()) is the 'frames' extra
 

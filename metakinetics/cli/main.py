@@ -20,7 +20,8 @@ from .common import check_common_arguments
 
 #: Subcommand modules in ``metakinetics.cli``, in help order. Each defines ``register(subparsers)``.
 COMMANDS = ["models", "show", "equations", "solve", "incidence", "cohort", "simulate",
-            "datasets", "fit", "reproduce", "validate", "select", "report", "scenario", "predict", "figures"]
+            "datasets", "fit", "reproduce", "validate", "validate-patients", "select", "report", "scenario",
+            "predict", "figures"]
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -35,9 +36,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS if only is None else [only]:
         try:
-            module = importlib.import_module(f"{__package__}.{name}")
+            module = importlib.import_module(f"{__package__}.{name.replace('-', '_')}")
         except ModuleNotFoundError as exc:  # a subcommand not built yet
-            if exc.name == f"{__package__}.{name}":
+            if exc.name == f"{__package__}.{name.replace('-', '_')}":
                 continue
             raise
         module.register(sub)

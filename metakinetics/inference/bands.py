@@ -20,6 +20,7 @@ from .competing import crude_incidence
 from .draws import percentile_bands
 from .fixed import fixed_model
 from .likelihood import CensoredTimeToEvent
+from .objective import covariate_prediction
 from .problem import (CtcPositive, FitSetup, Problem, build_problem, endpoint_for_causes, endpoint_options,
                       load_setup)
 from .results import FitResult
@@ -192,6 +193,29 @@ class DrawPredictor:
             raise FitError("none of the parameter draws could be evaluated")
         return cols, out
 
+    def covariate_tte_of(self, prob: Problem, stored: dict) -> list[np.ndarray]:
+        """:meth:`tte_of` for per-patient covariates: each report group's mean patient prediction
+        (the objective's own, :func:`objective.covariate_prediction`), draw by draw (one batched
+        engine call of the G parameter sets each; NaN where a draw fails)."""
+        from .objective import population_batch_predictor
+
+        predict = population_batch_predictor(nodes=self.nodes)
+        base, params = self.group_model(prob, None), self.params(None)
+        groups = stored.get("groups", [])
+        xs = [np.asarray(g["curve"]["x"], dtype=float) for g in groups]
+        out = [np.full((self.n, x.size), np.nan) for x in xs]
+        sel = [prob.likelihood.group == j for j in range(len(groups))]
+        for i in range(self.n):
+            try:
+                grid, cif, hd, w = covariate_prediction(base.with_values({k: float(v[i]) for k, v in params.items()}),
+                                                        prob, predict)
+            except MetakineticsError:
+                continue
+            for j, x in enumerate(xs):
+                net = np.tensordot(w[sel[j]].mean(axis=0), cif.sum(axis=2), 1)
+                out[j][i] = np.interp(x, grid, crude_incidence(grid, net, hd[j]))
+        return out
+
     def ctc(self, prob: Problem, group: str, endpoint: CtcPositive, subset="") -> np.ndarray:
         """P(>= 1 CTC) per draw (n,), NaN where a draw fails."""
         from ..population import ctc_positivity
@@ -238,6 +262,8 @@ class DrawPredictor:
 
     def tte_of(self, prob: Problem, stored: dict) -> list[np.ndarray]:
         """Crude cumulative incidence (death competing) per group at the stored curve's x: (n, X)."""
+        if prob.covariates is not None:
+            return self.covariate_tte_of(prob, stored)
         endpoint = endpoint_for_causes(prob.causes)
         out = []
         for g, grp in zip(prob.groups, stored.get("groups", [])):

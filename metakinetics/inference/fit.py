@@ -509,9 +509,10 @@ def _curves(obj: Objective, prob: Problem, x_hat) -> list:
     return out
 
 
-def _tte_report(prob: Problem, grid, cif, hd) -> dict:
+def _tte_report(prob: Problem, grid, cif, hd, weights=None) -> dict:
     """Goodness of fit of individual data: model crude cumulative incidence (with death competing)
-    against the Aalen-Johansen estimate from the same patients, per group."""
+    against the Aalen-Johansen estimate from the same patients, per group (with per-patient
+    covariates, ``weights`` (N, G): the mean of the group's patients' predictions)."""
     from ..datasets.summaries import aalen_johansen
 
     lik = prob.likelihood
@@ -524,7 +525,8 @@ def _tte_report(prob: Problem, grid, cif, hd) -> dict:
         ev = np.where(lik.cause[sel] >= 0, 1, np.where(lik.cause[sel] == lik.ANY, 1,
                                                        np.where(lik.cause[sel] == lik.DEATH, 2, 0)))
         aj = aalen_johansen(t, ev, at=check)
-        crude = crude_incidence(grid, cif[g].sum(axis=1), hd[g])
+        net = cif[g].sum(axis=1) if weights is None else np.tensordot(weights[sel].mean(axis=0), cif, 1).sum(axis=1)
+        crude = crude_incidence(grid, net, hd[g])
         pred = np.interp(check, grid, crude)
         at_risk = np.array([(t >= c).sum() for c in check])
         use = at_risk >= 20  # beyond that the estimate is too noisy to judge the fit

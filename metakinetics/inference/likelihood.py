@@ -273,8 +273,10 @@ class CensoredTimeToEvent:
         if np.any(self.time < 0) or not np.all(np.isfinite(self.time)):
             raise FitError("time-to-event likelihood: times must be finite and >= 0")
 
-    def row_loglik(self, grid: np.ndarray, cif: np.ndarray, death_hazard=0.0) -> np.ndarray:
-        """Per-patient log-likelihood; ``grid`` (U,) years from 0, ``cif`` (G, U, K)."""
+    def row_loglik(self, grid: np.ndarray, cif: np.ndarray, death_hazard=0.0, weights=None) -> np.ndarray:
+        """Per-patient log-likelihood; ``grid`` (U,) years from 0, ``cif`` (G, U, K); with ``weights``
+        (N, G), each patient's cumulative incidence is the weighted sum of the G sets' (per-patient
+        covariates: metakinetics.inference.covariates; ``group`` then only labels the report)."""
         grid = np.asarray(grid, dtype=float)
         cif = np.asarray(cif, dtype=float)
         if cif.ndim != 3 or cif.shape[1] != grid.size:
@@ -285,6 +287,8 @@ class CensoredTimeToEvent:
         if self.time.max(initial=0.0) > grid[-1] + 1e-12:
             raise FitError(f"time-to-event: prediction grid ends at {grid[-1]:g} y before the last "
                            f"patient time {self.time.max():g} y")
+        if weights is not None:
+            return self._mixed_loglik(grid, cif, death_hazard, weights)
         h = np.broadcast_to(np.asarray(death_hazard, dtype=float), (cif.shape[0],))
         out = np.empty(self.time.size)
         for g in range(cif.shape[0]):
@@ -306,9 +310,36 @@ class CensoredTimeToEvent:
             out[sel] = ll
         return out
 
-    def loglik(self, grid, cif, death_hazard=0.0) -> float:
+    def _mixed_loglik(self, grid, cif, death_hazard, weights) -> np.ndarray:
+        """Per-patient log-likelihood of patients whose incidence mixes the G sets with ``weights``
+        (N, G): one death hazard for all (a mixture of death hazards is not one hazard)."""
+        h = np.unique(np.asarray(death_hazard, dtype=float))
+        if h.size != 1:
+            raise FitError("time-to-event with per-patient covariates: one death hazard for every patient, "
+                           f"found {h.size}")
+        h = float(h[0])
+        G, U, K = cif.shape
+        w = np.asarray(weights, dtype=float)
+        if w.shape != (self.time.size, G):
+            raise FitError(f"time-to-event: weights must be ({self.time.size}, {G}), found {w.shape}")
+        spline = PchipInterpolator(grid, np.maximum.accumulate(cif, axis=1).transpose(1, 0, 2).reshape(U, G * K),
+                                   axis=0)
+        t, c = self.time, self.cause
+        F = np.einsum("ng,ngk->nk", w, spline(t).reshape(-1, G, K))                  # (N, K)
+        dens = np.einsum("ng,ngk->nk", w, spline.derivative()(t).reshape(-1, G, K))
+        s_m = np.clip(1.0 - F.sum(axis=1), EPS, 1.0)
+        log_sd = -h * t
+        ll = np.log(s_m) + log_sd
+        ev, anyc, dead = c >= 0, c == self.ANY, c == self.DEATH
+        ll[ev] = np.log(np.maximum(dens[np.flatnonzero(ev), c[ev]], EPS)) + log_sd[ev]
+        ll[anyc] = np.log(np.maximum(dens[anyc].sum(axis=1), EPS)) + log_sd[anyc]
+        ll[dead] = np.log(max(h, EPS)) + log_sd[dead] + np.log(s_m[dead])
+        return ll
+
+    def loglik(self, grid, cif, death_hazard=0.0, weights=None) -> float:
         """Log-likelihood of all patients: ``grid`` (U,) years from 0, ``cif`` (G, U, K) cumulative
-        incidence by group and cause, ``death_hazard`` (1/year) per group or one for all.
+        incidence by group (or parameter set) and cause, ``death_hazard`` (1/year) per group or one
+        for all, ``weights`` (N, G) each patient's mixture of the sets (None: its group's own).
         """
-        return float(np.sum(self.row_loglik(grid, cif, death_hazard)))
+        return float(np.sum(self.row_loglik(grid, cif, death_hazard, weights)))
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..endpoints import Endpoint
+from ..endpoints import Endpoint, NodalShare
 from ..errors import FitError, MetakineticsError
 from ..model import Model
 from .fixed import fixed_model
@@ -18,6 +18,9 @@ from .problem import CtcPositive, FitSetup, Problem, build_problem, endpoint_for
 
 #: predictor(model, endpoint, times) -> (columns, values of shape (T, K)).
 Predictor = Callable[[Model, Endpoint, np.ndarray], tuple[tuple[str, ...], np.ndarray]]
+#: batch_predictor(model, endpoint, times, sets) -> (columns, values of shape (G, T, K)): one engine
+#: call for G parameter sets (``sets``: dotted keys to arrays of G), per-patient covariates.
+BatchPredictor = Callable[[Model, Endpoint, np.ndarray, Mapping], tuple[tuple[str, ...], np.ndarray]]
 #: ctc_predictor(model, draw_ml, at) -> P(>= 1 CTC in draw_ml mL at ``at`` years after diagnosis).
 CtcPredictor = Callable[[Model, float, float], float]
 
@@ -52,6 +55,29 @@ def population_predictor(*, nodes: int | None = None, method: str = "auto", seed
     return predict
 
 
+def population_batch_predictor(*, nodes: int | Mapping[str, int] | None = None) -> BatchPredictor:
+    """Population incidence for G parameter sets in one engine call
+    (``metakinetics.population.incidence_batch``) as a predictor of per-patient covariates.
+
+    Parameters
+    ----------
+    nodes : int or mapping, optional
+        Quadrature nodes of the population average.
+
+    Returns
+    -------
+    callable
+        ``predict(model, endpoint, times, sets) -> (columns, values)``, values (G, T, K).
+    """
+    from ..population.incidence import incidence_batch
+
+    def predict(model: Model, endpoint: Endpoint, times: np.ndarray, sets: Mapping):
+        res = incidence_batch(model, endpoint, times, sets, nodes=nodes)
+        return tuple(res.columns), np.asarray(res.values, dtype=float)
+
+    return predict
+
+
 def population_ctc_predictor(*, nodes: int | Mapping[str, int] | None = None) -> CtcPredictor:
     """Population CTC positivity (``metakinetics.population.ctc_positivity``, M0 patients) as a
     predictor.
@@ -73,6 +99,40 @@ def population_ctc_predictor(*, nodes: int | Mapping[str, int] | None = None) ->
         return ctc_positivity(model, draw_ml=draw_ml, at=at, nodes=nodes)
 
     return predict
+
+
+def covariate_prediction(model: Model, prob: Problem, batch_predictor: BatchPredictor):
+    """The prediction of a time-to-event problem with per-patient covariates: the cumulative incidence
+    of its G parameter sets (one batched engine call; a second for the nodal share when
+    range-censored diameters are tilted by it) and each patient's weights over them.
+
+    Parameters
+    ----------
+    model : Model
+        The data set's model (its fixed and fitted values, ``mortality.hazard`` included).
+    prob : Problem
+        A time-to-event problem with ``covariates``.
+    batch_predictor : callable
+        ``batch_predictor(model, endpoint, times, sets) -> (columns, values (G, T, K))``.
+
+    Returns
+    -------
+    tuple
+        (grid (U,), cumulative incidence (G, U, K), death hazard per report group, weights (N, G)).
+    """
+    cov = prob.covariates
+    sets = cov.sets()
+    hd = float(model.mortality.hazard)
+    net = model.with_values({"mortality.hazard": 0.0}) if hd else model
+    cols, vals = batch_predictor(net, endpoint_for_causes(prob.causes), prob.grid, sets)
+    vals = np.asarray(vals, dtype=float)
+    if not np.all(np.isfinite(vals)):
+        raise FitError("the model gave non-finite incidence for per-patient covariates")
+    share = None
+    if cov.needs_share:
+        share = np.asarray(batch_predictor(net, NodalShare(), np.zeros(1), sets)[1], dtype=float)[:, 0, 0]
+    cif = vals[:, :, [cols.index(c) for c in prob.causes]]
+    return prob.grid, cif, np.full(len(prob.groups), hd), cov.weights(share)
 
 
 def dataset_loglik(prob: Problem, prediction, rho: float | None = None) -> float:
@@ -139,6 +199,7 @@ class Objective:
             raise FitError(f"two data sets share the label '{dup}' (give each a distinct label)")
         self.predictor = predictor or population_predictor(nodes=setup.nodes, seed=setup.seed)
         self.ctc_predictor = ctc_predictor or population_ctc_predictor(nodes=setup.nodes)
+        self.batch_predictor = population_batch_predictor(nodes=setup.nodes)
         # search-vector position of each beta-binomial data set's free rho (None: fixed in the set-up)
         names = {p.key: j for j, p in enumerate(self.params)}
         self.rho_index = {i: names.get(OVERDISPERSION + prob.label) for i, prob in enumerate(self.problems)
@@ -226,6 +287,8 @@ class Objective:
         return out
 
     def _tte_predictions(self, x, prob: Problem, cache):
+        if prob.covariates is not None:
+            return self.covariate_predictions(self.model_at(x, prob, None, cache), prob)
         endpoint = endpoint_for_causes(prob.causes)
         cifs, hds = [], []
         for g in prob.groups:
@@ -236,6 +299,10 @@ class Objective:
             idx = [cols.index(c) for c in prob.causes]
             cifs.append(vals[:, idx])
         return prob.grid, np.stack(cifs), np.asarray(hds)
+
+    def covariate_predictions(self, model: Model, prob: Problem):
+        """:func:`covariate_prediction` of ``prob`` for ``model`` with this objective's batch predictor."""
+        return covariate_prediction(model, prob, self.batch_predictor)
 
     # ------------------------------------------------------------------ objective
     def rho(self, x, i: int) -> float | None:

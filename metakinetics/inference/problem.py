@@ -30,6 +30,7 @@ from ..nodal_classes import OPEN, nodal_class
 from ..model.text import decode_text
 from ..population.effects import DIMENSIONS
 from .coverage import events_outside_model, rows_outside_model
+from .covariates import GRID_RATIO, RANGE_NODES, PatientCovariates, diameter_grid, point_weights, range_nodes
 from .fixed import fixed_model
 from .likelihood import OVERDISPERSION, BetaBinomial, Binomial, CensoredTimeToEvent, LeastSquares
 from .parameters import FreeParameter, check_overlaps
@@ -53,6 +54,12 @@ class DataSpec:
     where: Mapping[str, tuple] = field(default_factory=dict)
     group_by: str | None = None
     nodal: str | None = None          # individual data: the column of each patient's positive-node count
+    nodal_count: str = "class"        # "class": the patient's nodal class (N0, N1-3, ...); "exact": the count
+    diameter: str | None = None       # individual data: the column of each patient's diameter (cm) or size range
+    #: a diameter column of labels: each label's diameter range (cm), lo, hi (interval-censored diameters)
+    diameter_ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    #: keep only these patients (their row numbers in the file): cross-validation folds; not a fit.toml key
+    patients: tuple[int, ...] | None = None
     case_mix: str | None = None       # the rows' cohort: "own" (the data set's [case_mix]) or a case-mix file
     label: str | None = None
     horizon: float | None = None
@@ -90,7 +97,7 @@ _FIT = {"name", "description", "seed", "optimiser", "intervals", "starts", "star
         "tolerance", "nodes", "grid_step", "compare", "workers"}
 _MODEL = {"name", "set"}
 _DATA = {"name", "likelihood", "sigma", "set", "groups", "select", "where", "group_by", "nodal", "case_mix", "label",
-         "horizon",
+         "horizon", "diameter", "nodal_count",
          "relabel", "overdispersion"}
 _OVERDISPERSION = {"value", "min", "max", "log"}
 #: The default free overdispersion rho of a beta-binomial data set: start 0.01 (a between-cohort SD of
@@ -250,12 +257,45 @@ def _data_spec(d, key: str, where: str, base: Path, check_keys) -> DataSpec:
                for k, v in table(d.get("where"), where, key + ".where").items()},
         group_by=string(d["group_by"], where, key + ".group_by") if "group_by" in d else None,
         nodal=string(d["nodal"], where, key + ".nodal") if "nodal" in d else None,
+        nodal_count=choice(string(d.get("nodal_count", "class"), where, key + ".nodal_count"), NODAL_COUNTS, where,
+                           key + ".nodal_count"),
+        **_diameter(d.get("diameter"), where, key),
         case_mix=_case_mix_key(d.get("case_mix"), where, key, base),
         label=string(d.get("label", Path(name).stem), where, key + ".label"),
         horizon=number(d["horizon"], where, key + ".horizon", positive=True) if "horizon" in d else None,
         relabel={str(a): string(b, where, f"{key}.relabel.{a}")
                  for a, b in table(d.get("relabel"), where, key + ".relabel").items()},
         key=key)
+
+
+#: how a patient's positive-node count enters an individual likelihood (DataSpec.nodal_count)
+NODAL_COUNTS = ("class", "exact")
+
+
+def _diameter(val, where: str, key: str) -> dict:
+    """``diameter`` of a [[data]] table: a column name (measured diameters, cm), or a table
+    ``{column = "size_class", ranges = {"<=20mm" = [0.3, 2.0], ...}}`` (each label's range, cm)."""
+    if val is None:
+        return {}
+    if isinstance(val, str):
+        return {"diameter": string(val, where, key + ".diameter")}
+    t = table(val, where, key + ".diameter", what="a column name or a table with column and ranges")
+    unknown(t, {"column", "ranges"}, where, key + ".diameter.")
+    if "column" not in t or "ranges" not in t:
+        raise ModelFileError(where, key + ".diameter", "a table needs column (the size labels) and ranges "
+                             "(each label's [lo, hi] in cm)")
+    ranges = {}
+    for lab, r in table(t["ranges"], where, key + ".diameter.ranges").items():
+        k = f"{key}.diameter.ranges.{lab}"
+        if not isinstance(r, list) or len(r) != 2:
+            raise ModelFileError(where, k, f"expected [lo, hi] in cm, found {r!r}")
+        lo, hi = number(r[0], where, k, positive=True), number(r[1], where, k, positive=True)
+        if not lo < hi:
+            raise ModelFileError(where, k, f"lo ({lo:g} cm) must be below hi ({hi:g} cm)")
+        ranges[str(lab)] = (lo, hi)
+    if not ranges:
+        raise ModelFileError(where, key + ".diameter.ranges", "empty: give each size label's [lo, hi] in cm")
+    return {"diameter": string(t["column"], where, key + ".diameter.column"), "diameter_ranges": ranges}
 
 
 def _case_mix_key(val, where: str, key: str, base: Path) -> str | None:
@@ -281,7 +321,7 @@ def _check_data_options(specs, where: str, model: Model) -> None:
             continue  # reported when the problem is built
         if data.kind == "aggregate":
             for opt, used in (("where", spec.where), ("group_by", spec.group_by), ("nodal", spec.nodal),
-                              ("horizon", spec.horizon)):
+                              ("horizon", spec.horizon), ("diameter", spec.diameter)):
                 if used:
                     raise ModelFileError(where, f"{spec.key}.{opt}", f"applies to individual (patient) data; "
                                          f"'{spec.label}' holds aggregate rows (filter them with select)")
@@ -428,6 +468,8 @@ def _filter(data, spec: DataSpec):
     else:
         for col, allowed in spec.where.items():
             mask &= np.isin(data.covariate(col).astype(str), list(allowed))
+        if spec.patients is not None:
+            mask &= np.isin(data.rows, np.asarray(spec.patients, dtype=int))
     if not mask.any():
         raise DataError(data.info.path, f"no rows left after the filters of data set '{spec.label}'")
     data = data.select(mask)
@@ -584,6 +626,8 @@ class Problem:
     #: the rows' cohort (DataSpec.case_mix): its model values and its nodal shares
     mix: CaseMix | None = None
     mix_values: Mapping[str, float] = field(default_factory=dict)
+    #: individual data with per-patient covariates (DataSpec.diameter): the parameter sets and weights
+    covariates: PatientCovariates | None = None
 
     def nodal_mix(self, s: "Series") -> tuple[tuple["Subset", float], ...]:
         """The nodal classes (as subsets) and shares that make up series ``s``'s patients: the
@@ -715,7 +759,8 @@ def build_problem(spec: DataSpec, model: Model, *, grid_step: float = 0.1, fitte
         if mix is not None and mix.nodes:
             raise FitError(f"data set '{spec.label}': a nodal mix weights predictions of aggregate rows; individual "
                            "patients are split by their own nodal class (nodal = \"nodes\")")
-        return dataclasses.replace(_individual_problem(spec, data, model, grid_step), mix=mix, mix_values=mix_values)
+        return dataclasses.replace(_individual_problem(spec, data, model, grid_step, mix_values), mix=mix,
+                                   mix_values=mix_values)
     if lik_name == "time_to_event":
         raise FitError(f"data set '{spec.label}': likelihood 'time_to_event' needs individual rows")
     for i in range(len(data)):
@@ -803,14 +848,24 @@ def _check_classes(data: AggregateData, model: Model) -> None:
                              + did_you_mean(klass, model.class_names))
 
 
-def _individual_problem(spec: DataSpec, data: IndividualData, model: Model, grid_step: float) -> Problem:
+def _individual_problem(spec: DataSpec, data: IndividualData, model: Model, grid_step: float,
+                        mix_values: Mapping[str, float]) -> Problem:
     outside = events_outside_model(data, model.organ_names, model.name)
     if outside:   # counted as censored otherwise: a metastasis the fit would never see
         n = len(outside) - 1
         raise DataError(data.info.path, f"{outside[0].reason}{f' (and {n} more)' if n else ''}: a fit would count "
                         "these metastases as censoring; recode them (as distant, say) or use a model with the organ",
                         column="event", row=outside[0].row)
-    if spec.group_by:
+    if spec.diameter and (spec.group_by or spec.groups):
+        opt = "group_by" if spec.group_by else f"groups.{next(iter(spec.groups))}"
+        raise FitError(f"data set '{spec.label}': {spec.key}.{opt}: with per-patient diameters (diameter = "
+                       f"'{spec.diameter}') the patients are not grouped; leave {opt.split('.')[0]} out (model "
+                       "values for every patient go in the entry's set)")
+    covariates = patient_covariates(spec, data, model, mix_values) if spec.diameter else None
+    if spec.diameter and spec.diameter_ranges:      # reported by size label
+        labels = data.covariate(spec.diameter).astype(str)
+        groups = tuple(dict.fromkeys(labels.tolist()))
+    elif spec.group_by:
         labels = data.covariate(spec.group_by).astype(str)
         groups = tuple(dict.fromkeys(labels.tolist()))
     else:
@@ -849,10 +904,89 @@ def _individual_problem(spec: DataSpec, data: IndividualData, model: Model, grid
         raise FitError(f"data set '{spec.label}': horizon {horizon:g} y is before the last time {tmax:g} y")
     # Prediction grid from 0 to the horizon; a step of 0.1 y resolves hazards that change over years.
     n = int(math.ceil(horizon / grid_step)) + 1
-    check_grid_budget(spec.label, n, grid_step, horizon, len(groups) * len(causes))
+    check_grid_budget(spec.label, n, grid_step, horizon,
+                      (covariates.n_sets if covariates is not None else len(groups)) * len(causes))
     grid = np.linspace(0.0, (n - 1) * grid_step, n)
     return Problem(spec=spec, data=data, groups=groups, causes=tuple(causes), splits=splits,
-                   likelihood=CensoredTimeToEvent(time=data.time, cause=cause, group=gidx), grid=grid)
+                   likelihood=CensoredTimeToEvent(time=data.time, cause=cause, group=gidx), grid=grid,
+                   covariates=covariates)
+
+
+def patient_covariates(spec: DataSpec, data: IndividualData, model: Model,
+                       mix_values: Mapping[str, float]) -> PatientCovariates:
+    """Each patient's diameter (measured, or a range) and nodal count or class as weights over a
+    grid of parameter sets (metakinetics.inference.covariates); DataErrors name the row and column.
+
+    Parameters
+    ----------
+    spec : DataSpec
+        The data set's entry (``diameter``, ``diameter_ranges``, ``nodal``, ``nodal_count``).
+    data : IndividualData
+        The patients (after the entry's filters).
+    model : Model
+        The fit's model: with ``mix_values`` and the entry's ``set``, its log-normal diameter
+        distribution weights the diameters within a range.
+    mix_values : mapping
+        The cohort's model values (DataSpec.case_mix).
+
+    Returns
+    -------
+    PatientCovariates
+    """
+    col = spec.diameter
+    raw = data.covariate(col).astype(str)
+    N = len(data)
+    if spec.diameter_ranges:
+        bad = ~np.isin(raw, list(spec.diameter_ranges))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise DataError(data.info.path, f"size label '{raw[i]}' has no range in {spec.key}.diameter.ranges "
+                            f"({', '.join(spec.diameter_ranges)})", column=col, row=int(data.rows[i]))
+        vals = model.with_values({**mix_values, **spec.set}).values()
+        median, sd = float(vals["diagnosis.diameter_cm"]), float(vals["population.diameter_sd"])
+        labels = list(dict.fromkeys(raw.tolist()))
+        nodes = [range_nodes(*spec.diameter_ranges[lab], median, sd) for lab in labels]
+        diameters = np.concatenate([d for d, _ in nodes])
+        base = np.zeros((N, diameters.size))
+        for k, lab in enumerate(labels):
+            base[np.ix_(raw == lab, np.arange(k * RANGE_NODES, (k + 1) * RANGE_NODES))] = nodes[k][1]
+        interval = np.ones(N, dtype=bool)
+    else:
+        try:
+            d = np.array([float(x) for x in raw])
+        except ValueError:
+            i = next(i for i, x in enumerate(raw) if not _is_float(x))
+            raise DataError(data.info.path, f"a diameter must be a number of cm, found '{raw[i]}'", column=col,
+                            row=int(data.rows[i])) from None
+        bad = ~np.isfinite(d) | (d <= 0)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise DataError(data.info.path, f"a diameter must be a positive number of cm, found '{raw[i]}'",
+                            column=col, row=int(data.rows[i]))
+        lo, hi = float(d.min()), float(d.max())
+        diameters = diameter_grid(lo, max(hi, lo * GRID_RATIO))
+        base = point_weights(d, diameters)
+        interval = np.zeros(N, dtype=bool)
+    if spec.nodal:
+        counts = nodal_counts_of(data, spec.nodal)
+        if spec.nodal_count == "exact":
+            pairs = np.stack([counts, counts], axis=1)
+        else:
+            pairs = np.array([nodal_class(next(c for c in PARTITION if nodal_class(c)[0] <= n <= nodal_class(c)[1]))
+                              for n in counts.tolist()])
+        nodal, index = np.unique(pairs, axis=0, return_inverse=True)
+    else:
+        nodal, index = np.array([[0, OPEN]]), np.zeros(N, dtype=int)
+    return PatientCovariates(diameters=diameters, nodal=nodal, base=base, nodal_index=np.asarray(index).reshape(-1),
+                             interval=interval)
+
+
+def _is_float(x: str) -> bool:
+    try:
+        float(x)
+    except ValueError:
+        return False
+    return True
 
 
 #: the nodal classes individual patients are split into (a partition of the counts)
@@ -862,6 +996,26 @@ PARTITION = ("N0", "N1-3", "N4-9", "N10+")
 def nodal_classes_of(data: IndividualData, column: str) -> list[str]:
     """Each patient's nodal class (one of PARTITION) from the count in ``column``; a DataError
     naming the row for a count that is not a whole number in 0..60."""
+    return [next(c for c in PARTITION if nodal_class(c)[0] <= n <= nodal_class(c)[1])
+            for n in nodal_counts_of(data, column).tolist()]
+
+
+def nodal_counts_of(data: IndividualData, column: str) -> np.ndarray:
+    """Each patient's positive-node count (int array) from ``column``; a DataError naming the row
+    for a count that is not a whole number in 0..60.
+
+    Parameters
+    ----------
+    data : IndividualData
+        The patients.
+    column : str
+        The covariate column of the counts.
+
+    Returns
+    -------
+    numpy.ndarray
+        The counts.
+    """
     if column not in data.covariates:
         raise DataError(data.info.path, f"no column '{column}' to read the positive-node counts from "
                         f"(covariates: {', '.join(data.covariates)})", column=column)
@@ -871,9 +1025,8 @@ def nodal_classes_of(data: IndividualData, column: str) -> list[str]:
         if not (text.isdigit() and int(text) <= OPEN):
             raise DataError(data.info.path, f"a number of positive nodes must be a whole number 0-{OPEN}, found "
                             f"'{text}'", column=column, row=int(data.rows[i]))
-        n = int(text)
-        out.append(next(c for c in PARTITION if nodal_class(c)[0] <= n <= nodal_class(c)[1]))
-    return out
+        out.append(int(text))
+    return np.array(out, dtype=int)
 
 
 #: Bytes per grid point and (group x cause) of an individual-data likelihood evaluation (the
