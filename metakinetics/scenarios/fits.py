@@ -14,6 +14,7 @@ FitError lists the groups.
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..inference import FitResult, read_result
+from ..model import list_models
 from .uncertainty import FitSummary
 
 
@@ -36,8 +38,19 @@ def looks_like_fit(path: str | os.PathLike) -> bool:
     -------
     bool
     """
-    p = Path(path)
+    p = _fit_path(path)
     return (p.is_dir() and (p / "result.json").is_file()) or (p.is_file() and p.suffix == ".json")
+
+
+def _fit_path(path: str | os.PathLike) -> Path:
+    """``path`` itself, or for a bare name that is neither a path here nor a bundled model's name
+    (``breast_joint``), the bundled fit of that name: the fits a fresh install carries."""
+    p = Path(path)
+    name = str(path)
+    if p.exists() or "/" in name or os.sep in name or name.endswith((".json", ".toml")) or name in list_models():
+        return p
+    res = resources.files("metakinetics._fits") / name
+    return Path(str(res)) if (res / "result.json").is_file() else p
 
 
 def read_fit(path: str | os.PathLike) -> tuple[FitResult, str]:
@@ -59,7 +72,7 @@ def read_fit(path: str | os.PathLike) -> tuple[FitResult, str]:
     InputError
         When ``path`` is not a fit.
     """
-    p = Path(path)
+    p = _fit_path(path)
     if not looks_like_fit(p):
         raise InputError(f"{path}: not a fit directory (expected a folder holding result.json)")
     file = p / "result.json" if p.is_dir() else p
