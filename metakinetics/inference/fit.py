@@ -17,11 +17,12 @@ from scipy.stats import chi2
 
 from .. import __version__
 from ..errors import FitError, InputError, MetakineticsError
-from .intervals import Information, correlations, gradient, identifiability, information, newton_step, profile, wald
+from .intervals import (Evaluate, Information, correlations, gradient, identifiability, information, newton_step,
+                        profile, wald)
 from .competing import crude_incidence
 from .likelihood import BetaBinomial, Binomial, CensoredTimeToEvent
 from .parallel import Differences
-from .objective import CtcPredictor, Objective, Predictor
+from .objective import FAILED_MINUS2LL, CtcPredictor, Objective, Predictor
 from ..datasets.schema import CLINICIAN_ENDPOINTS
 from ..endpoints import Lag, Landmark
 from .problem import (INTERVALS, CtcPositive, FitSetup, Problem, ctc_draw_volume, endpoint_options, load_setup,
@@ -142,12 +143,13 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
                      *obj.params.bounds(), setup.workers, initializer=obj.silence) as diffs:
         runs = [_minimise(obj, p, optimiser, setup.max_nfev, diffs if setup.workers > 1 else None, setup.tolerance)
                 for p in pts]
-    best = min(runs, key=lambda r: r["objective"])
-    status, message = _status(obj, best, runs)
-    info = information(obj, best["x"])
-    if status == "converged":
-        best, info, note = _polish(obj, best, info)
-        message = message.rstrip(".") + note
+        best = min(runs, key=lambda r: r["objective"])
+        status, message = _status(obj, best, runs)
+        evaluate = _pooled(obj, optimiser, diffs) if setup.workers > 1 else None
+        info = information(obj, best["x"], evaluate)
+        if status == "converged":
+            best, info, note = _polish(obj, best, info, evaluate)
+            message = message.rstrip(".") + note
     x_hat = best["x"]
     est, cov, corr, info_kind, issues = _uncertainty(obj, x_hat, method, info)
     idle = [i["parameters"][0] for i in issues if i["issue"] == "no effect"]
@@ -311,7 +313,18 @@ POLISH_STEPS = 3
 POLISH_GAIN = 0.01
 
 
-def _polish(obj: Objective, best: dict, info: Information) -> tuple[dict, Information, str]:
+def _pooled(obj: Objective, optimiser: str, diffs: Differences) -> Evaluate | None:
+    """The information's points on the fit's worker pool where the pool evaluates the same target:
+    residual vectors for the least-squares optimisers, -2 log L (halved) for the scalar ones; None
+    (serial) for residual data fitted by a scalar optimiser."""
+    if obj.has_residuals:
+        return diffs.values if optimiser in ("least_squares", "leastsq") else None
+    return lambda points: [np.atleast_1d(v[0] / 2 if v[0] < FAILED_MINUS2LL else np.inf)
+                           for v in diffs.values(points)]
+
+
+def _polish(obj: Objective, best: dict, info: Information,
+            evaluate: Evaluate | None = None) -> tuple[dict, Information, str]:
     """The optimiser's best run improved by Newton steps (at most POLISH_STEPS; the information of
     the start point with a fresh gradient at each step, 2n evaluations, then the information anew
     at the end point for the intervals), and a note with the gain a quadratic model still promises."""
@@ -327,9 +340,9 @@ def _polish(obj: Objective, best: dict, info: Information) -> tuple[dict, Inform
             break
         best = {**best, "x": step.x, "objective": f}
         steps += 1
-        current = dataclasses.replace(info, gradient=gradient(obj, best["x"]))
+        current = dataclasses.replace(info, gradient=gradient(obj, best["x"], evaluate))
     if steps:
-        info = information(obj, best["x"])
+        info = information(obj, best["x"], evaluate)
     step = newton_step(info, best["x"], lo, hi)
     taken = f" after {steps} Newton step{'s' if steps > 1 else ''}" if steps else ""
     if step is None:

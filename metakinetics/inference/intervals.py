@@ -2,6 +2,7 @@
 identifiability report (flat profiles, correlations above 0.95)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,38 +41,62 @@ def _steps(obj: Objective, x: np.ndarray):
     return np.minimum(x + FD_STEP, hi), np.maximum(x - FD_STEP, lo)
 
 
-def information(obj: Objective, x: np.ndarray) -> Information:
+#: evaluates the information's target at many points at once: residual vectors where the objective
+#: has them, else -log L as shape (1,) arrays (the fit's worker pool, ``[fit] workers``)
+Evaluate = Callable[[list], list]
+
+
+def serial_evaluate(obj: Objective) -> Evaluate:
+    """The information's target at each point, one after another in this process.
+
+    Parameters
+    ----------
+    obj : Objective
+        The fit's objective.
+
+    Returns
+    -------
+    callable
+        ``points -> values``: residual vectors where ``obj.has_residuals``, else -log L (shape (1,)).
+    """
+    if obj.has_residuals:
+        return lambda points: [obj.residuals(p) for p in points]
+    return lambda points: [np.atleast_1d(-obj.loglik(p)) for p in points]
+
+
+def information(obj: Objective, x: np.ndarray, evaluate: Evaluate | None = None) -> Information:
     """Observed information at ``x``: J^T J of the likelihood residuals where every data set has
-    them (Fisher scoring), else the finite-difference Hessian of -log L."""
+    them (Fisher scoring), else the finite-difference Hessian of -log L; its points are evaluated
+    all at once by ``evaluate`` (default: :func:`serial_evaluate`), so a worker pool can share them."""
     n = x.size
+    evaluate = evaluate or serial_evaluate(obj)
     plus, minus = _steps(obj, x)
     if obj.has_residuals:
-        cols = []
+        points = [x]
         for j in range(n):
             xp, xm = x.copy(), x.copy()
             xp[j], xm[j] = plus[j], minus[j]
-            cols.append((obj.residuals(xp) - obj.residuals(xm)) / (xp[j] - xm[j]))
-        J = np.stack(cols, axis=1)
+            points += [xp, xm]
+        r = evaluate(points)
+        J = np.stack([(r[1 + 2 * j] - r[2 + 2 * j]) / (plus[j] - minus[j]) for j in range(n)], axis=1)
         info = J.T @ J
-        grad = J.T @ obj.residuals(x)          # -log L = sum r^2 / 2 + const
+        grad = J.T @ r[0]                       # -log L = sum r^2 / 2 + const
         kind = "gauss-newton (J^T J of likelihood residuals, central differences)"
     else:
-        f = lambda v: -obj.loglik(v)  # noqa: E731
-        f0 = f(x)
-        info = np.empty((n, n))
-        grad = np.empty(n)
         h = (plus - minus) / 2
-        for i in range(n):
-            e_i = np.zeros(n)
-            e_i[i] = h[i]
-            f_plus, f_minus = f(x + e_i), f(x - e_i)
-            info[i, i] = (f_plus - 2 * f0 + f_minus) / h[i] ** 2
-            grad[i] = (f_plus - f_minus) / (2 * h[i])
-            for j in range(i):
-                e_j = np.zeros(n)
-                e_j[j] = h[j]
-                info[i, j] = info[j, i] = (f(x + e_i + e_j) - f(x + e_i - e_j) - f(x - e_i + e_j)
-                                           + f(x - e_i - e_j)) / (4 * h[i] * h[j])
+        E = np.diag(h)
+        pairs = [(i, j) for i in range(n) for j in range(i)]
+        points = [x] + [x + E[i] for i in range(n)] + [x - E[i] for i in range(n)]
+        for i, j in pairs:
+            points += [x + E[i] + E[j], x + E[i] - E[j], x - E[i] + E[j], x - E[i] - E[j]]
+        f = np.array([float(v[0]) for v in evaluate(points)])
+        f0, f_plus, f_minus = f[0], f[1:n + 1], f[n + 1:2 * n + 1]
+        info = np.empty((n, n))
+        info[np.diag_indices(n)] = (f_plus - 2 * f0 + f_minus) / h ** 2
+        grad = (f_plus - f_minus) / (2 * h)
+        for m, (i, j) in enumerate(pairs):
+            a, b, c, d = f[2 * n + 1 + 4 * m: 2 * n + 5 + 4 * m]
+            info[i, j] = info[j, i] = (a - b - c + d) / (4 * h[i] * h[j])
         kind = "hessian of -log L (central differences)"
     info = 0.5 * (info + info.T)
     if not np.all(np.isfinite(info)):
@@ -91,9 +116,9 @@ def information(obj: Objective, x: np.ndarray) -> Information:
                        ineffective=tuple(int(j) for j in np.flatnonzero(dead)), gradient=grad)
 
 
-def gradient(obj: Objective, x: np.ndarray) -> np.ndarray:
+def gradient(obj: Objective, x: np.ndarray, evaluate: Evaluate | None = None) -> np.ndarray:
     """Gradient of -log L at ``x`` on the search scale by central differences (2n evaluations),
-    with the steps of :func:`information`.
+    with the steps of :func:`information`, its points evaluated by ``evaluate``.
 
     Parameters
     ----------
@@ -101,20 +126,25 @@ def gradient(obj: Objective, x: np.ndarray) -> np.ndarray:
         The fit's objective.
     x : numpy.ndarray
         Search-scale point.
+    evaluate : callable, optional
+        As for :func:`information` (default: :func:`serial_evaluate`).
 
     Returns
     -------
     numpy.ndarray
         Shape (n,).
     """
+    evaluate = evaluate or serial_evaluate(obj)
     plus, minus = _steps(obj, x)
     h = (plus - minus) / 2
-    out = np.empty(x.size)
-    for i in range(x.size):
-        e = np.zeros(x.size)
-        e[i] = h[i]
-        out[i] = (obj.loglik(x - e) - obj.loglik(x + e)) / (2 * h[i])
-    return out
+    E = np.diag(h)
+    n = x.size
+    if obj.has_residuals:
+        r = evaluate([x] + [x + E[i] for i in range(n)] + [x - E[i] for i in range(n)])
+        f = np.array([0.5 * float(np.sum(v ** 2)) for v in r])
+    else:
+        f = np.array([float(v[0]) for v in evaluate([x] + [x + E[i] for i in range(n)] + [x - E[i] for i in range(n)])])
+    return (f[1:n + 1] - f[n + 1:]) / (2 * h)
 
 
 @dataclass(frozen=True)

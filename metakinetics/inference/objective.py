@@ -173,6 +173,10 @@ class Evaluation:
     failed: str | None = None
 
 
+#: what :meth:`Objective.minus2ll` returns where the model cannot be evaluated (finite, so that the
+#: optimisers step back from it)
+FAILED_MINUS2LL = 1e12
+
 class Objective:
     """-2 log-likelihood of all data sets (plus priors) as a function of the search vector."""
 
@@ -350,7 +354,7 @@ class Objective:
         ll = self.loglik(x)
         if not np.isfinite(ll):
             self.n_failed += 1
-            return 1e12
+            return FAILED_MINUS2LL
         self._report(-2 * ll)
         return -2 * ll
 

@@ -80,6 +80,26 @@ class Differences:
         f0 = values[0]
         return np.stack([(values[i + 1] - f0) / h[i] for i in range(x.size)], axis=1)
 
+    def values(self, points: list[np.ndarray]) -> list[np.ndarray]:
+        """The target at each of ``points`` (on the pool when there is one), as 1-D arrays.
+
+        Parameters
+        ----------
+        points : list of numpy.ndarray
+            (k,) points on the search scale.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            One array per point: the residual vector, or a scalar target as shape (1,).
+        """
+        if self._pool is not None:
+            out = self._pool.map(_call, points, chunksize=max(1, len(points) // (4 * self.workers)))
+        else:
+            out = [np.atleast_1d(np.asarray(self.target(p), dtype=float)) for p in points]
+        self.evaluations += len(points)
+        return out
+
     def gradient(self, x: np.ndarray) -> np.ndarray:
         """(k,) gradient of a scalar target at ``x`` (the one row of :meth:`jacobian`).
 

@@ -59,3 +59,24 @@ def test_progress_is_reported_by_the_fitting_process_only(tmp_path, capfd):
         progress=lambda n, best: (calls.append(n), print(f"pid {os.getpid()}")))
     pids = set(capfd.readouterr().out.split())
     assert calls and pids == {"pid", str(os.getpid())}      # nothing printed by a worker
+
+
+@pytest.mark.parametrize("residuals", [True, False])
+def test_information_on_the_pool_equals_the_serial_information(tmp_path, residuals):
+    # the fit's Hessian / J^T J points evaluated on two workers: the same points, the same numbers
+    from metakinetics.inference.intervals import gradient, information
+    from metakinetics.inference.objective import Objective
+
+    obj = Objective(_setup(tmp_path, _data(tmp_path)), toy)
+    obj.has_residuals = residuals         # False: the finite-difference Hessian of -log L
+    x = obj.params.start_vector() + 0.3
+    serial = information(obj, x)
+    target = obj.residuals if residuals else obj.minus2ll
+    with Differences(target, *obj.params.bounds(), 2, initializer=obj.silence) as pool:
+        evaluate = pool.values if residuals else (lambda pts: [v / 2 for v in pool.values(pts)])
+        pooled = information(obj, x, evaluate)
+        g = gradient(obj, x, evaluate)
+    np.testing.assert_array_equal(pooled.matrix, serial.matrix)
+    np.testing.assert_array_equal(pooled.gradient, serial.gradient)
+    np.testing.assert_allclose(g, serial.gradient, rtol=1e-6, atol=1e-9)
+    assert serial.kind.startswith("gauss-newton" if residuals else "hessian")
