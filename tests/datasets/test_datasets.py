@@ -17,6 +17,7 @@ def test_every_bundled_dataset_loads_with_citation_and_checksum():
     names = list_datasets()
     for required in ("hess2013", "pan2017", "xiao2018", "wu2017", "gong2018", "dawood2012", "turkey2016",
                      "ctc_positivity", "seer_size_szczurek2020", "rotterdam", "rotterdam_summary", "gse2034_summary",
+                     "gse2034",
                      "arvold2012", "metzgerfilho2013", "colleoni2016"):
         assert required in names
     for n in names:
@@ -167,3 +168,26 @@ def test_every_bundled_data_set_states_what_its_patients_received():
     assert (hormon.sum(), chemo.sum(), (hormon & chemo).sum()) == (339, 580, 28)
     assert not (hormon | chemo)[rows.covariate("nodes") == "0"].any()
     assert "339 of 2,982" in load_dataset("rotterdam").info.treatment
+
+
+def test_gse2034_rows_are_wang2005s_patients_and_reproduce_the_summary():
+    # Wang 2005 (Lancet 365:671): 286 node-negative untreated patients, 107 distant relapses, ER+ 209 /
+    # ER- 77; the bundled gse2034_summary (1 - Kaplan-Meier by ER group, 4 decimals, computed by the
+    # data curator from the same GEO table) is reproduced from the rows to its rounding
+    rows = load_dataset("gse2034")
+    summ = load_dataset("gse2034_summary")
+    er, brain = rows.covariate("er"), rows.covariate("brain")
+    distant = rows.event == "distant"
+    assert len(rows) == 286 and distant.sum() == 107 and set(rows.event) == {"distant", "censored"}
+    assert ((er == "ER+").sum(), (er == "ER-").sum()) == (209, 77)
+    assert (distant & (er == "ER+")).sum() == 80 and (brain == "yes").sum() == 10
+    assert not (brain == "yes")[~distant].any() and set(rows.covariate("nodes")) == {"0"}
+    assert rows.time[distant].max() == pytest.approx(80 / 12)          # no relapse after 80 months
+    ev = distant.astype(int)
+    for group in ("all", "ER+", "ER-"):
+        m = np.ones(len(rows), dtype=bool) if group == "all" else er == group
+        sel = (summ.group == group) & (summ.organ == "distant")
+        assert summ.extra["n_group"][sel].astype(int)[0] == m.sum()
+        assert summ.extra["events_group"][sel].astype(int)[0] == distant[m].sum()
+        np.testing.assert_allclose(kaplan_meier(rows.time[m], ev[m], at=summ.time[sel]), summ.value[sel], atol=5e-5)
+    assert load_dataset("gse2034").info.treatment.startswith("None")
