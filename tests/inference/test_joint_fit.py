@@ -56,3 +56,22 @@ def test_committed_results_share_their_data_and_are_nested():
             # nested maximum likelihood, within the optimiser's tolerance (0.5 log-likelihood units);
             # + treatment frees nothing (EBCTCG's effects replace 'no effect'): not nested, compared
             assert big.loglik >= small.loglik - 0.5, (small.name, big.name)
+
+
+ENDOCRINE_FREE = JOINT / "ladder" / "5_endocrine_free"
+
+
+def test_free_endocrine_effects_nest_both_fixed_choices():
+    """ladder/5_endocrine_free frees the two effects that ladder/4_nodes fixes at 'none' (1, 0) and
+    the joint fit at EBCTCG's (0.131, 0.169/year): its data are theirs, its parameters a superset,
+    and both fixed choices lie inside its bounds; its committed result fits at least as well as
+    either (maximum likelihood over a larger set)."""
+    free, nodes, joint = load_setup(ENDOCRINE_FREE), load_setup(LADDER[2]), load_setup(JOINT)
+    assert free.data == joint.data and free.model == joint.model
+    assert _keys(nodes) < _keys(free) and _keys(joint) < _keys(free)
+    bounds = {p.key: (p.min, p.max) for p in free.parameters}
+    for key, fixed in (("treatment.endocrine_wake", (1.0, 0.131)), ("treatment.endocrine_death", (0.0, 0.169))):
+        assert all(bounds[key][0] <= v <= bounds[key][1] for v in fixed), key
+    r = _result(ENDOCRINE_FREE)
+    for other in (LADDER[2], JOINT):
+        assert r.loglik >= _result(other).loglik - 0.5, other.name
