@@ -5,6 +5,7 @@ into the fit's folder or ``--out``. The method: :mod:`metakinetics.inference.pat
 from __future__ import annotations
 
 import io
+import math
 import sys
 from pathlib import Path
 
@@ -128,7 +129,14 @@ def summary(v, paths=()) -> str:
         t = v.verdict(tau)
         lines.append(f"    targets: C not below Cox's by more than its SE: {'met' if t['c_index_met'] else 'NOT met'} "
                      f"(difference {t['difference']:+.3f}, paired SE {t['difference_se']:.3f}); slope in 0.8-1.2: "
-                     f"{'met' if t['slope_met'] else 'NOT met'}")
+                     f"{_slope_verdict(t)}")
     if paths:
         lines.append(f"  wrote {', '.join(map(str, paths))}")
     return "\n".join(lines) + "\n"
+
+
+def _slope_verdict(t: dict) -> str:
+    """'met', 'NOT met', or why the slope is not defined (too few groups of distinct predictions)."""
+    if math.isnan(t["slope"]):
+        return f"not defined (the predictions form {t['calibration_groups']} groups of equal values)"
+    return "met" if t["slope_met"] else "NOT met"

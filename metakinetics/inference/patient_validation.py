@@ -59,6 +59,9 @@ from .problem import PARTITION, DataSpec, FitSetup, Problem, load_setup, nodal_c
 FOLD_STREAM, BOOTSTRAP_STREAM = 7, 8
 #: bootstrap resamples behind the standard errors of Harrell's C (SE of an SE of ~0.01 to ~5%)
 BOOTSTRAP = 200
+#: a calibration slope needs at least this many groups of distinct predictions (NaN below: a line
+#: through two group means is no calibration)
+MIN_GROUPS = 3
 #: calibration groups (deciles of predicted risk)
 DECILES = 10
 #: the targets of the issue: model C not below Cox's by more than Cox's SE; slope within these limits
@@ -116,7 +119,8 @@ class PatientValidation:
                 "difference": m["harrell"] - c["harrell"], "difference_se": m["harrell_minus_cox_se"],
                 "c_index_met": bool(m["harrell"] >= c["harrell"] - c["harrell_se"]),
                 "uno_model": m["uno"], "uno_cox": c["uno"],
-                "slope": slope, "slope_met": bool(SLOPE_TARGET[0] <= slope <= SLOPE_TARGET[1])}
+                "slope": slope, "slope_met": bool(SLOPE_TARGET[0] <= slope <= SLOPE_TARGET[1]),
+                "calibration_groups": len(m["calibration"]["predicted"])}
 
     def to_json(self) -> str:
         """The report as JSON text: metrics, verdicts, refits (the per-patient rows are :meth:`to_csv`'s).
@@ -502,18 +506,21 @@ def calibration(time: np.ndarray, code: np.ndarray, risk: np.ndarray, tau: float
     Returns
     -------
     dict
+        Fewer groups than ``groups`` where predictions tie (a group holds all patients predicted
+        alike); ``slope`` and ``intercept`` NaN with fewer than MIN_GROUPS groups.
     """
-    rank = np.argsort(np.argsort(risk, kind="stable"), kind="stable")
-    g = rank * groups // risk.size
+    rank = np.searchsorted(np.sort(risk), risk, side="left")   # equal predictions share the lowest rank
+    g = rank * groups // risk.size          # so a group never splits patients predicted alike
     pred, obs, se, n = [], [], [], []
-    for k in range(groups):
+    for k in np.unique(g):
         s = g == k
         aj, e = aalen_johansen(time[s], code[s], at=[tau], se=True)
         pred.append(float(risk[s].mean()))
         obs.append(float(aj[0]))
         se.append(float(e[0]))
         n.append(int(s.sum()))
-    slope, intercept = np.polyfit(pred, obs, 1) if np.ptp(pred) > 0 else (math.nan, math.nan)
+    defined = len(pred) >= MIN_GROUPS and np.ptp(pred) > 0
+    slope, intercept = np.polyfit(pred, obs, 1) if defined else (math.nan, math.nan)
     overall = float(aalen_johansen(time, code, at=[tau])[0])
     return {"predicted": pred, "observed": obs, "observed_se": se, "patients": n, "slope": float(slope),
             "intercept": float(intercept), "mean_predicted": float(risk.mean()), "observed_all": overall,

@@ -44,6 +44,23 @@ def test_calibration_slope_of_true_risks_is_one():
     assert calibration(t, code, true / 2, 5.0)["slope"] == pytest.approx(2.0, abs=0.2)
 
 
+def test_calibration_groups_never_split_equal_predictions():
+    """Predictions that take few values (one binary covariate: fits/gse2034) form groups of whole
+    values, not deciles cut through tied patients in file order; with two groups the slope is not
+    defined."""
+    x, lam, t, code = _exponential(4_000, 3)
+    two = np.where(x > 1, 0.4, 0.2)                    # two distinct predictions
+    cal = calibration(t, code, two, 5.0)
+    assert sorted(cal["predicted"]) == pytest.approx([0.2, 0.4]) and sum(cal["patients"]) == 4_000
+    assert np.isnan(cal["slope"]) and np.isnan(cal["intercept"])
+    few = np.round(1 - np.exp(-lam * 5.0), 1)           # a handful of values, unequal counts
+    cal = calibration(t, code, few, 5.0)
+    _, counts = np.unique(few, return_counts=True)
+    # every group boundary is a boundary between values: the groups' cumulative counts are among the values'
+    assert set(np.cumsum(cal["patients"]).tolist()) <= set(np.cumsum(counts).tolist())
+    assert 3 <= len(cal["predicted"]) <= counts.size and not np.isnan(cal["slope"])
+
+
 def test_cox_crude_risk_matches_the_closed_form():
     """Cause-specific Cox models of data with proportional exponential hazards (distant at
     0.02 x 3^x, death at 0.03 / year) give the crude risk lam / (lam + h) (1 - exp(-(lam + h) tau)):
