@@ -15,7 +15,7 @@ def register(subparsers) -> None:
     """
     p = subparsers.add_parser(
         "report", help="write a self-contained HTML report of a fit",
-        description="Write one HTML file with the model's equations, the parameter table (95%% limits, "
+        description="Write one HTML file with the model's equations, the parameter table (95% limits, "
                     "identifiability flags), each data set's fit with its figure, the data sets' citations "
                     "and checksums, and the versions that produced it. Images are embedded; the file needs "
                     "no network to view.")

@@ -22,7 +22,7 @@ def register(subparsers) -> None:
         "reproduce", help="re-run a fit and check its committed result.json still comes out",
         description="Fit a set-up again (the committed result is never overwritten: the re-run goes to a "
                     "temporary folder), check the data checksums recorded in result.json, and report every "
-                    "estimate, 95%% limit, log-likelihood and AIC that differs beyond the tolerance. "
+                    "estimate, 95% limit, log-likelihood and AIC that differs beyond the tolerance. "
                     f"Tolerance: relative {RTOL:g} for estimates and limits, absolute {ATOL_LOGLIK:g} for "
                     "log-likelihoods (2x for AIC): what the optimiser's stopping tolerance (ftol 1e-10 on "
                     "-2 log L) leaves undetermined, see docs/reproduce.md. Exit status 0: all agree; 1: "

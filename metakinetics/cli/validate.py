@@ -24,12 +24,12 @@ def register(subparsers) -> None:
         "validate", help="leave one data set out at a time, refit, and predict it with 95%% bands",
         description="For each [[data]] set of a fit set-up in turn: refit without it (same options and seed; "
                     "parameters the other data cannot identify are fixed at the full fit's estimate and named), "
-                    "predict its rows at the refit's estimate with a 95%% prediction band (parameter draws from "
+                    "predict its rows at the refit's estimate with a 95% prediction band (parameter draws from "
                     "the refit's covariance mixed with each row's binomial or stated normal sampling error), and "
                     "report which rows fall inside and each left-out data set's log-likelihood at the refit "
                     "(summed: the cross-validated log-likelihood). Writes validate.json, validate.csv and "
                     "validate.png. "
-                    f"Target: at least {100 * TARGET:g}%% of rows inside. Exit status 0; 2: bad input.")
+                    f"Target: at least {100 * TARGET:g}% of rows inside. Exit status 0; 2: bad input.")
     p.add_argument("setup", nargs="?", default=None, metavar="FIT",
                    help="fit folder or fit.toml (default: fits/breast); a bare name means a bundled set-up")
     p.add_argument("--out", default=None, metavar="DIR",
