@@ -54,6 +54,7 @@ from .competing import crude_incidence
 from .likelihood import CensoredTimeToEvent
 from .objective import Objective
 from .problem import PARTITION, DataSpec, FitSetup, Problem, load_setup, nodal_classes_of, nodal_counts_of
+from .results import json_safe
 
 #: the seed stream of the fold assignment and of the bootstrap (beside the set-up's seed)
 FOLD_STREAM, BOOTSTRAP_STREAM = 7, 8
@@ -137,7 +138,7 @@ class PatientValidation:
                "anchor": NICOLO_2020, "refits": self.refits, "notes": self.notes, "elapsed_s": self.elapsed_s,
                "package_version": __version__, "patients": len(self.patients),
                "patient_rows": "validate_patients.csv (each patient's fold and held-out risks)"}
-        return json.dumps(out, indent=1, allow_nan=True) + "\n"
+        return json.dumps(json_safe(out), indent=1, allow_nan=False) + "\n"
 
     def to_csv(self) -> str:
         """One row per held-out patient: id, file row, fold, time, event and each method's risk at

@@ -247,7 +247,7 @@ class FitResult:
         d = asdict(self)
         if not d["goodness_of_fit"]:
             del d["goodness_of_fit"]
-        return _clean(d)
+        return json_safe(d)
 
     def to_json(self) -> str:
         """The result as the JSON text of result.json (indented, no NaN)."""
@@ -269,14 +269,25 @@ class FitResult:
         return cls(**d)
 
 
-def _clean(obj):
-    """JSON-safe: NaN/inf become None, tuples lists, numpy scalars floats."""
+def json_safe(obj):
+    """``obj`` made JSON-safe (the one rule of every report the package writes): NaN and inf become
+    None (null), tuples lists, numpy arrays and scalars plain lists and numbers.
+
+    Parameters
+    ----------
+    obj : object
+        Nested dicts, lists, tuples, numpy values and plain values.
+
+    Returns
+    -------
+    object
+    """
     if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
+        return {str(k): json_safe(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
+        return [json_safe(v) for v in obj]
     if hasattr(obj, "tolist"):
-        return _clean(obj.tolist())
+        return json_safe(obj.tolist())
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     return obj

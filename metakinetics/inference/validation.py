@@ -70,7 +70,7 @@ from .intervals import NO_EFFECT, information
 from .likelihood import OVERDISPERSION, BetaBinomial, Binomial, CensoredTimeToEvent
 from .objective import CtcPredictor, Objective, Predictor, dataset_loglik
 from .problem import FitSetup, Problem, build_problem, load_setup
-from .results import FitResult
+from .results import FitResult, json_safe
 
 #: A direction of the reduced set-up's information with an eigenvalue below RANK_TOL x the largest is
 #: taken as not identified without the left-out data set (1e-8: a change of 1e4 search units along
@@ -186,7 +186,7 @@ class Validation:
                   "meets_target": bool(self.share_inside >= self.target),
                   "cv_loglik": self.cv_loglik, "cv_datasets": list(self.cv_datasets),
                   "n_cv_datasets": len(self.cv_datasets)})
-        return _clean(d)
+        return json_safe(d)
 
     def to_json(self) -> str:
         """The JSON text of validate.json (indented, no NaN)."""
@@ -548,16 +548,3 @@ def _csv_cell(v):
     if isinstance(v, bool):
         return "yes" if v else "no"
     return v
-
-
-def _clean(obj):
-    """JSON-safe: NaN/inf become None, tuples lists, numpy scalars plain numbers."""
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return _clean(obj.item())
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    return obj

@@ -98,6 +98,10 @@ def test_validate_patients_end_to_end(tmp_path):
     assert v.to_csv().count("\n") == len(v.patients) + 1
     again = validate_patients(st, folds=2, seed=4)
     assert [p["fold"] for p in again.patients] == [p["fold"] for p in v.patients]
+    # an undefined slope (too few groups of distinct predictions) is written as null, strict JSON
+    v.metrics["model"]["5"]["calibration"]["slope"] = float("nan")
+    strict = json.loads(v.to_json(), parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    assert strict["metrics"]["model"]["5"]["calibration"]["slope"] is None
 
 
 def test_bad_options_are_one_line_errors(tmp_path):
