@@ -138,13 +138,10 @@ def gradient(obj: Objective, x: np.ndarray, evaluate: Evaluate | None = None) ->
     plus, minus = _steps(obj, x)
     h = (plus - minus) / 2
     E = np.diag(h)
-    n = x.size
-    if obj.has_residuals:
-        r = evaluate([x] + [x + E[i] for i in range(n)] + [x - E[i] for i in range(n)])
-        f = np.array([0.5 * float(np.sum(v ** 2)) for v in r])
-    else:
-        f = np.array([float(v[0]) for v in evaluate([x] + [x + E[i] for i in range(n)] + [x - E[i] for i in range(n)])])
-    return (f[1:n + 1] - f[n + 1:]) / (2 * h)
+    values = evaluate([x + e for e in E] + [x - e for e in E])
+    # -log L: the scalar as given, or sum r^2 / 2 of the residuals (the constant cancels)
+    f = np.array([0.5 * float(np.sum(v ** 2)) if obj.has_residuals else float(v[0]) for v in values])
+    return (f[:x.size] - f[x.size:]) / (2 * h)
 
 
 @dataclass(frozen=True)
