@@ -38,7 +38,7 @@ def register(subparsers) -> None:
                    help="fit folder or fit.toml (default: fits/breast); a bare name means a bundled set-up")
     p.add_argument("--out-dir", default=None, help="folder for result.json and fit.png (default: the set-up folder)")
     p.add_argument("--starts", type=int, default=None, help="number of starting points (overrides fit.toml)")
-    p.add_argument("--intervals", choices=["wald", "profile", "conf_interval"], default=None,
+    p.add_argument("--intervals", choices=["wald", "profile", "conf_interval", "none"], default=None,
                    help="interval method (overrides fit.toml)")
     p.add_argument("--no-figure", action="store_true", help="do not draw fit.png")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no report (errors still print)")

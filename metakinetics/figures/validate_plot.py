@@ -49,9 +49,11 @@ def plot_validation(validation, *, ncols: int = 2, panel_size=(4.6, 3.2)):
             ax.set_visible(False)
         share = v.get("share_inside")
         pct = "no rows" if share is None else f"{100 * share:.0f}%"
-        fig.suptitle(f"{v['name']}: leave one data set out; observed inside the {100 * v['level']:g}% prediction "
-                     f"band in {v['n_inside']} of {v['n_rows']} rows ({pct}; target {100 * v['target']:g}%)"
-                     + _cv_line(v), fontsize=9)
+        head = (f"{v['name']}: leave one data set out; observed inside the {100 * v['level']:g}% prediction "
+                f"band in {v['n_inside']} of {v['n_rows']} rows ({pct}; target {100 * v['target']:g}%)"
+                if v.get("bands", True) else
+                f"{v['name']}: leave one data set out; refit predictions without bands (validate --no-bands)")
+        fig.suptitle(head + _cv_line(v), fontsize=9)
     return fig
 
 
@@ -81,10 +83,13 @@ def _panel(ax, d: dict) -> None:
     ax.scatter(x, [r["predicted"] for r in rows], facecolors="none", edgecolors="black", s=30, zorder=2,
                label="predicted (refit)")
     inside = [r["inside"] for r in rows]
-    ax.scatter([i for i in x if inside[i]], [r["observed"] for r in rows if r["inside"]], color=INSIDE, marker="D",
-               s=18, zorder=3, label="observed, inside")
-    ax.scatter([i for i in x if not inside[i]], [r["observed"] for r in rows if not r["inside"]], color=OUTSIDE,
-               marker="D", s=18, zorder=3, label="observed, outside")
+    if all(s is None for s in inside):           # no bands (validate --no-bands): observed, uncoloured
+        ax.scatter(x, [r["observed"] for r in rows], color="0.25", marker="D", s=18, zorder=3, label="observed")
+    else:
+        ax.scatter([i for i in x if inside[i]], [r["observed"] for r in rows if r["inside"]], color=INSIDE,
+                   marker="D", s=18, zorder=3, label="observed, inside")
+        ax.scatter([i for i in x if not inside[i]], [r["observed"] for r in rows if not r["inside"]],
+                   color=OUTSIDE, marker="D", s=18, zorder=3, label="observed, outside")
     ax.set_xticks(x)
     ax.set_xticklabels([r["label"] for r in rows], rotation=35, ha="right", fontsize=6)
     ax.set_ylabel("proportion")

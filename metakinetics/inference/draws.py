@@ -90,8 +90,8 @@ def draw_natural(estimate, log: Sequence[bool], n: int, *, seed=None, method: st
     center = to_search(est, log)
     if method == "covariance":
         if covariance is None:
-            raise FitError(f"fit '{name}' has no covariance matrix (not estimable); use the "
-                           f"profile intervals (method='profile') or no draws")
+            raise FitError(f"fit '{name}' has no covariance matrix (not estimable, or fitted with intervals = "
+                           f"'none'); use the profile intervals (method='profile') or no draws")
         cov = np.asarray(covariance, dtype=float)
         cov = 0.5 * (cov + cov.T)
         w, v = np.linalg.eigh(cov) if p else (np.zeros(0), np.zeros((0, 0)))

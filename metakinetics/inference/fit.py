@@ -101,7 +101,8 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
     start_points : numpy.ndarray, optional
         Start vectors on the search scale (log for log parameters), instead of jittered starts.
     intervals : str, optional
-        Overrides the set-up's interval method ("wald", "profile" or "conf_interval").
+        Overrides the set-up's interval method ("wald", "profile", "conf_interval", or "none": the point
+        estimate only, without the information matrix or the Newton check).
     curves : bool
         Include the fitted curves of each data set in the result.
     ctc_predictor : callable, optional
@@ -146,10 +147,16 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
         best = min(runs, key=lambda r: r["objective"])
         status, message = _status(obj, best, runs)
         evaluate = _pooled(obj, optimiser, diffs) if setup.workers > 1 else None
-        info = information(obj, best["x"], evaluate)
-        if status == "converged":
-            best, info, note = _polish(obj, best, info, evaluate)
-            message = message.rstrip(".") + note
+        if method == "none":          # the point estimate only: no information, so no Newton check either
+            n = best["x"].size
+            info = Information(matrix=np.full((n, n), np.nan), cov=np.full((n, n), np.nan), singular=False,
+                               kind="none (intervals = 'none': no information computed)")
+            message = message.rstrip(".") + "; no Newton check (intervals = 'none')"
+        else:
+            info = information(obj, best["x"], evaluate)
+            if status == "converged":
+                best, info, note = _polish(obj, best, info, evaluate)
+                message = message.rstrip(".") + note
     x_hat = best["x"]
     est, cov, corr, info_kind, issues = _uncertainty(obj, x_hat, method, info)
     idle = [i["parameters"][0] for i in issues if i["issue"] == "no effect"]
@@ -301,7 +308,8 @@ def _interval_label(method: str) -> str:
             "profile": "profile likelihood: -2 log L re-minimised over the other parameters rises by 3.84 "
                        "(chi-square 1 df, 95%)",
             "conf_interval": "profile likelihood via lmfit.conf_interval with a chi-square(1) likelihood-ratio "
-                             "probability (95%)"}[method]
+                             "probability (95%)",
+            "none": "none: the maximum-likelihood point only (no standard errors, limits or bands)"}[method]
 
 
 #: Newton steps taken from the optimiser's end point, while a quadratic model of the log-likelihood
@@ -362,8 +370,9 @@ def _uncertainty(obj: Objective, x_hat: np.ndarray, method: str, info: Informati
             sides = [s for s, f in (("lower", flat_lo), ("upper", flat_hi)) if f]
             if sides:
                 flat[j] = sides
-    issues = identifiability(obj.params.labels, corr, se, list(obj.params), info.singular,
-                             flat if method != "wald" else None, ineffective=info.ineffective)
+    issues = [] if method == "none" else identifiability(obj.params.labels, corr, se, list(obj.params), info.singular,
+                                                         flat if method != "wald" else None,
+                                                         ineffective=info.ineffective)
     est = []
     for j, p in enumerate(obj.params):
         v = float(p.from_search(x_hat[j]))

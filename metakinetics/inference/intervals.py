@@ -64,6 +64,82 @@ def serial_evaluate(obj: Objective) -> Evaluate:
     return lambda points: [np.atleast_1d(-obj.loglik(p)) for p in points]
 
 
+def _jacobian(obj: Objective, x: np.ndarray, evaluate: Evaluate) -> tuple[np.ndarray, np.ndarray]:
+    """(J, r(x)): the residuals' Jacobian at ``x`` by central differences, and the residuals there."""
+    plus, minus = _steps(obj, x)
+    points = [x]
+    for j in range(x.size):
+        xp, xm = x.copy(), x.copy()
+        xp[j], xm[j] = plus[j], minus[j]
+        points += [xp, xm]
+    r = evaluate(points)
+    return np.stack([(r[1 + 2 * j] - r[2 + 2 * j]) / (plus[j] - minus[j]) for j in range(x.size)], axis=1), r[0]
+
+
+def _hessian_points(x: np.ndarray, h: np.ndarray) -> list[np.ndarray]:
+    """The central-difference stencil of a Hessian at ``x`` with steps ``h``: x, x + h_i, x - h_i,
+    then the four corners of every pair (i, j), j < i."""
+    n = x.size
+    E = np.diag(h)
+    points = [x] + [x + E[i] for i in range(n)] + [x - E[i] for i in range(n)]
+    for i in range(n):
+        for j in range(i):
+            points += [x + E[i] + E[j], x + E[i] - E[j], x - E[i] + E[j], x - E[i] - E[j]]
+    return points
+
+
+def _hessians(f: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hessians (m, n, n) and gradients (m, n) of m functions from their values ``f`` (points, m) at
+    the stencil of :func:`_hessian_points`."""
+    n = h.size
+    f0, f_plus, f_minus = f[0], f[1:n + 1], f[n + 1:2 * n + 1]
+    H = np.empty((f.shape[1], n, n))
+    idx = np.arange(n)
+    H[:, idx, idx] = ((f_plus - 2 * f0 + f_minus) / h[:, None] ** 2).T
+    m = 0
+    for i in range(n):
+        for j in range(i):
+            a, b, c, d = f[2 * n + 1 + 4 * m: 2 * n + 5 + 4 * m]
+            H[:, i, j] = H[:, j, i] = (a - b - c + d) / (4 * h[i] * h[j])
+            m += 1
+    return H, ((f_plus - f_minus) / (2 * h[:, None])).T
+
+
+def information_parts(obj: Objective, x: np.ndarray, evaluate: Evaluate | None = None) -> np.ndarray:
+    """(D + 1, n, n): the observed information at ``x`` split by data set (D, in set-up order) and,
+    last, the priors, from one set of evaluations. The log-likelihood is a sum over data sets, so
+    the parts add up to :func:`information`'s matrix (same steps, same stencil) and the information
+    without data set i is the sum of the others: leave-one-out validation needs one stencil, not one
+    per data set. J_d^T J_d of each data set's residual block where every data set has residuals,
+    else the finite-difference Hessian of each part of -log L.
+
+    Parameters
+    ----------
+    obj : Objective
+        The fit's objective.
+    x : numpy.ndarray
+        Search-scale point (n,).
+    evaluate : callable, optional
+        Evaluates many points at once; its target must be ``obj.loglik_parts`` (or, with residuals,
+        ``obj.residuals``). Default: this process, one point after another.
+
+    Returns
+    -------
+    numpy.ndarray
+        Symmetrised information parts on the search scale.
+    """
+    if obj.has_residuals:
+        J, _ = _jacobian(obj, x, evaluate or serial_evaluate(obj))
+        sizes = [b.size for b in obj.residual_blocks(obj.evaluate(x))]
+        cuts = np.cumsum(sizes)[:-1]
+        return np.stack([Jd.T @ Jd for Jd in np.split(J, cuts, axis=0)])
+    plus, minus = _steps(obj, x)
+    h = (plus - minus) / 2
+    values = (evaluate or (lambda pts: [obj.loglik_parts(p) for p in pts]))(_hessian_points(x, h))
+    H, _ = _hessians(-np.array([np.asarray(v, dtype=float) for v in values]), h)
+    return 0.5 * (H + np.swapaxes(H, 1, 2))
+
+
 def information(obj: Objective, x: np.ndarray, evaluate: Evaluate | None = None) -> Information:
     """Observed information at ``x``: J^T J of the likelihood residuals where every data set has
     them (Fisher scoring), else the finite-difference Hessian of -log L; its points are evaluated
@@ -72,31 +148,15 @@ def information(obj: Objective, x: np.ndarray, evaluate: Evaluate | None = None)
     evaluate = evaluate or serial_evaluate(obj)
     plus, minus = _steps(obj, x)
     if obj.has_residuals:
-        points = [x]
-        for j in range(n):
-            xp, xm = x.copy(), x.copy()
-            xp[j], xm[j] = plus[j], minus[j]
-            points += [xp, xm]
-        r = evaluate(points)
-        J = np.stack([(r[1 + 2 * j] - r[2 + 2 * j]) / (plus[j] - minus[j]) for j in range(n)], axis=1)
+        J, r0 = _jacobian(obj, x, evaluate)
         info = J.T @ J
-        grad = J.T @ r[0]                       # -log L = sum r^2 / 2 + const
+        grad = J.T @ r0                       # -log L = sum r^2 / 2 + const
         kind = "gauss-newton (J^T J of likelihood residuals, central differences)"
     else:
         h = (plus - minus) / 2
-        E = np.diag(h)
-        pairs = [(i, j) for i in range(n) for j in range(i)]
-        points = [x] + [x + E[i] for i in range(n)] + [x - E[i] for i in range(n)]
-        for i, j in pairs:
-            points += [x + E[i] + E[j], x + E[i] - E[j], x - E[i] + E[j], x - E[i] - E[j]]
-        f = np.array([float(v[0]) for v in evaluate(points)])
-        f0, f_plus, f_minus = f[0], f[1:n + 1], f[n + 1:2 * n + 1]
-        info = np.empty((n, n))
-        info[np.diag_indices(n)] = (f_plus - 2 * f0 + f_minus) / h ** 2
-        grad = (f_plus - f_minus) / (2 * h)
-        for m, (i, j) in enumerate(pairs):
-            a, b, c, d = f[2 * n + 1 + 4 * m: 2 * n + 5 + 4 * m]
-            info[i, j] = info[j, i] = (a - b - c + d) / (4 * h[i] * h[j])
+        f = np.array([[float(v[0])] for v in evaluate(_hessian_points(x, h))])
+        H, g = _hessians(f, h)
+        info, grad = H[0], g[0]
         kind = "hessian of -log L (central differences)"
     info = 0.5 * (info + info.T)
     if not np.all(np.isfinite(info)):

@@ -326,12 +326,18 @@ class Objective:
         sds = np.array([p.prior_sd for p in self.params if p.prior_sd is not None])
         return float(-0.5 * np.sum(r ** 2) - np.sum(np.log(sds * np.sqrt(2 * np.pi)))) if r.size else 0.0
 
-    def loglik(self, x) -> float:
-        """Total log-likelihood (data) plus the log prior density; -inf where the model fails."""
+    def loglik_parts(self, x) -> np.ndarray:
+        """(D + 1,) the log-likelihood of each of the D data sets (in order) and, last, the log prior
+        density at ``x``; all -inf where the model fails. Their sum is :meth:`loglik`."""
         ev = self.evaluate(x)
         if ev.failed:
-            return -np.inf
-        return float(sum(self.problem_loglik(ev))) + self.prior_logpdf(x)
+            return np.full(len(self.problems) + 1, -np.inf)
+        return np.array(self.problem_loglik(ev) + [self.prior_logpdf(x)], dtype=float)
+
+    def loglik(self, x) -> float:
+        """Total log-likelihood (data) plus the log prior density; -inf where the model fails."""
+        parts = self.loglik_parts(x)
+        return float(parts.sum()) if np.all(np.isfinite(parts)) else -np.inf
 
     def residuals(self, x) -> np.ndarray:
         """Residual vector r with -2 log L = sum r^2 + const (aggregate data only)."""
@@ -340,13 +346,17 @@ class Objective:
         if ev.failed:
             self.n_failed += 1
             return np.full(self.n_obs + len(self.params.prior_residuals(x)), PENALTY_RESIDUAL)
-        parts = [prob.likelihood.residuals(pred, self.rho(x, i)) if isinstance(prob.likelihood, BetaBinomial)
-                 else prob.likelihood.residuals(pred)
-                 for i, (prob, pred) in enumerate(zip(self.problems, ev.predictions))]
-        parts.append(self.params.prior_residuals(x))
-        r = np.concatenate(parts)
+        r = np.concatenate(self.residual_blocks(ev))
         self._report(float(np.sum(r ** 2)))
         return r
+
+    def residual_blocks(self, ev: Evaluation) -> list[np.ndarray]:
+        """The residuals of each data set (in order) and, last, of the priors, at the predictions of
+        ``ev`` (aggregate data only): concatenated, the vector of :meth:`residuals`."""
+        parts = [prob.likelihood.residuals(pred, self.rho(ev.x, i)) if isinstance(prob.likelihood, BetaBinomial)
+                 else prob.likelihood.residuals(pred)
+                 for i, (prob, pred) in enumerate(zip(self.problems, ev.predictions))]
+        return parts + [self.params.prior_residuals(ev.x)]
 
     def minus2ll(self, x) -> float:
         """-2 (log-likelihood + log prior): the scalar objective (any data)."""

@@ -37,7 +37,7 @@ from .parameters import FreeParameter, check_overlaps
 from .setup_types import boolean, choice, number, string, table, unknown, value_list
 
 LIKELIHOODS = ("binomial", "beta_binomial", "least_squares", "time_to_event")
-INTERVALS = ("wald", "profile", "conf_interval")
+INTERVALS = ("wald", "profile", "conf_interval", "none")
 OPTIMISERS = ("least_squares", "leastsq", "lbfgsb", "nelder", "powell")
 
 

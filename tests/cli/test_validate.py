@@ -50,3 +50,16 @@ def test_out_dir_and_one_line_errors(tmp_path, capsys):
     assert main(["validate", str(folder), "--draws", "3"]) == 2
     assert "--draws must be at least 20" in capsys.readouterr().err
     assert not (folder / "validate").exists()
+
+
+def test_no_bands_writes_the_cv_loglik_without_bands(tmp_path, capsys):
+    folder = _folder(tmp_path)
+    assert main(["validate", str(folder), "--no-bands", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "refits at their point estimates (no bands)" in out and "inside their band" not in out
+    assert "cross-validated log-likelihood: " in out and "over 2 of 2 data sets" in out
+    files = sorted(p.name for p in (folder / "validate").iterdir())
+    assert files == ["validate.csv", "validate.json", "validate.png"]
+    d = json.loads((folder / "validate" / "validate.json").read_text())
+    assert d["bands"] is False and d["draws"] == 0 and all(r["inside"] is None for x in d["datasets"] for r in x["rows"])
+    assert f"{d['cv_loglik']:.4f}" in out

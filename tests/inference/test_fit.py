@@ -266,3 +266,24 @@ def test_newton_polish_finishes_what_a_loose_optimiser_leaves(tmp_path):
 def test_fit_tolerance_must_be_positive(tmp_path):
     with pytest.raises(ModelFileError, match="fit.tolerance"):
         _setup(tmp_path, _data(tmp_path), extra="tolerance = -1")
+
+
+def test_intervals_none_is_the_point_estimate_only(tmp_path):
+    """intervals = 'none': the same optimiser run, no information (so no Newton check, no standard
+    errors, no identifiability flags from it), and draws refused with a message that says why."""
+    import math
+
+    from tests.inference.test_validation import TWO
+
+    setup = parse_setup(TWO.format(extra=""))
+    point = fit(setup, intervals="none", curves=False)
+    wald = fit(setup, intervals="wald", curves=False)
+    assert point.converged and "no Newton check (intervals = 'none')" in point.message
+    assert point.interval_method.startswith("none")
+    # the Newton check after the optimiser is all that separates the two estimates here
+    assert point.estimates[0].value == pytest.approx(wald.estimates[0].value, rel=1e-6)
+    assert math.isnan(point.estimates[0].se) and math.isnan(point.estimates[0].lower)
+    assert point.covariance_matrix() is None and not point.identifiability
+    assert point.loglik == pytest.approx(wald.loglik, rel=1e-9)
+    with pytest.raises(FitError, match="intervals = 'none'"):
+        point.draw_values(5, seed=1)

@@ -6,6 +6,7 @@ answers for binomial, beta-binomial and least-squares rows; a beta-binomial left
 scored with the full fit's rho; time-to-event data sets get none."""
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -128,7 +129,7 @@ def test_time_to_event_data_sets_get_none(tmp_path):
                                         'name = "rotterdam"\nlikelihood = "time_to_event"')
     setup = parse_setup(text)
     assert setup.data[1].likelihood == "time_to_event"
-    left = validate_module._leave_out(setup, 1, {}, draws=20, seed=[1, 1], level=0.95, predictor=None,
+    left = validate_module._leave_out(setup, 1, {}, {}, draws=20, seed=[1, 1], level=0.95, predictor=None,
                                       ctc_predictor=None)
     assert left.status == "not validated" and math.isnan(left.heldout_loglik) and "kept in every refit" in left.reason
     with pytest.raises(FitError, match="no held-out log-likelihood"):
@@ -136,3 +137,21 @@ def test_time_to_event_data_sets_get_none(tmp_path):
     v = validate_module.Validation(name="x", setup_path=None, seed=1, draws=20, level=0.95, package_version="0",
                                    elapsed_s=0.0, full_estimates={}, datasets=(left,))
     assert v.cv_datasets == () and math.isnan(v.cv_loglik) and v.to_dict()["cv_loglik"] is None
+
+
+def test_without_bands_the_same_heldout_loglik_and_no_band(run):
+    setup, v = run
+    nb = validate(setup, seed=11, bands=False)
+    # the refits differ only in the Newton check after the optimiser (none without bands): it moves
+    # this one-parameter fit's estimate by far less than the 1e-6 relative allowed
+    for a, b in zip(v.datasets, nb.datasets):
+        assert b.status == "validated" and "no Newton check" in b.refit_message
+        assert b.heldout_loglik == pytest.approx(a.heldout_loglik, rel=1e-6)
+        for ra, rb in zip(a.rows, b.rows):
+            assert rb["predicted"] == pytest.approx(ra["predicted"], rel=1e-6)
+            assert rb["inside"] is None and math.isnan(rb["low"]) and math.isnan(rb["high"])
+    assert nb.cv_loglik == pytest.approx(v.cv_loglik, rel=1e-6)
+    assert math.isnan(nb.share_inside) and nb.n_inside == 0 and not nb.bands and nb.draws == 0
+    d = json.loads(nb.to_json())
+    assert d["bands"] is False and d["meets_target"] is None and d["share_inside"] is None
+    assert d["band"].startswith("none")

@@ -1,0 +1,71 @@
+"""The information split by data set (``intervals.information_parts``): the parts add up to the
+information of the whole set-up (Gauss-Newton and Hessian paths, serial and on a worker pool), and
+the parts without data set i are the information of the set-up without it, which is what
+leave-one-out validation now uses instead of one stencil per left-out data set."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from metakinetics.inference import parse_setup
+from metakinetics.inference.intervals import information, information_parts
+from metakinetics.inference.objective import Objective
+from metakinetics.inference.parallel import Differences
+from tests.inference.test_validation import TWO
+
+#: a second free parameter, so that the stencil has cross terms
+LUNG = """
+[parameters."shedding.mu"]
+value = 0.3
+min = 1e-3
+max = 30
+log = true
+"""
+#: the TWO set-up with Rotterdam's individual patients in place of xiao2018: no residual vector, so
+#: the information is the finite-difference Hessian of -log L
+TTE = TWO.format(extra=LUNG).replace('name = "xiao2018"\nlikelihood = "binomial"\nselect = { organ = ["bone"] }',
+                                     'name = "rotterdam"\nlikelihood = "time_to_event"')
+#: Relative agreement: the same evaluations enter both sides, summed in another order; the Hessian's
+#: second differences divide that round-off (~1e-16 x |log L| ~ 1e-12) by h^2 = 1e-6.
+RTOL = 1e-7
+
+
+@pytest.fixture(params=["residuals", "hessian"])
+def objective(request):
+    text = TWO.format(extra=LUNG) if request.param == "residuals" else TTE
+    obj = Objective(parse_setup(text))
+    assert obj.has_residuals is (request.param == "residuals")
+    return obj
+
+
+def test_parts_add_up_to_the_information(objective):
+    x = objective.params.start_vector()
+    parts = information_parts(objective, x)
+    assert parts.shape == (3, 2, 2)                 # two data sets and the priors (none: zero)
+    assert np.all(parts[-1] == 0)
+    whole = information(objective, x).matrix
+    assert np.abs(whole).max() > 0
+    np.testing.assert_allclose(parts.sum(axis=0), whole, rtol=RTOL, atol=RTOL * np.abs(whole).max())
+
+
+def test_parts_without_one_data_set_are_the_information_without_it(objective):
+    x = objective.params.start_vector()
+    parts = information_parts(objective, x)
+    # without Rotterdam the rest would have residuals (Gauss-Newton, another estimate of the
+    # information); validation never leaves a time-to-event data set out (it stays in every refit)
+    for i in range(2) if objective.has_residuals else (0,):
+        setup = replace(objective.setup, data=objective.setup.data[:i] + objective.setup.data[i + 1:])
+        alone = information(Objective(setup), x).matrix
+        without = np.delete(parts, i, axis=0).sum(axis=0)
+        np.testing.assert_allclose(without, alone, rtol=RTOL, atol=RTOL * np.abs(alone).max())
+        assert not np.allclose(without, parts.sum(axis=0))    # the left-out set does carry information
+
+
+def test_worker_pool_gives_the_same_parts(objective):
+    x = objective.params.start_vector()
+    target = objective.residuals if objective.has_residuals else objective.loglik_parts
+    with Differences(target, *objective.params.bounds(), 2, initializer=objective.silence) as diffs:
+        pooled = information_parts(objective, x, diffs.values)
+    np.testing.assert_array_equal(pooled, information_parts(objective, x))
