@@ -54,7 +54,9 @@ def plot_fit(result, *, ncols: int = 2, figsize_per_panel=(4.6, 3.4), band: bool
         ax.set_visible(False)
     title = f"fit '{res['name']}': {res['status']}, log L = {res['loglik']:.1f}"
     if bands is not None and bands.datasets:
-        title += f"; shaded: {100 * bands.level:g}% band, {bands.draws - bands.failed} draws ({bands.method})"
+        # one panel is too narrow for one line: the band's description goes on a second
+        title += ("\n" if ncols == 1 else "; ") + (f"shaded: {100 * bands.level:g}% band, "
+                                                   f"{bands.draws - bands.failed} draws ({bands.method})")
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
@@ -190,5 +192,7 @@ def _tte_panel(ax, d, b=None):
             bg = b["groups"][i]
             ax.fill_between(bg["x"], bg["lo"], bg["hi"], color=c, alpha=0.2, lw=0)
     ax.set_xlabel("years after surgery")
-    ax.set_ylabel("cumulative incidence (death competing)")
+    # "death competing" only where the fit has a death hazard (a data set without deaths has none)
+    competing = any(float(g.get("death_hazard", 0.0) or 0.0) > 0 for g in d.get("groups", []))
+    ax.set_ylabel("cumulative incidence" + (" (death competing)" if competing else ""))
     ax.legend(fontsize=6, frameon=False, title="solid: data, dashed: fit", title_fontsize=6)

@@ -116,3 +116,16 @@ def test_missing_setup_is_a_clear_error(tmp_path):
     res = replace(_result("breast"), name="no_such_fit", setup_path=str(tmp_path / "gone" / "fit.toml"))
     with pytest.raises(FitError, match="cannot find its set-up"):
         plot_fit(res, draws=3)
+
+
+@pytest.mark.parametrize("name, competing", [("rotterdam", True), ("gse2034", False)])
+def test_death_competing_only_with_a_death_hazard(name, competing):
+    """Rotterdam's fit has a death hazard; GSE2034's has none (no deaths recorded), so its axis
+    must not say that death competes."""
+    fig = plot_fit(_result(name), band=False)
+    try:
+        labels = [ax.get_ylabel() for ax in fig.axes if ax.get_visible() and ax.get_xlabel() == "years after surgery"]
+        assert labels and all(lab.startswith("cumulative incidence") for lab in labels)
+        assert all(("death competing" in lab) is competing for lab in labels)
+    finally:
+        plt.close(fig)
