@@ -171,24 +171,43 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
     model_name = string(mdl["name"], where, "model.name")
     if model_name.endswith(".toml") or "/" in model_name:
         model_name = str((base / model_name).resolve()) if not Path(model_name).is_absolute() else model_name
-    model_set = dict(table(mdl.get("set"), where, "model.set"))
     try:
-        model = fixed_model(model_name, model_set)  # fixed values in years, whatever the file's time_unit
+        model = fixed_model(model_name)
     except MetakineticsError as exc:
         raise ModelFileError(where, "model", f"cannot load the model: {exc}") from None
     # the model's values and every class's own value of a base key (the file need not list it)
     known_keys = settable_values(model)
 
     def check_keys(d, key: str):
+        """The table ``d`` of dotted keys -> numbers, ``organs.*``-style patterns expanded to every
+        key they match (as free parameters' patterns); a key set twice (by a pattern and by name, or
+        by two patterns) is refused, since one of the two would silently lose."""
         d = table(d, where, key)
+        out: dict = {}
         for k, v in d.items():
-            if k not in known_keys:
+            number(v, where, f"{key}.{k}")
+            if "*" in k:
+                targets = sorted(fnmatch.filter(known_keys, k))
+                if not targets:
+                    raise ModelFileError(where, f"{key}.{k}", "the pattern matches no numeric parameter of the model")
+            elif k not in known_keys:
                 raise ModelFileError(where, f"{key}.{k}", "not a numeric parameter of the model",
                                      suggestion=nearest(k, known_keys))
-            number(v, where, f"{key}.{k}")
-        return dict(d)
+            else:
+                targets = [k]
+            for t in targets:
+                if t in out:
+                    raise ModelFileError(where, f"{key}.{k}", f"sets '{t}', which another key of this table sets "
+                                         "too; set it once")
+                out[t] = v
+        return out
 
-    check_keys(model_set, "model.set")
+    model_set = check_keys(mdl.get("set", {}), "model.set")
+    if model_set:
+        try:
+            model = fixed_model(model, model_set)  # fixed values in years, whatever the file's time_unit
+        except MetakineticsError as exc:
+            raise ModelFileError(where, "model.set", f"cannot apply the fixed values: {exc}") from None
     data_raw = raw.get("data")
     if data_raw is not None and not isinstance(data_raw, list):
         raise ModelFileError(where, "data", "expected [[data]] tables (an array of tables)")

@@ -287,3 +287,24 @@ def test_intervals_none_is_the_point_estimate_only(tmp_path):
     assert point.loglik == pytest.approx(wald.loglik, rel=1e-9)
     with pytest.raises(FitError, match="intervals = 'none'"):
         point.draw_values(5, seed=1)
+
+
+def test_model_set_takes_patterns_and_refuses_a_key_set_twice():
+    """[model] set accepts organs.* patterns as free parameters do: every matching key is fixed; a
+    key set by a pattern and by name (one would silently lose) or a pattern matching nothing is a
+    one-line error naming the key."""
+    from tests.inference.test_validation import TWO
+
+    text = TWO.format(extra="")
+    with_set = text.replace('name = "breast"\n', 'name = "breast"\nset = { "organs.*.wake" = 0.02 }\n', 1)
+    setup = parse_setup(with_set)
+    organs = ("bone", "lung", "liver", "brain")
+    assert {f"organs.{o}.wake" for o in organs} <= set(setup.model_set)
+    assert all(setup.model_set[f"organs.{o}.wake"] == 0.02 for o in organs)
+    twice = text.replace('name = "breast"\n',
+                         'name = "breast"\nset = { "organs.*.wake" = 0.02, "organs.bone.wake" = 0.1 }\n', 1)
+    with pytest.raises(ModelFileError, match=r"model\.set\.organs\.bone\.wake.*sets 'organs\.bone\.wake'.*set it once"):
+        parse_setup(twice)
+    none = text.replace('name = "breast"\n', 'name = "breast"\nset = { "organs.*.nothing" = 1 }\n', 1)
+    with pytest.raises(ModelFileError, match="matches no numeric parameter"):
+        parse_setup(none)
