@@ -602,6 +602,26 @@ def organ_summary(model) -> list[dict]:
     return out
 
 
+def _compare_problem(spec, model) -> tuple[Problem, str]:
+    """The problem of a compared data set with its own case mix when it states one the model can
+    express, and the cohort it stands for, in words."""
+    from ..population.case_mix import resolve_case_mix
+    from .problem import build_problem
+
+    try:
+        own = resolve_case_mix(spec.name) is not None
+    except MetakineticsError:
+        own = False
+    if own:
+        try:
+            return (build_problem(dataclasses.replace(spec, case_mix="own"), model, fitted=False),
+                    "the data set's own case mix (its metadata's [case_mix])")
+        except MetakineticsError as exc:
+            return (build_problem(spec, model, fitted=False),
+                    f"the model's own population mix (the data set's own case mix does not apply: {exc})")
+    return build_problem(spec, model, fitted=False), "the model's own population mix (the data set states none)"
+
+
 def compare(model, name: str, *, predictor: Predictor | None = None, nodes=None,
             ctc_predictor: CtcPredictor | None = None) -> dict:
     """Predictions of the fitted (shared) model for a data set that was not fitted: CTC positivity
@@ -610,7 +630,7 @@ def compare(model, name: str, *, predictor: Predictor | None = None, nodes=None,
     from ..datasets import load_dataset
     from .coverage import rows_outside_model
     from .objective import population_predictor
-    from .problem import DataSpec, build_problem
+    from .problem import DataSpec
 
     data = load_dataset(name, organs=model.organ_names)
     rows = []
@@ -637,11 +657,17 @@ def compare(model, name: str, *, predictor: Predictor | None = None, nodes=None,
         spec = DataSpec(name=name, likelihood="least_squares", sigma=1.0, select={"organ": keep})
     else:
         spec = DataSpec(name=name, likelihood="least_squares", sigma=1.0)
-    prob = build_problem(spec, model, fitted=False)
+    # the rows' cohort: the data set's own case mix where its metadata states one and the model can
+    # express it (issue 11: every prediction names the cohort it is for), else the model's own mix
+    prob, out["cohort"] = _compare_problem(spec, model)
     obj_pred = predictor or population_predictor(nodes=nodes)
     for s_ in prob.series:
-        over = prob.group_overrides(None, s_.subset)
-        cols, vals = obj_pred(model.with_values(over) if over else model, s_.endpoint, s_.times)
+        def one(subset, endpoint, s_=s_):
+            over = prob.group_overrides(None, subset)
+            return obj_pred(model.with_values(over) if over else model, endpoint, s_.times)
+
+        cols, vals = prob.mixed(s_, one)
+        cols = list(cols)
         for r, ti, c in zip(s_.rows, s_.t_index, s_.columns):
             pred = float(vals[ti, cols.index(c)]) if c in cols else math.nan
             rows.append({"group": str(prob.data.group[r]), "organ": c, "endpoint": str(prob.data.endpoint[r]),

@@ -38,3 +38,28 @@ def test_cli_fit_refuses_in_one_line(tmp_path):
     assert run.returncode == 2, run.stderr
     assert run.stderr.count("\n") == 1 and "metzgerfilho2013" in run.stderr and "compare" in run.stderr
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())   # nothing written
+
+
+def test_compare_names_the_cohort_and_uses_the_data_sets_own_case_mix():
+    """fit.compare predicts a data set for the cohort it describes: its own [case_mix] where it
+    states one and the model can express it (equal to population.incidence with that case mix),
+    else the model's own mix, with the reason in words."""
+    import numpy as np
+
+    from metakinetics.inference.fit import compare
+    from metakinetics.population import incidence
+
+    cohorts = load_model("breast_cohorts")
+    got = compare(cohorts, "hess2013", nodes={"mu": 8, "rate": 2, "diameter": 2})
+    assert got["cohort"].startswith("the data set's own case mix")
+    row = next(r for r in got["rows"] if r["organ"] == "distant" and r["time"] == 4.0)
+    ref = incidence(cohorts, "distant", np.array([4.0]), nodes={"mu": 8, "rate": 2, "diameter": 2},
+                    case_mix="hess2013")
+    assert row["predicted"] == pytest.approx(float(ref.values[0][0]), rel=1e-12)
+    plain = incidence(cohorts, "distant", np.array([4.0]), nodes={"mu": 8, "rate": 2, "diameter": 2})
+    assert abs(row["predicted"] - float(plain.values[0][0])) > 1e-4      # the case mix does matter here
+    fallback = compare(load_model("breast"), "hess2013", nodes={"mu": 8, "rate": 2, "diameter": 2})
+    assert fallback["cohort"].startswith("the model's own population mix (the data set's own case mix does not "
+                                         "apply:") and "luminal_a" in fallback["cohort"]
+    none = compare(cohorts, "gse2034_summary", nodes={"mu": 8, "rate": 2, "diameter": 2})
+    assert none["cohort"] == "the model's own population mix (the data set states none)"
