@@ -3,6 +3,7 @@ identifiability, goodness of fit per data set, and a :class:`FitResult` that say
 converged."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 import math
@@ -146,17 +147,8 @@ def fit(setup: FitSetup | str | Path, *, predictor: Predictor | None = None,
                 for p in pts]
         best = min(runs, key=lambda r: r["objective"])
         status, message = _status(obj, best, runs)
-        evaluate = _pooled(obj, optimiser, diffs) if setup.workers > 1 else None
-        if method == "none":          # the point estimate only: no information, so no Newton check either
-            n = best["x"].size
-            info = Information(matrix=np.full((n, n), np.nan), cov=np.full((n, n), np.nan), singular=False,
-                               kind="none (intervals = 'none': no information computed)")
-            message = message.rstrip(".") + "; no Newton check (intervals = 'none')"
-        else:
-            info = information(obj, best["x"], evaluate)
-            if status == "converged":
-                best, info, note = _polish(obj, best, info, evaluate)
-                message = message.rstrip(".") + note
+        with _information_pool(obj, optimiser, diffs, setup.workers) as evaluate:
+            best, info, message = _information_and_check(obj, best, status, message, method, evaluate)
     x_hat = best["x"]
     est, cov, corr, info_kind, issues = _uncertainty(obj, x_hat, method, info)
     idle = [i["parameters"][0] for i in issues if i["issue"] == "no effect"]
@@ -319,6 +311,36 @@ def _interval_label(method: str) -> str:
 POLISH_STEPS = 3
 #: log-likelihood units: far below the 0.5 that moves a 95% interval's end noticeably
 POLISH_GAIN = 0.01
+
+
+@contextlib.contextmanager
+def _information_pool(obj: Objective, optimiser: str, diffs: Differences, workers: int):
+    """The information's points on a worker pool: the fit's own where it evaluates the same target
+    (:func:`_pooled`), a pool of :meth:`Objective.score_terms` for the scoring information of
+    individual data; None (serial) with one worker."""
+    if workers <= 1:
+        yield None
+    elif obj.scoring and not obj.has_residuals:
+        with Differences(obj.score_terms, *obj.params.bounds(), workers, initializer=obj.silence) as pool:
+            yield pool.values
+    else:
+        yield _pooled(obj, optimiser, diffs)
+
+
+def _information_and_check(obj: Objective, best: dict, status: str, message: str, method: str,
+                           evaluate: Evaluate | None) -> tuple[dict, Information, str]:
+    """The information at the optimiser's best point and, if it converged, the Newton check
+    (:func:`_polish`); with ``method`` 'none' neither (said in the message)."""
+    if method == "none":          # the point estimate only: no information, so no Newton check either
+        n = best["x"].size
+        info = Information(matrix=np.full((n, n), np.nan), cov=np.full((n, n), np.nan), singular=False,
+                           kind="none (intervals = 'none': no information computed)")
+        return best, info, message.rstrip(".") + "; no Newton check (intervals = 'none')"
+    info = information(obj, best["x"], evaluate)
+    if status == "converged":
+        best, info, note = _polish(obj, best, info, evaluate)
+        message = message.rstrip(".") + note
+    return best, info, message
 
 
 def _pooled(obj: Objective, optimiser: str, diffs: Differences) -> Evaluate | None:

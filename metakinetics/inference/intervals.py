@@ -61,7 +61,46 @@ def serial_evaluate(obj: Objective) -> Evaluate:
     """
     if obj.has_residuals:
         return lambda points: [obj.residuals(p) for p in points]
+    if obj.scoring:
+        return lambda points: [obj.score_terms(p) for p in points]
     return lambda points: [np.atleast_1d(-obj.loglik(p)) for p in points]
+
+
+def minus_loglik(obj: Objective, value: np.ndarray) -> float:
+    """-log L (up to a constant) from one value of the information's target (:func:`serial_evaluate`):
+    sum r^2 / 2 of residuals, minus the patients' log-likelihoods, or the scalar as given.
+
+    Parameters
+    ----------
+    obj : Objective
+        The fit's objective.
+    value : numpy.ndarray
+        The target at one point.
+
+    Returns
+    -------
+    float
+    """
+    value = np.asarray(value, dtype=float)
+    if obj.has_residuals:
+        return 0.5 * float(np.sum(value ** 2))
+    if obj.scoring:
+        ll = obj.loglik_terms()
+        return 0.5 * float(np.sum(value[~ll] ** 2)) - float(np.sum(value[ll]))
+    return float(value[0])
+
+
+def _scores(obj: Objective, J: np.ndarray, t0: np.ndarray, blocks: bool = False):
+    """The scoring information from the Jacobian ``J`` of :meth:`Objective.score_terms` (and its value
+    ``t0``): J_r^T J_r of the residual rows plus S^T S of the patients' scores S (BHHH), with the
+    gradient of -log L; with ``blocks``, one matrix per data set (and the priors) instead."""
+    ll = obj.loglik_terms()
+    if blocks:
+        cuts = np.cumsum(obj.score_sizes())[:-1]
+        return np.stack([Jd.T @ Jd for Jd in np.split(J, cuts, axis=0)])
+    info = J.T @ J                                   # residual rows: J^T J; patient rows: s s^T
+    grad = J[~ll].T @ t0[~ll] - J[ll].sum(axis=0)    # -log L = sum r^2 / 2 - sum l_i
+    return info, grad
 
 
 def _jacobian(obj: Objective, x: np.ndarray, evaluate: Evaluate) -> tuple[np.ndarray, np.ndarray]:
@@ -110,8 +149,9 @@ def information_parts(obj: Objective, x: np.ndarray, evaluate: Evaluate | None =
     last, the priors, from one set of evaluations. The log-likelihood is a sum over data sets, so
     the parts add up to :func:`information`'s matrix (same steps, same stencil) and the information
     without data set i is the sum of the others: leave-one-out validation needs one stencil, not one
-    per data set. J_d^T J_d of each data set's residual block where every data set has residuals,
-    else the finite-difference Hessian of each part of -log L.
+    per data set. J_d^T J_d of each data set's residual block where every data set has residuals
+    or the objective scores (its patients' scores' outer product for individual data), else the
+    finite-difference Hessian of each part of -log L.
 
     Parameters
     ----------
@@ -120,8 +160,9 @@ def information_parts(obj: Objective, x: np.ndarray, evaluate: Evaluate | None =
     x : numpy.ndarray
         Search-scale point (n,).
     evaluate : callable, optional
-        Evaluates many points at once; its target must be ``obj.loglik_parts`` (or, with residuals,
-        ``obj.residuals``). Default: this process, one point after another.
+        Evaluates many points at once; its target must be ``obj.loglik_parts`` (with residuals
+        ``obj.residuals``; with scoring ``obj.score_terms``). Default: this process, one point
+        after another.
 
     Returns
     -------
@@ -133,6 +174,9 @@ def information_parts(obj: Objective, x: np.ndarray, evaluate: Evaluate | None =
         sizes = [b.size for b in obj.residual_blocks(obj.evaluate(x))]
         cuts = np.cumsum(sizes)[:-1]
         return np.stack([Jd.T @ Jd for Jd in np.split(J, cuts, axis=0)])
+    if obj.scoring:
+        J, t0 = _jacobian(obj, x, evaluate or serial_evaluate(obj))
+        return _scores(obj, J, t0, blocks=True)
     plus, minus = _steps(obj, x)
     h = (plus - minus) / 2
     values = (evaluate or (lambda pts: [obj.loglik_parts(p) for p in pts]))(_hessian_points(x, h))
@@ -152,6 +196,11 @@ def information(obj: Objective, x: np.ndarray, evaluate: Evaluate | None = None)
         info = J.T @ J
         grad = J.T @ r0                       # -log L = sum r^2 / 2 + const
         kind = "gauss-newton (J^T J of likelihood residuals, central differences)"
+    elif obj.scoring:
+        J, t0 = _jacobian(obj, x, evaluate)
+        info, grad = _scores(obj, J, t0)
+        kind = ("scoring (J^T J of likelihood residuals plus the outer product of per-patient scores, BHHH; "
+                "central differences)")
     else:
         h = (plus - minus) / 2
         f = np.array([[float(v[0])] for v in evaluate(_hessian_points(x, h))])
@@ -199,8 +248,7 @@ def gradient(obj: Objective, x: np.ndarray, evaluate: Evaluate | None = None) ->
     h = (plus - minus) / 2
     E = np.diag(h)
     values = evaluate([x + e for e in E] + [x - e for e in E])
-    # -log L: the scalar as given, or sum r^2 / 2 of the residuals (the constant cancels)
-    f = np.array([0.5 * float(np.sum(v ** 2)) if obj.has_residuals else float(v[0]) for v in values])
+    f = np.array([minus_loglik(obj, v) for v in values])         # constants cancel in the difference
     return (f[:x.size] - f[x.size:]) / (2 * h)
 
 

@@ -218,6 +218,9 @@ class Objective:
         if extra:
             raise FitError(f"free parameter '{sorted(extra)[0]}' names no beta-binomial data set")
         self.has_residuals = not any(isinstance(p.likelihood, CensoredTimeToEvent) for p in self.problems)
+        #: the information from first derivatives (J^T J of residuals, BHHH for individual patients):
+        #: always where every data set has residuals, on request (``[fit] information``) otherwise
+        self.scoring = self.has_residuals or setup.information == "scoring"
         self.n_obs = sum(p.n_obs for p in self.problems)
         self.nfev = 0
         self.n_failed = 0
@@ -357,6 +360,33 @@ class Objective:
                  else prob.likelihood.residuals(pred)
                  for i, (prob, pred) in enumerate(zip(self.problems, ev.predictions))]
         return parts + [self.params.prior_residuals(ev.x)]
+
+    def score_terms(self, x) -> np.ndarray:
+        """What the scoring information differentiates, concatenated: per data set its residuals
+        (aggregate data: -2 log L = sum r^2 + const) or its patients' log-likelihoods (individual
+        data), then the priors' residuals; NaN everywhere where the model fails. Which entries are
+        log-likelihoods: :meth:`loglik_terms`."""
+        ev = self.evaluate(x)
+        self.nfev += 1
+        if ev.failed:
+            self.n_failed += 1
+            return np.full(self.loglik_terms().size, np.nan)
+        parts = [prob.likelihood.row_loglik(*pred) if isinstance(prob.likelihood, CensoredTimeToEvent)
+                 else (prob.likelihood.residuals(pred, self.rho(ev.x, i)) if isinstance(prob.likelihood, BetaBinomial)
+                       else prob.likelihood.residuals(pred))
+                 for i, (prob, pred) in enumerate(zip(self.problems, ev.predictions))]
+        return np.concatenate(parts + [self.params.prior_residuals(ev.x)])
+
+    def loglik_terms(self) -> np.ndarray:
+        """Boolean mask over :meth:`score_terms`: True for an individual patient's log-likelihood,
+        False for a residual."""
+        n_prior = len(self.params.prior_residuals(self.params.start_vector()))
+        return np.concatenate([np.full(p.n_obs, isinstance(p.likelihood, CensoredTimeToEvent)) for p in self.problems]
+                              + [np.zeros(n_prior, dtype=bool)])
+
+    def score_sizes(self) -> list[int]:
+        """The length of each data set's block of :meth:`score_terms`, then the priors'."""
+        return [p.n_obs for p in self.problems] + [len(self.params.prior_residuals(self.params.start_vector()))]
 
     def minus2ll(self, x) -> float:
         """-2 (log-likelihood + log prior): the scalar objective (any data)."""

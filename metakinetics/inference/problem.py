@@ -38,6 +38,7 @@ from .setup_types import boolean, choice, number, string, table, unknown, value_
 
 LIKELIHOODS = ("binomial", "beta_binomial", "least_squares", "time_to_event")
 INTERVALS = ("wald", "profile", "conf_interval", "none")
+INFORMATION = ("auto", "scoring")
 OPTIMISERS = ("least_squares", "leastsq", "lbfgsb", "nelder", "powell")
 
 
@@ -87,6 +88,10 @@ class FitSetup:
     max_nfev: int | None = None
     tolerance: float | None = None   # L-BFGS-B: stop when an iteration gains less -2 log L than this
     workers: int = 1                 # processes for the finite differences (inference.parallel)
+    #: the information behind intervals and the Newton check: "auto" (Gauss-Newton J^T J where every
+    #: data set has residuals, else the finite-difference Hessian) or "scoring" (J^T J of the residuals
+    #: plus the outer product of per-patient scores of individual data: 2n + 1 evaluations, not ~2n^2)
+    information: str = "auto"
     nodes: int | Mapping[str, int] | None = None
     grid_step: float = 0.1
     compare: tuple[str, ...] = ()
@@ -94,7 +99,7 @@ class FitSetup:
 
 _TOP = {"fit", "model", "data", "parameters"}
 _FIT = {"name", "description", "seed", "optimiser", "intervals", "starts", "start_spread", "max_nfev",
-        "tolerance", "nodes", "grid_step", "compare", "workers"}
+        "tolerance", "nodes", "grid_step", "compare", "workers", "information"}
 _MODEL = {"name", "set"}
 _DATA = {"name", "likelihood", "sigma", "set", "groups", "select", "where", "group_by", "nodal", "case_mix", "label",
          "horizon", "diameter", "nodal_count",
@@ -202,12 +207,24 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
                 out[t] = v
         return out
 
-    model_set = check_keys(mdl.get("set", {}), "model.set")
+    raw_set = table(mdl.get("set", {}), where, "model.set")
+    # patterns expand over the model's own keys; a named key may be one only the set values make
+    # known (diagnosis.diameter_cm in place of diagnosis.size), so it is checked after they apply
+    model_set = check_keys({k: v for k, v in raw_set.items() if "*" in k}, "model.set")
+    for k, v in raw_set.items():
+        if "*" not in k:
+            number(v, where, f"model.set.{k}")
+            if k in model_set:
+                raise ModelFileError(where, f"model.set.{k}", f"sets '{k}', which another key of this table "
+                                     "sets too; set it once")
+            model_set[k] = v
     if model_set:
         try:
             model = fixed_model(model, model_set)  # fixed values in years, whatever the file's time_unit
         except MetakineticsError as exc:
-            raise ModelFileError(where, "model.set", f"cannot apply the fixed values: {exc}") from None
+            raise ModelFileError(where, "model", f"cannot load the model: {exc}") from None
+        known_keys = settable_values(model)     # the keys of the model as fixed (check_keys reads this)
+        check_keys({k: v for k, v in raw_set.items() if "*" not in k}, "model.set")
     data_raw = raw.get("data")
     if data_raw is not None and not isinstance(data_raw, list):
         raise ModelFileError(where, "data", "expected [[data]] tables (an array of tables)")
@@ -246,6 +263,8 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
         nodes=_nodes(fit.get("nodes"), where),
         grid_step=number(fit.get("grid_step", 0.1), where, "fit.grid_step", positive=True),
         workers=number(fit.get("workers", 1), where, "fit.workers", positive=True, integer=True),
+        information=choice(string(fit.get("information", "auto"), where, "fit.information"), INFORMATION, where,
+                           "fit.information"),
         compare=value_list(fit.get("compare", []), where, "fit.compare") if fit.get("compare") else ())
 
 

@@ -301,7 +301,7 @@ def _information_parts(setup: FitSetup, values: dict[str, float], *, predictor, 
     obj = Objective(setup, predictor, ctc_predictor=ctc_predictor)
     x = np.array([p.to_search(values[p.label]) for p in obj.params])
     if setup.workers > 1:
-        target = obj.residuals if obj.has_residuals else obj.loglik_parts
+        target = obj.residuals if obj.has_residuals else obj.score_terms if obj.scoring else obj.loglik_parts
         with Differences(target, *obj.params.bounds(), setup.workers, initializer=obj.silence) as diffs:
             return {"labels": obj.params.labels, "parts": information_parts(obj, x, diffs.values)}
     return {"labels": obj.params.labels, "parts": information_parts(obj, x)}

@@ -308,3 +308,13 @@ def test_model_set_takes_patterns_and_refuses_a_key_set_twice():
     none = text.replace('name = "breast"\n', 'name = "breast"\nset = { "organs.*.nothing" = 1 }\n', 1)
     with pytest.raises(ModelFileError, match="matches no numeric parameter"):
         parse_setup(none)
+
+
+def test_information_choice_is_read_and_checked():
+    from tests.inference.test_validation import TWO
+
+    text = TWO.format(extra="")
+    assert parse_setup(text).information == "auto"
+    assert parse_setup(text.replace('seed = 5\n', 'seed = 5\ninformation = "scoring"\n', 1)).information == "scoring"
+    with pytest.raises(ModelFileError, match=r"fit\.information.*expected one of auto, scoring, found 'hessain'"):
+        parse_setup(text.replace('seed = 5\n', 'seed = 5\ninformation = "hessain"\n', 1))

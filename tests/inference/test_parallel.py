@@ -68,7 +68,7 @@ def test_information_on_the_pool_equals_the_serial_information(tmp_path, residua
     from metakinetics.inference.objective import Objective
 
     obj = Objective(_setup(tmp_path, _data(tmp_path)), toy)
-    obj.has_residuals = residuals         # False: the finite-difference Hessian of -log L
+    obj.has_residuals = obj.scoring = residuals   # False: the finite-difference Hessian of -log L
     x = obj.params.start_vector() + 0.3
     serial = information(obj, x)
     target = obj.residuals if residuals else obj.minus2ll
