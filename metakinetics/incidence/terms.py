@@ -53,12 +53,32 @@ def needs_integral(endpoint: Endpoint, hazard: np.ndarray, after_relapse=0.0) ->
     detection, and for the endpoints that follow a patient past the first metastasis when some
     patient has a death hazard ``after_relapse`` (1/year) > 0.
     """
+    return bool(np.any(integral_each(endpoint, hazard, after_relapse)))
+
+
+def integral_each(endpoint: Endpoint, hazard, after_relapse=0.0) -> np.ndarray:
+    """:func:`needs_integral` of each patient (or parameter set) on its own, vectorised.
+
+    Parameters
+    ----------
+    endpoint : Endpoint
+    hazard : array_like
+        (n,) background death hazards (1/year).
+    after_relapse : array_like
+        Death hazards after a first metastasis (1/year), scalar or (n,).
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,) bool.
+    """
     inner, _ = split(endpoint)
+    hazard = np.asarray(hazard, dtype=float)
     if isinstance(inner, (First, MultiOrgan, Lag)):
-        return True
+        return np.ones(hazard.shape, dtype=bool)
     if isinstance(inner, (AtDiagnosis, NodalShare)):
-        return False
-    return bool(np.any(hazard > 0)) or (isinstance(inner, AFTER_FIRST) and bool(np.any(np.asarray(after_relapse) > 0)))
+        return np.zeros(hazard.shape, dtype=bool)
+    return (hazard > 0) | (isinstance(inner, AFTER_FIRST) & (np.asarray(after_relapse, dtype=float) > 0))
 
 
 @dataclass(frozen=True)

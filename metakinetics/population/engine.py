@@ -27,7 +27,8 @@ from ..errors import InputError, SolverError
 from ..incidence import colony_counts, diagnosis_counts
 from ..incidence.cluster_terms import cluster_terms, lambdas
 from ..incidence.nodes import nodal_log_weight
-from ..incidence.terms import AFTER_FIRST, clinical_grid, endpoint_grid, log_weight, needs_integral, split, terms
+from ..incidence.terms import (AFTER_FIRST, Grid, clinical_grid, endpoint_grid, integral_each, log_weight,
+                              split, terms)
 from ..model.chain import plan
 from ..model import Model
 from ..model.params import PatientParams, broadcast, prevalences, resolve, value_array
@@ -283,15 +284,18 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
     atdx = isinstance(inner, AtDiagnosis)
     share = isinstance(inner, NodalShare)       # the nodal class is counted (a), not selected (weight)
     hz, nu = pat.hazard[::Po], pat.after_relapse[::Po]
-    integral = np.array([needs_integral(ep, np.array([h]), x) for h, x in zip(hz, nu)])
+    integral = integral_each(ep, hz, nu)
     worked = pat.worked_up and isinstance(inner, WORKUP_FORMULAS)    # the work-up: integrals (incidence.workup)
     integral |= worked
     grids: dict[bytes, tuple] = {}
+    by_breaks: dict[tuple, Grid] = {}           # sets with the same breakpoints share one grid
     for d in range(n):
         if integral[d]:
             one = pat.take(slice(d * Po, (d + 1) * Po))
-            extra = _workup_breaks(one, t, L) if worked else []
-            g = endpoint_grid(ep, t, True, _breaks(one) + extra)
+            brk = tuple(_breaks(one) + (_workup_breaks(one, t, L) if worked else []))
+            if brk not in by_breaks:
+                by_breaks[brk] = endpoint_grid(ep, t, True, list(brk))
+            g = by_breaks[brk]
             key = b"I" + g.u.tobytes()
         else:
             key, g = b"plain", None
