@@ -20,9 +20,10 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from ..endpoints import AtDiagnosis, Any, Distant, Endpoint, First, SiteShare
+from ..endpoints import AtDiagnosis, Any, Distant, Endpoint, First, OrgansPerRelapse, SiteShare
 from ..errors import InputError
 from ..model.params import PatientParams
+from .cluster_relapse import alive_density, node_pairs, pair_thresholds
 from .secondary import cluster_lambda
 from .terms import Grid, cumulative, split
 
@@ -36,6 +37,8 @@ class Lambdas:
     all: np.ndarray | None = None     # (P, N) Lambda(all t_dx + u) - base
     g_any: np.ndarray | None = None   # (P, N, K) dLambda/dc_k at the any thresholds
     g_all: np.ndarray | None = None   # (P, N, K) dLambda/dc_k at the all thresholds
+    pair: np.ndarray | None = None    # (P, n_pairs, K) Lambda(c(s, x)) - base (incidence.cluster_relapse)
+    g_pair: np.ndarray | None = None  # (P, n_pairs, K) dLambda/dc_k there
 
     def take(self, rows) -> "Lambdas":
         """The patients ``rows``.
@@ -52,8 +55,12 @@ class Lambdas:
                                 if getattr(self, f.name) is not None})
 
 
+#: threshold vectors per call of cluster_lambda for the node pairs (bounds its working memory)
+PAIR_VECTORS = 2048
+
+
 def lambdas(endpoint: Endpoint, grid: Grid, pat: PatientParams, *, closed: bool, integral: bool,
-            generations: int | None = 2) -> Lambdas:
+            generations: int | None = 2, relapse: bool = False) -> Lambdas:
     """Lambda and its gradients for ``endpoint`` on ``grid`` (clinical years) for every patient.
 
     Parameters
@@ -70,6 +77,10 @@ def lambdas(endpoint: Endpoint, grid: Grid, pat: PatientParams, *, closed: bool,
     generations : int or None
         Generations of colonies followed (2: the primary's colonies shed, their daughters do
         not; None: every generation).
+    relapse : bool
+        Whether some patient dies faster after a first relapse (mortality.after_relapse > 0):
+        the endpoints counting organs found alive then need Lambda on node pairs
+        (:mod:`metakinetics.incidence.cluster_relapse`; needs the integral grid).
 
     Returns
     -------
@@ -92,8 +103,8 @@ def lambdas(endpoint: Endpoint, grid: Grid, pat: PatientParams, *, closed: bool,
     ref = tdx + L
     uu = tdx[:, None] + np.maximum(u, L)[None, :]                 # (P, N): before the landmark, nothing counts
     blocks = [np.broadcast_to(ref[:, None, None], (P, 1, K))]
-    want_any = isinstance(inner, (Any, SiteShare))
-    want_all = isinstance(inner, (Distant, SiteShare, First))
+    want_any = isinstance(inner, (Any, SiteShare, OrgansPerRelapse))
+    want_all = isinstance(inner, (Distant, SiteShare, OrgansPerRelapse, First))
     if want_any:
         c = np.broadcast_to(ref[:, None, None, None], (P, N, K, K)).copy()    # (P, N, k varied, organ)
         idx = np.arange(K)
@@ -116,11 +127,31 @@ def lambdas(endpoint: Endpoint, grid: Grid, pat: PatientParams, *, closed: bool,
         out["all"] = np.maximum(Lam[:, pos:pos + N] - base[:, None], 0.0)
         if integral:
             out["g_all"] = grad[:, pos:pos + N]
+    if want_any and relapse:
+        out["pair"], out["g_pair"] = _pair_lambdas(grid, pat, base, closed=closed, generations=generations)
     return Lambdas(**out)
 
 
+def _pair_lambdas(grid: Grid, pat: PatientParams, base: np.ndarray, *, closed: bool, generations):
+    """(P, n_pairs, K) Lambda(c(s, x)) - base and dLambda/dc_k(c(s, x)) at the node pairs of
+    ``grid`` (incidence.cluster_relapse), in blocks of PAIR_VECTORS threshold vectors."""
+    pairs = node_pairs(grid)
+    K = len(pat.organs)
+    c = pair_thresholds(grid, pairs, pat.diagnosis_time(), K)
+    P, V = pat.n, c.shape[1]
+    lam, grad = np.empty((P, V)), np.empty((P, V))
+    idx = np.arange(V) % K                                      # the organ whose threshold is x
+    for lo in range(0, V, PAIR_VECTORS):
+        r = slice(lo, min(lo + PAIR_VECTORS, V))
+        L_, g_ = cluster_lambda(pat, c[:, r], closed=closed, grad=True, generations=generations)
+        lam[:, r] = L_
+        grad[:, r] = np.take_along_axis(g_, idx[None, r, None], axis=2)[:, :, 0]
+    n = pairs.x.size
+    return np.maximum(lam.reshape(P, n, K) - base[:, None, None], 0.0), grad.reshape(P, n, K)
+
+
 def cluster_terms(endpoint: Endpoint, grid: Grid, lam: Lambdas, hazard: np.ndarray,
-                  mu: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  mu: np.ndarray, after_relapse: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(lw (P,), a (P, T, K'), b) as :func:`metakinetics.incidence.terms.terms`, from Lambda.
 
     Parameters
@@ -133,6 +164,9 @@ def cluster_terms(endpoint: Endpoint, grid: Grid, lam: Lambdas, hazard: np.ndarr
         (Po,) background death hazard (1/year).
     mu : numpy.ndarray
         (Po, J) shedding constants: every patient stands for J patients (P = Po J).
+    after_relapse : numpy.ndarray or None
+        (Po,) death hazard after the first detected distant metastasis (1/year); used by the
+        endpoints counting organs found alive (needs ``lam.pair``, incidence.cluster_relapse).
 
     Returns
     -------
@@ -169,9 +203,13 @@ def cluster_terms(endpoint: Endpoint, grid: Grid, lam: Lambdas, hazard: np.ndarr
             rate = m4 * lam.g_all[:, None] * decay                                            # (Po, J, N, K)
             if isinstance(inner, First):
                 out["first"] = full(rate * surv_all)
-            if isinstance(inner, (Distant, SiteShare)):
+            if isinstance(inner, (Distant, SiteShare, OrgansPerRelapse)):
                 out["dist"] = full((rate * surv_all).sum(axis=3, keepdims=True))
-        if lam.any is not None:
+        if lam.pair is not None:
+            nu = np.zeros(Po) if after_relapse is None else np.broadcast_to(after_relapse, (Po,))
+            out["any"] = alive_density(grid, node_pairs(grid), lam.any, lam.g_any, lam.pair, lam.g_pair,
+                                       hazard, nu, mu, L)
+        elif lam.any is not None:
             out["any"] = full(m4 * lam.g_any[:, None] * decay * np.exp(-m4 * lam.any[:, None]))
         res = {}
         for key, f in out.items():
@@ -186,6 +224,8 @@ def cluster_terms(endpoint: Endpoint, grid: Grid, lam: Lambdas, hazard: np.ndarr
         return lw, dist, np.ones((P, 1, 1))
     if isinstance(inner, SiteShare):
         return lw, any_k, dist
+    if isinstance(inner, OrgansPerRelapse):
+        return lw, any_k.sum(axis=2, keepdims=True), dist
     raise InputError(f"endpoint '{inner.name}' with metastasis-to-metastasis seeding: the formulas cover any, "
-                     f"first, distant, site_share, at_diagnosis and their landmarks; use method 'monte-carlo' "
-                     f"(the cohort simulator follows seeding exactly)")
+                     f"first, distant, site_share, organs_per_relapse, at_diagnosis and their landmarks; use "
+                     f"method 'monte-carlo' (the cohort simulator follows seeding exactly)")

@@ -312,12 +312,10 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
         mu_s = mu.reshape(n, Po, J)[sets].reshape(ns * Po, J)
         lam = None
         if sub.secondary:                     # colonies seed colonies: a cluster process (incidence.cluster_terms)
-            if isinstance(inner, AFTER_FIRST) and np.any(sub.after_relapse > 0):
-                raise InputError(f"mortality.after_relapse > 0 with metastasis-to-metastasis seeding: the cluster "
-                                 f"formulas hold death after relapse for the endpoints it cannot change (first, "
-                                 f"distant, at_diagnosis), not for '{inner.name}'; use method 'monte-carlo' (the "
-                                 f"cohort simulator follows both exactly)")
-            lam = lambdas(ep, grid, sub, closed=closed, integral=integ, generations=generations)
+            relapse = isinstance(inner, AFTER_FIRST) and bool(np.any(sub.after_relapse > 0))
+            if relapse:
+                check_seeding_relapse(inner, generations)
+            lam = lambdas(ep, grid, sub, closed=closed, integral=integ, generations=generations, relapse=relapse)
             lw = np.zeros(ns * Po * J) if atdx else (-mu_s * lam.base[:, None]).reshape(-1)
         else:
             M0, M, h = _counts(sub, ns, Po, grid.u, closed, integ)
@@ -353,7 +351,7 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
                                     (rows, t.size, 1))
                 b = np.ones((rows, 1, 1))
             elif lam is not None:
-                _, a, b = cluster_terms(ep, grid, lam.take(r), sub.hazard[r], mu_s[r])
+                _, a, b = cluster_terms(ep, grid, lam.take(r), sub.hazard[r], mu_s[r], sub.after_relapse[r])
             else:
                 _, a, b = terms(ep, grid, M0[r], M[r], None if h is None else h[r], sub.hazard[r], mu_s[r],
                                 sub.after_relapse[r], None if not worked else (workup[0][r], workup[1]))
@@ -367,6 +365,38 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
         if mc:
             err[sets] = s
     return out, err
+
+
+#: endpoints the seeding formulas give with death after relapse (incidence.cluster_relapse)
+SEEDING_RELAPSE = (Any, SiteShare, OrgansPerRelapse)
+
+
+def check_seeding_relapse(inner: Endpoint, generations: int | None) -> None:
+    """Refuse, by name, what the seeding formulas cannot give with death after relapse
+    (mortality.after_relapse > 0): the clinician endpoints multi_organ and lag, and more than two
+    generations of colonies (Lambda on ~10^4 node pairs per patient through the later-generation
+    correction: minutes per patient); the cohort simulator follows both.
+
+    Parameters
+    ----------
+    inner : Endpoint
+        The endpoint (landmark removed).
+    generations : int or None
+        Generations of colonies followed (None: every generation).
+
+    Raises
+    ------
+    InputError
+    """
+    if not isinstance(inner, SEEDING_RELAPSE):
+        raise InputError(f"'{inner.name}' with metastasis-to-metastasis seeding and mortality.after_relapse > 0 is "
+                         f"not in the formulas (they give any, site_share, organs_per_relapse, first, distant and "
+                         f"at_diagnosis); use method 'monte-carlo'")
+    if generations is None or generations > 2:
+        raise InputError(f"'{inner.name}' with metastasis-to-metastasis seeding, mortality.after_relapse > 0 and "
+                         f"generations {'all' if generations is None else generations}: the formulas follow at most "
+                         f"2 generations here (every generation costs minutes per patient); use generations 2 or "
+                         f"method 'monte-carlo'")
 
 
 class _Sums:
