@@ -12,7 +12,10 @@ time u after diagnosis t_dx, landmark L; with L = 0 the landmark is the M0 selec
   first_k(u)        int_L^u mu dLambda/dc_k(all t_dx + v) exp(-mu [Lambda(all t_dx + v) - ...]) dv,
   at_diagnosis      1 - exp(-mu Lambda(c_k = t_dx, others unconstrained)) (per organ; all t_dx: distant)
 
-with background mortality the any/distant events are integrated like first, weighted by survival.
+with background mortality the any/distant events are integrated like first, weighted by survival;
+with death after relapse (mortality.after_relapse > 0) any_k counts organ k found alive, from
+Lambda on pairs of thresholds (:mod:`metakinetics.incidence.cluster_relapse`), and
+organs_per_relapse = sum_k any_k / distant.
 """
 from __future__ import annotations
 
