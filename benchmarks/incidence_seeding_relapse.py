@@ -2,7 +2,8 @@
 Lambda on ~10^4 node pairs per patient) against the same call without death after relapse.
 
 Hub test model (tests/incidence/exp_hub.toml, liver secondary_shedding 1e4, 2 organs), background
-death 0.03/year, endpoint any at 1, 2, ..., 10 years:
+death 0.03/year, endpoint any (or --endpoint: site_share, organs_per_relapse, multi_organ) at 1, 2,
+..., 10 years:
 
 - ``typical``: the typical patient (--individual, one patient),
 - ``population``: Gauss-Hermite 24 x 5 x 5 nodes (25 patients x 24 mu nodes),
@@ -11,7 +12,7 @@ death 0.03/year, endpoint any at 1, 2, ..., 10 years:
 Prints ONE JSON line: best wall time (s) over R repeats (after one warm-up call) with nu = 0 and
 with nu = --after-relapse, their ratio, and the number of node pairs and threshold vectors per
 patient of the nu > 0 call.
-Usage: python benchmarks/incidence_seeding_relapse.py [--repeat R] [--after-relapse 1.0]
+Usage: python benchmarks/incidence_seeding_relapse.py [--repeat R] [--after-relapse 1.0] [--endpoint any]
 """
 from __future__ import annotations
 
@@ -32,13 +33,13 @@ HUB = Path(__file__).resolve().parent.parent / "tests" / "incidence" / "exp_hub.
 TIMES = np.arange(1.0, 11.0)
 
 
-def best_wall(model, how: dict, repeat: int) -> float:
-    """Best wall time (s) of ``repeat`` calls of incidence(any at TIMES) after one warm-up call."""
-    incidence(model, "any", TIMES, **how)
+def best_wall(model, endpoint: str, how: dict, repeat: int) -> float:
+    """Best wall time (s) of ``repeat`` calls of incidence(endpoint at TIMES) after one warm-up call."""
+    incidence(model, endpoint, TIMES, **how)
     walls = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        incidence(model, "any", TIMES, **how)
+        incidence(model, endpoint, TIMES, **how)
         walls.append(time.perf_counter() - t0)
     return min(walls)
 
@@ -53,6 +54,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--after-relapse", type=float, default=1.0, help="nu (1/year)")
+    ap.add_argument("--endpoint", default="any", choices=["any", "site_share", "organs_per_relapse", "multi_organ"])
     args = ap.parse_args()
     hub = load_model(str(HUB)).with_values({"organs.liver.secondary_shedding": 1e4, "mortality.hazard": 0.03})
     breast = load_model("breast")
@@ -61,17 +63,19 @@ def main() -> None:
     cases = {"typical": (hub, {"individual": True}),
              "population": (hub, {"nodes": {"mu": 24, "rate": 5, "diameter": 5}}),
              "breast": (breast, {"individual": True})}
-    out = {"benchmark": "incidence_seeding_relapse", "endpoint": "any", "times": TIMES.size,
+    out = {"benchmark": "incidence_seeding_relapse", "endpoint": args.endpoint, "times": TIMES.size,
            "after_relapse": args.after_relapse, "repeat": args.repeat}
     for name, (model, how) in cases.items():
-        base = best_wall(model.with_values({"mortality.after_relapse": 0.0}), how, args.repeat)
-        dead = best_wall(model.with_values({"mortality.after_relapse": args.after_relapse}), how, args.repeat)
+        base = best_wall(model.with_values({"mortality.after_relapse": 0.0}), args.endpoint, how, args.repeat)
+        dead = best_wall(model.with_values({"mortality.after_relapse": args.after_relapse}), args.endpoint, how,
+                         args.repeat)
         out[f"{name}_nu0_s"] = round(base, 4)
         out[f"{name}_nu_s"] = round(dead, 3)
         out[f"{name}_ratio"] = round(dead / base, 1)
-        pairs = pairs_per_patient(model)
-        out[f"{name}_pairs"] = pairs
-        out[f"{name}_vectors_per_patient"] = pairs * len(model.organ_names)
+        if args.endpoint != "multi_organ":
+            pairs = pairs_per_patient(model)
+            out[f"{name}_pairs"] = pairs
+            out[f"{name}_vectors_per_patient"] = pairs * len(model.organ_names)
     print(json.dumps(out))
 
 

@@ -75,6 +75,29 @@ def node_pairs(grid) -> Pairs:
     return Pairs(xa[keep], sb[keep])
 
 
+def split_thresholds(tdx: np.ndarray, one: np.ndarray, others: np.ndarray, K: int) -> np.ndarray:
+    """(P, V K, K) threshold vectors (absolute years): for each of V pairs of clinical times and
+    each organ k, c_k = t_dx + ``one`` and c_j = t_dx + ``others`` for j != k (vector-major, then k).
+
+    Parameters
+    ----------
+    tdx : numpy.ndarray
+        (P,) diagnosis times (years on the patient's clock).
+    one, others : numpy.ndarray
+        (V,) clinical times (years after diagnosis).
+    K : int
+        Number of organs.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    c = np.broadcast_to(np.asarray(others, dtype=float)[:, None, None], (len(others), K, K)).copy()
+    idx = np.arange(K)
+    c[:, idx, idx] = np.asarray(one, dtype=float)[:, None]
+    return tdx[:, None, None] + c.reshape(1, -1, K)
+
+
 def pair_thresholds(grid, pairs: Pairs, tdx: np.ndarray, K: int) -> np.ndarray:
     """(P, n_pairs K, K) threshold vectors c(s_b, x_a) (absolute years) for patients diagnosed at
     ``tdx`` (P,): pair-major, then the organ k whose threshold is x_a (the others at s_b).
@@ -93,10 +116,7 @@ def pair_thresholds(grid, pairs: Pairs, tdx: np.ndarray, K: int) -> np.ndarray:
     numpy.ndarray
     """
     u = grid.u[grid.nodes.ravel()]
-    c = np.broadcast_to(u[pairs.s][:, None, None], (pairs.s.size, K, K)).copy()
-    idx = np.arange(K)
-    c[:, idx, idx] = u[pairs.x][:, None]
-    return tdx[:, None, None] + c.reshape(1, -1, K)
+    return split_thresholds(tdx, u[pairs.x], u[pairs.s], K)
 
 
 def pair_weights(grid, pairs: Pairs, nu: float) -> np.ndarray:

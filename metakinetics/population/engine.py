@@ -22,7 +22,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..endpoints import AtDiagnosis, Any, Distant, Endpoint, First, NodalShare, OrgansPerRelapse, SiteShare
+from ..endpoints import (AtDiagnosis, Any, Distant, Endpoint, First, Lag, MultiOrgan, NodalShare, OrgansPerRelapse,
+                         SiteShare)
 from ..errors import InputError, SolverError
 from ..incidence import colony_counts, diagnosis_counts
 from ..incidence.cluster_terms import cluster_terms, lambdas
@@ -313,8 +314,8 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
         lam = None
         if sub.secondary:                     # colonies seed colonies: a cluster process (incidence.cluster_terms)
             relapse = isinstance(inner, AFTER_FIRST) and bool(np.any(sub.after_relapse > 0))
-            if relapse:
-                check_seeding_relapse(inner, generations)
+            if relapse or isinstance(inner, (MultiOrgan, Lag)):
+                check_pair_generations(inner, generations)
             lam = lambdas(ep, grid, sub, closed=closed, integral=integ, generations=generations, relapse=relapse)
             lw = np.zeros(ns * Po * J) if atdx else (-mu_s * lam.base[:, None]).reshape(-1)
         else:
@@ -367,15 +368,12 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
     return out, err
 
 
-#: endpoints the seeding formulas give with death after relapse (incidence.cluster_relapse)
-SEEDING_RELAPSE = (Any, SiteShare, OrgansPerRelapse)
-
-
-def check_seeding_relapse(inner: Endpoint, generations: int | None) -> None:
-    """Refuse, by name, what the seeding formulas cannot give with death after relapse
-    (mortality.after_relapse > 0): the clinician endpoints multi_organ and lag, and more than two
-    generations of colonies (Lambda on ~10^4 node pairs per patient through the later-generation
-    correction: minutes per patient); the cohort simulator follows both.
+def check_pair_generations(inner: Endpoint, generations: int | None) -> None:
+    """Refuse, by name, more than two generations of colonies where the seeding formulas need
+    Lambda on pairs of thresholds (incidence.cluster_relapse, incidence.cluster_windows: death
+    after relapse for any, site_share and organs_per_relapse; multi_organ and lag): ~10^4 pairs
+    per patient through the later-generation correction cost minutes per patient (460 s for
+    2 x 10^4 vectors on the hub model); the cohort simulator follows every generation.
 
     Parameters
     ----------
@@ -388,14 +386,11 @@ def check_seeding_relapse(inner: Endpoint, generations: int | None) -> None:
     ------
     InputError
     """
-    if not isinstance(inner, SEEDING_RELAPSE):
-        raise InputError(f"'{inner.name}' with metastasis-to-metastasis seeding and mortality.after_relapse > 0 is "
-                         f"not in the formulas (they give any, site_share, organs_per_relapse, first, distant and "
-                         f"at_diagnosis); use method 'monte-carlo'")
     if generations is None or generations > 2:
-        raise InputError(f"'{inner.name}' with metastasis-to-metastasis seeding, mortality.after_relapse > 0 and "
-                         f"generations {'all' if generations is None else generations}: the formulas follow at most "
-                         f"2 generations here (every generation costs minutes per patient); use generations 2 or "
+        raise InputError(f"'{inner.name}' with metastasis-to-metastasis seeding and generations "
+                         f"{'all' if generations is None else generations}: with death after relapse "
+                         f"(mortality.after_relapse > 0), and for multi_organ and lag, the formulas follow at most "
+                         f"2 generations (every generation costs minutes per patient); use generations 2 or "
                          f"method 'monte-carlo'")
 
 

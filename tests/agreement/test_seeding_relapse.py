@@ -1,8 +1,10 @@
 """Metastasis-to-metastasis seeding with death after relapse: the formulas
-(incidence.cluster_relapse: organ k found alive from Lambda on node pairs) = the exact event-level
-simulator with the same generations (2: the primary's colonies shed, their daughters do not),
-within 4 SE for any, site_share, organs_per_relapse and a landmark site_share, every organ, at
-6, 8 and 10 years, 10^5 patients per set (as the other seeding agreement tests).
+(incidence.cluster_relapse: organ k found alive from Lambda on node pairs; incidence.cluster_windows:
+multi_organ and lag) = the exact event-level simulator with the same generations (2: the primary's
+colonies shed, their daughters do not), within 4 SE for any, site_share, organs_per_relapse,
+multi_organ (3 months and 1 year), lag (within 2 years of a first relapse by 10 years) and
+landmark site_share / multi_organ, every organ, at 6, 8 and 10 years (lags 0.25 to 2 years),
+10^5 patients per set (as the other seeding agreement tests).
 
 Sets, on the hub model with strong seeding (liver colonies seed liver and bone; liver is found
 mostly after bone, so death after the first relapse hides it):
@@ -13,21 +15,23 @@ mostly after bone, so death after the first relapse hides it):
 
 In both about half or more of the relapsed patients die of the relapse within the horizon. The
 SE: the simulator's, floored by the binomial SE at the formula's value (proportions) or 1/n
-(the mean organ count), where few relapses make the cohort's own SE 0. 4 SE over ~40
+(the mean organ count), where few relapses make the cohort's own SE 0. 4 SE over ~60
 comparisons per set: a false alarm has probability ~0.3%, and the seeds are fixed. The same
 cohort rejects the seeding formula that ignores nu (|z| > 6), so the comparison is live.
 """
 import numpy as np
 import pytest
 
-from metakinetics.endpoints import Any, Landmark, OrgansPerRelapse, SiteShare
+from metakinetics.endpoints import Any, Lag, Landmark, MultiOrgan, OrgansPerRelapse, SiteShare
 from metakinetics.model import load_model
 from metakinetics.population.incidence import incidence
 from metakinetics.stochastic.cohort import cohort_incidence, simulate_cohort
 
 N = 100_000
 TIMES = np.array([6.0, 8.0, 10.0])
-ENDPOINTS = [Any(), SiteShare(), OrgansPerRelapse(), Landmark(SiteShare(), 6.0)]
+LAGS = np.array([0.25, 0.5, 1.0, 2.0])
+ENDPOINTS = [Any(), SiteShare(), OrgansPerRelapse(), MultiOrgan(), MultiOrgan(window=1.0), Lag(horizon=10.0, within=2.0),
+             Landmark(SiteShare(), 6.0), Landmark(MultiOrgan(window=1.0), 6.0)]
 HUB = load_model("tests/incidence/exp_hub.toml").with_values({"organs.liver.secondary_shedding": 1e4})
 SETS = {"typical": (HUB.with_values({"mortality.hazard": 0.03, "mortality.after_relapse": 1.0}),
                     {"individual": True}, 23),
@@ -40,7 +44,7 @@ def _cohort(name):
     if name not in _COHORTS:
         model, how, seed = SETS[name]
         _COHORTS[name] = simulate_cohort(model, N, seed=np.random.default_rng(seed), generations=2,
-                                         individual=how.get("individual", False), horizon=float(TIMES[-1]))
+                                         individual=how.get("individual", False), horizon=float(TIMES[-1]) + 2.0)
     return _COHORTS[name]
 
 
@@ -55,7 +59,7 @@ def _z(ep, f, r):
 
 
 def _times(ep):
-    return TIMES[TIMES > getattr(ep, "at", 0.0)]
+    return LAGS if isinstance(ep, Lag) else TIMES[TIMES > getattr(ep, "at", 0.0)]
 
 
 @pytest.mark.statistical
@@ -74,11 +78,13 @@ def test_seeding_with_death_after_relapse_matches_the_simulator(name):
 
 
 @pytest.mark.statistical
-@pytest.mark.parametrize("ep", [Any(), OrgansPerRelapse()])
+@pytest.mark.parametrize("ep", [Any(), OrgansPerRelapse(), MultiOrgan(window=1.0), Lag(horizon=10.0, within=2.0)])
 def test_ignoring_death_after_relapse_is_rejected(ep):
-    """The seeding formula without death after relapse (nu = 0, the old numbers) is far from the
-    same cohort: liver found alive by 10 years is lower with nu."""
+    """The seeding formula without death after relapse (nu = 0: the old numbers of any) is far
+    from the same cohort: liver found alive by 10 years, a second organ within a year and organ k
+    within each lag are lower with nu."""
     model, how, _ = SETS["typical"]
     ignored = model.with_values({"mortality.after_relapse": 0.0})
-    z = _z(ep, incidence(ignored, ep, TIMES, **how).values, cohort_incidence(_cohort("typical"), ep, TIMES))
+    t = _times(ep)
+    z = _z(ep, incidence(ignored, ep, t, **how).values, cohort_incidence(_cohort("typical"), ep, t))
     assert np.abs(z).max() > 6.0

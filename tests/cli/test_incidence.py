@@ -70,11 +70,12 @@ def test_errors_are_one_line(capsys):
 
 def test_colony_seeding_with_death_after_relapse(capsys):
     """The seeding formulas with mortality.after_relapse > 0 through the CLI verb (organs found
-    alive: any, site_share, organs_per_relapse) = the library; what they do not cover is one line."""
+    alive: any, site_share, organs_per_relapse, multi_organ) = the library; every generation with
+    it is refused in one line."""
     seeding = ["--set", "organs.liver.secondary_shedding=1e4", "--set", "mortality.after_relapse=1",
                "--set", "mortality.hazard=0.03"]
     model = "tests/incidence/exp_hub.toml"
-    for ep in ("any", "site_share", "organs_per_relapse"):
+    for ep in ("any", "site_share", "organs_per_relapse", "multi_organ"):
         code, out, _ = _run(capsys, model, "--endpoint", ep, *seeding, "--times", "6,10", "--individual",
                             "--format", "csv")
         assert code == 0
@@ -83,6 +84,8 @@ def test_colony_seeding_with_death_after_relapse(capsys):
                         params={"organs.liver.secondary_shedding": 1e4, "mortality.after_relapse": 1.0,
                                 "mortality.hazard": 0.03})
         np.testing.assert_allclose(vals[:, 1:], api.values, rtol=1e-5)
-    code, _, err = _run(capsys, model, "--endpoint", "multi_organ", *seeding, "--times", "6", "--individual")
-    assert code == 2 and "'multi_organ' with metastasis-to-metastasis seeding" in err and "monte-carlo" in err
+    code, _, err = _run(capsys, model, "--endpoint", "any", *seeding, "--times", "6", "--individual",
+                        "--generations", "all")
+    assert code == 2 and "'any' with metastasis-to-metastasis seeding and generations all" in err
+    assert "monte-carlo" in err
     assert len(err.strip().splitlines()) == 1
