@@ -233,11 +233,11 @@ def terms(endpoint: Endpoint, grid: Grid, M0: np.ndarray, M: np.ndarray, h: np.n
             s_i = grid.windows.s
             if isinstance(inner, MultiOrgan):                    # first in k, another organ within w
                 f = ((hd * rel_G)[:, s_i] * E[:, :, 0]).sum(axis=2, keepdims=True)          # (P, n_o, 1)
-                cum = _outer_cumulative(grid, f)                                                # (P, nb, 1)
+                cum = outer_cumulative(grid, f)                                                # (P, nb, 1)
                 multi = np.where(after, np.maximum(cum[:, grid.user] - cum[:, iL][:, None], 0.0), 0.0)
             else:                                                # first elsewhere, k within each lag
                 first_el = (hd.sum(axis=2, keepdims=True) - hd)[:, s_i] * rel_G[:, s_i]    # (P, n_o, K)
-                w = _outer_weights(grid)                                                        # (n_o,)
+                w = outer_weights(grid)                                                        # (n_o,)
                 cum = np.einsum("i,pik,pijk->pjk", w, first_el, E)                              # (P, W, K)
                 return lw, np.maximum(cum[:, :-1], 0.0), np.maximum(cum[:, -1:], 0.0)
         out = {}
@@ -270,18 +270,40 @@ def terms(endpoint: Endpoint, grid: Grid, M0: np.ndarray, M: np.ndarray, h: np.n
     raise InputError(f"endpoint '{inner.name}' cannot be computed here")
 
 
-def _outer_weights(grid: Grid) -> np.ndarray:
-    """(n_o,) Gauss weights (years) of the outer nodes of ``grid.windows``."""
+def outer_weights(grid: Grid) -> np.ndarray:
+    """(n_o,) Gauss weights (years) of the outer nodes of ``grid.windows``.
+
+    Parameters
+    ----------
+    grid : Grid
+        A multi_organ or lag grid (:func:`endpoint_grid`).
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     o = grid.windows.outer
     return ((grid.pieces[o, 1] - grid.pieces[o, 0])[:, None] * _WU[None, :]).ravel()
 
 
-def _outer_cumulative(grid: Grid, f: np.ndarray) -> np.ndarray:
+def outer_cumulative(grid: Grid, f: np.ndarray) -> np.ndarray:
     """int_{b_0}^{b_j} f du at every break (P, nb, ...), f (P, n_o, ...) given at the outer nodes
-    of ``grid.windows`` (0 on the other pieces)."""
+    of ``grid.windows`` (0 on the other pieces).
+
+    Parameters
+    ----------
+    grid : Grid
+        A multi_organ or lag grid (:func:`endpoint_grid`).
+    f : numpy.ndarray
+        (P, n_o, ...) the integrand at the outer nodes.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     o = grid.windows.outer
     nb = grid.pieces.shape[0] + 1
-    w = _outer_weights(grid).reshape((1, -1) + (1,) * (f.ndim - 2))
+    w = outer_weights(grid).reshape((1, -1) + (1,) * (f.ndim - 2))
     per = (f * w).reshape((f.shape[0], o.size, 6) + f.shape[2:]).sum(axis=2)
     piece = np.zeros((f.shape[0], nb - 1) + f.shape[2:])
     piece[:, o] = per

@@ -22,7 +22,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..endpoints import AtDiagnosis, Any, Distant, Endpoint, First, NodalShare, OrgansPerRelapse, SiteShare
+from ..endpoints import (AtDiagnosis, Any, Distant, Endpoint, First, Lag, MultiOrgan, NodalShare, OrgansPerRelapse,
+                         SiteShare)
 from ..errors import InputError, SolverError
 from ..incidence import colony_counts, diagnosis_counts
 from ..incidence.cluster_terms import cluster_terms, lambdas
@@ -316,12 +317,10 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
         mu_s = mu.reshape(n, Po, J)[sets].reshape(ns * Po, J)
         lam = None
         if sub.secondary:                     # colonies seed colonies: a cluster process (incidence.cluster_terms)
-            if isinstance(inner, AFTER_FIRST) and np.any(sub.after_relapse > 0):
-                raise InputError(f"mortality.after_relapse > 0 with metastasis-to-metastasis seeding: the cluster "
-                                 f"formulas hold death after relapse for the endpoints it cannot change (first, "
-                                 f"distant, at_diagnosis), not for '{inner.name}'; use method 'monte-carlo' (the "
-                                 f"cohort simulator follows both exactly)")
-            lam = lambdas(ep, grid, sub, closed=closed, integral=integ, generations=generations)
+            relapse = isinstance(inner, AFTER_FIRST) and bool(np.any(sub.after_relapse > 0))
+            if relapse or isinstance(inner, (MultiOrgan, Lag)):
+                check_pair_generations(inner, generations)
+            lam = lambdas(ep, grid, sub, closed=closed, integral=integ, generations=generations, relapse=relapse)
             lw = np.zeros(ns * Po * J) if atdx else (-mu_s * lam.base[:, None]).reshape(-1)
         else:
             M0, M, h = _counts(sub, ns, Po, grid.u, closed, integ)
@@ -357,7 +356,7 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
                                     (rows, t.size, 1))
                 b = np.ones((rows, 1, 1))
             elif lam is not None:
-                _, a, b = cluster_terms(ep, grid, lam.take(r), sub.hazard[r], mu_s[r])
+                _, a, b = cluster_terms(ep, grid, lam.take(r), sub.hazard[r], mu_s[r], sub.after_relapse[r])
             else:
                 _, a, b = terms(ep, grid, M0[r], M[r], None if h is None else h[r], sub.hazard[r], mu_s[r],
                                 sub.after_relapse[r], None if not worked else (workup[0][r], workup[1]))
@@ -371,6 +370,32 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
         if mc:
             err[sets] = s
     return out, err
+
+
+def check_pair_generations(inner: Endpoint, generations: int | None) -> None:
+    """Refuse, by name, more than two generations of colonies where the seeding formulas need
+    Lambda on pairs of thresholds (incidence.cluster_relapse, incidence.cluster_windows: death
+    after relapse for any, site_share and organs_per_relapse; multi_organ and lag): ~10^4 pairs
+    per patient through the later-generation correction cost minutes per patient (460 s for
+    2 x 10^4 vectors on the hub model); the cohort simulator follows every generation.
+
+    Parameters
+    ----------
+    inner : Endpoint
+        The endpoint (landmark removed).
+    generations : int or None
+        Generations of colonies followed (None: every generation).
+
+    Raises
+    ------
+    InputError
+    """
+    if generations is None or generations > 2:
+        raise InputError(f"'{inner.name}' with metastasis-to-metastasis seeding and generations "
+                         f"{'all' if generations is None else generations}: with death after relapse "
+                         f"(mortality.after_relapse > 0), and for multi_organ and lag, the formulas follow at most "
+                         f"2 generations (every generation costs minutes per patient); use generations 2 or "
+                         f"method 'monte-carlo'")
 
 
 class _Sums:

@@ -41,9 +41,12 @@ CASES = [
     ("28_model_negative_secondary_shedding",
      lambda: MODEL.with_values({"organs.lung.secondary_shedding": -2.0}),
      "organs.lung.secondary_shedding: must be zero or positive, found -2"),
-    ("29_death_after_relapse_with_colony_seeding",
-     lambda: _incidence(params={"organs.bone.secondary_shedding": 1e4, "mortality.after_relapse": 1.0}),
-     "not for 'any'; use method 'monte-carlo'"),
+    ("29_death_after_relapse_with_colony_seeding_and_3_generations",
+     lambda: _incidence(params={"organs.bone.secondary_shedding": 1e4, "mortality.after_relapse": 1.0}, generations=3),
+     "'any' with metastasis-to-metastasis seeding and generations 3: with death after relapse"),
+    ("30_multi_organ_with_colony_seeding_and_every_generation",
+     lambda: _incidence("multi_organ", params={"organs.bone.secondary_shedding": 1e4}, generations=None),
+     "'multi_organ' with metastasis-to-metastasis seeding and generations all"),
 ]
 
 

@@ -66,3 +66,26 @@ def test_errors_are_one_line(capsys):
                       (["breast", "--method", "closed-form"], "no closed form")]:
         code, out, err = _run(capsys, *argv)
         assert code == 2 and msg in err and err.count("\n") == 1, (argv, err)
+
+
+def test_colony_seeding_with_death_after_relapse(capsys):
+    """The seeding formulas with mortality.after_relapse > 0 through the CLI verb (organs found
+    alive: any, site_share, organs_per_relapse, multi_organ) = the library; every generation with
+    it is refused in one line."""
+    seeding = ["--set", "organs.liver.secondary_shedding=1e4", "--set", "mortality.after_relapse=1",
+               "--set", "mortality.hazard=0.03"]
+    model = "tests/incidence/exp_hub.toml"
+    for ep in ("any", "site_share", "organs_per_relapse", "multi_organ"):
+        code, out, _ = _run(capsys, model, "--endpoint", ep, *seeding, "--times", "6,10", "--individual",
+                            "--format", "csv")
+        assert code == 0
+        vals = np.array([[float(x) for x in r] for r in list(csv.reader(io.StringIO(out)))[1:]])
+        api = incidence(model, ep, [6.0, 10.0], individual=True,
+                        params={"organs.liver.secondary_shedding": 1e4, "mortality.after_relapse": 1.0,
+                                "mortality.hazard": 0.03})
+        np.testing.assert_allclose(vals[:, 1:], api.values, rtol=1e-5)
+    code, _, err = _run(capsys, model, "--endpoint", "any", *seeding, "--times", "6", "--individual",
+                        "--generations", "all")
+    assert code == 2 and "'any' with metastasis-to-metastasis seeding and generations all" in err
+    assert "monte-carlo" in err
+    assert len(err.strip().splitlines()) == 1
