@@ -680,8 +680,8 @@ def one_patient(model: Model, what: str, *, seeding: bool = True, params: Mappin
     shed = [k for k, v in values.items() if k.endswith(".secondary_shedding") and np.any(np.asarray(v) > 0)]
     if seeding and shed:
         raise InputError(f"{what}: {shed[0]} > 0 (metastasis-to-metastasis seeding) is not in {what}; "
-                         f"incidence, the cohort simulator (simulate_cohort, metakinetics cohort) and solve's "
-                         f"mean dynamics (method 'ode') follow it")
+                         f"incidence, the cohort simulator (simulate_cohort, metakinetics cohort) and, with "
+                         f"exponential colonies, solve's mean dynamics (method 'ode') follow it")
 
 
 def prevalences(model: Model, params: Mapping[str, object] | None = None) -> np.ndarray:
