@@ -103,7 +103,8 @@ def _tabulated(pat: PatientParams, c: np.ndarray, generations):
     the first-generation formula asks for (the latest deadline or surgery); later generations are
     refused: their Picard iteration (incidence.generations) integrates the closed form's exponentials."""
     if generations is None or generations > 2:
-        raise InputError(f"generations={generations!r} with non-exponential colony growth: the later-generation "
+        asked = "all" if generations is None else generations
+        raise InputError(f"generations={asked} with non-exponential colony growth: the later-generation "
                          "iteration needs exponential colonies (its kernel is a sum of exponentials); use "
                          "generations=2 or the simulator (method='monte-carlo')")
     from ..model.chain import regularised
@@ -131,7 +132,7 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
 
     pat = regularised(pat)
     P, V, K = c.shape
-    tau = pat.detection_delay()                                   # (P, K): exponential colonies
+    tau = pat.detection_delay()                                   # (P, K): deterministic colonies
     kp = kernel_arrays(pat)
     kd = pat.kill_dormant
     t_s = pat.surgery_time()
