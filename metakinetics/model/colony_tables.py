@@ -27,6 +27,7 @@ kappa, beta): mu' and c are scales applied at evaluation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -156,9 +157,28 @@ def initial_growth(law: str, rate: float, K: float, gamma: float) -> float:
     return float(gamma * COLONY_LAWS[law].specific_rate(0.0, 1.0, rate, K))
 
 
+#: tables are built to a multiple of this many years (so that calls with nearby horizons share them)
+TOP_QUANTUM = 10.0
+
+
 def build_tables(paths: list[tuple], chains: np.ndarray, top: float) -> KernelTables:
     """Tables for every (path, chain) pair: ``paths`` (law, rate, K, gamma') by mother, ``chains``
-    (C, 2) (kappa, beta) by daughter; row m * C + c is path m through chain c, ages to ``top`` years."""
+    (C, 2) (kappa, beta) by daughter; row m * C + c is path m through chain c, ages to at least
+    ``top`` years (rounded up to TOP_QUANTUM; the last 32 distinct tables are kept: a fit or a
+    population calls with the same colony parameters again and again)."""
+    top = TOP_QUANTUM * float(np.ceil(max(top, 1e-6) / TOP_QUANTUM))
+    return _build(tuple(tuple(p) for p in paths), tuple(map(tuple, np.asarray(chains, float).tolist())), top)
+
+
+def clear_cache() -> None:
+    """Forget the tables kept by :func:`build_tables` (after changing the grid constants)."""
+    _build.cache_clear()
+
+
+@lru_cache(maxsize=32)
+def _build(paths: tuple, chains: tuple, top: float) -> KernelTables:
+    """:func:`build_tables` (hashable arguments)."""
+    chains = np.array(chains, float)
     kappa, beta = chains[:, 0], chains[:, 1]
     fast = max(float(kappa.max()), float(beta.max()), *(initial_growth(*p) for p in paths))
     smooth = max(max(initial_growth(*p) for p in paths), float(beta.max()),
@@ -166,6 +186,8 @@ def build_tables(paths: list[tuple], chains: np.ndarray, top: float) -> KernelTa
     ages = node_ages(top, fast, smooth)
     rows = [tabulate(colony_log_source(*p), ages, kappa, beta) for p in paths]
     W, rate, curve = (np.concatenate([r[i] for r in rows], axis=0) for i in range(3))
+    for arr in (ages, W, rate, curve):
+        arr.setflags(write=False)                 # shared by every caller of the cache
     return KernelTables(ages, W, rate, curve)
 
 

@@ -39,7 +39,9 @@ def test_a_finer_table_changes_nothing(monkeypatch):
     lam, grad = _lambda(pat, u, grad=True)
     monkeypatch.setattr(colony_tables, "STEP_SCALE", colony_tables.STEP_SCALE / 2)
     monkeypatch.setattr(colony_tables, "GRADE", colony_tables.GRADE / 2)
+    colony_tables.clear_cache()
     fine, fine_grad = _lambda(pat, u, grad=True)
+    colony_tables.clear_cache()
     assert np.allclose(lam, fine, rtol=1e-10, atol=0)
     assert np.allclose(grad, fine_grad, rtol=1e-8, atol=1e-14)
 
