@@ -65,6 +65,9 @@ def follow(pat: PatientParams, pid: np.ndarray, organ: np.ndarray, found: np.nda
         coefK = tuple(np.broadcast_to(x, (K, K)) for x in kernel_coefficients(A[:, None], gg, kappa, bb, c[None, :]))
     else:                                                         # tabulated to the oldest mother followed
         top = float(np.max(np.concatenate([T_H, t_s[np.isfinite(t_s)]])))
+        if not np.isfinite(top):
+            raise InputError("horizon must be finite with non-exponential colonies (their daughter kernel is "
+                             "tabulated up to it)")
         coefK = pick(tabulated_kernel(one, max(top, 0.0) + 1.0), lambda x: x[0])
     kill = kd != 0
 
