@@ -97,15 +97,42 @@ def kernel_coefficients(A, g, kappa, beta, c) -> tuple:
 
 
 def exponential_colonies(pat: PatientParams) -> bool:
-    """True where every shedding organ's colonies grow exponentially: the closed-form kernel applies."""
+    """Whether every shedding organ's colonies grow exponentially (then the closed-form kernel applies).
+
+    Parameters
+    ----------
+    pat : PatientParams
+
+    Returns
+    -------
+    bool
+    """
     sheds = np.asarray(pat.secondary_shedding).any(axis=0) if pat.secondary_shedding is not None \
         else np.zeros(len(pat.colony_laws), bool)
     return all(law == "exponential" for law, s in zip(pat.colony_laws, sheds) if s)
 
 
 def tabulated_kernel(pat: PatientParams, top: float) -> Tabulated:
-    """The daughter kernel (P, K, K) (mother k, daughter j) tabulated to mother age ``top`` years,
-    for any deterministic colony growth (one table per distinct colony path and daughter chain)."""
+    """The daughter kernel (mother k, daughter j) for any deterministic colony growth, tabulated (one
+    table per distinct colony path and daughter chain).
+
+    Parameters
+    ----------
+    pat : PatientParams
+        Regularised (beta nudged off kappa as :func:`kernel_arrays` does).
+    top : float
+        Largest mother age needed (years).
+
+    Returns
+    -------
+    Tabulated
+        Arrays of shape (P, K, K).
+
+    Raises
+    ------
+    InputError
+        For birth-death colonies (random size: no deterministic path).
+    """
     P, K = pat.colony_rate.shape
     kp = kernel_arrays(pat)
     laws = list(COLONY_LAWS)
@@ -127,9 +154,20 @@ def tabulated_kernel(pat: PatientParams, top: float) -> Tabulated:
 
 
 def colony_kernel(pat: PatientParams, top: float):
-    """The daughter kernel (P, K, K) in the form :func:`kernel_at` takes: the closed form's
-    coefficients (:func:`kernel_coefficients`) for exponential colonies, else tabulated to mother
-    age ``top`` years."""
+    """The daughter kernel in the form :func:`kernel_at` takes.
+
+    Parameters
+    ----------
+    pat : PatientParams
+    top : float
+        Largest mother age needed (years; used by the table only).
+
+    Returns
+    -------
+    tuple or Tabulated
+        The closed form's coefficients (:func:`kernel_coefficients`) for exponential colonies, else
+        the tabulated kernel; arrays (P, K, K).
+    """
     if exponential_colonies(pat):
         kp = kernel_arrays(pat)
         return kernel_coefficients(*np.broadcast_arrays(kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"]))
@@ -137,27 +175,72 @@ def colony_kernel(pat: PatientParams, top: float):
 
 
 def pick(coef, take):
-    """The kernel ``coef`` with ``take`` (a function of an array) applied to each per-element array
-    (None entries of a coefficient tuple kept)."""
+    """The kernel ``coef`` with ``take`` applied to each per-element array.
+
+    Parameters
+    ----------
+    coef : tuple or Tabulated
+    take : callable
+        array -> array (an index, a reshape, a broadcast).
+
+    Returns
+    -------
+    tuple or Tabulated
+        Of the same kind (None entries of a coefficient tuple kept).
+    """
     if isinstance(coef, Tabulated):
         return coef.take(take)
     return tuple(None if x is None else take(x) for x in coef)
 
 
 def kernel_beta(coef):
-    """The daughter organ's dormancy exit rate beta (1/year) of a kernel, per element."""
+    """The daughter organ's dormancy exit rate of a kernel, per element.
+
+    Parameters
+    ----------
+    coef : tuple or Tabulated
+
+    Returns
+    -------
+    numpy.ndarray
+        beta (1/year).
+    """
     return coef.beta if isinstance(coef, Tabulated) else coef[8]
 
 
 def saturation_age(target, coef) -> np.ndarray:
-    """A mother age (years) after which Psi is at least ``target`` daughters, never before the true
-    crossing (inf where none is known); tabulated kernels only (the closed form has its own bound)."""
+    """A mother age after which Psi is at least ``target``, never before the true crossing;
+    tabulated kernels only (the closed form has its own bound in incidence.secondary).
+
+    Parameters
+    ----------
+    target : array_like
+        Expected daughters.
+    coef : Tabulated
+
+    Returns
+    -------
+    numpy.ndarray
+        Years; inf where none is known.
+    """
     return crossing_above(target, coef)
 
 
 def crossing_lower_bound(target, coef) -> np.ndarray:
-    """A mother age (years) not after Psi reaches ``target`` daughters (inf: never within the
-    table); tabulated kernels only (the closed form's bound is the simulator's own)."""
+    """A mother age not after Psi reaches ``target``; tabulated kernels only (the closed form's
+    bound is the simulator's own).
+
+    Parameters
+    ----------
+    target : array_like
+        Expected daughters.
+    coef : Tabulated
+
+    Returns
+    -------
+    numpy.ndarray
+        Years; inf where the table never reaches ``target``.
+    """
     return crossing_below(target, coef)
 
 

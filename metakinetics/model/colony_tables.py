@@ -1,5 +1,5 @@
-"""The daughter kernel Psi_kj of a colony with any deterministic growth path (Gompertz, logistic,
-exponential), tabulated on an age grid and interpolated (numpy only: the formulas in
+"""The daughter kernel Psi_kj of a colony with any deterministic growth path (Gompertz, or
+exponential as a check of the closed form), tabulated on an age grid and interpolated (numpy only: the formulas in
 incidence.secondary and the cohort simulator both use it).
 
 A colony founded in organ k sheds mu'_k y(a)^gamma' cells/year at age a (years), y(a) its size
@@ -20,8 +20,8 @@ Gauss-Legendre on pieces halving towards u = 0, so the fast blood exit is resolv
 nodes Psi is the quintic Hermite interpolant of (Psi, psi, dpsi/da) at both ends. Node ages grow
 geometrically (ratio 1 + GRADE) from 1e-3 / (fastest rate) and then by STEP_SCALE / (slowest
 time scale of the smooth part), so every step is short against the local time scale: measured
-against scipy.integrate.quad (tests/model/test_colony_tables.py) the relative error of Psi is
-below 1e-9 at ages from 0.05 to 40 years. One table per distinct (growth law, rate, K, gamma',
+against scipy.integrate.quad (tests/model/test_colony_tables.py) the relative error of Psi and psi
+is within 1e-8 (measured ~1e-12 to 1e-10) at ages from 0.05 to 39 years. One table per distinct (growth law, rate, K, gamma',
 kappa, beta): mu' and c are scales applied at evaluation.
 """
 from __future__ import annotations
@@ -85,8 +85,22 @@ class Tabulated:
 
 def node_ages(top: float, fast: float, smooth: float) -> np.ndarray:
     """Node ages (years) from 0 to at least ``top``: geometric (ratio 1 + GRADE) from 1e-3 / ``fast``
-    (the fastest rate, 1/year) until the spacing reaches min(MAX_STEP, STEP_SCALE / ``smooth``),
-    then uniform."""
+    until the spacing reaches min(MAX_STEP, STEP_SCALE / ``smooth``), then uniform.
+
+    Parameters
+    ----------
+    top : float
+        Largest age needed (years).
+    fast : float
+        The fastest rate of the kernel (1/year: kappa, beta or the initial shedding growth).
+    smooth : float
+        The fastest rate still acting at ages past the blood transient (1/year).
+
+    Returns
+    -------
+    numpy.ndarray
+        Ascending node ages (years), starting at 0.
+    """
     h = min(MAX_STEP, STEP_SCALE / max(smooth, 1e-12))
     start = min(1e-3 / max(fast, 1e-12), h)
     n_geo = max(int(np.ceil(np.log(h / (GRADE * start)) / np.log1p(GRADE))), 0) if h > GRADE * start else 0
@@ -122,8 +136,24 @@ def _step_sources(log_source, a0: np.ndarray, h: np.ndarray, kappa, beta):
 
 
 def tabulate(log_source, ages: np.ndarray, kappa: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, ...]:
-    """W, dW/da, d^2W/da^2 (T, N) at ``ages`` (N,) for the unit source e^{log_source(a)} (cells/year)
-    through the chains ``kappa``, ``beta`` (T,), by exact node-to-node propagation."""
+    """W, dW/da, d^2W/da^2 at ``ages`` for the unit source e^{log_source(a)} through the chains
+    ``kappa``, ``beta``, by exact node-to-node propagation.
+
+    Parameters
+    ----------
+    log_source : callable
+        a (years, array) -> ln of the shed cells per year per unit mu'.
+    ages : numpy.ndarray
+        (N,) ascending node ages (years) from 0.
+    kappa, beta : array_like
+        (T,) blood clearance and dormancy exit rates (1/year), one chain per row.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (W, rate, curve), each (T, N): woken cells per unit mu' and c (the unit Psi), and its first
+        and second derivatives in age (per year, per year^2).
+    """
     kappa, beta = np.asarray(kappa, float)[:, None], np.asarray(beta, float)[:, None]
     h = np.diff(ages)
     sB, sD, sW = _step_sources(log_source, ages[:-1], h, kappa, beta)
@@ -141,7 +171,24 @@ def tabulate(log_source, ages: np.ndarray, kappa: np.ndarray, beta: np.ndarray) 
 
 
 def colony_log_source(law: str, rate: float, K: float, gamma: float):
-    """ln y(a)^gamma' (a in years) of a colony grown by ``law`` from one cell (rate 1/year, K cells)."""
+    """ln y(a)^gamma' of a colony grown by ``law`` from one cell.
+
+    Parameters
+    ----------
+    law : str
+        A deterministic colony law of :data:`metakinetics.model.growth.COLONY_LAWS`.
+    rate : float
+        Its growth rate (1/year).
+    K : float
+        Its carrying capacity (cells; inf for exponential).
+    gamma : float
+        The shedding exponent gamma'.
+
+    Returns
+    -------
+    callable
+        a (years) -> gamma' ln y(a).
+    """
     growth = COLONY_LAWS[law]
     if not isinstance(growth, GrowthLaw):
         raise ValueError(f"colony law '{law}' has no deterministic path")
@@ -152,8 +199,19 @@ def colony_log_source(law: str, rate: float, K: float, gamma: float):
 
 
 def initial_growth(law: str, rate: float, K: float, gamma: float) -> float:
-    """gamma' d ln y/da at founding (1/year): the fastest specific growth of a colony's shedding
-    (it only slows for Gompertz and logistic)."""
+    """gamma' d ln y/da at founding: the fastest specific growth of a colony's shedding (it only
+    slows for Gompertz).
+
+    Parameters
+    ----------
+    law, rate, K, gamma
+        As :func:`colony_log_source`.
+
+    Returns
+    -------
+    float
+        1/year.
+    """
     return float(gamma * COLONY_LAWS[law].specific_rate(0.0, 1.0, rate, K))
 
 
@@ -162,10 +220,24 @@ TOP_QUANTUM = 10.0
 
 
 def build_tables(paths: list[tuple], chains: np.ndarray, top: float) -> KernelTables:
-    """Tables for every (path, chain) pair: ``paths`` (law, rate, K, gamma') by mother, ``chains``
-    (C, 2) (kappa, beta) by daughter; row m * C + c is path m through chain c, ages to at least
-    ``top`` years (rounded up to TOP_QUANTUM; the last 32 distinct tables are kept: a fit or a
-    population calls with the same colony parameters again and again)."""
+    """Tables for every (path, chain) pair, ages to at least ``top`` years (rounded up to
+    TOP_QUANTUM; the last 32 distinct tables are kept: a fit or a population calls with the same
+    colony parameters again and again).
+
+    Parameters
+    ----------
+    paths : list of tuple
+        (law, rate, K, gamma') of each mother colony path (see :func:`colony_log_source`).
+    chains : numpy.ndarray
+        (C, 2) (kappa, beta) of each daughter chain (1/year).
+    top : float
+        Largest mother age needed (years).
+
+    Returns
+    -------
+    KernelTables
+        Row m * C + c is path m through chain c.
+    """
     top = TOP_QUANTUM * float(np.ceil(max(top, 1e-6) / TOP_QUANTUM))
     return _build(tuple(tuple(p) for p in paths), tuple(map(tuple, np.asarray(chains, float).tolist())), top)
 
@@ -212,8 +284,26 @@ def _hermite(t, h, f0, f1, d0, d1, c0, c1, derivative: bool):
 
 
 def table_at(age, kern: Tabulated, rate: bool = False):
-    """Psi(age) (and with ``rate`` psi(age)) of a tabulated kernel; 0 for age <= 0. Ages beyond the
-    table are an error of the caller (the table is built to the largest age it needs)."""
+    """Psi(age) (and with ``rate`` psi(age)) of a tabulated kernel; 0 for age <= 0.
+
+    Parameters
+    ----------
+    age : array_like
+        Mother ages (years), broadcast against the kernel's arrays.
+    kern : Tabulated
+    rate : bool
+        Also return psi = dPsi/da.
+
+    Returns
+    -------
+    numpy.ndarray or tuple of numpy.ndarray
+        Psi (expected daughters), and with ``rate`` psi (daughters/year).
+
+    Raises
+    ------
+    ValueError
+        For ages beyond the table (the caller builds it to the largest age it needs).
+    """
     tb = kern.tables
     a = np.maximum(age, 0.0)
     if np.any(a > tb.top * (1 + 1e-12)):
@@ -231,8 +321,20 @@ def table_at(age, kern: Tabulated, rate: bool = False):
 
 
 def crossing_below(target, kern: Tabulated) -> np.ndarray:
-    """The largest node age (years) where Psi is below ``target`` daughters: never after the age where
-    Psi reaches it (Psi increases with age); inf where the table never reaches it."""
+    """The largest node age where Psi is below ``target``: never after the age where Psi reaches it
+    (Psi increases with age).
+
+    Parameters
+    ----------
+    target : array_like
+        Expected daughters, broadcast against the kernel's arrays.
+    kern : Tabulated
+
+    Returns
+    -------
+    numpy.ndarray
+        Mother ages (years); inf where the table never reaches ``target``.
+    """
     tb = kern.tables
     unit = target / np.where(kern.scale > 0, kern.scale, np.nan)
     out = np.full(np.shape(unit), np.inf)
@@ -245,8 +347,20 @@ def crossing_below(target, kern: Tabulated) -> np.ndarray:
 
 
 def crossing_above(target, kern: Tabulated) -> np.ndarray:
-    """The smallest node age (years) where Psi has reached ``target`` daughters: never before the age
-    where Psi reaches it; inf where the table never reaches it."""
+    """The smallest node age where Psi has reached ``target``: never before the age where Psi
+    reaches it.
+
+    Parameters
+    ----------
+    target : array_like
+        Expected daughters, broadcast against the kernel's arrays.
+    kern : Tabulated
+
+    Returns
+    -------
+    numpy.ndarray
+        Mother ages (years); inf where the table never reaches ``target``.
+    """
     tb = kern.tables
     unit = target / np.where(kern.scale > 0, kern.scale, np.nan)
     out = np.full(np.shape(unit), np.inf)
