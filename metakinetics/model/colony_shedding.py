@@ -15,7 +15,7 @@ eps_j omega_j x (expected daughter cells dormant in j). kill_dormant acts on dau
 the primary's: each cell dormant at surgery t_s is killed with that probability, so for a mother
 founded before t_s and t > t_s, Psi(s, t) = Psi(t - s) - kd psi(t_s - s) (1 - e^{-beta (t - t_s)}) / beta.
 
-Colonies with another deterministic growth law (Gompertz, logistic) have no closed form: their
+Colonies with another deterministic growth law (Gompertz) have no closed form: their
 kernel is tabulated (:mod:`metakinetics.model.colony_tables`) and :func:`kernel_at` /
 :func:`kernel_by` take either representation (a coefficient tuple or a
 :class:`~metakinetics.model.colony_tables.Tabulated`); the adjuvant kill's form holds for any
