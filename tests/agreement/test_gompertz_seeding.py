@@ -71,3 +71,13 @@ def test_the_plateau_matters_many_se(tmp_path):
     r = cohort_incidence(_cohort("gompertz_hub"), as_endpoint("any"), TIMES)
     z = (exp - r.values) / np.maximum(r.se, 1e-12)
     assert z[-1, 0] > 30, z
+
+
+@pytest.mark.parametrize("ep", ["at_diagnosis", "distant_at_diagnosis"])
+def test_at_diagnosis_matches_the_simulator(ep):
+    """Colonies (and daughters of the primary's colonies) detected by diagnosis: few on this model
+    (a check that the endpoint runs and agrees, not a sensitive one)."""
+    t = np.zeros(1)
+    f = incidence(SETS["gompertz_hub"], ep, t).values
+    z = _z(f, cohort_incidence(_cohort("gompertz_hub"), as_endpoint(ep), t))
+    assert np.all(np.abs(z) <= 4), np.abs(z).max()
