@@ -183,7 +183,8 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
         if kern is None else kern                                 # (P, M, J) each
     kill = bool(np.any(kd != 0))
     pmj = (p_ * K + pvm[at] % K) * K + j
-    used_coef = coef if grad or kill or kern is not None else coef[:4] + (None,) * 3 + coef[7:]   # rates: gradient, kill
+    # the rates are needed by the gradient and the kill (a table gives them at no extra cost)
+    used_coef = coef if grad or kill or kern is not None else coef[:4] + (None,) * 3 + coef[7:]
     table = pick(used_coef, lambda x: np.broadcast_to(x, (P, K, K)).reshape(-1)[pmj])
     out = kernel_by(s_n[at], tj.reshape(-1)[pv * K + j], t_s[p_] if kill else None,
                     kd[p_] if kill else None, table, rate=grad, kill=kill)

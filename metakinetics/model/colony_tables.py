@@ -21,8 +21,8 @@ nodes Psi is the quintic Hermite interpolant of (Psi, psi, dpsi/da) at both ends
 geometrically (ratio 1 + GRADE) from 1e-3 / (fastest rate) and then by STEP_SCALE / (slowest
 time scale of the smooth part), so every step is short against the local time scale: measured
 against scipy.integrate.quad (tests/model/test_colony_tables.py) the relative error of Psi and psi
-is within 1e-8 (measured ~1e-12 to 1e-10) at ages from 0.05 to 39 years. One table per distinct (growth law, rate, K, gamma',
-kappa, beta): mu' and c are scales applied at evaluation.
+is within 1e-8 (measured ~1e-12 to 1e-10) at ages from 0.05 to 39 years. One table per distinct
+(growth law, rate, K, gamma', kappa, beta): mu' and c are scales applied at evaluation.
 """
 from __future__ import annotations
 
@@ -312,7 +312,8 @@ def table_at(age, kern: Tabulated, rate: bool = False):
     a0, h = tb.ages[i], tb.ages[i + 1] - tb.ages[i]
     t = (a - a0) / h
     row = kern.index
-    args = (tb.W[row, i], tb.W[row, i + 1], tb.rate[row, i], tb.rate[row, i + 1], tb.curve[row, i], tb.curve[row, i + 1])
+    args = (tb.W[row, i], tb.W[row, i + 1], tb.rate[row, i], tb.rate[row, i + 1],
+            tb.curve[row, i], tb.curve[row, i + 1])
     Psi = np.maximum(kern.scale * _hermite(t, h, *args, derivative=False), 0.0)
     if not rate:
         return Psi
