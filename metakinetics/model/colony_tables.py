@@ -18,8 +18,8 @@ Tabulation. The chain is propagated node to node exactly (each step's decay in c
 source integral int y^gamma'(a + h - u) w(u) du, w = e^{-kappa u}, kappa phi(u) or chi(u), by
 Gauss-Legendre on pieces halving towards u = 0, so the fast blood exit is resolved), and between
 nodes Psi is the quintic Hermite interpolant of (Psi, psi, dpsi/da) at both ends. Node ages grow
-geometrically (ratio 1 + GRADE) from 1e-3 / (fastest rate) and then by STEP_SCALE / (slowest
-time scale of the smooth part), so every step is short against the local time scale: measured
+geometrically (ratio 1 + GRADE) from 1e-3 / (fastest rate) and then every STEP_SCALE / (fastest
+rate of the smooth part) years, at most MAX_STEP, so every step is short against the local time scale: measured
 against scipy.integrate.quad (tests/model/test_colony_tables.py) the relative error of Psi and psi
 is within 1e-8 (measured ~1e-12 to 1e-10) at ages from 0.05 to 39 years. One table per distinct
 (growth law, rate, K, gamma', kappa, beta): mu' and c are scales applied at evaluation.
