@@ -111,7 +111,10 @@ def _tabulated(pat: PatientParams, c: np.ndarray, generations):
 
     pat = regularised(pat)
     ends = np.concatenate([c.reshape(-1), pat.surgery_time()])
-    top = float(np.max(ends[np.isfinite(ends)], initial=0.0))
+    d = (c - pat.detection_delay()[:, None, :]).reshape(-1)
+    # mothers founded from max(0, d) on; the gradient also asks at the deadlines d < 0 themselves
+    first = min(float(np.min(d[np.isfinite(d)], initial=0.0)), 0.0)
+    top = float(np.max(ends[np.isfinite(ends)], initial=0.0)) - first
     return tabulated_kernel(pat, top + 1.0)
 
 

@@ -33,6 +33,17 @@ def test_table_path_on_exponential_colonies_is_the_closed_form(ep, monkeypatch):
     assert np.allclose(table, closed, rtol=1e-8, atol=1e-15)
 
 
+def test_deadlines_before_the_first_cell_are_within_the_table():
+    """A deadline before t = 0 (an organ whose colonies would have to be founded before the first
+    cell) is where the gradient asks the kernel at its oldest age: the table reaches it."""
+    pat = resolve(HUB, {"shedding.mu": 1.0, "organs.liver.secondary_shedding": 1.0})
+    tdx = pat.diagnosis_time()
+    c = np.broadcast_to((tdx[:, None] + np.array([1.0, 5.0, 25.0]))[:, :, None], (pat.n, 3, 3)).copy()
+    c[:, 2, 1] = -5.0
+    lam, grad = sec.cluster_lambda(pat, c, closed=True, grad=True)
+    assert np.all(np.isfinite(lam)) and np.all(np.isfinite(grad))
+
+
 def test_a_finer_table_changes_nothing(monkeypatch):
     pat = resolve(HUB, {"shedding.mu": 1.0, "organs.liver.secondary_shedding": 1.0})
     u = np.array([1.0, 5.0, 12.0])
