@@ -7,6 +7,8 @@ import pytest
 from metakinetics.errors import InputError
 from metakinetics.incidence import secondary as sec
 from metakinetics.model import colony_tables, load_model
+from metakinetics.model.chain import regularised
+from metakinetics.model.colony_shedding import saturation_age, tabulated_kernel
 from metakinetics.model.params import resolve
 from metakinetics.population.incidence import incidence
 
@@ -62,10 +64,10 @@ def test_saturation_shortcut_is_exact(monkeypatch):
     pat = resolve(HUB, {"shedding.mu": 1.0, "organs.liver.secondary_shedding": 10.0,
                         "organs.lung.secondary_shedding": 10.0})
     u = np.array([1.0, 5.0, 12.0])
-    kern = sec._tabulated(pat, np.full((pat.n, 1, 3), 40.0), 2)
-    assert np.isfinite(sec._table_saturation(kern, pat.kill_dormant)).any()
+    kern = tabulated_kernel(regularised(pat), 40.0)
+    assert np.isfinite(saturation_age(np.full(kern.scale.shape, sec.SATURATED), kern)).any()
     lam, _ = _lambda(pat, u)
-    monkeypatch.setattr(sec, "_table_saturation", lambda kern, kd: np.full(np.shape(kern.scale), np.inf))
+    monkeypatch.setattr(sec, "SATURATED", np.inf)                 # no kernel ever saturates
     assert np.allclose(lam, _lambda(pat, u)[0], rtol=1e-9, atol=0)
 
 
