@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
 from ..model.colony_shedding import (exponential_colonies, kernel_arrays, kernel_by, kernel_coefficients, pick,
                                      saturation_age, tabulated_kernel)
 from ..model.params import PatientParams
@@ -72,7 +71,7 @@ def cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: boo
     P, V, K = c.shape
     if generations == 1:                     # colonies do not shed: today's model
         pat = pat.with_arrays(secondary_shedding=np.zeros_like(pat.secondary_shedding))
-    kern = None if exponential_colonies(pat) else _tabulated(pat, c, generations)
+    kern = None if exponential_colonies(pat) else _tabulated(pat, c)
     step = max(LAMBDA_BUDGET // max(V, 1), 1)
     out, grads = np.empty((P, V)), np.empty((P, V, K)) if grad else None
     for lo in range(0, P, step):
@@ -84,7 +83,7 @@ def cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: boo
             grads[r] = gr
     if generations is not None and generations <= 2:
         return out, grads
-    out += correction(pat, c, generations, closed=closed)
+    out += correction(pat, c, generations, closed=closed, kern=kern)
     if grad:
         for k in range(K):
             ok = np.isfinite(c[:, :, k])
@@ -93,20 +92,15 @@ def cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: boo
             up, dn = c.copy(), c.copy()
             up[:, :, k] = np.where(ok, c[:, :, k] + STEP, c[:, :, k])
             dn[:, :, k] = np.where(ok, c[:, :, k] - STEP, c[:, :, k])
-            diff = correction(pat, up, generations, closed=closed) - correction(pat, dn, generations, closed=closed)
+            diff = correction(pat, up, generations, closed=closed, kern=kern) \
+                - correction(pat, dn, generations, closed=closed, kern=kern)
             grads[:, :, k] += np.where(ok, diff / (2 * STEP), 0.0)
     return out, grads
 
 
-def _tabulated(pat: PatientParams, c: np.ndarray, generations):
+def _tabulated(pat: PatientParams, c: np.ndarray):
     """The tabulated daughter kernel (P, K, K) of non-exponential colonies, to the largest mother age
-    the first-generation formula asks for (the latest deadline or surgery); later generations are
-    refused: their Picard iteration (incidence.generations) integrates the closed form's exponentials."""
-    if generations is None or generations > 2:
-        asked = "all" if generations is None else generations
-        raise InputError(f"generations={asked} with non-exponential colony growth: the later-generation "
-                         "iteration needs exponential colonies (its kernel is a sum of exponentials); use "
-                         "generations=2 or the simulator (method='monte-carlo')")
+    the formulas ask for (the latest deadline or surgery, from the earliest deadline or 0)."""
     from ..model.chain import regularised
 
     pat = regularised(pat)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from .colony_tables import Tabulated, build_tables, crossing_above, crossing_below, table_at
+from .colony_tables import Tabulated, area_at, build_tables, crossing_above, crossing_below, table_at
 from .growth import COLONY_LAWS, GrowthLaw
 from .params import PatientParams
 

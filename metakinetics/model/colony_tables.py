@@ -54,12 +54,14 @@ class KernelTables:
 
     ``ages`` (N,) years, ascending from 0; ``W`` (T, N) the unit Psi (woken cells per unit
     shedding); ``rate`` (T, N) its derivative (cells/year); ``curve`` (T, N) the second derivative
-    (cells/year^2)."""
+    (cells/year^2); ``area`` (T, N) its integral from age 0 (cell-years: the integral of the
+    interpolant, exact between nodes)."""
 
     ages: np.ndarray
     W: np.ndarray
     rate: np.ndarray
     curve: np.ndarray
+    area: np.ndarray
 
     @property
     def top(self) -> float:
@@ -258,9 +260,13 @@ def _build(paths: tuple, chains: tuple, top: float) -> KernelTables:
     ages = node_ages(top, fast, smooth)
     rows = [tabulate(colony_log_source(*p), ages, kappa, beta) for p in paths]
     W, rate, curve = (np.concatenate([r[i] for r in rows], axis=0) for i in range(3))
-    for arr in (ages, W, rate, curve):
+    h = np.diff(ages)
+    steps = h * ((W[:, :-1] + W[:, 1:]) / 2 + h * (rate[:, :-1] - rate[:, 1:]) / 10
+                 + h * h * (curve[:, :-1] + curve[:, 1:]) / 120)           # the interpolant's integral
+    area = np.concatenate([np.zeros((W.shape[0], 1)), np.cumsum(steps, axis=1)], axis=1)
+    for arr in (ages, W, rate, curve, area):
         arr.setflags(write=False)                 # shared by every caller of the cache
-    return KernelTables(ages, W, rate, curve)
+    return KernelTables(ages, W, rate, curve, area)
 
 
 def _hermite(t, h, f0, f1, d0, d1, c0, c1, derivative: bool):
@@ -281,6 +287,45 @@ def _hermite(t, h, f0, f1, d0, d1, c0, c1, derivative: bool):
     g20 = 0.5 * (2 * t - 9 * t2 + 12 * t3 - 5 * t3 * t)
     g21 = 0.5 * (3 * t2 - 8 * t3 + 5 * t3 * t)
     return (f1 - f0) * -g00 / h + d0 * g10 + d1 * g11 + h * (c0 * g20 + c1 * g21)
+
+
+def _hermite_area(t, h, f0, f1, d0, d1, c0, c1):
+    """Integral of the quintic Hermite interpolant of :func:`_hermite` from the step's start to
+    fraction ``t`` (times the step length ``h``)."""
+    t2, t3, t4, t5, t6 = t * t, t ** 3, t ** 4, t ** 5, t ** 6
+    a00 = t - 2.5 * t4 + 3 * t5 - t6
+    a01 = 2.5 * t4 - 3 * t5 + t6
+    a10 = t2 / 2 - 1.5 * t4 + 1.6 * t5 - 0.5 * t6
+    a11 = -t4 + 1.4 * t5 - 0.5 * t6
+    a20 = 0.5 * (t3 / 3 - 0.75 * t4 + 0.6 * t5 - t6 / 6)
+    a21 = 0.5 * (t4 / 4 - 0.4 * t5 + t6 / 6)
+    return h * (f0 * a00 + f1 * a01 + h * (d0 * a10 + d1 * a11) + h * h * (c0 * a20 + c1 * a21))
+
+
+def area_at(age, kern: Tabulated) -> np.ndarray:
+    """int_0^age Psi (daughter-years) of a tabulated kernel; 0 for age <= 0.
+
+    Parameters
+    ----------
+    age : array_like
+        Mother ages (years), broadcast against the kernel's arrays.
+    kern : Tabulated
+
+    Returns
+    -------
+    numpy.ndarray
+        The integral of the interpolant (exact between nodes), times the kernel's scale.
+    """
+    tb = kern.tables
+    a = np.maximum(age, 0.0)
+    if np.any(a > tb.top * (1 + 1e-12)):
+        raise ValueError(f"daughter kernel asked at age {float(np.max(a)):g}, tabulated to {tb.top:g} years")
+    i = np.clip(np.searchsorted(tb.ages, a, side="right") - 1, 0, tb.ages.size - 2)
+    a0, h = tb.ages[i], tb.ages[i + 1] - tb.ages[i]
+    row = kern.index
+    part = _hermite_area((a - a0) / h, h, tb.W[row, i], tb.W[row, i + 1], tb.rate[row, i], tb.rate[row, i + 1],
+                         tb.curve[row, i], tb.curve[row, i + 1])
+    return np.maximum(kern.scale * (tb.area[row, i] + part), 0.0)
 
 
 def table_at(age, kern: Tabulated, rate: bool = False):
