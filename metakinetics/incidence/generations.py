@@ -24,6 +24,10 @@ for h linear on it (exponential fitting: no error from the fast kappa and g term
 uses Gauss-Legendre nodes in every step, with h interpolated linearly and phi exact; only the
 correction Lambda^(n) - Lambda^(1) is taken from the grid (Lambda^(1) stays the accurate
 first-generation formula), and at n = 1 the grid is exact (h^(0) is a step at a breakpoint).
+
+Non-exponential (Gompertz) colonies have a tabulated kernel (model.colony_tables) that does not
+separate in (s, u): :func:`_table_correction` sums product-integration weights over the steps
+(O(N^2) per row and iteration) and takes q linear between nodes in the outer integral.
 """
 from __future__ import annotations
 
