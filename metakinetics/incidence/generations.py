@@ -183,12 +183,12 @@ def _step_weights(s: np.ndarray, dt: np.ndarray, kern) -> tuple[np.ndarray, np.n
     (1, K, K): (Wlo, Whi) (N, N - 1, K, K) with int_{step b} psi_kj(u - s_a) h(u) du = Wlo h_b +
     Whi h_{b+1} for h linear on the step (product integration: Psi and its integral from the table,
     exact for the interpolant); 0 for steps before s_a and steps of zero length."""
-    lag0 = np.maximum(s[None, :-1] - s[:, None], 0.0)[..., None, None]        # (N, N - 1, 1, 1)
-    lag1 = np.maximum(s[None, 1:] - s[:, None], 0.0)[..., None, None]
+    lag = np.maximum(s[None, :] - s[:, None], 0.0)[..., None, None]           # (N, N, 1, 1) node to node
     step = dt[None, :, None, None]
     one = pick(kern, lambda x: x[0])                                            # (K, K)
-    P0, P1 = kernel_at(lag0, one), kernel_at(lag1, one)
-    mean = (area_at(lag1, one) - area_at(lag0, one)) / np.where(step > 0, step, 1.0)
+    Psi, area = kernel_at(lag, one), area_at(lag, one)                          # each step's ends share them
+    P0, P1 = Psi[:, :-1], Psi[:, 1:]
+    mean = (area[:, 1:] - area[:, :-1]) / np.where(step > 0, step, 1.0)
     ok = ((s[None, :-1] >= s[:, None]) & (dt[None, :] > 0))[..., None, None]
     I1 = np.where(ok, P1 - mean, 0.0)                                           # int psi theta
     return np.where(ok, P1 - P0, 0.0) - I1, I1
