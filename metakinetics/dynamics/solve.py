@@ -15,6 +15,7 @@ from ..errors import InputError, SolverError
 from ..model.spec import Model
 from ..timegrid import check_times
 from ..model.chain import chain, wake_factor
+from ..model.colony_shedding import exponential_colonies
 from ..model.params import one_patient, resolve
 from .trajectory import Trajectory
 
@@ -51,6 +52,11 @@ def solve(model: Model, times, params: Mapping | None = None, *, method: str = "
     if endocrine and method == "closed-form":
         raise InputError("solve: method 'closed-form' has one wake rate per organ; with endocrine therapy "
                          "(treatment.endocrine_wake < 1) use method 'semi-analytic' (exact) or 'ode'")
+    if p.secondary and not exponential_colonies(p):
+        law = next(n for n, on in zip(p.colony_laws, p.secondary_shedding.any(axis=0)) if on and n != "exponential")
+        raise InputError(f"solve: the mean dynamics with metastasis-to-metastasis seeding need exponential colonies "
+                         f"(the shedding mu' y^gamma' of {law} colonies is not linear in the colony counts); use "
+                         f"incidence or the cohort simulator")
     if p.secondary and method != "ode":
         raise InputError(f"solve: method '{method}' follows the primary's colonies only; with metastasis-to-"
                          f"metastasis seeding (secondary_shedding > 0) use method 'ode' (or 'auto'), which "

@@ -24,12 +24,17 @@ for h linear on it (exponential fitting: no error from the fast kappa and g term
 uses Gauss-Legendre nodes in every step, with h interpolated linearly and phi exact; only the
 correction Lambda^(n) - Lambda^(1) is taken from the grid (Lambda^(1) stays the accurate
 first-generation formula), and at n = 1 the grid is exact (h^(0) is a step at a breakpoint).
+
+Non-exponential (Gompertz) colonies have a tabulated kernel (model.colony_tables) that does not
+separate in (s, u): :func:`_table_correction` sums product-integration weights over the steps
+(O(N^2) per row and iteration) and takes q linear between nodes in the outer integral.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..model.colony_shedding import MAX_EXPONENT, kernel_arrays, kernel_at, kernel_coefficients
+from ..errors import InputError
+from ..model.colony_shedding import MAX_EXPONENT, area_at, kernel_arrays, kernel_at, kernel_coefficients, pick
 from ..model.params import PatientParams
 
 #: uniform steps per interval between breakpoints; the correction is Richardson-extrapolated from
@@ -119,16 +124,19 @@ class _Grid:
         return interval * (self.steps + 1) + sub
 
 
-def correction(pat: PatientParams, c: np.ndarray, generations: int | None, *, closed: bool) -> np.ndarray:
+def correction(pat: PatientParams, c: np.ndarray, generations: int | None, *, closed: bool,
+               kern=None) -> np.ndarray:
     """Lambda^(G-1)(c) - Lambda^(1)(c) (P, V) at threshold vectors ``c`` (P, V, K) (absolute years,
     -inf: no condition), unit mu: what generations 3..G add to the first-generation Lambda
-    (``generations`` G >= 2; None: every generation, iterated to convergence)."""
+    (``generations`` G >= 2; None: every generation, iterated to convergence). ``kern``: the
+    tabulated daughter kernel (P, K, K) of non-exponential colonies (None: the closed form)."""
     if generations is not None and generations <= 2:
         return np.zeros(c.shape[:2])
-    return _by_rows(pat, c, generations, closed, bound=False)
+    return _by_rows(pat, c, generations, closed, bound=False, kern=kern)
 
 
-def truncation_bound(pat: PatientParams, c: np.ndarray, generations: int, *, closed: bool) -> np.ndarray:
+def truncation_bound(pat: PatientParams, c: np.ndarray, generations: int, *, closed: bool,
+                     kern=None) -> np.ndarray:
     """An upper bound (P, V) on Lambda(c) - Lambda^(G-1)(c), what the generations beyond
     ``generations`` G add (G = 1: colonies do not shed; 2: the first-generation formula), unit mu.
 
@@ -136,11 +144,12 @@ def truncation_bound(pat: PatientParams, c: np.ndarray, generations: int, *, clo
     ones w.p. at most min(q^(n), sum_{i>n} e^(i)), e^(i)(s) the expected detected descendants of
     generation i (e^(0) = 1[s <= d], e^(i+1) = sum_j int psi_kj e^(i)_j: the same tails, linear),
     summed until the terms fall below 1e-15 of the sum (or MAX_ITERATIONS terms: then min with q^(n)
-    alone). The bound is computed on the grid (the fine one, no extrapolation)."""
-    return _by_rows(pat, c, generations, closed, bound=True)
+    alone). The bound is computed on the grid (the fine one, no extrapolation); refused for a
+    tabulated ``kern`` (non-exponential colonies)."""
+    return _by_rows(pat, c, generations, closed, bound=True, kern=kern)
 
 
-def _by_rows(pat: PatientParams, c: np.ndarray, generations, closed: bool, bound: bool) -> np.ndarray:
+def _by_rows(pat: PatientParams, c: np.ndarray, generations, closed: bool, bound: bool, kern=None) -> np.ndarray:
     """:func:`_correction` over blocks of ROWS (patient, threshold vector) rows; rows where no mother
     can be undetected before the last deadline (every reachable deadline equal) add 0."""
     from ..model.chain import regularised
@@ -155,10 +164,108 @@ def _by_rows(pat: PatientParams, c: np.ndarray, generations, closed: bool, bound
     hi = dd.max(axis=1)
     open_ = np.isfinite(hi) & (hi > 0) & ((dd < hi[:, None]) & reach).any(axis=1)
     rows = np.flatnonzero(open_)
+    if kern is not None:
+        if bound:
+            raise InputError("truncation_bound is not defined for non-exponential colonies (it integrates the "
+                             "closed-form kernel's exponentials)")
+        for r in rows:                        # one row at a time: the kernel matrices are (N, N, K, K)
+            out[r] = _table_correction(pat.take(np.array([r // V])), d[r:r + 1], generations, closed=closed,
+                                       kern=pick(kern, lambda x: x[r // V:r // V + 1]))[0]
+        return out.reshape(P, V)
     for lo in range(0, rows.size, ROWS):
         r = rows[lo:lo + ROWS]
         out[r] = _correction(pat.take(r // V), d[r], generations, closed=closed, bound=bound)
     return out.reshape(P, V)
+
+
+def _step_weights(s: np.ndarray, dt: np.ndarray, kern) -> tuple[np.ndarray, np.ndarray]:
+    """For grid nodes ``s`` (N,) and steps ``dt`` (N - 1,) of one row, and its tabulated kernel
+    (1, K, K): (Wlo, Whi) (N, N - 1, K, K) with int_{step b} psi_kj(u - s_a) h(u) du = Wlo h_b +
+    Whi h_{b+1} for h linear on the step (product integration: Psi and its integral from the table,
+    exact for the interpolant); 0 for steps before s_a and steps of zero length."""
+    lag = np.maximum(s[None, :] - s[:, None], 0.0)[..., None, None]           # (N, N, 1, 1) node to node
+    step = dt[None, :, None, None]
+    one = pick(kern, lambda x: x[0])                                            # (K, K)
+    Psi, area = kernel_at(lag, one), area_at(lag, one)                          # each step's ends share them
+    P0, P1 = Psi[:, :-1], Psi[:, 1:]
+    mean = (area[:, 1:] - area[:, :-1]) / np.where(step > 0, step, 1.0)
+    ok = ((s[None, :-1] >= s[:, None]) & (dt[None, :] > 0))[..., None, None]
+    I1 = np.where(ok, P1 - mean, 0.0)                                           # int psi theta
+    return np.where(ok, P1 - P0, 0.0) - I1, I1
+
+
+def _table_correction(pat: PatientParams, d: np.ndarray, generations: int | None, *, closed: bool,
+                      kern) -> np.ndarray:
+    """:func:`correction` for one row (R = 1) with a tabulated kernel (non-exponential colonies).
+
+    The inner integrals X_k(s_a) = sum_j int_{s_a}^hi psi_kj(u - s_a) h_j(u) du are sums over the
+    grid's steps of product-integration weights (:func:`_step_weights`, exact for h linear on a
+    step: no separable form as for the closed form's exponentials, so O(N^2) per iteration); the
+    adjuvant kill's term kd psi(t_s - s) int_{t_s} e^{-beta (u - t_s)} h du is the closed form's.
+    q is linear between grid nodes in the outer integral (Gauss nodes in the fine steps, phi
+    exact); both errors are ~ step^2, removed by the same Richardson extrapolation."""
+    from ..model.chain import founded
+
+    R, K = d.shape
+    kp = kernel_arrays(pat)
+    beta = np.broadcast_to(kp["beta"], (R, 1, K))[:, 0]           # (R, K) by daughter organ
+    t_s = pat.surgery_time()
+    kd = pat.kill_dormant
+    reach = kp["c"][:, 0, :] > 0
+    hi = np.where(reach, d, -np.inf).max(axis=1)
+    ts_c = np.clip(t_s, 0.0, hi)
+    ends = np.sort(np.concatenate([np.zeros((R, 1)), np.clip(np.where(np.isfinite(d), d, 0.0), 0.0, hi[:, None]),
+                                   ts_c[:, None], hi[:, None]], axis=1), axis=1)
+    kill = bool(np.any(kd != 0))
+    coarse, fine = _Grid(ends, STEPS), _Grid(ends, 2 * STEPS)
+    so = fine.s[:, fine.step][:, :, None] + fine.dt[:, fine.step][:, :, None] * _GU   # (R, M, Q)
+    wo = fine.dt[:, fine.step][:, :, None] * _GWU
+    M = so.shape[1]
+    _, phi = founded(pat, np.broadcast_to(so.reshape(R, M * OUTER, 1), (R, M * OUTER, K)).copy(), closed=closed)
+    phi = phi.reshape(R, M, OUTER, K)[0]                                        # (M, Q, K)
+    interval, sub = np.divmod(fine.step, 2 * STEPS + 1)
+
+    def integral(grid: _Grid, a: np.ndarray) -> float:
+        """sum_m int phi_m (q^(1)_m - q^(n)_m) ds on ``grid``, ``a`` the first node of the grid step
+        holding each outer node."""
+        s, dt = grid.s[0], grid.dt[0]
+        above = grid.mid[0][:, None] > d[0][None, :]                            # (N, K)
+        Wlo, Whi = _step_weights(s, dt, kern)
+        ks = Ft = None
+        tb = _Tail(-beta[:, None], grid.dt, 1)
+        if kill:
+            _, at_s = kernel_at((t_s[0] - s)[:, None, None], pick(kern, lambda x: x[0]), rate=True)
+            ks = np.where((s < t_s[0])[:, None, None], kd[0] * at_s, 0.0)        # (N, K, K)
+            its = int(np.argmin(np.abs(s - ts_c[0])))
+
+        def q_of(h):
+            """q at the grid nodes (N, K) from h = 1 - q of the generation below."""
+            X = np.einsum("abkj,bj->ak", Wlo, h[:-1]) + np.einsum("abkj,bj->ak", Whi, h[1:])
+            if kill:
+                X = X - (ks * tb(h[None])[0, its][None, None, :]).sum(axis=2)
+            return np.where(above, np.exp(-np.maximum(X, 0.0)), 0.0)
+
+        def outer(q):
+            """q at the outer nodes (M, Q, K): linear in the grid step."""
+            dta = dt[a]
+            theta = (so[0] - s[a][:, None]) / np.where(dta > 0, dta, 1.0)[:, None]
+            return q[a][:, None, :] + (q[a + 1] - q[a])[:, None, :] * theta[..., None]
+
+        h = 1.0 - above
+        q1 = q_of(h)
+        n_iter = MAX_ITERATIONS if generations is None else generations - 1
+        q = q1
+        for _ in range(1, n_iter):
+            h_new = 1.0 - q
+            change = np.abs(h_new - h).max(initial=0.0)
+            h = h_new
+            q = q_of(h)
+            if generations is None and change <= TOLERANCE:
+                break
+        return float((phi * (outer(q1) - outer(q)) * wo[0][..., None]).sum())
+
+    lo, hi_ = integral(coarse, coarse.locate(interval, sub // 2)), integral(fine, fine.step)
+    return np.array([max((4.0 * hi_ - lo) / 3.0, 0.0)])
 
 
 def _correction(pat: PatientParams, d: np.ndarray, generations: int | None, *, closed: bool,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.colony_shedding import kernel_arrays, kernel_by, kernel_coefficients
+from ..model.colony_shedding import (exponential_colonies, kernel_arrays, kernel_by, kernel_coefficients, pick,
+                                     saturation_age, tabulated_kernel)
 from ..model.params import PatientParams
 
 
@@ -40,6 +41,15 @@ def _saturation_age(kp: dict, kd: np.ndarray) -> np.ndarray:
     return np.where(ok, np.maximum(age, 0.0), np.inf)
 
 
+def _table_saturation(kern, kd: np.ndarray) -> np.ndarray:
+    """(P, K, K) the first table node after which a tabulated Psi_kj exceeds SATURATED / (1 - kd)
+    (Psi increases with age, so never before the true crossing); inf where the table never gets
+    there (a Gompertz colony's shedding plateaus: Psi may stay small) or kd ~ 1."""
+    target = SATURATED / np.maximum(1.0 - kd, 1e-300)[:, None, None]
+    age = saturation_age(np.broadcast_to(target, np.shape(kern.scale)), kern)
+    return np.where((kd <= 0.999)[:, None, None], age, np.inf)
+
+
 #: patients x threshold vectors per block (memory: ~2,300 floats of kernel values per pair with 4 organs)
 LAMBDA_BUDGET = 600
 
@@ -61,17 +71,19 @@ def cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: boo
     P, V, K = c.shape
     if generations == 1:                     # colonies do not shed: today's model
         pat = pat.with_arrays(secondary_shedding=np.zeros_like(pat.secondary_shedding))
+    kern = None if exponential_colonies(pat) else _tabulated(pat, c)
     step = max(LAMBDA_BUDGET // max(V, 1), 1)
     out, grads = np.empty((P, V)), np.empty((P, V, K)) if grad else None
     for lo in range(0, P, step):
         r = slice(lo, min(lo + step, P))
-        L, gr = _cluster_lambda(pat.take(r), c[r], closed=closed, grad=grad)
+        L, gr = _cluster_lambda(pat.take(r), c[r], closed=closed, grad=grad,
+                                kern=None if kern is None else pick(kern, lambda x: x[r]))
         out[r] = L
         if grad:
             grads[r] = gr
     if generations is not None and generations <= 2:
         return out, grads
-    out += correction(pat, c, generations, closed=closed)
+    out += correction(pat, c, generations, closed=closed, kern=kern)
     if grad:
         for k in range(K):
             ok = np.isfinite(c[:, :, k])
@@ -80,12 +92,27 @@ def cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: boo
             up, dn = c.copy(), c.copy()
             up[:, :, k] = np.where(ok, c[:, :, k] + STEP, c[:, :, k])
             dn[:, :, k] = np.where(ok, c[:, :, k] - STEP, c[:, :, k])
-            diff = correction(pat, up, generations, closed=closed) - correction(pat, dn, generations, closed=closed)
+            diff = correction(pat, up, generations, closed=closed, kern=kern) \
+                - correction(pat, dn, generations, closed=closed, kern=kern)
             grads[:, :, k] += np.where(ok, diff / (2 * STEP), 0.0)
     return out, grads
 
 
-def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bool = False):
+def _tabulated(pat: PatientParams, c: np.ndarray):
+    """The tabulated daughter kernel (P, K, K) of non-exponential colonies, to the largest mother age
+    the formulas ask for (the latest deadline or surgery, from the earliest deadline or 0)."""
+    from ..model.chain import regularised
+
+    pat = regularised(pat)
+    ends = np.concatenate([c.reshape(-1), pat.surgery_time()])
+    d = (c - pat.detection_delay()[:, None, :]).reshape(-1)
+    # mothers founded from max(0, d) on; the gradient also asks at the deadlines d < 0 themselves
+    first = min(float(np.min(d[np.isfinite(d)], initial=0.0)), 0.0)
+    top = float(np.max(ends[np.isfinite(ends)], initial=0.0)) - first
+    return tabulated_kernel(pat, top + 1.0)
+
+
+def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bool = False, kern=None):
     """Lambda(c) (P, V) at threshold vectors ``c`` (P, V, K) (absolute years; -inf: no condition on
     that organ), and with ``grad`` dLambda/dc_k (P, V, K), for unit shedding constant mu.
 
@@ -96,12 +123,13 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
 
     d_j = c_j - tau_j. The s-integrals use Gauss-Legendre between the breakpoints (d_j, surgery)
     and the closed form Phi where some Psi_mj > SATURATED (1 - e^{-sum Psi} = 1 to 4e-18).
+    ``kern``: the tabulated kernel of non-exponential colonies (None: the closed form).
     """
     from ..model.chain import founded, regularised
 
     pat = regularised(pat)
     P, V, K = c.shape
-    tau = pat.detection_delay()                                   # (P, K): exponential colonies
+    tau = pat.detection_delay()                                   # (P, K): deterministic colonies
     kp = kernel_arrays(pat)
     kd = pat.kill_dormant
     t_s = pat.surgery_time()
@@ -109,7 +137,7 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
     reach = (kp["c"][:, 0, :] > 0)[:, None, :]                    # (P, 1, K) organs that can be founded
     dd = np.where(reach & np.isfinite(d), d, -np.inf)
     hi = dd.max(axis=2)                                           # (P, V): no daughter after this matters
-    sat = _saturation_age(kp, kd)                                 # (P, M, J)
+    sat = _saturation_age(kp, kd) if kern is None else _table_saturation(kern, kd)   # (P, M, J)
     s_star = (dd[:, :, None, :] - sat[:, None, :, :]).max(axis=3)  # (P, V, M): below, saturated
     lo = np.where(np.isfinite(d), d, -np.inf)                     # (P, V, M) mother undetected after lo
     a = np.maximum(np.maximum(lo, s_star), 0.0)
@@ -148,11 +176,13 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
     pvm = need // IQ                                              # (p V + v) M + m of each node
     pv = (ivs[iv_pair] // (K * I)).repeat(Q)                      # p V + v of each pair
     p_ = pv // V
-    coef = kernel_coefficients(*np.broadcast_arrays(kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"]))  # (P, M, J) each
+    coef = kernel_coefficients(*np.broadcast_arrays(kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"])) \
+        if kern is None else kern                                 # (P, M, J) each
     kill = bool(np.any(kd != 0))
     pmj = (p_ * K + pvm[at] % K) * K + j
-    used_coef = coef if grad or kill else coef[:4] + (None,) * 3 + coef[7:]   # rates: gradient, kill
-    table = tuple(None if x is None else np.broadcast_to(x, (P, K, K)).reshape(-1)[pmj] for x in used_coef)
+    # the rates are needed by the gradient and the kill (a table gives them at no extra cost)
+    used_coef = coef if grad or kill or kern is not None else coef[:4] + (None,) * 3 + coef[7:]
+    table = pick(used_coef, lambda x: np.broadcast_to(x, (P, K, K)).reshape(-1)[pmj])
     out = kernel_by(s_n[at], tj.reshape(-1)[pv * K + j], t_s[p_] if kill else None,
                     kd[p_] if kill else None, table, rate=grad, kill=kill)
     Psi, psi = out if grad else (out, None)
@@ -188,7 +218,7 @@ def _cluster_lambda(pat: PatientParams, c: np.ndarray, *, closed: bool, grad: bo
     # k detected at c_k from undetected mothers (psi_mk at the deadline d_k)
     Psi_k, _ = kernel_by(np.where(np.isfinite(d), d, 0.0)[:, :, :, None], tj[:, :, None, :],
                          t_s[:, None, None, None], kd[:, None, None, None],
-                         tuple(x[:, None, :, :] for x in coef), rate=True, kill=kill)
+                         pick(coef, lambda x: x[:, None, :, :]), rate=True, kill=kill)
     own = np.where(np.isfinite(d), phi_d * np.exp(-Psi_k.sum(axis=3)), 0.0)   # (P, V, K)
     # sum_m int phi_m(s) psi_mk(s; d_k) e^{-X_m(s)} ds over s < d_k (psi is 0 for s >= d_k)
     cross = np.bincount(pv * K + j, (phi_n * np.exp(-X) * w_n)[at] * psi, minlength=P * V * K).reshape(P, V, K)

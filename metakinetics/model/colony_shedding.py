@@ -14,12 +14,20 @@ A = mu'_k, g = gamma' lambda_k, c_j = f_j eps_j omega_j / beta_j; its rate psi =
 eps_j omega_j x (expected daughter cells dormant in j). kill_dormant acts on daughter cells as on
 the primary's: each cell dormant at surgery t_s is killed with that probability, so for a mother
 founded before t_s and t > t_s, Psi(s, t) = Psi(t - s) - kd psi(t_s - s) (1 - e^{-beta (t - t_s)}) / beta.
+
+Colonies with another deterministic growth law (Gompertz) have no closed form: their
+kernel is tabulated (:mod:`metakinetics.model.colony_tables`) and :func:`kernel_at` /
+:func:`kernel_by` take either representation (a coefficient tuple or a
+:class:`~metakinetics.model.colony_tables.Tabulated`); the adjuvant kill's form holds for any
+mother (dormancy is memoryless). Birth-death colonies (random size) are refused by the model.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..errors import InputError
+from .colony_tables import Tabulated, area_at, build_tables, crossing_above, crossing_below, table_at
+from .growth import COLONY_LAWS, GrowthLaw
 from .params import PatientParams
 
 #: largest exponent g a used (e^700 ~ 1e304): beyond it Psi is astronomically large either way
@@ -88,10 +96,160 @@ def kernel_coefficients(A, g, kappa, beta, c) -> tuple:
     return (P1, P2, P3, cA / g, g * P1, beta * P2, kappa * P3, g, beta, kappa)
 
 
-def kernel_at(age, coef: tuple, rate: bool = False):
+def exponential_colonies(pat: PatientParams) -> bool:
+    """Whether every shedding organ's colonies grow exponentially (then the closed-form kernel applies).
+
+    Parameters
+    ----------
+    pat : PatientParams
+
+    Returns
+    -------
+    bool
+    """
+    sheds = np.asarray(pat.secondary_shedding).any(axis=0) if pat.secondary_shedding is not None \
+        else np.zeros(len(pat.colony_laws), bool)
+    return all(law == "exponential" for law, s in zip(pat.colony_laws, sheds) if s)
+
+
+def tabulated_kernel(pat: PatientParams, top: float) -> Tabulated:
+    """The daughter kernel (mother k, daughter j) for any deterministic colony growth, tabulated (one
+    table per distinct colony path and daughter chain).
+
+    Parameters
+    ----------
+    pat : PatientParams
+        Regularised (beta nudged off kappa as :func:`kernel_arrays` does).
+    top : float
+        Largest mother age needed (years).
+
+    Returns
+    -------
+    Tabulated
+        Arrays of shape (P, K, K).
+
+    Raises
+    ------
+    InputError
+        For birth-death colonies (random size: no deterministic path).
+    """
+    P, K = pat.colony_rate.shape
+    kp = kernel_arrays(pat)
+    laws = list(COLONY_LAWS)
+    for name in pat.colony_laws:
+        if not isinstance(COLONY_LAWS[name], GrowthLaw):
+            raise InputError(f"the daughter kernel of '{name}' colonies is not tabulated: their size is random")
+    gamma = np.broadcast_to(pat.secondary_gamma[:, None], (P, K))
+    law_id = np.broadcast_to(np.array([laws.index(n) for n in pat.colony_laws], float), (P, K))
+    path_rows = np.stack([law_id, pat.colony_rate, pat.colony_K, gamma], axis=2).reshape(-1, 4)
+    paths, path_id = np.unique(path_rows, axis=0, return_inverse=True)
+    beta = np.broadcast_to(kp["beta"][:, 0, :], (P, K))
+    chain_rows = np.stack([np.broadcast_to(pat.kappa[:, None], (P, K)), beta], axis=2).reshape(-1, 2)
+    chains, chain_id = np.unique(chain_rows, axis=0, return_inverse=True)
+    tables = build_tables([(laws[int(r[0])], float(r[1]), float(r[2]), float(r[3])) for r in paths], chains,
+                          max(float(top), 1e-6))
+    index = path_id.reshape(P, K)[:, :, None] * len(chains) + chain_id.reshape(P, K)[:, None, :]
+    scale = np.broadcast_to(kp["A"] * kp["c"], (P, K, K))
+    return Tabulated(tables, index, scale, np.broadcast_to(kp["beta"], (P, K, K)))
+
+
+def colony_kernel(pat: PatientParams, top: float):
+    """The daughter kernel in the form :func:`kernel_at` takes.
+
+    Parameters
+    ----------
+    pat : PatientParams
+    top : float
+        Largest mother age needed (years; used by the table only).
+
+    Returns
+    -------
+    tuple or Tabulated
+        The closed form's coefficients (:func:`kernel_coefficients`) for exponential colonies, else
+        the tabulated kernel; arrays (P, K, K).
+    """
+    if exponential_colonies(pat):
+        kp = kernel_arrays(pat)
+        return kernel_coefficients(*np.broadcast_arrays(kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"]))
+    return tabulated_kernel(pat, top)
+
+
+def pick(coef, take):
+    """The kernel ``coef`` with ``take`` applied to each per-element array.
+
+    Parameters
+    ----------
+    coef : tuple or Tabulated
+    take : callable
+        array -> array (an index, a reshape, a broadcast).
+
+    Returns
+    -------
+    tuple or Tabulated
+        Of the same kind (None entries of a coefficient tuple kept).
+    """
+    if isinstance(coef, Tabulated):
+        return coef.take(take)
+    return tuple(None if x is None else take(x) for x in coef)
+
+
+def kernel_beta(coef):
+    """The daughter organ's dormancy exit rate of a kernel, per element.
+
+    Parameters
+    ----------
+    coef : tuple or Tabulated
+
+    Returns
+    -------
+    numpy.ndarray
+        beta (1/year).
+    """
+    return coef.beta if isinstance(coef, Tabulated) else coef[8]
+
+
+def saturation_age(target, coef) -> np.ndarray:
+    """A mother age after which Psi is at least ``target``, never before the true crossing;
+    tabulated kernels only (the closed form has its own bound in incidence.secondary).
+
+    Parameters
+    ----------
+    target : array_like
+        Expected daughters.
+    coef : Tabulated
+
+    Returns
+    -------
+    numpy.ndarray
+        Years; inf where none is known.
+    """
+    return crossing_above(target, coef)
+
+
+def crossing_lower_bound(target, coef) -> np.ndarray:
+    """A mother age not after Psi reaches ``target``; tabulated kernels only (the closed form's
+    bound is the simulator's own).
+
+    Parameters
+    ----------
+    target : array_like
+        Expected daughters.
+    coef : Tabulated
+
+    Returns
+    -------
+    numpy.ndarray
+        Years; inf where the table never reaches ``target``.
+    """
+    return crossing_below(target, coef)
+
+
+def kernel_at(age, coef, rate: bool = False):
     """Psi(age) (and with ``rate`` psi(age)) from :func:`kernel_coefficients`, the three
     exponentials evaluated once for both (same values as :func:`daughters` / :func:`daughter_rate`
-    up to rounding)."""
+    up to rounding), or from a tabulated kernel."""
+    if isinstance(coef, Tabulated):
+        return table_at(age, coef, rate)
     P1, P2, P3, P4, R1, R2, R3, g, beta, kappa = coef
     a = np.maximum(age, 0.0)
     eg = np.exp(np.minimum(g * a, MAX_EXPONENT))
@@ -104,12 +262,12 @@ def kernel_at(age, coef: tuple, rate: bool = False):
     return Psi, np.where(age > 0, psi, 0.0)
 
 
-def kernel_by(s, t, t_s, kd, coef: tuple, rate: bool = False, kill: bool = True):
-    """:func:`daughters_by` from :func:`kernel_coefficients`; ``kill=False`` when every kd is 0
-    (then Psi is a function of the mother's age alone)."""
+def kernel_by(s, t, t_s, kd, coef, rate: bool = False, kill: bool = True):
+    """:func:`daughters_by` from :func:`kernel_coefficients` or a tabulated kernel; ``kill=False``
+    when every kd is 0 (then Psi is a function of the mother's age alone)."""
     if not kill:
         return kernel_at(t - s, coef, rate)
-    beta = coef[8]
+    beta = kernel_beta(coef)
     killed = np.where((s < t_s) & (t > t_s), kd, 0.0)
     w = np.maximum(t - t_s, 0.0)
     _, at_surgery = kernel_at(t_s - s, coef, rate=True)

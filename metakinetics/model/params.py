@@ -476,10 +476,11 @@ def _cross_field(p: PatientParams) -> None:
     if p.secondary:                       # colonies shed: the exact cluster formulas need these
         sheds = p.secondary_shedding.any(axis=0)
         for k, name in enumerate(p.organs):
-            if p.colony_laws[k] != "exponential" and (sheds[k] or p.secondary_shedding.any()):
+            if p.colony_laws[k] == BIRTH_DEATH.name and (sheds[k] or p.secondary_shedding.any()):
                 _rule(p.secondary_shedding.any(axis=1), f"organs.{name}.growth",
-                      lambda i: f"metastasis-to-metastasis seeding (secondary_shedding > 0) needs exponential "
-                                f"colony growth in every organ, found '{p.colony_laws[k]}'")
+                      lambda i: "metastasis-to-metastasis seeding (secondary_shedding > 0) is not defined for "
+                                "birth-death colonies: with a random mother size the first-generation "
+                                "no-detection probability is not exp(-E[daughters]); use exponential or gompertz")
         _rule((p.kill_colony > 0) & p.secondary_shedding.any(axis=1), "treatment.kill_colony",
               lambda i: f"killing undetected colonies ({p.kill_colony[i]:g}) is not defined with metastasis-to-"
                         "metastasis seeding (a killed colony's daughters); set it to 0 or secondary_shedding to 0")
@@ -679,8 +680,8 @@ def one_patient(model: Model, what: str, *, seeding: bool = True, params: Mappin
     shed = [k for k, v in values.items() if k.endswith(".secondary_shedding") and np.any(np.asarray(v) > 0)]
     if seeding and shed:
         raise InputError(f"{what}: {shed[0]} > 0 (metastasis-to-metastasis seeding) is not in {what}; "
-                         f"incidence, the cohort simulator (simulate_cohort, metakinetics cohort) and solve's "
-                         f"mean dynamics (method 'ode') follow it")
+                         f"incidence, the cohort simulator (simulate_cohort, metakinetics cohort) and, with "
+                         f"exponential colonies, solve's mean dynamics (method 'ode') follow it")
 
 
 def prevalences(model: Model, params: Mapping[str, object] | None = None) -> np.ndarray:

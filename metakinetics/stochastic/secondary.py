@@ -15,13 +15,19 @@ within STRIDE of the patient's smallest one inverted (each daughter drawn is an 
 process, whatever the order, so the order only sets the work; a new colony opens its own streams); a closed-form lower bound of
 the crossing time, Psi <= c A P (e^{g a} - 1), P = kappa beta / (g (g + beta)(g + kappa)), retires
 most streams without inverting anything. Flat arrays over all streams of all patients.
+
+Colonies with another deterministic growth law (Gompertz) use the tabulated kernel
+(model.colony_tables: Psi exact to ~1e-9 relative), built once per batch to the largest age
+followed; its lower bound of a crossing is the last table node below the level, and the inversion
+(the same Newton in a bracket) polishes the root of the tabulated Psi to TOLERANCE.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..errors import InputError
-from ..model.colony_shedding import kernel_arrays, kernel_by, kernel_coefficients
+from ..model.colony_shedding import (crossing_lower_bound, exponential_colonies, kernel_arrays, kernel_by,
+                                     kernel_coefficients, pick, tabulated_kernel)
 from ..model.params import PatientParams
 
 STRIDE = 1.0          # years: a round fires the streams within this of the patient's earliest pending daughter
@@ -54,7 +60,15 @@ def follow(pat: PatientParams, pid: np.ndarray, organ: np.ndarray, found: np.nda
     gg, bb = g[:, None], beta[None, :]
     lead = A[:, None] * c[None, :] * kappa * bb / (gg * (gg + bb) * (gg + kappa))   # c A P (K, K)
     # the kernel's coefficients by (mother organ, daughter organ), gathered per stream
-    coefK = tuple(np.broadcast_to(x, (K, K)) for x in kernel_coefficients(A[:, None], gg, kappa, bb, c[None, :]))
+    closed = exponential_colonies(one)
+    if closed:
+        coefK = tuple(np.broadcast_to(x, (K, K)) for x in kernel_coefficients(A[:, None], gg, kappa, bb, c[None, :]))
+    else:                                                         # tabulated to the oldest mother followed
+        top = float(np.max(np.concatenate([T_H, t_s[np.isfinite(t_s)]])))
+        if not np.isfinite(top):
+            raise InputError("horizon must be finite with non-exponential colonies (their daughter kernel is "
+                             "tabulated up to it)")
+        coefK = pick(tabulated_kernel(one, max(top, 0.0) + 1.0), lambda x: x[0])
     kill = kd != 0
 
     def cutoff(rows=slice(None)):
@@ -65,6 +79,8 @@ def follow(pat: PatientParams, pid: np.ndarray, organ: np.ndarray, found: np.nda
 
     def bound(s, k, j, level):
         """Lower bound of the time Psi_kj(s, .) reaches ``level``."""
+        if not closed:
+            return s + crossing_lower_bound(level, pick(coefK, lambda x: x[k, j]))
         with np.errstate(divide="ignore"):
             return s + np.log1p(level / lead[k, j]) / g[k]
 
@@ -106,13 +122,13 @@ def follow(pat: PatientParams, pid: np.ndarray, organ: np.ndarray, found: np.nda
         need = np.flatnonzero(~S["exact"] & (S["lb"] <= near[S["pid"]] + STRIDE))
         if need.size:
             p, s, k, j = S["pid"][need], S["s"][need], S["k"][need], S["j"][need]
-            cf = tuple(x[k, j] for x in coefK)
+            cf = pick(coefK, lambda x: x[k, j])
             top = kernel_by(s, tc[need], t_s[p], kd, cf, kill=kill)
             ok = top >= S["level"][need]
             S["lb"][need[~ok]] = np.inf
             i = need[ok]
             S["lb"][i] = _invert(S["level"][i], s[ok], np.maximum(S["lb"][i], s[ok]), tc[i], t_s[p[ok]], kd,
-                                 tuple(x[ok] for x in cf), kill)
+                                 pick(cf, lambda x: x[ok]), kill, closed)
             S["exact"][i] = True
         due = S["exact"] & (S["lb"] < tc)
         if not due.any():
@@ -131,17 +147,18 @@ def follow(pat: PatientParams, pid: np.ndarray, organ: np.ndarray, found: np.nda
     return D
 
 
-def _invert(level, s, lo, hi, t_s, kd, coef, kill) -> np.ndarray:
+def _invert(level, s, lo, hi, t_s, kd, coef, kill, closed: bool = True) -> np.ndarray:
     """The time t in [lo, hi] with Psi(s, t) = level (Psi increasing in t, Psi(lo) <= level <= Psi(hi);
     ``coef`` from :func:`metakinetics.model.colony_shedding.kernel_coefficients`, per stream):
     Newton's method on ln Psi (nearly linear in t once the colony's e^{g a} dominates) kept inside
     a shrinking bracket (bisection whenever Newton would leave it), to TOLERANCE. Started at the
     root of the dominant terms, P1 e^{g a} - P4 = level, where that is inside the bracket (else at
-    lo); the streams still iterating are kept contiguous."""
+    lo; a tabulated kernel (``closed`` False) starts at lo, its table node just below the root);
+    the streams still iterating are kept contiguous."""
     out = np.empty(level.size)
     a, b = lo.copy(), hi.copy()
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        guess = s + np.log((level + coef[3]) / coef[0]) / coef[7]
+        guess = s + np.log((level + coef[3]) / coef[0]) / coef[7] if closed else lo
     t = np.where((guess > a) & (guess < b), guess, a)
     idx = np.arange(level.size)
     log_level = np.log(level)
@@ -165,6 +182,6 @@ def _invert(level, s, lo, hi, t_s, kd, coef, kill) -> np.ndarray:
         go = ~done
         idx, s, t, a, b, level, log_level = idx[go], s[go], t[go], a[go], b[go], level[go], log_level[go]
         t_s = t_s[go]
-        coef = tuple(x[go] for x in coef)
+        coef = pick(coef, lambda x: x[go])
     out[idx] = t
     return out

@@ -56,3 +56,25 @@ def test_seeding_needs_the_ode_method():
     for method in ("closed-form", "semi-analytic"):
         with pytest.raises(InputError, match="use method 'ode'"):
             solve(model, [1.0], method=method)
+
+
+def test_gompertz_colonies_with_seeding_are_refused_by_name(capsys):
+    """The mean ODE is linear only for exponential colonies (dS/dt = gamma' lambda S): a Gompertz
+    colony's shedding is not a function of the colony counts, so solve refuses, on one line; the
+    reaction network refuses any seeding."""
+    import pytest
+
+    from metakinetics import simulate
+    from metakinetics.cli.main import main
+    from metakinetics.dynamics.solve import solve
+    from metakinetics.errors import InputError
+    from metakinetics.model import load_model
+
+    hub = "tests/incidence/gompertz_hub.toml"
+    with pytest.raises(InputError, match="need exponential colonies"):
+        solve(load_model(hub), [1.0])
+    assert main(["solve", hub, "--times", "1,5"]) == 2
+    err = capsys.readouterr().err
+    assert "need exponential colonies" in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(InputError, match="not in the reaction network"):
+        simulate(load_model(hub), [0.0, 1.0], paths=2, seed=1, method="ssa")
