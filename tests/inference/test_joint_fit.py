@@ -75,3 +75,18 @@ def test_free_endocrine_effects_nest_both_fixed_choices():
     r = _result(ENDOCRINE_FREE)
     for other in (LADDER[2], JOINT):
         assert r.loglik >= _result(other).loglik - 0.5, other.name
+
+
+SHEDDING = JOINT / "ladder" / "6_shedding_exponent"
+
+
+def test_shedding_exponent_level_nests_4_nodes():
+    """ladder/6_shedding_exponent fits the joint data with 4_nodes' parameters plus the shedding
+    exponent gamma (fixed at 2/3 below it), so its maximum is at least 4_nodes' (within the
+    optimiser's 0.5 units)."""
+    four, six = load_setup(JOINT / "ladder" / "4_nodes"), load_setup(SHEDDING)
+    assert six.data == load_setup(JOINT).data
+    assert _keys(six) == _keys(four) | {"shedding.gamma"}
+    assert six.model_set == four.model_set
+    small, big = _result(JOINT / "ladder" / "4_nodes"), _result(SHEDDING)
+    assert big.n_par == small.n_par + 1 and big.loglik >= small.loglik - 0.5
