@@ -194,16 +194,12 @@ def _step_weights(s: np.ndarray, dt: np.ndarray, kern) -> tuple[np.ndarray, np.n
     return np.where(ok, P1 - P0, 0.0) - I1, I1
 
 
-def _table_correction(pat: PatientParams, d: np.ndarray, generations: int | None, *, closed: bool,
-                      kern) -> np.ndarray:
-    """:func:`correction` for one row (R = 1) with a tabulated kernel (non-exponential colonies).
-
-    The inner integrals X_k(s_a) = sum_j int_{s_a}^hi psi_kj(u - s_a) h_j(u) du are sums over the
-    grid's steps of product-integration weights (:func:`_step_weights`, exact for h linear on a
-    step: no separable form as for the closed form's exponentials, so O(N^2) per iteration); the
-    adjuvant kill's term kd psi(t_s - s) int_{t_s} e^{-beta (u - t_s)} h du is the closed form's.
-    q is linear between grid nodes in the outer integral (Gauss nodes in the fine steps, phi
-    exact); both errors are ~ step^2, removed by the same Richardson extrapolation."""
+def _outer(pat: PatientParams, d: np.ndarray, closed: bool):
+    """What both corrections share for founding deadlines ``d`` (R, K): the kernel arrays, beta by
+    daughter organ (R, K), surgery time, kill, the latest reachable deadline ``hi`` (R,), whether any
+    kill acts, the coarse (STEPS) and fine (2 STEPS) grids between 0, the deadlines, surgery and
+    ``hi``, the outer nodes (OUTER Gauss points in every fine step) with their weights, and phi there
+    (R, M, OUTER, K)."""
     from ..model.chain import founded
 
     R, K = d.shape
@@ -216,13 +212,28 @@ def _table_correction(pat: PatientParams, d: np.ndarray, generations: int | None
     ts_c = np.clip(t_s, 0.0, hi)
     ends = np.sort(np.concatenate([np.zeros((R, 1)), np.clip(np.where(np.isfinite(d), d, 0.0), 0.0, hi[:, None]),
                                    ts_c[:, None], hi[:, None]], axis=1), axis=1)
-    kill = bool(np.any(kd != 0))
     coarse, fine = _Grid(ends, STEPS), _Grid(ends, 2 * STEPS)
     so = fine.s[:, fine.step][:, :, None] + fine.dt[:, fine.step][:, :, None] * _GU   # (R, M, Q)
     wo = fine.dt[:, fine.step][:, :, None] * _GWU
     M = so.shape[1]
     _, phi = founded(pat, np.broadcast_to(so.reshape(R, M * OUTER, 1), (R, M * OUTER, K)).copy(), closed=closed)
-    phi = phi.reshape(R, M, OUTER, K)[0]                                        # (M, Q, K)
+    return (kp, beta, t_s, ts_c, kd, hi, bool(np.any(kd != 0)), coarse, fine, so, wo,
+            phi.reshape(R, M, OUTER, K))
+
+
+def _table_correction(pat: PatientParams, d: np.ndarray, generations: int | None, *, closed: bool,
+                      kern) -> np.ndarray:
+    """:func:`correction` for one row (R = 1) with a tabulated kernel (non-exponential colonies).
+
+    The inner integrals X_k(s_a) = sum_j int_{s_a}^hi psi_kj(u - s_a) h_j(u) du are sums over the
+    grid's steps of product-integration weights (:func:`_step_weights`, exact for h linear on a
+    step: no separable form as for the closed form's exponentials, so O(N^2) per iteration); the
+    adjuvant kill's term kd psi(t_s - s) int_{t_s} e^{-beta (u - t_s)} h du is the closed form's.
+    q is linear between grid nodes in the outer integral (Gauss nodes in the fine steps, phi
+    exact); both errors are ~ step^2, removed by the same Richardson extrapolation."""
+    R, K = d.shape
+    kp, beta, t_s, ts_c, kd, hi, kill, coarse, fine, so, wo, phi = _outer(pat, d, closed)
+    phi = phi[0]                                                                # (M, Q, K)
     interval, sub = np.divmod(fine.step, 2 * STEPS + 1)
 
     def integral(grid: _Grid, a: np.ndarray) -> float:
@@ -273,30 +284,12 @@ def _correction(pat: PatientParams, d: np.ndarray, generations: int | None, *, c
     """:func:`correction` (or with ``bound`` :func:`truncation_bound`) for one row per patient,
     founding deadlines ``d`` (R, K): Richardson extrapolation of the grid with STEPS and 2 STEPS
     steps per interval, the outer Gauss nodes (in the fine steps) and phi there shared by both."""
-    from ..model.chain import founded
-
     R, K = d.shape
-    kp = kernel_arrays(pat)
+    kp, beta, t_s, ts_c, kd, hi, kill, coarse, fine, so, wo, phi = _outer(pat, d, closed)
     coef = kernel_coefficients(kp["A"], kp["g"], kp["kappa"], kp["beta"], kp["c"])
     R1, R2, R3 = (np.broadcast_to(x, (R, K, K)) for x in coef[4:7])
     g = np.broadcast_to(kp["g"], (R, K, 1))                       # by mother organ
-    beta = np.broadcast_to(kp["beta"], (R, 1, K))[:, 0]           # (R, K) by daughter organ
     kappa = np.broadcast_to(kp["kappa"], (R, 1, 1))[:, 0]         # (R, 1)
-    t_s = pat.surgery_time()
-    kd = pat.kill_dormant
-    reach = kp["c"][:, 0, :] > 0
-    hi = np.where(reach, d, -np.inf).max(axis=1)
-    ts_c = np.clip(t_s, 0.0, hi)
-    ends = np.sort(np.concatenate([np.zeros((R, 1)), np.clip(np.where(np.isfinite(d), d, 0.0), 0.0, hi[:, None]),
-                                   ts_c[:, None], hi[:, None]], axis=1), axis=1)
-    kill = bool(np.any(kd != 0))
-    coarse, fine = _Grid(ends, STEPS), _Grid(ends, 2 * STEPS)
-    # outer nodes: OUTER Gauss points in every fine step
-    so = fine.s[:, fine.step][:, :, None] + fine.dt[:, fine.step][:, :, None] * _GU   # (R, M, Q)
-    wo = fine.dt[:, fine.step][:, :, None] * _GWU
-    M = so.shape[1]
-    _, phi = founded(pat, np.broadcast_to(so.reshape(R, M * OUTER, 1), (R, M * OUTER, K)).copy(), closed=closed)
-    phi = phi.reshape(R, M, OUTER, K)
     above_o = fine.mid[:, fine.step][:, :, None] > d[:, None, :]                  # (R, M, K)
     ks_o = None
     if kill:

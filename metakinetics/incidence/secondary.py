@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..model.colony_shedding import (exponential_colonies, kernel_arrays, kernel_by, kernel_coefficients, pick,
-                                     saturation_age, tabulated_kernel)
+                                     tabulated_kernel)
+from ..model.colony_tables import crossing
 from ..model.params import PatientParams
 
 
@@ -46,7 +47,7 @@ def _table_saturation(kern, kd: np.ndarray) -> np.ndarray:
     (Psi increases with age, so never before the true crossing); inf where the table never gets
     there (a Gompertz colony's shedding plateaus: Psi may stay small) or kd ~ 1."""
     target = SATURATED / np.maximum(1.0 - kd, 1e-300)[:, None, None]
-    age = saturation_age(np.broadcast_to(target, np.shape(kern.scale)), kern)
+    age = crossing(np.broadcast_to(target, np.shape(kern.scale)), kern, above=True)
     return np.where((kd <= 0.999)[:, None, None], age, np.inf)
 
 

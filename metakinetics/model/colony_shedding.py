@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from .colony_tables import Tabulated, area_at, build_tables, crossing_above, crossing_below, table_at
+from .colony_tables import Tabulated, area_at, build_tables, table_at
 from .growth import COLONY_LAWS, GrowthLaw
 from .params import PatientParams
 
@@ -206,42 +206,6 @@ def kernel_beta(coef):
         beta (1/year).
     """
     return coef.beta if isinstance(coef, Tabulated) else coef[8]
-
-
-def saturation_age(target, coef) -> np.ndarray:
-    """A mother age after which Psi is at least ``target``, never before the true crossing;
-    tabulated kernels only (the closed form has its own bound in incidence.secondary).
-
-    Parameters
-    ----------
-    target : array_like
-        Expected daughters.
-    coef : Tabulated
-
-    Returns
-    -------
-    numpy.ndarray
-        Years; inf where none is known.
-    """
-    return crossing_above(target, coef)
-
-
-def crossing_lower_bound(target, coef) -> np.ndarray:
-    """A mother age not after Psi reaches ``target``; tabulated kernels only (the closed form's
-    bound is the simulator's own).
-
-    Parameters
-    ----------
-    target : array_like
-        Expected daughters.
-    coef : Tabulated
-
-    Returns
-    -------
-    numpy.ndarray
-        Years; inf where the table never reaches ``target``.
-    """
-    return crossing_below(target, coef)
 
 
 def kernel_at(age, coef, rate: bool = False):

@@ -366,15 +366,19 @@ def table_at(age, kern: Tabulated, rate: bool = False):
     return Psi, np.where(age > 0, psi, 0.0)
 
 
-def crossing_below(target, kern: Tabulated) -> np.ndarray:
-    """The largest node age where Psi is below ``target``: never after the age where Psi reaches it
-    (Psi increases with age).
+def crossing(target, kern: Tabulated, *, above: bool) -> np.ndarray:
+    """A table node age bracketing where Psi reaches ``target`` (Psi increases with age): with
+    ``above``, the smallest node age where Psi has reached it (never before the true crossing: a
+    saturation bound for the formulas); without, the largest node age where Psi is still below it
+    (never after: a lower bound from which the simulator's inversion starts).
 
     Parameters
     ----------
     target : array_like
         Expected daughters, broadcast against the kernel's arrays.
     kern : Tabulated
+    above : bool
+        Which side of the crossing.
 
     Returns
     -------
@@ -388,31 +392,6 @@ def crossing_below(target, kern: Tabulated) -> np.ndarray:
     for r in np.unique(flat_rows):
         sel = flat_rows == r
         pos = np.searchsorted(tb.W[r], flat_unit[sel], side="left")
-        out[sel] = np.where(pos < tb.ages.size, tb.ages[np.maximum(pos - 1, 0)], np.inf)
-    return np.where(np.isfinite(unit), out, np.inf)
-
-
-def crossing_above(target, kern: Tabulated) -> np.ndarray:
-    """The smallest node age where Psi has reached ``target``: never before the age where Psi
-    reaches it.
-
-    Parameters
-    ----------
-    target : array_like
-        Expected daughters, broadcast against the kernel's arrays.
-    kern : Tabulated
-
-    Returns
-    -------
-    numpy.ndarray
-        Mother ages (years); inf where the table never reaches ``target``.
-    """
-    tb = kern.tables
-    unit = target / np.where(kern.scale > 0, kern.scale, np.nan)
-    out = np.full(np.shape(unit), np.inf)
-    flat_rows, flat_unit = np.broadcast_arrays(kern.index, unit)
-    for r in np.unique(flat_rows):
-        sel = flat_rows == r
-        pos = np.searchsorted(tb.W[r], flat_unit[sel], side="left")
-        out[sel] = np.where(pos < tb.ages.size, tb.ages[np.minimum(pos, tb.ages.size - 1)], np.inf)
+        node = np.minimum(pos, tb.ages.size - 1) if above else np.maximum(pos - 1, 0)
+        out[sel] = np.where(pos < tb.ages.size, tb.ages[node], np.inf)
     return np.where(np.isfinite(unit), out, np.inf)

@@ -26,8 +26,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from ..model.colony_shedding import (crossing_lower_bound, exponential_colonies, kernel_arrays, kernel_by,
-                                     kernel_coefficients, pick, tabulated_kernel)
+from ..model.colony_shedding import (exponential_colonies, kernel_arrays, kernel_by, kernel_coefficients, pick,
+                                     tabulated_kernel)
+from ..model.colony_tables import crossing
 from ..model.params import PatientParams
 
 STRIDE = 1.0          # years: a round fires the streams within this of the patient's earliest pending daughter
@@ -80,7 +81,7 @@ def follow(pat: PatientParams, pid: np.ndarray, organ: np.ndarray, found: np.nda
     def bound(s, k, j, level):
         """Lower bound of the time Psi_kj(s, .) reaches ``level``."""
         if not closed:
-            return s + crossing_lower_bound(level, pick(coefK, lambda x: x[k, j]))
+            return s + crossing(level, pick(coefK, lambda x: x[k, j]), above=False)
         with np.errstate(divide="ignore"):
             return s + np.log1p(level / lead[k, j]) / g[k]
 

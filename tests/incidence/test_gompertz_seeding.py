@@ -8,7 +8,8 @@ from metakinetics.errors import InputError
 from metakinetics.incidence import secondary as sec
 from metakinetics.model import colony_tables, load_model
 from metakinetics.model.chain import regularised
-from metakinetics.model.colony_shedding import saturation_age, tabulated_kernel
+from metakinetics.model.colony_shedding import tabulated_kernel
+from metakinetics.model.colony_tables import crossing
 from metakinetics.model.params import resolve
 from metakinetics.population.incidence import incidence
 
@@ -65,7 +66,7 @@ def test_saturation_shortcut_is_exact(monkeypatch):
                         "organs.lung.secondary_shedding": 10.0})
     u = np.array([1.0, 5.0, 12.0])
     kern = tabulated_kernel(regularised(pat), 40.0)
-    assert np.isfinite(saturation_age(np.full(kern.scale.shape, sec.SATURATED), kern)).any()
+    assert np.isfinite(crossing(np.full(kern.scale.shape, sec.SATURATED), kern, above=True)).any()
     lam, _ = _lambda(pat, u)
     monkeypatch.setattr(sec, "SATURATED", np.inf)                 # no kernel ever saturates
     assert np.allclose(lam, _lambda(pat, u)[0], rtol=1e-9, atol=0)

@@ -7,7 +7,7 @@ import pytest
 from scipy.integrate import quad
 
 from metakinetics.model.colony_shedding import daughter_rate, daughters, daughters_by, kernel_by
-from metakinetics.model.colony_tables import Tabulated, build_tables, crossing_above, crossing_below, table_at
+from metakinetics.model.colony_tables import Tabulated, build_tables, crossing, table_at
 from metakinetics.model.growth import GOMPERTZ
 
 KAPPA = 4000.0
@@ -84,9 +84,9 @@ def test_adjuvant_kill_takes_the_tabulated_kernel_like_the_closed_form():
 def test_crossings_bracket_the_true_age():
     kern = _kernel(("gompertz", 0.4, 1e10, 2 / 3), 0.5, 3, scale=1e-3)
     target = np.array([1e-6, 5.0, 1e3])
-    lo, hi = crossing_below(target, kern), crossing_above(target, kern)
+    lo, hi = crossing(target, kern, above=False), crossing(target, kern, above=True)
     assert np.all(table_at(lo, kern) < target) and np.all(table_at(hi, kern) >= target)
-    assert np.isinf(crossing_above(np.array([1e300]), _kernel(("gompertz", 0.4, 1e10, 2 / 3), 0.5, 1)))[0]
+    assert np.isinf(crossing(np.array([1e300]), _kernel(("gompertz", 0.4, 1e10, 2 / 3), 0.5, 1), above=True))[0]
 
 
 def test_ages_beyond_the_table_are_refused():
