@@ -302,6 +302,16 @@ def _hermite_area(t, h, f0, f1, d0, d1, c0, c1):
     return h * (f0 * a00 + f1 * a01 + h * (d0 * a10 + d1 * a11) + h * h * (c0 * a20 + c1 * a21))
 
 
+def _locate(age, tb) -> tuple:
+    """(age clipped at 0, the table step holding it, the step's start and length); ages beyond the
+    table are refused (the caller builds it to the largest age it needs)."""
+    a = np.maximum(age, 0.0)
+    if np.any(a > tb.top * (1 + 1e-12)):
+        raise ValueError(f"daughter kernel asked at age {float(np.max(a)):g}, tabulated to {tb.top:g} years")
+    i = np.clip(np.searchsorted(tb.ages, a, side="right") - 1, 0, tb.ages.size - 2)
+    return a, i, tb.ages[i], tb.ages[i + 1] - tb.ages[i]
+
+
 def area_at(age, kern: Tabulated) -> np.ndarray:
     """int_0^age Psi (daughter-years) of a tabulated kernel; 0 for age <= 0.
 
@@ -317,11 +327,7 @@ def area_at(age, kern: Tabulated) -> np.ndarray:
         The integral of the interpolant (exact between nodes), times the kernel's scale.
     """
     tb = kern.tables
-    a = np.maximum(age, 0.0)
-    if np.any(a > tb.top * (1 + 1e-12)):
-        raise ValueError(f"daughter kernel asked at age {float(np.max(a)):g}, tabulated to {tb.top:g} years")
-    i = np.clip(np.searchsorted(tb.ages, a, side="right") - 1, 0, tb.ages.size - 2)
-    a0, h = tb.ages[i], tb.ages[i + 1] - tb.ages[i]
+    a, i, a0, h = _locate(age, tb)
     row = kern.index
     part = _hermite_area((a - a0) / h, h, tb.W[row, i], tb.W[row, i + 1], tb.rate[row, i], tb.rate[row, i + 1],
                          tb.curve[row, i], tb.curve[row, i + 1])
@@ -350,11 +356,7 @@ def table_at(age, kern: Tabulated, rate: bool = False):
         For ages beyond the table (the caller builds it to the largest age it needs).
     """
     tb = kern.tables
-    a = np.maximum(age, 0.0)
-    if np.any(a > tb.top * (1 + 1e-12)):
-        raise ValueError(f"daughter kernel asked at age {float(np.max(a)):g}, tabulated to {tb.top:g} years")
-    i = np.clip(np.searchsorted(tb.ages, a, side="right") - 1, 0, tb.ages.size - 2)
-    a0, h = tb.ages[i], tb.ages[i + 1] - tb.ages[i]
+    a, i, a0, h = _locate(age, tb)
     t = (a - a0) / h
     row = kern.index
     args = (tb.W[row, i], tb.W[row, i + 1], tb.rate[row, i], tb.rate[row, i + 1],
