@@ -321,6 +321,7 @@ def _information_pool(obj: Objective, optimiser: str, diffs: Differences, worker
     if workers <= 1:
         yield None
     elif obj.scoring and not obj.has_residuals:
+        diffs.close()     # the optimiser's pool ends before the scoring pool forks: never two at once
         with Differences(obj.score_terms, *obj.params.bounds(), workers, initializer=obj.silence) as pool:
             yield pool.values
     else:

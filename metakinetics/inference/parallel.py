@@ -10,6 +10,7 @@ objective; where fork is not available the evaluations run in the calling proces
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 from collections.abc import Callable
 
 import numpy as np
@@ -22,6 +23,25 @@ _TARGET: Callable[[np.ndarray], np.ndarray] | None = None     # the objective, i
 
 def _call(x: np.ndarray) -> np.ndarray:
     return np.atleast_1d(np.asarray(_TARGET(x), dtype=float))
+
+
+#: held back while the workers fork (see :func:`_start_worker`)
+_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
+
+def _start_worker(initializer: Callable[[], None] | None) -> None:
+    """Run in each worker as it starts: SIGTERM to its default action, Ctrl-C left to the parent
+    (which closes the pool), then the signals the fork held back let through, then ``initializer``.
+
+    The workers fork with SIGTERM blocked: a SIGTERM from the pool's terminate arriving between the
+    fork and this point would otherwise meet the handler copied from the command line, whose
+    pending flag Python clears after a fork, and be lost; the worker would then wait for a task
+    for ever and the pool's join with it (seen on a loaded machine with a one-parameter refit)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+    if initializer is not None:
+        initializer()
 
 
 class Differences:
@@ -40,10 +60,21 @@ class Differences:
         global _TARGET
         if self.workers > 1 and "fork" in mp.get_all_start_methods():
             _TARGET = self.target
-            self._pool = mp.get_context("fork").Pool(self.workers, initializer=self.initializer)
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)   # inherited by the workers
+            try:
+                self._pool = mp.get_context("fork").Pool(self.workers, initializer=_start_worker,
+                                                         initargs=(self.initializer,))
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
         return self
 
     def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the worker processes (if any; later evaluations run in this process). Call it before
+        another pool is opened: a fork while this pool's threads run can leave the new worker
+        holding a lock copied mid-use."""
         global _TARGET
         if self._pool is not None:
             self._pool.terminate()
