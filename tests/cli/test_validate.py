@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from metakinetics.cli.main import main
 from tests.inference.test_validation import TWO
 
@@ -63,3 +65,20 @@ def test_no_bands_writes_the_cv_loglik_without_bands(tmp_path, capsys):
     d = json.loads((folder / "validate" / "validate.json").read_text())
     assert d["bands"] is False and d["draws"] == 0 and all(r["inside"] is None for x in d["datasets"] for r in x["rows"])
     assert f"{d['cv_loglik']:.4f}" in out
+
+
+
+def test_no_bands_with_scoring_on_two_workers_gives_the_serial_numbers(tmp_path, capsys):
+    """The path that hung (refits with the scoring information on two workers: the optimiser's
+    pool, then the scoring pool): it ends, and gives the serial numbers (the objective is
+    deterministic and the same points are evaluated; 1e-9 allows for the order of summation)."""
+    from tests.inference.test_information_parts import TTE
+    cv = {}
+    for workers in (1, 2):
+        text = TTE.replace("[fit]\n", f'[fit]\ninformation = "scoring"\nworkers = {workers}\n', 1)
+        assert 'information = "scoring"' in text
+        folder = _folder(tmp_path / str(workers), text)
+        assert main(["validate", str(folder), "--no-bands", "--no-progress"]) == 0
+        cv[workers] = json.loads((folder / "validate" / "validate.json").read_text())["cv_loglik"]
+    capsys.readouterr()
+    assert np.isfinite(cv[1]) and abs(cv[1] - cv[2]) <= 1e-9 * abs(cv[1])
