@@ -132,7 +132,9 @@ def figure_png(result, setup=None, *, result_sha256: str | None = None) -> bytes
 
 
 def _fmt(x) -> str:
-    return "nan" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.4g}"
+    """A number to 4 significant digits; '-' where it is not defined (a limit the information
+    cannot give), never 'nan'."""
+    return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.4g}"
 
 
 def report(result, path, fig_path) -> str:
@@ -143,10 +145,13 @@ def report(result, path, fig_path) -> str:
              f"{result.nfev} evaluations in {result.elapsed_s:.1f} s",
              f"  intervals: {result.interval_method}", ""]
     w = max(len(e.name) for e in result.estimates)
-    lines.append(f"  {'parameter'.ljust(w)}  {'estimate':>11}  {'95% lower':>11}  {'95% upper':>11}")
+    limits = not result.interval_method.startswith("none")     # intervals = "none": the estimates alone
+    lines.append(f"  {'parameter'.ljust(w)}  {'estimate':>11}"
+                 + (f"  {'95% lower':>11}  {'95% upper':>11}" if limits else ""))
     for e in result.estimates:
         flag = "  (at bound)" if e.at_bound else ""
-        lines.append(f"  {e.name.ljust(w)}  {_fmt(e.value):>11}  {_fmt(e.lower):>11}  {_fmt(e.upper):>11}{flag}")
+        bounds = f"  {_fmt(e.lower):>11}  {_fmt(e.upper):>11}" if limits else ""
+        lines.append(f"  {e.name.ljust(w)}  {_fmt(e.value):>11}{bounds}{flag}")
     lines += ["", "  goodness of fit per data set:"]
     for d in result.datasets:
         extra = f"{d['statistic']} {d['value']:.2f} on {d['df']} rows (p = {d['p_value']:.3g}); " \

@@ -86,3 +86,17 @@ def test_default_setup_runs_without_argument(tmp_path, capsys):
     d = json.loads((tmp_path / "result.json").read_text())
     assert d["name"] == "breast" and d["status"] == "converged"
     assert {x["name"] for x in d["datasets"]} == {"hess2013", "pan2017", "xiao2018", "ctc_positivity"}
+
+
+def test_intervals_none_prints_the_estimates_without_limit_columns(tmp_path, capsys):
+    """--intervals none: the report has no limit columns (and never 'nan'); a fit with intervals
+    keeps them."""
+    folder = _setup(tmp_path)
+    assert main(["fit", str(folder), "--no-figure", "--intervals", "none"]) == 0
+    out = capsys.readouterr().out
+    assert "intervals: none" in out and "95% lower" not in out and "nan" not in out
+    row = next(line for line in out.splitlines() if line.strip().startswith("organs.bone.efficiency"))
+    assert len(row.split()) == 2          # name and estimate
+    assert main(["fit", str(folder), "--no-figure"]) == 0
+    out = capsys.readouterr().out
+    assert "95% lower" in out and "nan" not in out
