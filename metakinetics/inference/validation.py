@@ -19,7 +19,10 @@ How each left-out data set D is handled:
    reduced set-up's is the sum of the other parts (the log-likelihood is a sum over data sets).
 3. The reduced set-up is refitted with the set-up's own options and seed (Wald covariance: the
    band needs the covariance only, whatever interval method the set-up asks for; without bands,
-   ``intervals = 'none'``: the point estimate only).
+   ``intervals = 'none'``: the point estimate only). The refit starts at the full fit's estimates
+   moved by up to ``NEWTON_STEPS`` Newton steps on the information of step 2 (a fresh gradient per
+   step), not at the set-up's start values: the optimum is the same (tested against fits of the
+   reduced set-ups), the optimiser's walk to it much shorter.
 4. Every row of D is predicted at the refit's estimate (``predicted``), with D's own ``set`` and
    group values, exactly as the fit's objective would predict it.
 5. The 95% prediction band of a row is the central 95% of the mixture, over ``draws`` parameter
@@ -69,7 +72,7 @@ from ..errors import FitError, MetakineticsError
 from ..seeds import check_seed
 from .bands import DrawPredictor
 from .fixed import fixed_model
-from .intervals import NO_EFFECT, information, information_parts
+from .intervals import NO_EFFECT, Information, gradient, information, information_parts, newton_step
 from .likelihood import OVERDISPERSION, BetaBinomial, Binomial, CensoredTimeToEvent
 from .objective import CtcPredictor, Objective, Predictor, dataset_loglik
 from .parallel import Differences
@@ -80,6 +83,14 @@ from .results import FitResult, json_safe
 #: taken as not identified without the left-out data set (1e-8: a change of 1e4 search units along
 #: it moves -2 log L by less than one unit when the best-determined direction has information 1).
 RANK_TOL = 1e-8
+
+#: Newton steps a refit takes from the full fit's estimates before its optimiser runs, on the
+#: information without the left-out data set (already computed: the parts) with a fresh gradient of
+#: the reduced -log L at each step (2n evaluations); they stop once a step promises at most
+#: NEWTON_GAIN or fails to lower -2 log L. The optimiser then starts there and has little to do.
+NEWTON_STEPS = 6
+#: log-likelihood units: the Newton check's own threshold (fit.POLISH_GAIN)
+NEWTON_GAIN = 0.01
 
 #: Share of left-out rows inside their 95% band the issue asks for.
 TARGET = 0.80
@@ -335,7 +346,9 @@ def _leave_out(setup: FitSetup, i: int, full_values: dict[str, float], parts: di
         return LeftOut(**base, status="not validated", fixed=fixed,
                        reason="no free parameter is identified by the other data sets")
     try:
-        refit = fit(reduced, predictor=predictor, ctc_predictor=ctc_predictor,
+        start = _newton_start(reduced, full_values, parts["labels"], np.delete(parts["parts"], i, axis=0).sum(axis=0),
+                              predictor=predictor, ctc_predictor=ctc_predictor)
+        refit = fit(reduced, predictor=predictor, ctc_predictor=ctc_predictor, start_points=[start],
                     intervals="wald" if bands else "none", curves=False)
     except MetakineticsError as exc:
         return LeftOut(**base, status="refit failed", fixed=fixed, reason=str(exc))
@@ -365,6 +378,31 @@ def _leave_out(setup: FitSetup, i: int, full_values: dict[str, float], parts: di
                                          "the last point reached and counted")
     return LeftOut(**base, status=status, reason=reason, failed_draws=int((~ok).sum()), rows=rows,
                    heldout_loglik=heldout, **info)
+
+
+def _newton_start(reduced: FitSetup, full_values: dict[str, float], labels: list[str], without: np.ndarray, *,
+                  predictor, ctc_predictor) -> np.ndarray:
+    """The refit's start on the search scale: the full fit's estimates, moved by Newton steps on
+    ``without`` (the information without the left-out data set at those estimates, labelled by
+    ``labels``) towards the reduced set-up's optimum (see NEWTON_STEPS). The optimum is the
+    optimiser's; this only spares it the walk from the set-up's start values."""
+    obj = Objective(reduced, predictor, ctc_predictor=ctc_predictor)
+    lo, hi = obj.params.bounds()
+    x = np.clip([p.to_search(full_values[p.label]) for p in obj.params], lo, hi)
+    at = [labels.index(lab) for lab in obj.params.labels]
+    matrix = without[np.ix_(at, at)]
+    f = obj.minus2ll(x)
+    for _ in range(NEWTON_STEPS):
+        info = Information(matrix=matrix, cov=np.zeros_like(matrix), singular=False,
+                           kind="information without the left-out data set", gradient=gradient(obj, x))
+        step = newton_step(info, x, lo, hi)
+        if step is None or step.gain <= NEWTON_GAIN:
+            break
+        f_step = obj.minus2ll(step.x)
+        if not f_step < f:
+            break
+        x, f = step.x, f_step
+    return x
 
 
 def _point_only(base: dict, prob: Problem, predicted: np.ndarray, rho, refit: FitResult, fixed: dict,
