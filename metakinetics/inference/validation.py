@@ -356,16 +356,11 @@ def _leave_out(setup: FitSetup, i: int, full_values: dict[str, float], parts: di
         start, _, _ = newton.steps([full_values[lab] for lab in newton.labels])
         refit = fit(reduced, predictor=predictor, ctc_predictor=ctc_predictor, start_points=[start],
                     intervals="wald" if bands else "none", curves=False)
+        values, message = [e.value for e in refit.estimates], refit.message
+        if not bands:         # no Newton check in the refit (no information): these steps are it
+            refit, values, message = _polished(newton, refit, reduced, predictor, ctc_predictor)
     except MetakineticsError as exc:
         return LeftOut(**base, status="refit failed", fixed=fixed, reason=str(exc))
-    values = [e.value for e in refit.estimates]
-    message = refit.message
-    if not bands:             # no Newton check in the refit (no information): these steps are it
-        x, taken, left = newton.steps(values)
-        values = [float(p.from_search(v)) for p, v in zip(newton.obj.params, x)]
-        message = message.rstrip(".") + (f"; {taken} Newton step{'s' * (taken != 1)} on the information without "
-                                         "this data set, " + ("which is not positive definite" if left is None else
-                                                               f"{left:.2g} log-likelihood units left"))
     estimates = dict(zip((e.name for e in refit.estimates), values))
     info = {"fixed": fixed, "refit_status": refit.status, "refit_message": message, "estimates": estimates}
     model = fixed_model(reduced.model, reduced.model_set)
@@ -428,6 +423,32 @@ class _Newton:
                 break
             x, f, taken = trial, f_trial, taken + 1
         return x, taken, gain
+
+
+def _polished(newton: _Newton, refit: FitResult, reduced: FitSetup, predictor, ctc_predictor):
+    """A refit without bands finished by Newton steps (:class:`_Newton`); where they cannot bring
+    the promised gain under NEWTON_GAIN (the information at the full fit's estimates is a poor model
+    there), the reduced set-up is also fitted from its own start values, and the lower -2 log L
+    kept. Returns (the refit, its natural-scale values, its message)."""
+    from .fit import fit
+
+    def finish(result: FitResult):
+        x, taken, left = newton.steps([e.value for e in result.estimates])
+        note = (f"{taken} Newton step{'s' * (taken != 1)} on the information without this data set, "
+                + ("which is not positive definite" if left is None else f"{left:.2g} log-likelihood units left"))
+        return result, x, newton.obj.minus2ll(x), left, note
+
+    best = finish(refit)
+    if best[3] is None or best[3] > NEWTON_GAIN:
+        other = finish(fit(reduced, predictor=predictor, ctc_predictor=ctc_predictor, intervals="none", curves=False))
+        if other[2] < best[2]:
+            best = (*other[:4], other[4] + f"; refitted from the set-up's start values: -2 log L {best[2] - other[2]:.3g} "
+                    "lower than from the Newton start")
+        else:
+            best = (*best[:4], best[4] + "; a refit from the set-up's start values did no better")
+    result, x, _, _, note = best
+    values = [float(p.from_search(v)) for p, v in zip(newton.obj.params, x)]
+    return result, values, result.message.rstrip(".") + "; " + note
 
 
 def _point_only(base: dict, prob: Problem, predicted: np.ndarray, rho, refit: FitResult, fixed: dict,

@@ -204,3 +204,19 @@ def test_refits_from_the_newton_start_reach_the_independent_optimum(tmp_path):
         assert obj.minus2ll(x_left) == pytest.approx(obj.minus2ll(x_alone), abs=1e-3)
         se = np.array([alone.estimate(p.label).se_search for p in obj.params])
         assert np.all(np.abs(x_left - x_alone) <= 0.01 * se), (x_left - x_alone) / se
+
+
+def test_an_uncertified_refit_is_also_fitted_from_the_set_up_start(tmp_path, monkeypatch):
+    """Without bands, a refit whose Newton steps cannot bring the promised gain under NEWTON_GAIN
+    (forced here: no gain counts as small enough) is also fitted from the set-up's start values, the
+    lower -2 log L kept, and the message says which; the numbers stay those of the independent fit."""
+    monkeypatch.setattr(validate_module, "NEWTON_GAIN", -1.0)
+    v = validate(_setup(tmp_path), bands=False)
+    (tmp_path / "x").mkdir()
+    alone = fit(_setup(tmp_path / "x", data="xiao2018"), intervals="none", curves=False)
+    left = v.datasets[0]
+    assert ("refitted from the set-up's start values" in left.refit_message
+            or "a refit from the set-up's start values did no better" in left.refit_message)
+    assert "Newton step" in left.refit_message
+    assert left.estimates["organs.bone.efficiency"] == pytest.approx(alone.estimate("organs.bone.efficiency").value,
+                                                                     rel=1e-4)
