@@ -24,7 +24,9 @@ How each left-out data set D is handled:
    step), not at the set-up's start values: the optimum is the same (tested against fits of the
    reduced set-ups), the optimiser's walk to it much shorter. Without bands the refit has no
    Newton check of its own, so the same steps follow the optimiser; the message says how many
-   were taken and the log-likelihood they still promise.
+   were taken and the log-likelihood they still promise, and where that stays above
+   ``NEWTON_GAIN`` the reduced set-up is also fitted from its start values (the lower -2 log L
+   is kept).
 4. Every row of D is predicted at the refit's estimate (``predicted``), with D's own ``set`` and
    group values, exactly as the fit's objective would predict it.
 5. The 95% prediction band of a row is the central 95% of the mixture, over ``draws`` parameter
