@@ -40,6 +40,9 @@ def register(subparsers) -> None:
     p.add_argument("--no-bands", action="store_true",
                    help="the cross-validated log-likelihood only: refits at their point estimates, no bands "
                         "(about half the time)")
+    p.add_argument("--start", choices=("setup", "result"), default="setup",
+                   help="the full fit starts at the set-up's start values, or at the estimates in the fit's "
+                        "result.json (it then only confirms them: faster)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -87,7 +90,8 @@ def _run_locked(args, setup, out: Path) -> int:
             bar.update(done - bar.n)
 
     try:
-        v = validate(setup, draws=args.draws, seed=args.seed, progress=progress, bands=not args.no_bands)
+        v = validate(setup, draws=args.draws, seed=args.seed, progress=progress, bands=not args.no_bands,
+                     start=args.start)
     finally:
         if bar is not None:
             bar.close()

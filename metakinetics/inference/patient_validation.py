@@ -54,7 +54,7 @@ from .competing import crude_incidence
 from .likelihood import CensoredTimeToEvent
 from .objective import Objective
 from .problem import PARTITION, DataSpec, FitSetup, Problem, load_setup, nodal_classes_of, nodal_counts_of
-from .results import json_safe
+from .results import json_safe, result_start
 
 #: the seed stream of the fold assignment and of the bootstrap (beside the set-up's seed)
 FOLD_STREAM, BOOTSTRAP_STREAM = 7, 8
@@ -223,7 +223,7 @@ def validate_patients(setup: FitSetup | str | Path, data: str | None = None, *, 
     order = np.random.default_rng([seed, FOLD_STREAM]).permutation(N)
     fold = np.empty(N, dtype=int)
     fold[order] = np.arange(N) % folds
-    x_full = _result_start(setup, full) if start == "result" else None
+    x_full = result_start(setup.path, full.params) if start == "result" else None
     X, names = cox_design(prob)
     risk = {m: np.full((N, len(horizons)), np.nan) for m in METHODS}
     refits = []
@@ -299,16 +299,6 @@ def _data_entry(setup: FitSetup, data: str | None) -> tuple[int, DataSpec]:
 
 def _kind(name: str) -> str:
     return load_dataset(name).kind
-
-
-def _result_start(setup: FitSetup, obj: Objective) -> np.ndarray:
-    """The full fit's estimates (result.json beside the set-up) as a search vector."""
-    path = Path(setup.path or ".").parent / "result.json"
-    try:
-        est = {e["name"]: e["value"] for e in json.loads(path.read_text())["estimates"]}
-        return np.array([p.to_search(est[p.label]) for p in obj.params])
-    except (OSError, ValueError, KeyError) as exc:
-        raise InputError(f"--start result: cannot read the full fit's estimates from {path} ({exc})") from None
 
 
 def _event_codes(lik: CensoredTimeToEvent) -> np.ndarray:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import FitError
+from ..errors import FitError, InputError
 from ..io_atomic import write_text_atomic
 from .likelihood import OVERDISPERSION
 
@@ -339,3 +339,33 @@ def read_result(path: str | Path) -> FitResult:
         return FitResult.from_dict(d)
     except (TypeError, KeyError, AttributeError) as exc:
         raise FitError(f"{path}: malformed fit result: {exc}") from None
+
+
+def result_start(setup_path: str | Path | None, params) -> np.ndarray:
+    """The committed fit's estimates (result.json beside the set-up's fit.toml) as a start vector on
+    the search scale of ``params`` (an Objective's parameters): the ``--start result`` of
+    ``validate`` and ``validate-patients``.
+
+    Parameters
+    ----------
+    setup_path : str or pathlib.Path
+        The set-up's fit.toml.
+    params : Parameters
+        The free parameters, in order (their labels key the estimates).
+
+    Returns
+    -------
+    numpy.ndarray
+        The search vector.
+
+    Raises
+    ------
+    InputError
+        When result.json is missing, unreadable or lacks one of the parameters.
+    """
+    path = Path(setup_path or ".").parent / "result.json"
+    try:
+        est = {e["name"]: e["value"] for e in json.loads(path.read_text())["estimates"]}
+        return np.array([p.to_search(est[p.label]) for p in params])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"--start result: cannot read the full fit's estimates from {path} ({exc!r})") from None

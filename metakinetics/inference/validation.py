@@ -81,7 +81,7 @@ from .likelihood import OVERDISPERSION, BetaBinomial, Binomial, CensoredTimeToEv
 from .objective import CtcPredictor, Objective, Predictor, dataset_loglik
 from .parallel import Differences
 from .problem import FitSetup, Problem, build_problem, load_setup
-from .results import FitResult, json_safe
+from .results import FitResult, json_safe, result_start
 
 #: A direction of the reduced set-up's information with an eigenvalue below RANK_TOL x the largest is
 #: taken as not identified without the left-out data set (1e-8: a change of 1e4 search units along
@@ -154,6 +154,7 @@ class Validation:
     datasets: tuple[LeftOut, ...]
     target: float = TARGET
     bands: bool = True        # False: the cross-validated log-likelihood only (no bands, nothing inside)
+    start: str = "setup"      # where the full fit started: the set-up's values or result.json's estimates
 
     @property
     def rows(self) -> list[dict]:
@@ -235,7 +236,7 @@ CSV_COLUMNS = ("dataset", "row", "label", "group", "organ", "endpoint", "time", 
 def validate(setup: FitSetup | str | Path, *, draws: int = 200, seed: int | None = None, level: float = 0.95,
              progress: Callable[[int, int, str], None] | None = None, predictor: Predictor | None = None,
              ctc_predictor: CtcPredictor | None = None, full: FitResult | None = None,
-             bands: bool = True) -> Validation:
+             bands: bool = True, start: str = "setup") -> Validation:
     """Leave each data set of a fit set-up out in turn, refit, and predict its rows with bands.
 
     Parameters
@@ -258,8 +259,13 @@ def validate(setup: FitSetup | str | Path, *, draws: int = 200, seed: int | None
         The fit to every data set, when already at hand (else it is fitted here).
     bands : bool
         False: the cross-validated log-likelihood only. Refits stop at the point estimate
-        (``intervals = 'none'``: no information, no Newton check) and rows get no band (``low``,
-        ``high``, ``inside`` null); about half the time of a validation with bands.
+        (``intervals = 'none'``: no information; the Newton steps of NEWTON_STEPS finish them) and
+        rows get no band (``low``, ``high``, ``inside`` null); about half the time of a
+        validation with bands.
+    start : str
+        Where the full fit starts (when ``full`` is not given): 'setup' (the set-up's start
+        values) or 'result' (the estimates in result.json beside the set-up's fit.toml, which the
+        full fit then only confirms: on a set-up whose fit took an hour, minutes).
 
     Returns
     -------
@@ -295,8 +301,14 @@ def validate(setup: FitSetup | str | Path, *, draws: int = 200, seed: int | None
         raise FitError(f"{where}: data: validate leaves one [[data]] set out at a time and refits on the others; "
                        f"this set-up has {len(setup.data)} (nothing would be left to fit)")
     t0 = _time.perf_counter()
+    if start not in ("setup", "result"):
+        raise FitError(f"validate: start must be 'setup' or 'result', found {start!r}")
     if full is None:
-        full = fit(setup, predictor=predictor, ctc_predictor=ctc_predictor, intervals="wald", curves=False)
+        points = None
+        if start == "result":       # the committed estimates: the full fit only confirms them
+            points = [result_start(setup.path, Objective(setup, predictor, ctc_predictor=ctc_predictor).params)]
+        full = fit(setup, predictor=predictor, ctc_predictor=ctc_predictor, intervals="wald", curves=False,
+                   start_points=points)
     full_values = {e.name: e.value for e in full.estimates}
     parts = _information_parts(setup, full_values, predictor=predictor, ctc_predictor=ctc_predictor)
     out = []
@@ -308,7 +320,7 @@ def validate(setup: FitSetup | str | Path, *, draws: int = 200, seed: int | None
         if progress is not None:
             progress(i + 1, len(setup.data), left.label)
     return Validation(name=setup.name, setup_path=full.setup_path, seed=seed, draws=draws if bands else 0,
-                      level=level, bands=bands,
+                      level=level, bands=bands, start=start,
                       package_version=__version__, elapsed_s=_time.perf_counter() - t0, full_estimates=full_values,
                       datasets=tuple(out))
 

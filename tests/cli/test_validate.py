@@ -82,3 +82,22 @@ def test_no_bands_with_scoring_on_two_workers_gives_the_serial_numbers(tmp_path,
         cv[workers] = json.loads((folder / "validate" / "validate.json").read_text())["cv_loglik"]
     capsys.readouterr()
     assert np.isfinite(cv[1]) and abs(cv[1] - cv[2]) <= 1e-9 * abs(cv[1])
+
+
+def test_start_result_confirms_the_committed_estimates(tmp_path, capsys):
+    """--start result: the full fit starts at result.json's estimates (the same numbers as from the
+    set-up's start, to the optimiser's stopping point) and says so in validate.json; without a
+    result.json it is a one-line error naming the file."""
+    folder = _folder(tmp_path)
+    assert main(["validate", str(folder), "--no-bands", "--no-progress", "--start", "result"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--start result" in err and str(folder / "result.json") in err
+    assert main(["fit", str(folder), "--no-figure"]) == 0
+    assert main(["validate", str(folder), "--no-bands", "--no-progress", "--start", "result"]) == 0
+    d = json.loads((folder / "validate" / "validate.json").read_text())
+    assert d["start"] == "result"
+    assert main(["validate", str(folder), "--no-bands", "--no-progress"]) == 0
+    e = json.loads((folder / "validate" / "validate.json").read_text())
+    capsys.readouterr()
+    assert e["start"] == "setup"
+    assert abs(d["cv_loglik"] - e["cv_loglik"]) <= 1e-6 * abs(e["cv_loglik"])
