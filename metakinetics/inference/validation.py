@@ -367,7 +367,7 @@ def _leave_out(setup: FitSetup, i: int, full_values: dict[str, float], parts: di
     try:
         newton = _Newton(reduced, parts["labels"], np.delete(parts["parts"], i, axis=0).sum(axis=0),
                          predictor=predictor, ctc_predictor=ctc_predictor)
-        start, _, _ = newton.steps([full_values[lab] for lab in newton.labels])
+        start, _, _, _ = newton.steps([full_values[lab] for lab in newton.labels])
         refit = fit(reduced, predictor=predictor, ctc_predictor=ctc_predictor, start_points=[start],
                     intervals="wald" if bands else "none", curves=False)
         values, message = [e.value for e in refit.estimates], refit.message
@@ -413,9 +413,10 @@ class _Newton:
         at = [labels.index(lab) for lab in self.labels]
         self.matrix = without[np.ix_(at, at)]
 
-    def steps(self, values) -> tuple[np.ndarray, int, float | None]:
-        """From natural-scale ``values`` (in parameter order): the search-scale point reached, the
-        steps taken and the gain the last step still promised (None: matrix not positive definite)."""
+    def steps(self, values) -> tuple[np.ndarray, float, int, float | None]:
+        """From natural-scale ``values`` (in parameter order): the search-scale point reached, -2 log L
+        there, the steps taken and the gain the last step still promised (None: matrix not positive
+        definite)."""
         obj = self.obj
         lo, hi = obj.params.bounds()
         x = np.clip([p.to_search(v) for p, v in zip(obj.params, values)], lo, hi)
@@ -436,7 +437,7 @@ class _Newton:
             else:
                 break
             x, f, taken = trial, f_trial, taken + 1
-        return x, taken, gain
+        return x, f, taken, gain
 
 
 def _polished(newton: _Newton, refit: FitResult, reduced: FitSetup, predictor, ctc_predictor):
@@ -447,10 +448,10 @@ def _polished(newton: _Newton, refit: FitResult, reduced: FitSetup, predictor, c
     from .fit import fit
 
     def finish(result: FitResult):
-        x, taken, left = newton.steps([e.value for e in result.estimates])
+        x, f, taken, left = newton.steps([e.value for e in result.estimates])
         note = (f"{taken} Newton step{'s' * (taken != 1)} on the information without this data set, "
                 + ("which is not positive definite" if left is None else f"{left:.2g} log-likelihood units left"))
-        return result, x, newton.obj.minus2ll(x), left, note
+        return result, x, f, left, note
 
     best = finish(refit)
     if best[3] is None or best[3] > NEWTON_GAIN:
