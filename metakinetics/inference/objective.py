@@ -272,7 +272,8 @@ class Objective:
         over.update(self.params.overrides(x, prob.base_group(group)))
         key = ("model", tuple(sorted(over.items())))
         if key not in cache:
-            cache[key] = self.model.with_values(over) if over else self.model
+            # the value rules are applied where the prediction resolves the model (once, not twice)
+            cache[key] = self.model.with_values(over, validate=False) if over else self.model
         return cache[key]
 
     def _row_predictions(self, x, prob: Problem, cache) -> np.ndarray:
@@ -301,7 +302,7 @@ class Objective:
         for g in prob.groups:
             model = self.model_at(x, prob, g, cache)
             hds.append(model.mortality.hazard)
-            net = model.with_values({"mortality.hazard": 0.0}) if model.mortality.hazard else model
+            net = model.with_values({"mortality.hazard": 0.0}, validate=False) if model.mortality.hazard else model
             cols, vals = self.predict(net, endpoint, prob.grid, cache)
             idx = [cols.index(c) for c in prob.causes]
             cifs.append(vals[:, idx])

@@ -293,8 +293,10 @@ def _typename(val: Any) -> str:
             dict: "a table", list: "an array"}.get(type(val), type(val).__name__)
 
 
-def model_from_dict(data: Mapping[str, Any], *, path: str | None = None) -> Model:
-    """Validate a TOML-shaped dict and build the :class:`Model` (all values in years)."""
+def model_from_dict(data: Mapping[str, Any], *, path: str | None = None, validate: bool = True) -> Model:
+    """Validate a TOML-shaped dict and build the :class:`Model` (all values in years). ``validate``
+    False skips the value rules (:func:`metakinetics.model.params.validate_model`), for callers whose
+    every use resolves the model (:func:`metakinetics.model.params.resolve` applies the same rules)."""
     if not isinstance(data, Mapping):
         raise ModelFileError(path, None, "a model file must be a TOML table")
     if "network" in data and "network" not in SECTIONS:   # say what the file is, not "unknown section"
@@ -345,6 +347,8 @@ def model_from_dict(data: Mapping[str, Any], *, path: str | None = None) -> Mode
                  nodes=Nodes(**sec["nodes"]), classes=read_classes(data["classes"], {**SCHEMA, "organs": ORGAN_SCHEMA}, tuple(organs),
                                       rd.value, path) if "classes" in data else (),
                  source=path)
+    if not validate:
+        return model
     from .params import InvalidValue, validate_model   # the one set of rules, shared with overrides
 
     try:

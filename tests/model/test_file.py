@@ -100,3 +100,21 @@ detection = 1e8
 def test_unknown_organ_lookup():
     with pytest.raises(InputError, match="did you mean 'bone'"):
         load_model("breast").organ("bones")
+
+
+def test_deferred_validation_keeps_the_readers_checks_and_leaves_the_value_rules_to_resolution():
+    # with_values(validate=False) (the fit objective's many group models): keys, types and signs are
+    # still checked on reading; the cross-field rules (here gamma <= 2) apply where the model is resolved
+    from metakinetics.model.params import resolve
+
+    base = load_model("breast")
+    assert base.with_values({"shedding.mu": 2.0}, validate=False) == base.with_values({"shedding.mu": 2.0})
+    with pytest.raises(ModelFileError, match="probability must be in"):
+        base.with_values({"organs.bone.efficiency": 2.0}, validate=False)
+    with pytest.raises(ModelFileError, match="no organ 'kidney'"):
+        base.with_values({"organs.kidney.efficiency": 1e-6}, validate=False)
+    with pytest.raises(ModelFileError, match="shedding.gamma.*exponent must be in"):
+        base.with_values({"shedding.gamma": 2.5})
+    unchecked = base.with_values({"shedding.gamma": 2.5}, validate=False)
+    with pytest.raises(InputError, match="shedding.gamma.*exponent must be in"):
+        resolve(unchecked)
