@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..endpoints import Endpoint, NodalShare
+from ..endpoints import BySize, Endpoint, Landmark, NodalShare
 from ..errors import FitError, MetakineticsError
 from ..model import Model
 from .fixed import fixed_model
 from .likelihood import OVERDISPERSION, BetaBinomial, CensoredTimeToEvent
 from .parameters import ParameterSet
 from ..model.classes import settable_values
+from ..population.case_mix import denominator
 from .problem import CtcPositive, FitSetup, Problem, build_problem, endpoint_for_causes
 
 #: predictor(model, endpoint, times) -> (columns, values of shape (T, K)).
@@ -163,6 +164,17 @@ def dataset_loglik(prob: Problem, prediction, rho: float | None = None) -> float
     return lik.loglik(prediction)
 
 
+def _values_key(over: Mapping) -> tuple:
+    """A hashable key of a dict of model values."""
+    return tuple(sorted(over.items()))
+
+
+def batchable(endpoint: Endpoint) -> bool:
+    """Whether :func:`metakinetics.population.incidence_batch` takes ``endpoint`` (not by size)."""
+    inner = endpoint.inner if isinstance(endpoint, Landmark) else endpoint
+    return not isinstance(inner, BySize)
+
+
 @dataclass
 class Evaluation:
     """Predictions at one parameter vector: per problem, row predictions (aggregate) or the
@@ -202,6 +214,9 @@ class Objective:
             dup = next(x for x in labels if labels.count(x) > 1)
             raise FitError(f"two data sets share the label '{dup}' (give each a distinct label)")
         self.predictor = predictor or population_predictor(nodes=setup.nodes, seed=setup.seed)
+        #: time-to-event groups batched into one engine call (only with the population predictor: a
+        #: predictor passed in is called per group)
+        self._batched_groups = predictor is None
         self.ctc_predictor = ctc_predictor or population_ctc_predictor(nodes=setup.nodes)
         self.batch_predictor = population_batch_predictor(nodes=setup.nodes)
         # search-vector position of each beta-binomial data set's free rho (None: fixed in the set-up)
@@ -265,26 +280,88 @@ class Objective:
             cache[key] = (p, model)          # held: see predict
         return cache[key][0]
 
+    def group_values(self, x, prob: Problem, group, subset="") -> dict:
+        """The model values (dotted keys) of ``group`` at search point ``x``: the data set's fixed
+        values, then the fitted ones; for rows about one intrinsic or nodal class, ``subset``'s."""
+        over = prob.group_overrides(group, subset)
+        over.update(self.params.overrides(x, prob.base_group(group)))
+        return over
+
     def model_at(self, x, prob, group, cache, subset="") -> Model:
         """The model at search point ``x`` for ``group`` (its fixed and fitted values) and, for rows
         about one intrinsic or nodal class, ``subset`` (problem.Subset); cached."""
-        over = prob.group_overrides(group, subset)
-        over.update(self.params.overrides(x, prob.base_group(group)))
+        over = self.group_values(x, prob, group, subset)
         key = ("model", tuple(sorted(over.items())))
         if key not in cache:
             # the value rules are applied where the prediction resolves the model (once, not twice)
             cache[key] = self.model.with_values(over, validate=False) if over else self.model
         return cache[key]
 
+    def _row_predict(self, x, prob: Problem, group, subset, endpoint: Endpoint, times: np.ndarray, cache):
+        """(columns, values (T, columns)) of one series' model: from the batch :meth:`_prefetch_rows`
+        made, else one engine call."""
+        hit = cache.get(("rows", _values_key(self.group_values(x, prob, group, subset)), endpoint, times.tobytes()))
+        if hit is not None:
+            return hit
+        return self.predict(self.model_at(x, prob, group, cache, subset), endpoint, times, cache)
+
+    def _prefetch_rows(self, x, prob: Problem, cache) -> None:
+        """Every (model, endpoint, times) the data set's rows ask for, in one batched engine call per
+        endpoint, times and set of keys (the models differ in numbers only: group diameters, class
+        shares, nodal classes), stored for :meth:`_row_predict`."""
+        wanted: dict = {}
+        for s in prob.series:
+            if isinstance(s.endpoint, CtcPositive) or not batchable(s.endpoint):
+                continue
+            parts = prob.nodal_mix(s)                 # as Problem.mixed asks: each nodal class, and
+            subsets = [sub for sub, _ in parts] or [s.subset]      # its denominator where the rows are ratios
+            dist = denominator(s.endpoint) if parts else None
+            for sub in subsets:
+                over = self.group_values(x, prob, s.group, sub)
+                for ep in (s.endpoint,) + ((dist,) if dist is not None else ()):
+                    key = ("rows", _values_key(over), ep, s.times.tobytes())
+                    if key not in cache:
+                        wanted.setdefault((ep, s.times.tobytes(), frozenset(over)), {})[key] = (over, s.times)
+        for (ep, _, _), reqs in wanted.items():
+            if len(reqs) < 2:
+                continue
+            times = next(iter(reqs.values()))[1]
+            got = self._batched([o for o, _ in reqs.values()], ep, times)
+            if got is not None:
+                cols, vals = got
+                for i, key in enumerate(reqs):
+                    cache[key] = (cols, vals[i])
+
+    def _batched(self, overs: list[dict], endpoint: Endpoint, times: np.ndarray):
+        """(columns, values (D, T, columns)) of D models that differ from ``self.model`` by the
+        values ``overs`` (the same keys each) in one engine call: the values they share make one
+        model, the numbers that differ its D parameter sets (the same numbers as D calls, to
+        rounding). None where a differing value is not a number."""
+        first = overs[0]
+        if any(o.keys() != first.keys() for o in overs):
+            return None
+        common = {k: v for k, v in first.items() if all(o[k] == v for o in overs)}
+        try:
+            sets = {k: np.array([o[k] for o in overs], dtype=float) for k in first if k not in common}
+        except (TypeError, ValueError):
+            return None
+        net = self.model.with_values(common, validate=False) if common else self.model
+        cols, vals = self.batch_predictor(net, endpoint, times, sets)
+        vals = np.asarray(vals, dtype=float).reshape(len(overs), len(times), len(cols))
+        if not np.all(np.isfinite(vals)):
+            raise FitError(f"the model gave non-finite {endpoint.name} incidence")
+        return tuple(cols), vals
+
     def _row_predictions(self, x, prob: Problem, cache) -> np.ndarray:
         out = np.empty(prob.n_obs)
+        if self._batched_groups:
+            self._prefetch_rows(x, prob, cache)
         for s in prob.series:
             if isinstance(s.endpoint, CtcPositive):
                 out[s.rows] = prob.mixed(s, lambda sub, ep: ((), self._ctc(self.model_at(x, prob, s.group, cache, sub),
                                                                           ep, cache)))[1]
                 continue
-            cols, vals = prob.mixed(s, lambda sub, ep: self.predict(self.model_at(x, prob, s.group, cache, sub), ep,
-                                                                    s.times, cache))
+            cols, vals = prob.mixed(s, lambda sub, ep: self._row_predict(x, prob, s.group, sub, ep, s.times, cache))
             try:
                 ci = [cols.index(c) for c in s.columns]
             except ValueError:
@@ -298,6 +375,12 @@ class Objective:
         if prob.covariates is not None:
             return self.covariate_predictions(self.model_at(x, prob, None, cache), prob)
         endpoint = endpoint_for_causes(prob.causes)
+        if self._batched_groups and len(prob.groups) > 1:
+            return self._tte_batch(x, prob, endpoint, cache)
+        return self._tte_groups(x, prob, endpoint, cache)
+
+    def _tte_groups(self, x, prob: Problem, endpoint: Endpoint, cache):
+        """The time-to-event groups one model and one engine call each."""
         cifs, hds = [], []
         for g in prob.groups:
             model = self.model_at(x, prob, g, cache)
@@ -307,6 +390,22 @@ class Objective:
             idx = [cols.index(c) for c in prob.causes]
             cifs.append(vals[:, idx])
         return prob.grid, np.stack(cifs), np.asarray(hds)
+
+    def _tte_batch(self, x, prob: Problem, endpoint: Endpoint, cache):
+        """The time-to-event groups in one batched engine call (:meth:`_batched`: their diameters and
+        nodal classes differ), without background death (the likelihood takes it per group); one
+        call per group where that cannot be batched."""
+        overs = [self.group_values(x, prob, g) for g in prob.groups]
+        hds = np.array([float(o.get("mortality.hazard", self.model.mortality.hazard)) for o in overs])
+        overs = [{**o, "mortality.hazard": 0.0} for o in overs]
+        key = ("tte", tuple(_values_key(o) for o in overs), endpoint, prob.grid.tobytes())
+        if key not in cache:
+            got = self._batched(overs, endpoint, prob.grid)
+            if got is None:
+                return self._tte_groups(x, prob, endpoint, cache)
+            cols, vals = got
+            cache[key] = vals[:, :, [cols.index(c) for c in prob.causes]]
+        return prob.grid, cache[key], hds
 
     def covariate_predictions(self, model: Model, prob: Problem):
         """:func:`covariate_prediction` of ``prob`` for ``model`` with this objective's batch predictor."""
