@@ -25,6 +25,7 @@ from ..errors import DataError, FitError, MetakineticsError, ModelFileError, did
 from ..model import Model
 from ..model.case_mix import CaseMix
 from ..model.classes import settable_values
+from ..model.spec import COLONY_LAW_KEYS, COLONY_LAWS
 from ..population.case_mix import combine_nodal, denominator, resolve_case_mix
 from ..nodal_classes import OPEN, nodal_class
 from ..model.text import decode_text
@@ -141,6 +142,40 @@ def load_setup(path: str | Path) -> FitSetup:
     return parse_setup(decode_text(raw, str(p), "fit set-up"), path=str(p))
 
 
+def colony_laws(raw_set: Mapping[str, Any], model: Model, where: str) -> tuple[dict, dict]:
+    """The colony growth laws a ``[model] set`` table switches (``organs.<k>.growth`` = a law name,
+    ``organs.*.growth`` for every organ), each with the values its new law needs (``K`` for
+    gompertz, ``birth`` and ``death`` for birth_death, from the same table), and the rest of the
+    table. Refused by name: an unknown law, a pattern that matches no organ, a needed value missing."""
+    laws: dict = {}
+    rest = {}
+    for k, v in raw_set.items():
+        parts = k.split(".")
+        if not (len(parts) == 3 and parts[0] == "organs" and parts[2] == "growth"):
+            rest[k] = v
+            continue
+        if not isinstance(v, str) or v not in COLONY_LAWS:
+            raise ModelFileError(where, f"model.set.{k}", f"expected a colony growth law ({', '.join(COLONY_LAWS)}), "
+                                 f"found {v!r}")
+        organs = fnmatch.filter(model.organ_names, parts[1])
+        if not organs:
+            raise ModelFileError(where, f"model.set.{k}", "matches no organ of the model",
+                                 suggestion=nearest(parts[1], model.organ_names))
+        for o in organs:
+            if f"organs.{o}.growth" in laws:
+                raise ModelFileError(where, f"model.set.{k}", f"sets organs.{o}.growth, which another key of this "
+                                     "table sets too; set it once")
+            laws[f"organs.{o}.growth"] = v
+            for f in COLONY_LAW_KEYS[v]:
+                given = [val for pk, val in raw_set.items() if fnmatch.fnmatchcase(f"organs.{o}.{f}", pk)]
+                if given:
+                    laws[f"organs.{o}.{f}"] = number(given[-1], where, f"model.set.organs.{o}.{f}")
+                elif f not in COLONY_LAW_KEYS[model.organ(o).growth]:      # kept where both laws have it
+                    raise ModelFileError(where, f"model.set.{k}", f"organ '{o}' switches to {v} growth, which needs "
+                                         f"organs.{o}.{f}: set it in the same table")
+    return laws, rest
+
+
 def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
     """A :class:`FitSetup` from the TOML text of a fit set-up.
 
@@ -208,6 +243,13 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
         return out
 
     raw_set = table(mdl.get("set", {}), where, "model.set")
+    laws, raw_set = colony_laws(raw_set, model, where)
+    if laws:                                  # switched first: the new law's keys (K, ...) are then known
+        try:
+            model = fixed_model(model, laws)
+        except MetakineticsError as exc:
+            raise ModelFileError(where, "model.set", f"cannot switch the colony growth: {exc}") from None
+        known_keys = settable_values(model)
     # patterns expand over the model's own keys; a named key may be one only the set values make
     # known (diagnosis.diameter_cm in place of diagnosis.size), so it is checked after they apply
     model_set = check_keys({k: v for k, v in raw_set.items() if "*" in k}, "model.set")
@@ -218,6 +260,7 @@ def parse_setup(text: str, *, path: str | None = None) -> FitSetup:
                 raise ModelFileError(where, f"model.set.{k}", f"sets '{k}', which another key of this table "
                                      "sets too; set it once")
             model_set[k] = v
+    model_set = {**laws, **model_set}
     if model_set:
         try:
             model = fixed_model(model, model_set)  # fixed values in years, whatever the file's time_unit

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ModelFileError, nearest
-from .spec import IntrinsicClass, Organ
+from .spec import COLONY_LAW_KEYS, IntrinsicClass, Organ
 
 #: the class-only keys: prevalence (share of the cohort) and per-organ preference (log multiplier)
 PREVALENCE = "prevalence"
@@ -28,7 +28,7 @@ _SIZE_KEYS = ("diagnosis.size", "diagnosis.diameter_cm")
 
 def organ_keys(organ: Organ) -> tuple[str, ...]:
     """Numeric keys of ``organ`` that a class may set (its growth law's own, plus the shared ones)."""
-    law = {"exponential": ("rate",), "gompertz": ("rate", "K"), "birth_death": ("birth", "death")}[organ.growth]
+    law = COLONY_LAW_KEYS[organ.growth]
     return ("arrest_fraction", "wake", "dormant_death", "efficiency", "detection", "kill_dormant") + law + (PREFERENCE,)
 
 

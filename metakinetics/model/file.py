@@ -19,7 +19,7 @@ from ..units import YEARS_PER, diameter_to_cells
 from .toml_text import toml_string
 from .text import decode_text
 from .classes import PREFERENCE, PREVALENCE, classes_to_dict, read_classes
-from .spec import (COLONY_LAWS, PRIMARY_LAWS, Circulation, Diagnosis, Model, Mortality, Nodes, Organ,
+from .spec import (COLONY_LAW_KEYS, COLONY_LAWS, PRIMARY_LAWS, Circulation, Diagnosis, Model, Mortality, Nodes, Organ,
                    Population, Primary, Shedding, Treatment)
 
 
@@ -388,7 +388,7 @@ def _organ(name: str, v: dict[str, Any], path: str | None) -> Organ:
     if "rate" in v and "alpha" in v:
         raise ModelFileError(path, f"{where}.alpha", "give rate or alpha, not both")
     rate = v.get("rate", v.get("alpha"))
-    needs = {"exponential": ("rate",), "gompertz": ("rate", "K"), "birth_death": ("birth", "death")}[law]
+    needs = COLONY_LAW_KEYS[law]
     have = {"rate": rate, "K": v.get("K"), "birth": v.get("birth"), "death": v.get("death")}
     for key in needs:
         if have[key] is None:

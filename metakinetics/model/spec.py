@@ -16,6 +16,8 @@ from ..units import cells_to_diameter
 
 PRIMARY_LAWS = ("exponential", "gompertz", "logistic")
 COLONY_LAWS = ("exponential", "gompertz", "birth_death")
+#: the values each colony growth law needs (``organs.<k>.<key>``)
+COLONY_LAW_KEYS = {"exponential": ("rate",), "gompertz": ("rate", "K"), "birth_death": ("birth", "death")}
 
 
 @dataclass(frozen=True)

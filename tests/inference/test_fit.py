@@ -318,3 +318,24 @@ def test_information_choice_is_read_and_checked():
     assert parse_setup(text.replace('seed = 5\n', 'seed = 5\ninformation = "scoring"\n', 1)).information == "scoring"
     with pytest.raises(ModelFileError, match=r"fit\.information.*expected one of auto, scoring, found 'hessain'"):
         parse_setup(text.replace('seed = 5\n', 'seed = 5\ninformation = "hessain"\n', 1))
+
+
+def test_model_set_switches_colony_growth_laws_with_the_values_they_need():
+    # [model] set may switch the colony growth law (organs.<k>.growth, or organs.*.growth), taking
+    # the new law's values from the same table (K for gompertz); everything else that builds the
+    # model (the objective, a result's base model) applies the same values
+    from metakinetics import load_model
+    from metakinetics.inference.objective import Objective
+
+    text = ('[fit]\nname = "laws"\nnodes = 4\n[model]\nname = "breast"\n'
+            'set = { "organs.*.growth" = "gompertz", "organs.*.K" = 1e11, "organs.lung.rate" = 0.6 }\n'
+            '[[data]]\nname = "hess2013"\nlikelihood = "binomial"\nselect = { organ = ["distant"] }\n'
+            '[parameters."shedding.mu"]\nvalue = 0.06\nmin = 1e-3\nmax = 1.0\nlog = true\n')
+    setup = parse_setup(text)
+    assert setup.model_set["organs.bone.growth"] == "gompertz" and setup.model_set["organs.bone.K"] == 1e11
+    model = Objective(setup).model
+    assert {o.growth for o in model.organs} == {"gompertz"} and {o.K for o in model.organs} == {1e11}
+    assert model.organ("lung").rate == 0.6                      # numeric keys of the new law apply after it
+    assert model.organ("bone").rate == load_model("breast").organ("bone").rate     # kept: both laws have it
+    one = parse_setup(text.replace('"organs.*.growth"', '"organs.bone.growth"'))
+    assert one.model_set["organs.bone.growth"] == "gompertz" and "organs.lung.growth" not in one.model_set
