@@ -27,7 +27,7 @@ is within 1e-8 (measured ~1e-12 to 1e-10) at ages from 0.05 to 39 years. One tab
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from collections import OrderedDict
 
 import numpy as np
 
@@ -221,10 +221,17 @@ def initial_growth(law: str, rate: float, K: float, gamma: float) -> float:
 TOP_QUANTUM = 10.0
 
 
+#: bytes of tables kept for later calls (least recently used dropped first). A count would not do:
+#: a fast colony's table has ~100x the nodes of a slow one's, and a fit that varies the colony rate
+#: made a new table at every step (32 kept tables of ~0.5 GB each filled 18 GB)
+CACHE_BYTES = 256 * 2 ** 20
+_CACHE: OrderedDict = OrderedDict()
+
+
 def build_tables(paths: list[tuple], chains: np.ndarray, top: float) -> KernelTables:
     """Tables for every (path, chain) pair, ages to at least ``top`` years (rounded up to
-    TOP_QUANTUM; the last 32 distinct tables are kept: a fit or a population calls with the same
-    colony parameters again and again).
+    TOP_QUANTUM; recent tables are kept, up to CACHE_BYTES: a fit or a population calls with the
+    same colony parameters again and again).
 
     Parameters
     ----------
@@ -241,15 +248,26 @@ def build_tables(paths: list[tuple], chains: np.ndarray, top: float) -> KernelTa
         Row m * C + c is path m through chain c.
     """
     top = TOP_QUANTUM * float(np.ceil(max(top, 1e-6) / TOP_QUANTUM))
-    return _build(tuple(tuple(p) for p in paths), tuple(map(tuple, np.asarray(chains, float).tolist())), top)
+    key = (tuple(tuple(p) for p in paths), tuple(map(tuple, np.asarray(chains, float).tolist())), top)
+    tables = _CACHE.pop(key, None)
+    if tables is None:
+        tables = _build(*key)
+    _CACHE[key] = tables                          # most recent last
+    while len(_CACHE) > 1 and cached_bytes() > CACHE_BYTES:
+        _CACHE.popitem(last=False)
+    return tables
+
+
+def cached_bytes() -> int:
+    """Bytes of the tables :func:`build_tables` keeps."""
+    return sum(sum(a.nbytes for a in (t.ages, t.W, t.rate, t.curve, t.area)) for t in _CACHE.values())
 
 
 def clear_cache() -> None:
     """Forget the tables kept by :func:`build_tables` (after changing the grid constants)."""
-    _build.cache_clear()
+    _CACHE.clear()
 
 
-@lru_cache(maxsize=32)
 def _build(paths: tuple, chains: tuple, top: float) -> KernelTables:
     """:func:`build_tables` (hashable arguments)."""
     chains = np.array(chains, float)

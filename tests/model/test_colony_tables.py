@@ -92,3 +92,21 @@ def test_crossings_bracket_the_true_age():
 def test_ages_beyond_the_table_are_refused():
     with pytest.raises(ValueError, match="tabulated to"):
         table_at(np.array([41.0]), _kernel(("gompertz", 0.4, 1e10, 1.0), 0.5, 1))
+
+
+def test_the_table_cache_is_bounded_in_bytes_and_reuses_tables(monkeypatch):
+    # a fit that varies a colony rate builds a new table at every step; the kept tables are bounded
+    # in bytes (a count of 32 let fast colonies' tables fill 18 GB), the newest always kept
+    from metakinetics.model import colony_tables as ct
+
+    ct.clear_cache()
+    chains = np.array([[4000.0, 0.5]])
+    first = ct.build_tables([("gompertz", 0.5, 1e11, 1.0)], chains, 20.0)
+    assert ct.build_tables([("gompertz", 0.5, 1e11, 1.0)], chains, 20.0) is first       # kept: reused
+    one = ct.cached_bytes()
+    monkeypatch.setattr(ct, "CACHE_BYTES", int(2.5 * one))
+    for rate in np.linspace(0.4, 0.6, 12):
+        ct.build_tables([("gompertz", float(rate), 1e11, 1.0)], chains, 20.0)
+        assert 0 < ct.cached_bytes() <= ct.CACHE_BYTES
+    ct.clear_cache()
+    assert ct.cached_bytes() == 0
