@@ -69,7 +69,7 @@ PAIR_VECTORS = 2048
 
 
 def lambdas(endpoint: Endpoint, grid: Grid, pat: PatientParams, *, closed: bool, integral: bool,
-            generations: int | None = 2, relapse: bool = False) -> Lambdas:
+            generations: int | None = 2, relapse: bool = False, only_base: bool = False) -> Lambdas:
     """Lambda and its gradients for ``endpoint`` on ``grid`` (clinical years) for every patient.
 
     Parameters
@@ -90,6 +90,9 @@ def lambdas(endpoint: Endpoint, grid: Grid, pat: PatientParams, *, closed: bool,
         Whether some patient dies faster after a first relapse (mortality.after_relapse > 0):
         the endpoints counting organs found alive then need Lambda on node pairs
         (:mod:`metakinetics.incidence.cluster_relapse`; needs the integral grid).
+    only_base : bool
+        Only ``base`` (the selection's Lambda, one threshold vector per patient): what the weights
+        of every patient need before the rest is computed chunk by chunk.
 
     Returns
     -------
@@ -99,6 +102,9 @@ def lambdas(endpoint: Endpoint, grid: Grid, pat: PatientParams, *, closed: bool,
     tdx = pat.diagnosis_time()
     K = len(pat.organs)
     P = pat.n
+    if only_base and not isinstance(inner, AtDiagnosis):
+        return Lambdas(cluster_lambda(pat, np.broadcast_to((tdx + L)[:, None, None], (P, 1, K)).copy(),
+                                      closed=closed, generations=generations)[0][:, 0])
     if isinstance(inner, AtDiagnosis):
         if inner.per_organ:
             c = np.full((P, K, K), -np.inf)

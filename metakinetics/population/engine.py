@@ -39,6 +39,9 @@ from .effects import DIMENSIONS, Scores, draws, hermite
 COUNTS_BUDGET = 300_000
 #: patient-nodes x grid points x organs per chunk of sets in the endpoint terms (~2.4 MB arrays)
 TERMS_BUDGET = 300_000
+#: patients whose seeding Lambdas (Lambda at every threshold an endpoint needs) are held at once:
+#: their memory grows with patients x thresholds (a batch of 200 parameter draws held them all)
+LAMBDA_ROWS = 256
 #: largest block of patients whose moment quadrature shares one piece count (memory ~200 MB)
 BLOCK_BUDGET = 3_000_000
 
@@ -316,11 +319,16 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
         sub = pat if ns == n else pat.take(rows)
         mu_s = mu.reshape(n, Po, J)[sets].reshape(ns * Po, J)
         lam = None
+        chunked = False                       # seeding Lambdas computed block by block (below)
         if sub.secondary:                     # colonies seed colonies: a cluster process (incidence.cluster_terms)
             relapse = isinstance(inner, AFTER_FIRST) and bool(np.any(sub.after_relapse > 0))
             if relapse or isinstance(inner, (MultiOrgan, Lag)):
                 check_pair_generations(inner, generations)
-            lam = lambdas(ep, grid, sub, closed=closed, integral=integ, generations=generations, relapse=relapse)
+            # Lambda at every threshold the endpoint needs is computed LAMBDA_ROWS patients at a time
+            # (below), its memory growing with patients x thresholds; the weights need only the base
+            chunked = not atdx and ns * Po > LAMBDA_ROWS
+            seeding = dict(closed=closed, integral=integ, generations=generations, relapse=relapse)
+            lam = lambdas(ep, grid, sub, **seeding, only_base=chunked)
             lw = np.zeros(ns * Po * J) if atdx else (-mu_s * lam.base[:, None]).reshape(-1)
         else:
             M0, M, h = _counts(sub, ns, Po, grid.u, closed, integ)
@@ -348,15 +356,20 @@ def _evaluate(ep, inner, L, t, pat, mu, sc, n: int, closed: bool, mc: bool, sink
         w_all = np.exp(lwq - top[:, None, None]).reshape(ns * Po, J)
         acc = _Sums(ns, t.size, K, mc, value_cap(inner, len(pat.organs)))
         step = max(TERMS_BUDGET // max(J * grid.u.size * K_org, 1), 1)   # rows per chunk
+        lam_rows = max(LAMBDA_ROWS // step, 1) * step             # whole chunks per block of Lambdas
         for lo in range(0, ns * Po, step):
             r = slice(lo, min(lo + step, ns * Po))
+            if chunked and lo % lam_rows == 0:                   # the next block's Lambdas
+                R = slice(lo, min(lo + lam_rows, ns * Po))
+                lam_R = lambdas(ep, grid, sub.take(R), **seeding)
             if share:
                 rows = (r.stop - r.start) * J
                 a = np.broadcast_to((np.zeros((rows,)) if nod is None else np.exp(nod[r].reshape(-1)))[:, None, None],
                                     (rows, t.size, 1))
                 b = np.ones((rows, 1, 1))
             elif lam is not None:
-                _, a, b = cluster_terms(ep, grid, lam.take(r), sub.hazard[r], mu_s[r], sub.after_relapse[r])
+                part = lam_R.take(slice(r.start - R.start, r.stop - R.start)) if chunked else lam.take(r)
+                _, a, b = cluster_terms(ep, grid, part, sub.hazard[r], mu_s[r], sub.after_relapse[r])
             else:
                 _, a, b = terms(ep, grid, M0[r], M[r], None if h is None else h[r], sub.hazard[r], mu_s[r],
                                 sub.after_relapse[r], None if not worked else (workup[0][r], workup[1]))
