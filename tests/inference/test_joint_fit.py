@@ -112,3 +112,20 @@ def test_readme_cv_column_is_the_committed_validations():
             assert cv == "not run", name
         seen += 1
     assert seen >= 6
+
+
+SEEDING = JOINT / "ladder" / "3_seeding"
+
+
+def test_seeding_level_nests_2_classes():
+    """ladder/3_seeding fits the joint data with 2_classes' parameters plus one seeding rate mu'
+    (organs.*.secondary_shedding), its colonies Gompertz: without seeding a Gompertz colony with the
+    same detection delay predicts what the exponential one does, so the level nests 2_classes at
+    mu' -> 0 and its maximum is at least 2_classes' (within the optimiser's 0.5 units)."""
+    two, seeding = load_setup(JOINT / "ladder" / "2_classes"), load_setup(SEEDING)
+    assert seeding.data == load_setup(JOINT).data and seeding.model == two.model
+    assert _keys(seeding) == _keys(two) | {"organs.*.secondary_shedding"}
+    assert {k: v for k, v in seeding.model_set.items() if not k.endswith((".growth", ".K", "secondary_gamma"))} \
+        == two.model_set
+    small, big = _result(JOINT / "ladder" / "2_classes"), _result(SEEDING)
+    assert big.n_par == small.n_par + 1 and big.loglik >= small.loglik - 0.5

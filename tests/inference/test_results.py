@@ -17,6 +17,7 @@ from metakinetics.scenarios import as_fit_summary, draw_parameters
 
 FITS = Path(__file__).resolve().parents[2] / "fits"
 NAMES = ["breast", "breast_joint", "breast_joint/ladder/1_one_class", "breast_joint/ladder/2_classes",
+         "breast_joint/ladder/3_seeding",
          "breast_joint/ladder/4_nodes", "breast_joint/ladder/5_endocrine_free",
          "breast_joint/ladder/6_shedding_exponent", "breast_joint_overdispersed",
          "breast_nodes", "breast_overdispersed", "breast_sites", "gse2034", "rotterdam", "rotterdam_continuous",
