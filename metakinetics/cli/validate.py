@@ -131,6 +131,9 @@ def summary(v, paths=()) -> str:
              f"{100 * v.level:g}% prediction bands; {v.elapsed_s:.0f} s" if v.bands else
              f"validate {v.name}: leave one data set out, refits at their point estimates (no bands); "
              f"{v.elapsed_s:.0f} s", f"  band: {v.band_rule}"]
+    if v.at_bound:
+        lines.append("  at a bound in the fit to every data set, fixed there in every refit: "
+                     + ", ".join(f"{k} = {x:.4g}" for k, x in v.at_bound.items()))
     w = max([len(r["label"]) for r in v.rows] + [5])
     for d in v.datasets:
         lines.append("")

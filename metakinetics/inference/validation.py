@@ -155,6 +155,9 @@ class Validation:
     target: float = TARGET
     bands: bool = True        # False: the cross-validated log-likelihood only (no bands, nothing inside)
     start: str = "setup"      # where the full fit started: the set-up's values or result.json's estimates
+    #: parameters at a bound of their range in the full fit: fixed there in every refit (the
+    #: information, finite differences across the bound, is not defined there)
+    at_bound: dict[str, float] = field(default_factory=dict)
 
     @property
     def rows(self) -> list[dict]:
@@ -310,6 +313,12 @@ def validate(setup: FitSetup | str | Path, *, draws: int = 200, seed: int | None
         full = fit(setup, predictor=predictor, ctc_predictor=ctc_predictor, intervals="wald", curves=False,
                    start_points=points)
     full_values = {e.name: e.value for e in full.estimates}
+    at_bound = {e.name: e.value for e in full.estimates if e.at_bound}
+    if at_bound:                # fixed at the bound in every refit: no information across it
+        setup = _fix(setup, at_bound)[0]
+        if not setup.parameters:
+            raise FitError(f"{where}: every free parameter is at a bound in the fit to every data set "
+                           f"({', '.join(at_bound)}): nothing is left to refit")
     parts = _information_parts(setup, full_values, predictor=predictor, ctc_predictor=ctc_predictor)
     out = []
     for i, spec in enumerate(setup.data):
@@ -320,7 +329,7 @@ def validate(setup: FitSetup | str | Path, *, draws: int = 200, seed: int | None
         if progress is not None:
             progress(i + 1, len(setup.data), left.label)
     return Validation(name=setup.name, setup_path=full.setup_path, seed=seed, draws=draws if bands else 0,
-                      level=level, bands=bands, start=start,
+                      level=level, bands=bands, start=start, at_bound=at_bound,
                       package_version=__version__, elapsed_s=_time.perf_counter() - t0, full_estimates=full_values,
                       datasets=tuple(out))
 

@@ -220,3 +220,29 @@ def test_an_uncertified_refit_is_also_fitted_from_the_set_up_start(tmp_path, mon
     assert "Newton step" in left.refit_message
     assert left.estimates["organs.bone.efficiency"] == pytest.approx(alone.estimate("organs.bone.efficiency").value,
                                                                      rel=1e-4)
+
+
+def test_a_parameter_at_a_bound_in_the_full_fit_is_fixed_there_in_every_refit(tmp_path):
+    # the information across a bound is not defined (finite differences leave the range: on
+    # ladder/5_endocrine_free, with both endocrine effects at their bounds, validate stopped with
+    # "the information ... is not finite"); such a parameter is fixed at the bound in every refit and
+    # named once in the report
+    extra = '[parameters."organs.bone.wake"]\nvalue = 0.05\nmin = 1e-3\nmax = 10.0\nlog = true\n'
+    setup = _setup(tmp_path, extra=extra)
+    full = fit(setup, intervals="wald", curves=False)
+    wake = full.estimate("organs.bone.wake")
+    marked = replace(full, estimates=tuple(replace(e, at_bound=True) if e.name == wake.name else e
+                                           for e in full.estimates))
+    v = validate(setup, full=marked, bands=False)
+    assert v.at_bound == {"organs.bone.wake": wake.value}
+    assert json_at_bound(v) == {"organs.bone.wake": wake.value}
+    for d in v.datasets:
+        assert d.status == "validated" and list(d.estimates) == ["organs.bone.efficiency"]
+        assert "organs.bone.wake" not in d.fixed
+    assert validate(setup, full=full, bands=False).at_bound == {}
+
+
+def json_at_bound(v):
+    import json
+
+    return json.loads(v.to_json())["at_bound"]
