@@ -125,3 +125,30 @@ def test_bad_inputs(kwargs, match):
     call.update(kwargs)
     with pytest.raises(InputError, match=match):
         incidence_batch(load_model("breast"), call["endpoint"], TIMES, call["params"], method=call["method"])
+
+
+def test_seeding_lambdas_in_blocks_equal_all_at_once(monkeypatch):
+    # with seeding the engine computes Lambda at every threshold block by block (LAMBDA_ROWS
+    # patients: its memory grows with patients x thresholds); the weights take the base first. Same
+    # numbers as all patients at once, for an endpoint integrated over time (death competing) over
+    # a batch of parameter sets
+    from pathlib import Path
+
+    from metakinetics import load_model
+    from metakinetics.population import engine, incidence_batch
+
+    hub = load_model(str(Path(__file__).resolve().parents[1] / "incidence" / "exp_hub.toml")).with_values(
+        {"mortality.hazard": 0.03})
+    times = np.array([2.0, 6.0, 12.0])
+    sets = {"diagnosis.size": np.array([1e9, 2e9, 4e9])}
+    kw = dict(nodes={"mu": 4, "rate": 2})
+    whole = incidence_batch(hub, "any", times, sets, **kw).values
+    monkeypatch.setattr(engine, "LAMBDA_ROWS", 3)
+    monkeypatch.setattr(engine, "TERMS_BUDGET", 1)          # one patient per chunk: 3 per block
+    calls = []
+    real = engine.lambdas
+    monkeypatch.setattr(engine, "lambdas", lambda *a, **k: calls.append(a[2].n) or real(*a, **k))
+    blocks = incidence_batch(hub, "any", times, sets, **kw).values
+    assert calls[0] == 72 and set(calls[1:]) == {3} and len(calls) == 1 + 72 // 3
+    np.testing.assert_allclose(blocks, whole, rtol=1e-12, atol=1e-15)
+    assert np.all(np.isfinite(whole)) and whole.max() > 0.01
