@@ -183,8 +183,8 @@ def _cell(v, table: bool = False) -> str:
     if isinstance(v, (bool, np.bool_)):
         return str(bool(v)).lower()
     x = float(v)
-    if table:
-        return f"{x:.6g}"
+    if table:                          # an undefined value (no band without draws, say) reads '-', not 'nan'
+        return f"{x:.6g}" if math.isfinite(x) or math.isinf(x) else "-"
     return repr(x) if not x.is_integer() or abs(x) >= 1e16 else str(int(x)) if abs(x) < 1e15 else repr(x)
 
 

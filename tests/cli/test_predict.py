@@ -79,3 +79,12 @@ def test_bad_csv_names_row_and_column(capsys, tmp_path):
     assert code == 2 and "row 3: column 'nodes'" in err and err.count("\n") == 1
     code, _, err = run(capsys, "breast_cohorts", "--patients", str(src), "--diameter", "2")
     assert code == 2 and "not both" in err
+
+
+def test_a_table_without_bands_reads_dash_not_nan(capsys):
+    # a model (no draws) has no band: its limit columns are undefined and print '-', never 'nan'
+    code, out, err = run(capsys, "breast", "--diameter", "2.1", "--times", "5", "10")
+    assert code == 0, err
+    assert "# bands: none" in out and "nan" not in out
+    rows = [line.split() for line in out.splitlines() if line.startswith("patient") and "baseline" in line]
+    assert rows and all("-" in r for r in rows)
