@@ -214,8 +214,8 @@ class Objective:
             dup = next(x for x in labels if labels.count(x) > 1)
             raise FitError(f"two data sets share the label '{dup}' (give each a distinct label)")
         self.predictor = predictor or population_predictor(nodes=setup.nodes, seed=setup.seed)
-        #: time-to-event groups batched into one engine call (only with the population predictor: a
-        #: predictor passed in is called per group)
+        #: groups that differ only in numbers (time-to-event groups, a data set's rows) batched into one
+        #: engine call: only with the population predictor (a predictor passed in is called per model)
         self._batched_groups = predictor is None
         self.ctc_predictor = ctc_predictor or population_ctc_predictor(nodes=setup.nodes)
         self.batch_predictor = population_batch_predictor(nodes=setup.nodes)
